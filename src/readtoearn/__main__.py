@@ -1,0 +1,3 @@
+from readtoearn.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""The application factory: nothing connects or reads files at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from readtoearn import __version__
+from readtoearn.config import Settings, get_settings
+from readtoearn.db import Database, make_engine
+from readtoearn.web import errors
+from readtoearn.web.routes import api_articles, health, pages
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the web application for some settings (read from the environment by default)."""
+    settings = settings or get_settings()
+    owns_database = database is None
+    db = database or Database(make_engine(settings.resolved_database_url))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_database:
+            db.dispose()
+
+    app = FastAPI(
+        title="readtoearn",
+        version=__version__,
+        description="Read to Earn for news publishers: public JSON API v1.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    errors.install(app)
+    pages.install(app, settings)
+    app.mount("/static", StaticFiles(packages=[("readtoearn.web", "static")]), name="static")
+    app.include_router(health.router)
+    app.include_router(api_articles.router)
+    app.include_router(pages.router)
+    return app

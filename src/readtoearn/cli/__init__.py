@@ -1,0 +1,38 @@
+"""The readtoearn command line: `readtoearn --help` lists every command."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from readtoearn import __version__
+from readtoearn.cli import db as db_commands
+from readtoearn.cli import serve as serve_commands
+from readtoearn.cli.base import Failure
+from readtoearn.errors import ReadToEarnError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="readtoearn")
+def cli() -> None:
+    """readtoearn: Read to Earn for news publishers.
+
+    Settings come from READTOEARN_* environment variables (see docs/configuration.md):
+    READTOEARN_DATA_DIR (default ./data), READTOEARN_DATABASE_URL (default: a SQLite file in the
+    data directory), READTOEARN_SECRET_KEY (generated into the data directory when unset),
+    READTOEARN_REDIS_URL (optional).
+    """
+
+
+cli.add_command(serve_commands.serve)
+cli.add_command(db_commands.db)
+
+
+def main() -> None:
+    """Run the CLI; a failure a user can act on prints one line and exits non-zero."""
+    try:
+        cli.main(standalone_mode=True)
+    except (ReadToEarnError, Failure) as exc:
+        click.echo(f"error: {getattr(exc, 'message', exc)}", err=True)
+        sys.exit(1)

@@ -1,0 +1,43 @@
+"""`readtoearn serve`: migrate, load the demo, and run the web server."""
+
+from __future__ import annotations
+
+import os
+
+import click
+import uvicorn
+
+from readtoearn import migrations
+from readtoearn.cli.base import friendly_errors, load_settings, open_database
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Load the demo articles.")
+@click.option("--access-log/--no-access-log", default=False, show_default=True)
+@friendly_errors
+def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> None:
+    """Run the site and the API (migrating the database first)."""
+    settings = load_settings()
+    settings.resolved_secret_key  # noqa: B018 - generated once here, not racing in each worker
+    with open_database(settings) as database:
+        migrations.upgrade(database.engine)
+        if demo:
+            from readtoearn.articles import demo as demo_content
+
+            with database.session(write=True) as session:
+                count = demo_content.load(session, settings)
+            click.echo(f"demo content: {count} articles")
+    os.environ.setdefault("READTOEARN_DATA_DIR", str(settings.data_dir))
+    click.echo(f"readtoearn on http://{host}:{port}")
+    uvicorn.run(
+        "readtoearn.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level="info",
+    )

@@ -1,0 +1,96 @@
+"""Settings, read from the environment with the READTOEARN_ prefix."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; each field is READTOEARN_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="READTOEARN_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    secret_key: str = ""
+    redis_url: str = ""
+
+    site_name: str = "readtoearn"
+    site_tagline: str = "News worth your time, and points for reading it"
+    base_url: str = "http://127.0.0.1:8000"
+    default_language: str = "en"
+
+    # Reading speeds (words per minute) used for "N min read"; see docs/configuration.md.
+    reading_wpm_en: Annotated[int, Field(ge=50, le=1000)] = 238
+    reading_wpm_fr: Annotated[int, Field(ge=50, le=1000)] = 220
+
+    # Importing from the web: bounded in time, size and redirects.
+    fetch_timeout_s: Annotated[float, Field(gt=0, le=120)] = 15.0
+    fetch_max_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
+    fetch_max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("en", "fr"):
+            raise ValueError("default_language must be 'en' or 'fr'")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret(cls, value: str) -> str:
+        if value and len(value) < MIN_SECRET_LENGTH:
+            raise ValueError(f"secret_key must be at least {MIN_SECRET_LENGTH} characters")
+        return value
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'readtoearn.sqlite3').resolve()}"
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The secret key; generated once into the data directory when none is set."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / SECRET_FILE
+        if path.exists():
+            value = path.read_text().strip()
+            if len(value) >= MIN_SECRET_LENGTH:
+                return value
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        # Written with owner-only permissions; never logged.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value + "\n")
+        return value
+
+    def reading_wpm(self, language: str) -> int:
+        """Words per minute for a language, falling back to English."""
+        return self.reading_wpm_fr if language == "fr" else self.reading_wpm_en
+
+
+def normalise_database_url(url: str) -> str:
+    """Map plain postgres:// URLs to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,43 @@
+"""Errors every domain raises; the web layer maps each kind to an HTTP status."""
+
+from __future__ import annotations
+
+
+class ReadToEarnError(Exception):
+    """A failure the user can understand: it carries a stable code and a readable message."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class NotFound(ReadToEarnError):
+    code = "not_found"
+
+
+class InvalidInput(ReadToEarnError):
+    code = "invalid"
+
+
+class Conflict(ReadToEarnError):
+    code = "conflict"
+
+
+class Unauthorized(ReadToEarnError):
+    code = "unauthorized"
+
+
+class Forbidden(ReadToEarnError):
+    code = "forbidden"
+
+
+class Unprocessable(ReadToEarnError):
+    code = "unprocessable"
+
+
+class RateLimited(ReadToEarnError):
+    code = "rate_limited"

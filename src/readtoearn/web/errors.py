@@ -1,0 +1,101 @@
+"""Every error becomes a clear answer: JSON {"error": {...}} on the API, a page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from readtoearn import errors
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[errors.ReadToEarnError], int] = {
+    errors.NotFound: 404,
+    errors.InvalidInput: 400,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.Conflict: 409,
+    errors.Unprocessable: 422,
+    errors.RateLimited: 429,
+}
+CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+def wants_json(request: Request) -> bool:
+    """API paths answer JSON; so does any client that asks for it over HTML."""
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_response(
+    request: Request, status: int, code: str, message: str, details: Any = None
+) -> Response:
+    """The one shape every error takes."""
+    if wants_json(request):
+        body: dict[str, Any] = {"code": code, "message": message}
+        if details is not None:
+            body["details"] = details
+        return JSONResponse({"error": body}, status_code=status)
+    render = getattr(request.app.state, "render_error", None)
+    if render is not None:
+        return render(request, status, message)
+    return HTMLResponse(f"<h1>{status}</h1><p>{message}</p>", status_code=status)
+
+
+def _status_of(exc: errors.ReadToEarnError) -> int:
+    for kind in type(exc).__mro__:
+        if kind in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[kind]
+    return 400
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on an app."""
+
+    @app.exception_handler(errors.ReadToEarnError)
+    async def _domain(request: Request, exc: errors.ReadToEarnError) -> Response:
+        return error_response(request, _status_of(exc), exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        details = [
+            {"location": list(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
+        ]
+        first = details[0] if details else {"location": [], "message": "invalid request"}
+        where = ".".join(str(p) for p in first["location"][1:]) or "request"
+        message = f"{where}: {first['message']}"
+        return error_response(request, 422, "invalid", message, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = CODE_BY_STATUS.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 404 and message == "Not Found":
+            message = "nothing lives at this address"
+        response = error_response(request, exc.status_code, code, message)
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal", "something went wrong on our side")

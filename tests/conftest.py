@@ -1,0 +1,114 @@
+"""Shared fixtures: a real database (SQLite; PostgreSQL when configured), rolled back per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from readtoearn import migrations
+from readtoearn.app import create_app
+from readtoearn.config import Settings, normalise_database_url
+from readtoearn.db import Database, make_engine
+
+PG_URL = os.environ.get("READTOEARN_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("READTOEARN_TEST_REDIS_URL", "")
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def postgres_engine(schema: str) -> Engine:
+    """An engine on the test PostgreSQL server whose tables live in their own schema."""
+    url = normalise_database_url(PG_URL)
+    admin = make_engine(url, pool_size=1, max_overflow=0)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    return make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+
+
+def drop_postgres_schema(engine: Engine, schema: str) -> None:
+    engine.dispose()
+    admin = make_engine(normalise_database_url(PG_URL), pool_size=1, max_overflow=0)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A migrated database for the whole run: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL: READTOEARN_TEST_DATABASE_URL is not set")
+        schema = f"rte_test_{uuid.uuid4().hex[:12]}"
+        pg = postgres_engine(schema)
+        migrations.upgrade(pg)
+        yield pg
+        drop_postgres_schema(pg, schema)
+        return
+    path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    lite = make_engine(f"sqlite:///{path}")
+    migrations.upgrade(lite)
+    yield lite
+    lite.dispose()
+
+
+class RolledBackDatabase(Database):
+    """A Database whose every session joins one outer transaction that the test rolls back."""
+
+    def __init__(self, engine: Engine, connection: Connection) -> None:
+        self.engine = engine
+        factory = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        self.read_sessions = factory
+        self.write_sessions = factory
+
+    def dispose(self) -> None:  # the engine belongs to the run, not the app
+        pass
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def database(engine: Engine, connection: Connection) -> Database:
+    return RolledBackDatabase(engine, connection)
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    """A session inside the test's transaction (flushes are visible, nothing is kept)."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as s:
+        yield s
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, secret_key=SECRET, base_url="http://testserver")
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database):  # type: ignore[no-untyped-def]
+    return create_app(settings, database=database)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as test_client:
+        yield test_client
