@@ -34,20 +34,22 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every migration up to a revision."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply every migration up to a revision (by default the newest of every branch)."""
     command.upgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The database's revision, or None when it has never been migrated."""
+    """The database's revision(s), or None when it has never been migrated."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def head_revision(engine: Engine) -> str | None:
-    """The newest revision the package ships."""
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    """The newest revision(s) the package ships."""
+    heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def pending_changes(engine: Engine) -> list[object]:

@@ -19,16 +19,24 @@ LANG_COOKIE = "lang"
 
 @cache
 def translations(language: str) -> NullTranslations:
-    """The compiled catalogue of a language (English is the source language)."""
-    po = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
-    if language == "en" or not po.exists():
+    """The compiled catalogue of a language: every .po file of its folder, merged.
+
+    English is the source language; each domain keeps its own .po file (pages.po, accounts.po...).
+    """
+    files = sorted((TRANSLATIONS_DIR / language / "LC_MESSAGES").glob("*.po"))
+    if language == "en" or not files:
         return NullTranslations()
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
+    merged: Translations | None = None
+    for po in files:
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=language)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        part = Translations(buffer)
+        merged = part if merged is None else merged.merge(part)
+    assert merged is not None
+    return merged
 
 
 def negotiate(request: Request, default: str = "en") -> str:
