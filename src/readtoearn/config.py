@@ -22,7 +22,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str = ""
-    secret_key: str = ""
+    secret_key: str = Field(default="", repr=False)
     redis_url: str = ""
 
     site_name: str = "readtoearn"
@@ -39,6 +39,39 @@ class Settings(BaseSettings):
     fetch_max_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
     fetch_max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
 
+    # Ledger: points expire this many days after the day they were credited (None: never).
+    points_expiry_days: Annotated[int | None, Field(ge=1, le=36500)] = None
+
+    # Reading: what a genuine read is (docs/reading.md) and what it earns.
+    points_per_read: Annotated[int, Field(ge=1, le=100_000)] = 10
+    points_scale_by_time: bool = False
+    daily_read_cap: Annotated[int, Field(ge=1)] = 20
+    daily_points_cap: Annotated[int, Field(ge=1)] = 500
+    reading_max_wpm: Annotated[int, Field(ge=100, le=2000)] = 400
+    reading_max_screen_wpm: Annotated[int, Field(ge=200, le=5000)] = 1000
+    reading_min_paragraph_ratio: Annotated[float, Field(gt=0, le=1)] = 0.8
+    reading_min_beats: Annotated[int, Field(ge=1, le=100)] = 3
+    beat_interval_s: Annotated[int, Field(ge=5, le=60)] = 12
+    view_token_max_age_s: Annotated[int, Field(ge=60)] = 6 * 3600
+    velocity_max_reads_per_hour: Annotated[int, Field(ge=1)] = 12
+
+    # Accounts: sessions, API tokens, password hashing (argon2id), login limits, e-mail.
+    session_days: Annotated[int, Field(ge=1, le=365)] = 14
+    api_token_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    password_hash_time_cost: Annotated[int, Field(ge=1, le=20)] = 3
+    password_hash_memory_kib: Annotated[int, Field(ge=64, le=4 * 1024 * 1024)] = 65536
+    password_hash_parallelism: Annotated[int, Field(ge=1, le=16)] = 4
+    login_max_attempts: Annotated[int, Field(ge=1)] = 10
+    login_max_attempts_per_ip: Annotated[int, Field(ge=1)] = 50
+    login_window_s: Annotated[int, Field(ge=1)] = 900
+    integrator_secret: str = Field(default="", repr=False)
+    smtp_host: str = ""
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_user: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_from: str = ""
+    smtp_starttls: bool = True
+
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
@@ -51,6 +84,13 @@ class Settings(BaseSettings):
     def _strong_secret(cls, value: str) -> str:
         if value and len(value) < MIN_SECRET_LENGTH:
             raise ValueError(f"secret_key must be at least {MIN_SECRET_LENGTH} characters")
+        return value
+
+    @field_validator("integrator_secret")
+    @classmethod
+    def _strong_integrator_secret(cls, value: str) -> str:
+        if value and len(value) < MIN_SECRET_LENGTH:
+            raise ValueError(f"integrator_secret must be at least {MIN_SECRET_LENGTH} characters")
         return value
 
     @cached_property

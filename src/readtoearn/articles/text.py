@@ -6,6 +6,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import lxml.html
 import nh3
@@ -72,7 +73,7 @@ def count_paragraphs(html: str) -> int:
     if not html.strip():
         return 0
     root = lxml.html.fragment_fromstring(html, create_parent="div")
-    return sum(1 for p in root.iter("p") if normalise_space(p.text_content()))
+    return len(_nonempty_paragraphs(root))
 
 
 def count_images(html: str) -> int:
@@ -88,9 +89,16 @@ def count_words(text: str) -> int:
     return len(WORD_RE.findall(text))
 
 
+_SPACE_RUN = re.compile(r"\s+")
+_TYPOGRAPHIC_SPACES = frozenset({"\u00a0", "\u202f"})
+
+
 def normalise_space(text: str) -> str:
-    """Collapse runs of whitespace (including non-breaking spaces) to one space."""
-    return " ".join(text.split())
+    """Collapse runs of whitespace to one space; a lone non-breaking space (French typography:
+    "16\u202f000", "IA\u00a0:") is kept as it is."""
+    return _SPACE_RUN.sub(
+        lambda m: m.group() if m.group() in _TYPOGRAPHIC_SPACES else " ", text
+    ).strip()
 
 
 @dataclass(frozen=True)
@@ -113,3 +121,30 @@ def slugify(value: str, max_length: int = 80) -> str:
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].rstrip("-") or "item"
+
+
+def _nonempty_paragraphs(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return [p for p in root.iter("p") if normalise_space(p.text_content())]
+
+
+@lru_cache(maxsize=512)
+def paragraph_word_counts(html: str) -> tuple[int, ...]:
+    """Words in each non-empty <p>, in the order the tracker numbers them (data-p)."""
+    if not html.strip():
+        return ()
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    return tuple(count_words(p.text_content()) for p in _nonempty_paragraphs(root))
+
+
+@lru_cache(maxsize=512)
+def index_paragraphs(html: str) -> str:
+    """The article HTML with data-p="0", "1"... on each non-empty <p>, for the tracker."""
+    if not html.strip():
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for index, paragraph in enumerate(_nonempty_paragraphs(root)):
+        paragraph.set("data-p", str(index))
+    inner = (root.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in root
+    )
+    return inner

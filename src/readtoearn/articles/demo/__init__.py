@@ -1,26 +1,89 @@
-"""Demo content written by the readtoearn team: loaded by `serve` unless --no-demo."""
+"""Demo content written by the readtoearn team: loaded by `serve` unless --no-demo.
+
+Every demo article is fictional news: the companies, people, quotes and figures are invented
+(content/authors.json says so too). Illustrations are local SVGs under web/static/demo/.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from readtoearn.articles import service
 from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
+from readtoearn.articles.text import slugify
 from readtoearn.config import Settings
 
 CONTENT_DIR = Path(__file__).parent / "content"
+STATIC_DIR = Path(__file__).parents[2] / "web" / "static"
+STATIC_PREFIX = "/static/"
+
+
+@dataclass(frozen=True)
+class AuthorProfile:
+    """A demo author: the stored bio is the English one; the French one is kept for pages."""
+
+    key: str
+    name: str
+    bio: str
+    bio_fr: str
+    avatar_color: str
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+    def bio_in(self, language: str) -> str:
+        """The bio in a page's language, falling back to English."""
+        return self.bio_fr if language == "fr" and self.bio_fr else self.bio
+
+
+@cache
+def authors() -> dict[str, AuthorProfile]:
+    """The demo authors by key, as in content/authors.json."""
+    data = _read_json(CONTENT_DIR / "authors.json")
+    return {
+        key: AuthorProfile(
+            key=key,
+            name=record["name"],
+            bio=record["bio"],
+            bio_fr=record.get("bio_fr", ""),
+            avatar_color=record.get("avatar_color", "#5b6270"),
+        )
+        for key, record in data["authors"].items()
+    }
+
+
+def profile_for(author_slug: str) -> AuthorProfile | None:
+    """The demo profile of a stored author (by slug), if the author is a demo one."""
+    return next((p for p in authors().values() if p.slug == author_slug), None)
+
+
+def static_path(url: str) -> Path | None:
+    """The file behind a "/static/..." image URL, or None for any other URL."""
+    if not url.startswith(STATIC_PREFIX):
+        return None
+    return STATIC_DIR / url.removeprefix(STATIC_PREFIX)
 
 
 def drafts() -> list[ArticleDraft]:
     """Every demo article, as drafts, in file-name order."""
-    authors = json.loads((CONTENT_DIR / "authors.json").read_text(encoding="utf-8"))
+    profiles = authors()
     result = []
     for path in sorted(CONTENT_DIR.glob("article-*.json")):
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record = _read_json(path)
+        unknown = [key for key in record["authors"] if key not in profiles]
+        if unknown:
+            raise ValueError(f"{path.name}: unknown author keys {unknown}")
+        published_at = datetime.fromisoformat(record["published_at"])
+        if published_at.tzinfo is None:
+            raise ValueError(f"{path.name}: published_at has no time zone")
         result.append(
             ArticleDraft(
                 title=record["title"],
@@ -29,9 +92,9 @@ def drafts() -> list[ArticleDraft]:
                 description=record.get("description", ""),
                 lead=record.get("lead", ""),
                 language=record["language"],
-                published_at=datetime.fromisoformat(record["published_at"]),
+                published_at=published_at,
                 authors=[
-                    AuthorDraft(name=authors[key]["name"], bio=authors[key]["bio"])
+                    AuthorDraft(name=profiles[key].name, bio=profiles[key].bio)
                     for key in record["authors"]
                 ],
                 categories=record.get("categories", []),
@@ -51,3 +114,7 @@ def load(session: Session, settings: Settings) -> int:
         service.save_article(session, draft, settings, source="demo")
         count += 1
     return count
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))

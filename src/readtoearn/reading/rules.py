@@ -1,0 +1,213 @@
+"""The proof of reading: how much of a beat counts, and what a finished read deserves.
+
+Pure functions over plain values, so every rule is tested on its own. The server's clock is the only
+clock; what the client claims is an upper bound, never a measure.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    CREDITED = "credited"
+    HELD = "held"
+    REJECTED = "rejected"
+    INCOMPLETE = "incomplete"
+
+
+class Reason(StrEnum):
+    """Why a read got its verdict; each has a plain-words explanation in READER_MESSAGES."""
+
+    READ_IN_FULL = "read_in_full"
+    NOT_ENOUGH_TIME = "not_enough_time"
+    NOT_ENOUGH_PARAGRAPHS = "not_enough_paragraphs"
+    END_NOT_REACHED = "end_not_reached"
+    TOO_FEW_BEATS = "too_few_beats"
+    NO_BEATS = "no_beats"
+    TOO_FAST = "too_fast"
+    AUTOMATION = "automation"
+    PARALLEL_READS = "parallel_reads"
+    UNUSUAL_VELOCITY = "unusual_velocity"
+    ROBOTIC_SCROLLING = "robotic_scrolling"
+    NO_PAGE_VIEW = "no_page_view"
+    DAILY_LIMIT = "daily_limit"
+    BUDGET_EMPTY = "budget_empty"
+    ALREADY_CREDITED = "already_credited"
+    EXPIRED = "expired"
+
+
+READER_MESSAGES: dict[Reason, str] = {
+    Reason.READ_IN_FULL: "You read the whole article at a reading pace.",
+    Reason.NOT_ENOUGH_TIME: "Not enough reading time yet for an article of this length.",
+    Reason.NOT_ENOUGH_PARAGRAPHS: "Most of the paragraphs have not been on screen yet.",
+    Reason.END_NOT_REACHED: "The end of the article has not been reached yet.",
+    Reason.TOO_FEW_BEATS: "The read was too short to be measured.",
+    Reason.NO_BEATS: "No reading activity was recorded.",
+    Reason.TOO_FAST: "The page went by faster than anyone can read.",
+    Reason.AUTOMATION: "The browser reported that it was driven by automation software.",
+    Reason.PARALLEL_READS: "Several articles were being read at the same time.",
+    Reason.UNUSUAL_VELOCITY: "Unusually many articles were read in a short time.",
+    Reason.ROBOTIC_SCROLLING: "The scrolling was perfectly regular, as a script's is.",
+    Reason.NO_PAGE_VIEW: "The read did not start from the article page.",
+    Reason.DAILY_LIMIT: "Today's limit of rewarded reads has been reached.",
+    Reason.BUDGET_EMPTY: "The programme's budget is empty for now: the points are kept for you.",
+    Reason.ALREADY_CREDITED: "This article has already earned you points.",
+    Reason.EXPIRED: "The read was left unfinished for too long.",
+}
+
+# Reasons that make a read impossible (rejected) versus merely suspicious (held for review).
+IMPOSSIBLE = frozenset({Reason.TOO_FAST, Reason.NO_BEATS})
+SUSPICIOUS = frozenset(
+    {
+        Reason.AUTOMATION,
+        Reason.PARALLEL_READS,
+        Reason.UNUSUAL_VELOCITY,
+        Reason.ROBOTIC_SCROLLING,
+        Reason.NO_PAGE_VIEW,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The thresholds of a genuine read; each is a setting (see docs/reading.md)."""
+
+    max_wpm: int = 400  # nobody reads (rather than skims) faster than this on average
+    max_screen_wpm: int = 1000  # beyond this, text is not being read at all
+    min_paragraph_ratio: float = 0.8
+    min_beats: int = 3
+    end_scroll: float = 0.9
+    beat_interval_s: int = 12
+    slack_s: float = 2.0
+    max_gap_beats: int = 3
+    first_screen_max_words: int = 400
+    first_screen_min_words: int = 150
+
+    @property
+    def max_gap_s(self) -> float:
+        return self.beat_interval_s * self.max_gap_beats
+
+
+def credit_beat(
+    claimed_active_ms: int, server_elapsed_s: float, *, visible: bool, focused: bool, rules: Rules
+) -> int:
+    """Milliseconds a beat earns: the claim, capped by the server's own clock.
+
+    A hidden or unfocused page earns nothing; so does a beat after a gap of several intervals
+    (a sleeping laptop, or a script replaying a recording later).
+    """
+    if not visible or not focused or claimed_active_ms <= 0:
+        return 0
+    if server_elapsed_s > rules.max_gap_s:
+        return 0
+    cap_ms = int((max(server_elapsed_s, 0.0) + rules.slack_s) * 1000)
+    return min(claimed_active_ms, cap_ms)
+
+
+def required_active_seconds(words: int, rules: Rules) -> int:
+    """The least active time in which an article of this length can be read."""
+    return math.ceil(words * 60 / rules.max_wpm)
+
+
+def first_screen_allowance(
+    total_words: int, viewport_h: int | None, document_h: int | None, rules: Rules
+) -> int:
+    """Words that may be seen at once without reading them: roughly one screenful."""
+    estimate = rules.first_screen_min_words
+    if viewport_h and document_h and document_h > 0:
+        estimate = int(total_words * min(viewport_h / document_h, 1.0))
+    return max(rules.first_screen_min_words, min(estimate, rules.first_screen_max_words))
+
+
+def too_fast(words_seen: int, active_ms: int, allowance: int, rules: Rules) -> bool:
+    """True when more text went by than could be read at max_screen_wpm in the active time."""
+    readable = rules.max_screen_wpm * active_ms / 60_000
+    return words_seen - allowance > readable
+
+
+def is_robotic(scroll_deltas: Sequence[float], event_counts: Sequence[int]) -> bool:
+    """Perfectly regular scrolling: the same distance, with the same number of inputs, every beat.
+
+    People scroll in bursts of varying length; a script that advances by a constant step gives
+    a coefficient of variation near zero. Needs at least five moving beats to say anything.
+    """
+    moving = [(d, e) for d, e in zip(scroll_deltas, event_counts, strict=False) if d > 0]
+    if len(moving) < 5:
+        return False
+    deltas = [d for d, _ in moving]
+    mean = statistics.fmean(deltas)
+    if mean <= 0:
+        return False
+    variation = statistics.pstdev(deltas) / mean
+    same_inputs = len({e for _, e in moving}) == 1
+    return variation < 0.02 and same_inputs
+
+
+@dataclass(frozen=True)
+class ReadState:
+    """What the server knows of a read when it is asked for a verdict."""
+
+    words: int
+    paragraphs: int
+    active_ms: int
+    beats_credited: int
+    beats_total: int
+    paragraphs_seen: int
+    last_paragraph_seen: bool
+    scroll_max: float
+    flags: frozenset[Reason] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+
+
+def assess(state: ReadState, rules: Rules) -> Assessment:
+    """The verdict on a read: credited, held, rejected, or incomplete (still going)."""
+    impossible = sorted(state.flags & IMPOSSIBLE)
+    if state.beats_total == 0:
+        impossible = sorted({*impossible, Reason.NO_BEATS})
+    if impossible:
+        return Assessment(Verdict.REJECTED, tuple(impossible))
+
+    missing: list[Reason] = []
+    if state.active_ms < required_active_seconds(state.words, rules) * 1000:
+        missing.append(Reason.NOT_ENOUGH_TIME)
+    needed = math.ceil(state.paragraphs * rules.min_paragraph_ratio)
+    if state.paragraphs_seen < needed:
+        missing.append(Reason.NOT_ENOUGH_PARAGRAPHS)
+    if not (state.last_paragraph_seen or state.scroll_max >= rules.end_scroll):
+        missing.append(Reason.END_NOT_REACHED)
+    if state.beats_credited < rules.min_beats:
+        missing.append(Reason.TOO_FEW_BEATS)
+    if missing:
+        return Assessment(Verdict.INCOMPLETE, tuple(missing))
+
+    suspicious = sorted(state.flags & SUSPICIOUS)
+    if suspicious:
+        return Assessment(Verdict.HELD, tuple(suspicious))
+    return Assessment(Verdict.CREDITED, (Reason.READ_IN_FULL,))
+
+
+def points_for(base_points: int, reading_minutes: int, *, scale_by_time: bool) -> int:
+    """Points a credited read earns: a flat amount, or scaled by the article's reading time."""
+    if not scale_by_time:
+        return base_points
+    # A 4-minute article earns the base; longer ones more, shorter ones never less than half.
+    return max(base_points // 2, round(base_points * reading_minutes / 4))
+
+
+def progress(state: ReadState, rules: Rules) -> float:
+    """How far along a read is, 0..1: the least advanced of time and paragraphs."""
+    need_ms = max(required_active_seconds(state.words, rules) * 1000, 1)
+    by_time = min(state.active_ms / need_ms, 1.0)
+    need_paragraphs = max(math.ceil(state.paragraphs * rules.min_paragraph_ratio), 1)
+    by_paragraphs = min(state.paragraphs_seen / need_paragraphs, 1.0)
+    return round(min(by_time, by_paragraphs), 3)

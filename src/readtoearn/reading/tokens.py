@@ -1,0 +1,105 @@
+"""Signed tokens of the tracker protocol: the beat chain and the page view.
+
+A chain token binds a reader, an article, a read, a sequence number and a one-time nonce. Only its
+holder can send the next beat, exactly once: the server keeps the nonce it expects next.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import struct
+import uuid
+from dataclasses import dataclass
+
+from readtoearn.errors import Unauthorized
+
+_CHAIN = b"rte-chain-v1"
+_VIEW = b"rte-view-v1"
+MAC_BYTES = 16
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(secret: str, domain: bytes, *parts: bytes) -> bytes:
+    message = b"|".join((domain, *parts))
+    return hmac.new(secret.encode(), message, hashlib.sha256).digest()[:MAC_BYTES]
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+@dataclass(frozen=True)
+class ChainToken:
+    read_id: uuid.UUID
+    seq: int
+    nonce: str
+
+
+def sign_chain(
+    secret: str, reader_id: uuid.UUID, article_id: uuid.UUID, token: ChainToken
+) -> str:
+    """The token the client must present with beat `seq` of a read."""
+    body = token.read_id.bytes + struct.pack(">I", token.seq) + bytes.fromhex(token.nonce)
+    mac = _mac(secret, _CHAIN, reader_id.bytes, article_id.bytes, body)
+    return f"{_b64(body)}.{_b64(mac)}"
+
+
+def parse_chain(text: str) -> tuple[ChainToken, bytes, bytes]:
+    """Split a token into its claims, its body and its MAC; Unauthorized when malformed."""
+    try:
+        body_text, mac_text = text.split(".")
+        body, mac = _unb64(body_text), _unb64(mac_text)
+    except (ValueError, TypeError):
+        raise Unauthorized("the read token is not valid", code="bad_token") from None
+    if len(body) != 16 + 4 + 8 or len(mac) != MAC_BYTES:
+        raise Unauthorized("the read token is not valid", code="bad_token")
+    claims = ChainToken(
+        read_id=uuid.UUID(bytes=body[:16]),
+        seq=struct.unpack(">I", body[16:20])[0],
+        nonce=body[20:].hex(),
+    )
+    return claims, body, mac
+
+
+def verify_chain(
+    secret: str, text: str, reader_id: uuid.UUID, article_id: uuid.UUID, read_id: uuid.UUID
+) -> ChainToken:
+    """The claims of a token issued to this reader for this read; Unauthorized otherwise."""
+    claims, body, mac = parse_chain(text)
+    expected = _mac(secret, _CHAIN, reader_id.bytes, article_id.bytes, body)
+    if not hmac.compare_digest(mac, expected) or claims.read_id != read_id:
+        raise Unauthorized("this read token was not issued for this read", code="bad_token")
+    return claims
+
+
+def sign_view(secret: str, article_id: uuid.UUID, at: float) -> str:
+    """A token the article page carries, proving the read started from a page view."""
+    stamp = struct.pack(">Q", int(at))
+    return f"{_b64(stamp)}.{_b64(_mac(secret, _VIEW, article_id.bytes, stamp))}"
+
+
+def verify_view(
+    secret: str, text: str | None, article_id: uuid.UUID, max_age_s: int, now: float
+) -> bool:
+    """True when the token was signed for this article's page within max_age_s seconds."""
+    if not text:
+        return False
+    try:
+        stamp_text, mac_text = text.split(".")
+        stamp, mac = _unb64(stamp_text), _unb64(mac_text)
+        issued = struct.unpack(">Q", stamp)[0]
+    except (ValueError, TypeError, struct.error):
+        return False
+    if not hmac.compare_digest(mac, _mac(secret, _VIEW, article_id.bytes, stamp)):
+        return False
+    return -60 <= now - issued <= max_age_s
