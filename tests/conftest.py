@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from readtoearn import migrations
 from readtoearn.app import create_app
+from readtoearn.clock import ManualClock
 from readtoearn.config import Settings, normalise_database_url
 from readtoearn.db import Database, make_engine
 
@@ -100,12 +101,26 @@ def session(connection: Connection) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, secret_key=SECRET, base_url="http://testserver")
+    # Cheap argon2 parameters: the tests prove the rules, not the cost of hashing.
+    return Settings(
+        data_dir=tmp_path,
+        secret_key=SECRET,
+        base_url="http://testserver",
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+        password_hash_parallelism=1,
+    )
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database):  # type: ignore[no-untyped-def]
-    return create_app(settings, database=database)
+def clock() -> ManualClock:
+    """A clock that moves only when the test says so."""
+    return ManualClock()
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database, clock: ManualClock):  # type: ignore[no-untyped-def]
+    return create_app(settings, database=database, clock=clock)
 
 
 @pytest.fixture

@@ -39,6 +39,12 @@ def make_article(
     author: str = "Ada Lovelace",
     categories: tuple[str, ...] = ("Economy", "Artificial intelligence"),
     published_at: datetime | None = None,
+    key_points: tuple[str, ...] = ("First point", "Second point"),
+    lead: str = "A lead paragraph.",
+    image_url: str | None = None,
+    image_alt: str = "",
+    image_caption: str = "",
+    bio: str | None = None,
 ) -> Article:
     draft = ArticleDraft(
         title=title,
@@ -46,9 +52,14 @@ def make_article(
         canonical_url=url,
         language=language,
         published_at=published_at or datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
-        authors=[AuthorDraft(name=author, bio=f"{author} writes about markets.")],
+        authors=[
+            AuthorDraft(name=author, bio=f"{author} writes about markets." if bio is None else bio)
+        ],
         categories=list(categories),
-        lead="A lead paragraph.",
-        key_points=["First point", "Second point"],
+        lead=lead,
+        key_points=list(key_points),
+        image_url=image_url,
+        image_alt=image_alt,
+        image_caption=image_caption,
     )
     return articles.save_article(session, draft, settings).article

@@ -9,13 +9,30 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from readtoearn import __version__
+from readtoearn.clock import Clock, SystemClock
 from readtoearn.config import Settings, get_settings
 from readtoearn.db import Database, make_engine
-from readtoearn.web import errors
-from readtoearn.web.routes import api_articles, health, pages
+from readtoearn.web import errors, security
+from readtoearn.web.limits import BodyLimit
+from readtoearn.web.routes import accounts as account_pages
+from readtoearn.web.routes import (
+    api_articles,
+    api_auth,
+    api_reads,
+    api_summaries,
+    api_wallet,
+    health,
+    pages,
+)
+from readtoearn.web.sessions import AccountsMiddleware
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
     """Build the web application for some settings (read from the environment by default)."""
     settings = settings or get_settings()
     owns_database = database is None
@@ -38,10 +55,19 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.clock = clock or SystemClock()
     errors.install(app)
+    app.add_middleware(BodyLimit)
+    security.install(app)
+    app.add_middleware(AccountsMiddleware)
     pages.install(app, settings)
     app.mount("/static", StaticFiles(packages=[("readtoearn.web", "static")]), name="static")
     app.include_router(health.router)
     app.include_router(api_articles.router)
+    app.include_router(api_auth.router)
+    app.include_router(api_reads.router)
+    app.include_router(api_wallet.router)
+    app.include_router(api_summaries.router)
+    app.include_router(account_pages.router)
     app.include_router(pages.router)
     return app

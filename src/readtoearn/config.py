@@ -6,9 +6,9 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     fetch_timeout_s: Annotated[float, Field(gt=0, le=120)] = 15.0
     fetch_max_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
     fetch_max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
+
+    # Summaries: the built-in offline summariser, or an OpenAI-compatible chat-completions API
+    # (falls back to the built-in one on any error). The key is never logged.
+    summary_backend: Literal["builtin", "openai"] = "builtin"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    llm_timeout_s: Annotated[float, Field(gt=0, le=300)] = 20.0
+    quiz_bonus_points: Annotated[int, Field(ge=0, le=10_000)] = 5
 
     # Ledger: points expire this many days after the day they were credited (None: never).
     points_expiry_days: Annotated[int | None, Field(ge=1, le=36500)] = None

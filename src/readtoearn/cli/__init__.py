@@ -8,7 +8,9 @@ import click
 
 from readtoearn import __version__
 from readtoearn.cli import db as db_commands
+from readtoearn.cli import importer as import_commands
 from readtoearn.cli import serve as serve_commands
+from readtoearn.cli import users as users_commands
 from readtoearn.cli.base import Failure
 from readtoearn.errors import ReadToEarnError
 
@@ -27,6 +29,8 @@ def cli() -> None:
 
 cli.add_command(serve_commands.serve)
 cli.add_command(db_commands.db)
+cli.add_command(import_commands.import_articles)
+cli.add_command(users_commands.users)
 
 
 def main() -> None:

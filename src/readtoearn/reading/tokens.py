@@ -45,9 +45,7 @@ class ChainToken:
     nonce: str
 
 
-def sign_chain(
-    secret: str, reader_id: uuid.UUID, article_id: uuid.UUID, token: ChainToken
-) -> str:
+def sign_chain(secret: str, reader_id: uuid.UUID, article_id: uuid.UUID, token: ChainToken) -> str:
     """The token the client must present with beat `seq` of a read."""
     body = token.read_id.bytes + struct.pack(">I", token.seq) + bytes.fromhex(token.nonce)
     mac = _mac(secret, _CHAIN, reader_id.bytes, article_id.bytes, body)

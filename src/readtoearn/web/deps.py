@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from readtoearn.accounts import service as accounts
+from readtoearn.accounts.models import User
+from readtoearn.clock import Clock
 from readtoearn.config import Settings
 from readtoearn.db import Database
+from readtoearn.errors import Forbidden
+from readtoearn.web.sessions import SESSION_COOKIE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -22,6 +28,10 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_clock(request: Request) -> Clock:
+    return request.app.state.clock
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed before the response leaves, rolled back on error."""
     database = get_database(request)
@@ -32,3 +42,46 @@ def get_session(request: Request) -> Iterator[Session]:
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def get_optional_reader(request: Request, session: SessionDep) -> User | None:
+    """The reader of a bearer token (API clients) or of the session cookie (browsers), or None.
+
+    A bearer token that is malformed, unknown, expired or revoked is a 401, never anonymous.
+    """
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.strip().partition(" ")
+        user = (
+            accounts.get_token_user(session, token.strip()) if scheme.lower() == "bearer" else None
+        )
+        if user is None:
+            raise HTTPException(
+                401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        return user
+    return accounts.get_session_user(session, request.cookies.get(SESSION_COOKIE))
+
+
+def get_current_reader(request: Request, reader: OptionalReader) -> User:
+    """The signed-in reader: 401 on the API, a redirect to the login page elsewhere."""
+    if reader is not None:
+        return reader
+    if request.url.path.startswith("/api/"):
+        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = "/account/login?next=" + quote(target, safe="")
+    raise HTTPException(303, "log in first", headers={"Location": location})
+
+
+def get_current_operator(reader: CurrentReader) -> User:
+    """The signed-in reader, who must be an operator (403 otherwise)."""
+    if not reader.is_operator:
+        raise Forbidden("operators only", code="operators_only")
+    return reader
+
+
+OptionalReader = Annotated[User | None, Depends(get_optional_reader)]
+CurrentReader = Annotated[User, Depends(get_current_reader)]
+CurrentOperator = Annotated[User, Depends(get_current_operator)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from datetime import datetime, timedelta, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -15,6 +17,7 @@ from readtoearn.config import Settings
 from readtoearn.web import i18n
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def make_templates(settings: Settings) -> Jinja2Templates:
@@ -25,7 +28,45 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.globals["settings"] = settings
     env.filters["datetime"] = _format_datetime
+    env.filters["date"] = _format_date
+    env.filters["time"] = _format_time
+    env.filters["local"] = local_datetime
+    env.filters["isoformat"] = _isoformat
+    env.globals["static"] = _static_url
     return templates
+
+
+@cache
+def _static_url(path: str) -> str:
+    """A /static URL that changes when the file does, so browsers may cache it for long."""
+    try:
+        version = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:10]
+    except OSError:
+        return f"/static/{path}"
+    return f"/static/{path}?v={version}"
+
+
+def local_datetime(value: datetime | None, offset_min: int | None) -> datetime | None:
+    """An aware datetime moved to a fixed UTC offset in minutes (the publisher's own zone)."""
+    if value is None:
+        return None
+    return value.astimezone(timezone(timedelta(minutes=offset_min or 0)))
+
+
+def _isoformat(value: datetime | None) -> str:
+    return value.isoformat(timespec="minutes") if value is not None else ""
+
+
+def _format_date(value: datetime | None, language: str = "en", fmt: str = "long") -> str:
+    if value is None:
+        return ""
+    return format_date(value, format=fmt, locale=language)
+
+
+def _format_time(value: datetime | None, language: str = "en", fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    return format_time(value, format=fmt, locale=language, tzinfo=value.tzinfo)
 
 
 def _format_datetime(value: datetime | None, language: str = "en", fmt: str = "medium") -> str:
@@ -41,8 +82,17 @@ def render(
     templates: Jinja2Templates = request.app.state.templates
     settings: Settings = request.app.state.settings
     language = i18n.negotiate(request, settings.default_language)
-    full = {"lang": language, **translation_context(language), **context}
-    return templates.TemplateResponse(request, template, full, status_code=status_code)
+    full = {
+        "lang": language,
+        "current_user": getattr(request.state, "user", None),
+        **translation_context(language),
+        **context,
+    }
+    response = templates.TemplateResponse(request, template, full, status_code=status_code)
+    response.headers["Content-Language"] = language
+    # The language depends on these request headers: shared caches must key on them.
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
 
 
 def translation_context(language: str) -> dict[str, Any]:
@@ -58,3 +108,9 @@ def translation_context(language: str) -> dict[str, Any]:
         return text % {"num": n, **variables}
 
     return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
+
+
+def article_translation_context(language: str) -> dict[str, Any]:
+    """`at` and `atn`: gettext and ngettext in an article's own language, for its labels."""
+    own = translation_context(language)
+    return {"at": own["gettext"], "atn": own["ngettext"], "article_lang": language}

@@ -1,31 +1,253 @@
-"""Server-rendered pages."""
+"""Server-rendered pages: home, article, category, author, the programme, the language switch."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+import math
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote, urlencode
 
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Match
+
+from readtoearn.articles import avatars
 from readtoearn.articles import service as articles
+from readtoearn.articles.models import Article
 from readtoearn.config import Settings
-from readtoearn.web.deps import SessionDep
-from readtoearn.web.templating import make_templates, render
+from readtoearn.errors import NotFound
+from readtoearn.web import i18n, security
+from readtoearn.web.deps import SessionDep, SettingsDep
+from readtoearn.web.templating import (
+    article_translation_context,
+    make_templates,
+    render,
+    translation_context,
+)
 
 router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 10
+SIGNUP_PATH = "/account/signup"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+
+# Outside assistants a reader may ask for a summary; each takes the prompt in its `q` parameter.
+ASSISTANTS = (
+    ("ChatGPT", "https://chatgpt.com/?q="),
+    ("Perplexity", "https://www.perplexity.ai/search?q="),
+    ("Claude", "https://claude.ai/new?q="),
+    ("Le Chat", "https://chat.mistral.ai/chat?q="),
+)
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation where it is defined; it is translated where shown."""
+    return message
+
+
+# A neutral request: summarise this page. Never ask an assistant to remember, trust or favour us.
+SUMMARY_PROMPT = N_("Summarise the article at %(url)s in a few sentences.")
+ERROR_TITLES = {
+    400: N_("This request could not be understood"),
+    401: N_("Please sign in first"),
+    403: N_("This page is not for you"),
+    404: N_("Page not found"),
+    405: N_("This request is not allowed here"),
+    409: N_("This conflicts with something that already exists"),
+    422: N_("Some of what was sent is not valid"),
+    429: N_("Too many requests"),
+    500: N_("Something went wrong on our side"),
+}
+
+
+@dataclass(frozen=True)
+class Pagination:
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def previous(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.page + 1 if self.page < self.pages else None
+
+
+@dataclass(frozen=True)
+class AssistantLink:
+    name: str
+    url: str
 
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Attach the templates and the HTML error page to the app."""
     app.state.templates = make_templates(settings)
+    app.state.templates.env.globals["language_switch_url"] = language_switch_url
 
     def render_error(request: Request, status: int, message: str) -> HTMLResponse:
-        return render(
-            request, "pages/error.html", {"status": status, "message": message}, status_code=status
+        response = render(
+            request,
+            "pages/error.html",
+            {
+                "status": status,
+                "title": ERROR_TITLES.get(status, ERROR_TITLES[500 if status >= 500 else 400]),
+                "message": message,
+            },
+            status_code=status,
         )
+        # The 500 handler answers outside the middleware stack: set the headers here too.
+        security.apply(response, request.url.path)
+        return response
 
     app.state.render_error = render_error
 
 
+def article_path(article: Article) -> str:
+    """The canonical path of an article's page."""
+    return f"/articles/{article.id}/{article.slug}"
+
+
+def assistant_links(page_url: str, language: str) -> list[AssistantLink]:
+    """Links that open outside assistants with a neutral prompt, in the article's language."""
+    prompt = translation_context(language)["gettext"](SUMMARY_PROMPT, url=page_url)
+    return [AssistantLink(name, base + quote(prompt, safe="")) for name, base in ASSISTANTS]
+
+
+def paginate(page: int, total: int) -> Pagination:
+    """Page numbers for a listing; NotFound past the last page (page 1 always exists)."""
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if page > pages:
+        raise NotFound("there is no such page in this list")
+    return Pagination(page=page, pages=pages, total=total)
+
+
+def _offset(page: int) -> int:
+    return (page - 1) * PAGE_SIZE
+
+
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep) -> HTMLResponse:
-    items, total = articles.list_articles(session, limit=30)
-    return render(request, "pages/home.html", {"articles": items, "total": total})
+def home(request: Request, session: SessionDep, page: PageNumber = 1) -> HTMLResponse:
+    items, total = articles.list_articles(session, limit=PAGE_SIZE, offset=_offset(page))
+    return render(
+        request, "pages/home.html", {"articles": items, "pagination": paginate(page, total)}
+    )
+
+
+@router.get("/articles/{article_id}")
+def article_short(request: Request, article_id: str, session: SessionDep) -> Response:
+    """/articles/{id} lives at its canonical path, with the slug."""
+    article = articles.get_article(session, article_id)
+    return _redirect_to_canonical(request, article)
+
+
+@router.get("/articles/{article_id}/{slug}", response_class=HTMLResponse)
+def article_page(
+    request: Request, article_id: str, slug: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    article = articles.get_article(session, article_id)
+    if slug != article.slug:
+        return _redirect_to_canonical(request, article)
+    page_url = settings.base_url.rstrip("/") + article_path(article)
+    return render(
+        request,
+        "articles/article.html",
+        {
+            "article": article,
+            "page_url": page_url,
+            "assistants": assistant_links(page_url, article.language),
+            **article_translation_context(article.language),
+        },
+    )
+
+
+def _redirect_to_canonical(request: Request, article: Article) -> RedirectResponse:
+    target = article_path(article)
+    if request.url.query:
+        target += "?" + request.url.query
+    return RedirectResponse(target, status_code=301)
+
+
+@router.get("/categories/{slug}", response_class=HTMLResponse)
+def category_page(
+    request: Request, slug: str, session: SessionDep, page: PageNumber = 1
+) -> HTMLResponse:
+    category = articles.get_category(session, slug)
+    items, total = articles.list_articles(
+        session, limit=PAGE_SIZE, offset=_offset(page), category_slug=category.slug
+    )
+    return render(
+        request,
+        "articles/category.html",
+        {"category": category, "articles": items, "pagination": paginate(page, total)},
+    )
+
+
+@router.get("/authors/{slug}", response_class=HTMLResponse)
+def author_page(
+    request: Request, slug: str, session: SessionDep, page: PageNumber = 1
+) -> HTMLResponse:
+    author = articles.get_author(session, slug)
+    items, total = articles.list_articles(
+        session, limit=PAGE_SIZE, offset=_offset(page), author_slug=author.slug
+    )
+    return render(
+        request,
+        "articles/author.html",
+        {"author": author, "articles": items, "pagination": paginate(page, total)},
+    )
+
+
+@router.get("/authors/{slug}/avatar.svg")
+def author_avatar(slug: str, session: SessionDep) -> Response:
+    """The author's generated avatar (no upload, no outside service)."""
+    author = articles.get_author(session, slug)
+    return Response(
+        avatars.avatar_svg(author.name),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@router.get("/join", response_class=HTMLResponse)
+def join(request: Request) -> HTMLResponse:
+    """What the Read to Earn programme is, and the way in once sign-up exists."""
+    signup = SIGNUP_PATH if _has_route(request, SIGNUP_PATH) else None
+    return render(request, "pages/join.html", {"signup_url": signup})
+
+
+@router.get("/language")
+def choose_language(
+    lang: Annotated[str, Query(max_length=8)],
+    next: Annotated[str, Query(max_length=2000)] = "/",
+) -> RedirectResponse:
+    """Remember the reader's interface language in a cookie, then go back where they were."""
+    if lang not in i18n.LANGUAGES:
+        raise NotFound("this language is not available")
+    response = RedirectResponse(_local_path(next), status_code=303)
+    response.set_cookie(
+        i18n.LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, httponly=True, samesite="lax"
+    )
+    return response
+
+
+def language_switch_url(request: Request, language: str) -> str:
+    """The switcher's link for one language, coming back to the current page."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    here = request.url.path + ("?" + urlencode(query) if query else "")
+    return "/language?" + urlencode({"lang": language, "next": here})
+
+
+def _local_path(target: str) -> str:
+    """Only paths on this site: never an open redirect to another host."""
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
+        return "/"
+    return target
+
+
+def _has_route(request: Request, path: str) -> bool:
+    """Whether the app answers GET on a path (routers included in it count too)."""
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
+    return any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes)

@@ -1,0 +1,613 @@
+"""Accounts: joining, logging in and out, sessions, API tokens, password change and reset,
+and integrators' sign-in.
+
+Every secret handed out (session cookie, bearer token, reset link) is `secrets.token_urlsafe(32)`;
+only its SHA-256 is stored, so a copy of the database lets nobody in.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from readtoearn.accounts import passwords
+from readtoearn.accounts.email import EmailBackend, OutgoingEmail
+from readtoearn.accounts.models import ApiToken, PasswordReset, User, UserSession
+from readtoearn.accounts.ratelimit import RateLimiter
+from readtoearn.config import Settings
+from readtoearn.db import utcnow
+from readtoearn.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+)
+from readtoearn.ledger import service as ledger
+
+LANGUAGES = ("en", "fr")
+MAX_EMAIL_LENGTH = 254
+MAX_NAME_LENGTH = 120
+MAX_TOKEN_LENGTH = 200
+RESET_TTL = timedelta(hours=1)
+RESET_REQUESTS_PER_HOUR = 5
+ASSERTION_MAX_LIFETIME = timedelta(hours=1)
+BAD_CREDENTIALS = "wrong e-mail or password"
+TOO_MANY_ATTEMPTS = "too many failed login attempts: wait a few minutes before trying again"
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+# -- small helpers -----------------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    """A fresh random secret for a cookie, a bearer token or a link."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    """The SHA-256 (hex) under which a secret is stored and looked up."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    """Strip and lower-case an address, refusing what cannot be one."""
+    value = email.strip().lower()
+    if not value:
+        raise InvalidInput("an e-mail address is required", code="invalid_email")
+    if len(value) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.match(value):
+        raise InvalidInput("this does not look like an e-mail address", code="invalid_email")
+    return value
+
+
+def _clean_name(display_name: str, email: str) -> str:
+    name = " ".join(display_name.split())
+    if not name:
+        name = email.partition("@")[0]
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(
+            f"the display name must be at most {MAX_NAME_LENGTH} characters", code="invalid_name"
+        )
+    return name[:MAX_NAME_LENGTH]
+
+
+def _clean_language(language: str | None, settings: Settings) -> str:
+    if not language:
+        return settings.default_language
+    if language not in LANGUAGES:
+        raise InvalidInput("the language must be 'en' or 'fr'", code="invalid_language")
+    return language
+
+
+def _valid(expires_at: datetime, revoked_at: datetime | None, now: datetime) -> bool:
+    return revoked_at is None and expires_at > now
+
+
+# -- users -------------------------------------------------------------------------------------
+
+
+def create_user(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    password: str | None,
+    display_name: str = "",
+    language: str | None = None,
+    is_operator: bool = False,
+    external_id: str | None = None,
+) -> User:
+    """Create a reader (or an operator); `password=None` makes one who cannot log in by password.
+
+    Raises InvalidInput for a bad address, name, language or weak password, Conflict when the
+    e-mail (or the integrator's id) is already taken.
+    """
+    address = normalise_email(email)
+    name = _clean_name(display_name, address)
+    lang = _clean_language(language, settings)
+    if password is not None:
+        passwords.check_strength(password, email=address, display_name=name)
+    if session.scalar(select(User.id).where(User.email == address)) is not None:
+        raise Conflict("an account with this e-mail already exists", code="email_taken")
+    user = User(
+        email=address,
+        display_name=name,
+        language=lang,
+        password_hash=passwords.hash_password(settings, password) if password else None,
+        is_operator=is_operator,
+        external_id=external_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        # Another request took the address between the check and the insert.
+        raise Conflict("an account with this e-mail already exists", code="email_taken") from None
+    # Every way of joining (signup page, CLI, integrator exchange) comes through here, so each
+    # reader gets exactly one points wallet, in the same transaction as the account.
+    ledger.get_or_create_wallet(session, user.id)
+    return user
+
+
+def register_reader(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    display_name: str = "",
+    language: str | None = None,
+) -> User:
+    """A reader joins the programme with an e-mail and a password; returns the new User."""
+    return create_user(
+        session,
+        settings,
+        email=email,
+        password=password,
+        display_name=display_name,
+        language=language,
+    )
+
+
+def get_user(session: Session, user_id: uuid.UUID | str) -> User:
+    """One user by id, or NotFound."""
+    try:
+        key = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
+    except ValueError:
+        raise NotFound("no such user") from None
+    user = session.get(User, key)
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    """A user by address (normalised), or None."""
+    address = email.strip().lower()
+    return session.scalar(select(User).where(User.email == address))
+
+
+def list_users(session: Session, *, limit: int = 1000, offset: int = 0) -> list[User]:
+    """Users, oldest first."""
+    query = select(User).order_by(User.created_at, User.id).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+# -- logging in --------------------------------------------------------------------------------
+
+
+def _login_keys(email: str, ip: str | None) -> tuple[str, str | None]:
+    # Hashed so the limiter's store (Redis) never holds readers' addresses.
+    email_key = "login:email:" + hash_secret(email.strip().lower())[:32]
+    return email_key, (f"login:ip:{ip}" if ip else None)
+
+
+def authenticate(
+    session: Session,
+    settings: Settings,
+    limiter: RateLimiter,
+    *,
+    email: str,
+    password: str,
+    ip: str | None = None,
+) -> User:
+    """The user these credentials belong to, or Unauthorized (the same answer for an unknown
+    e-mail and a wrong password, in about the same time). Too many failures → RateLimited.
+
+    Rehashes the password when the hashing parameters have changed since it was set.
+    """
+    window = settings.login_window_s
+    email_key, ip_key = _login_keys(email, ip)
+    if limiter.count(email_key, window) >= settings.login_max_attempts or (
+        ip_key and limiter.count(ip_key, window) >= settings.login_max_attempts_per_ip
+    ):
+        raise RateLimited(TOO_MANY_ATTEMPTS, code="too_many_attempts")
+    user = get_user_by_email(session, email)
+    ok = passwords.verify_password(settings, user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        limiter.hit(email_key, window)
+        if ip_key:
+            limiter.hit(ip_key, window)
+        raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
+    limiter.reset(email_key)
+    if user.password_hash and passwords.needs_rehash(settings, user.password_hash):
+        user.password_hash = passwords.hash_password(settings, password)
+    user.last_login_at = utcnow()
+    return user
+
+
+# -- browser sessions --------------------------------------------------------------------------
+
+
+def start_session(session: Session, settings: Settings, user: User) -> str:
+    """Open a browser session; returns the secret for the cookie (stored only as a hash)."""
+    secret = new_secret()
+    session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=hash_secret(secret),
+            expires_at=utcnow() + timedelta(days=settings.session_days),
+        )
+    )
+    session.flush()
+    return secret
+
+
+def sign_up(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    display_name: str = "",
+    language: str | None = None,
+) -> tuple[User, str]:
+    """Join and stay signed in: the new reader and the secret of their first session."""
+    user = register_reader(
+        session,
+        settings,
+        email=email,
+        password=password,
+        display_name=display_name,
+        language=language,
+    )
+    return user, start_session(session, settings, user)
+
+
+def log_in(
+    session: Session,
+    settings: Settings,
+    limiter: RateLimiter,
+    *,
+    email: str,
+    password: str,
+    ip: str | None = None,
+    previous_session: str | None = None,
+) -> tuple[User, str]:
+    """Check credentials and open a fresh session (the previous one, if any, is ended, so a
+    session secret planted before login is worth nothing after it)."""
+    user = authenticate(session, settings, limiter, email=email, password=password, ip=ip)
+    end_session(session, previous_session)
+    return user, start_session(session, settings, user)
+
+
+def _session_row(session: Session, secret: str | None) -> UserSession | None:
+    if not secret or len(secret) > MAX_TOKEN_LENGTH:
+        return None
+    return session.scalar(select(UserSession).where(UserSession.token_hash == hash_secret(secret)))
+
+
+def get_session_user(session: Session, secret: str | None) -> User | None:
+    """The user of a live session cookie, or None (unknown, expired, revoked, or deactivated)."""
+    if not secret or len(secret) > MAX_TOKEN_LENGTH:
+        return None
+    query = (
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.token_hash == hash_secret(secret),
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > utcnow(),
+            User.is_active.is_(True),
+        )
+    )
+    return session.scalar(query)
+
+
+def end_session(session: Session, secret: str | None) -> None:
+    """Revoke the session a cookie names (logging out); unknown cookies are ignored."""
+    row = _session_row(session, secret)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def revoke_sessions(session: Session, user: User, *, keep: str | None = None) -> int:
+    """Revoke every live session of a user except the one whose secret is `keep`."""
+    query = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+    )
+    if keep:
+        query = query.where(UserSession.token_hash != hash_secret(keep))
+    result = session.execute(query.values(revoked_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def change_password(
+    session: Session,
+    settings: Settings,
+    user: User,
+    *,
+    current: str,
+    new: str,
+    keep_session: str | None = None,
+) -> None:
+    """Change a password after checking the current one; every other session is revoked."""
+    if not passwords.verify_password(settings, user.password_hash, current):
+        raise Unauthorized("the current password is wrong", code="bad_credentials")
+    passwords.check_strength(new, email=user.email, display_name=user.display_name)
+    if secrets.compare_digest(current.encode(), new.encode()):
+        raise InvalidInput(
+            "the new password must differ from the current one", code="same_password"
+        )
+    user.password_hash = passwords.hash_password(settings, new)
+    revoke_sessions(session, user, keep=keep_session)
+
+
+# -- API tokens --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A bearer token as handed to the client: the secret itself is shown once, here only."""
+
+    token: str
+    expires_at: datetime
+    user: User
+
+
+def issue_api_token(
+    session: Session, settings: Settings, user: User, *, source: str = "password"
+) -> IssuedToken:
+    """A new bearer token for a user, valid for `api_token_days`."""
+    secret = new_secret()
+    expires_at = utcnow() + timedelta(days=settings.api_token_days)
+    session.add(
+        ApiToken(
+            user_id=user.id, token_hash=hash_secret(secret), source=source, expires_at=expires_at
+        )
+    )
+    session.flush()
+    return IssuedToken(token=secret, expires_at=expires_at, user=user)
+
+
+def login_for_token(
+    session: Session,
+    settings: Settings,
+    limiter: RateLimiter,
+    *,
+    email: str,
+    password: str,
+    ip: str | None = None,
+) -> IssuedToken:
+    """Credentials in, bearer token out (POST /api/v1/auth/token)."""
+    user = authenticate(session, settings, limiter, email=email, password=password, ip=ip)
+    return issue_api_token(session, settings, user)
+
+
+def _token_row(session: Session, secret: str | None) -> ApiToken | None:
+    if not secret or len(secret) > MAX_TOKEN_LENGTH:
+        return None
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
+
+
+def get_token_user(session: Session, secret: str | None) -> User | None:
+    """The user of a live bearer token, or None (unknown, expired, revoked, or deactivated)."""
+    if not secret or len(secret) > MAX_TOKEN_LENGTH:
+        return None
+    query = (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == hash_secret(secret),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > utcnow(),
+            User.is_active.is_(True),
+        )
+    )
+    return session.scalar(query)
+
+
+def revoke_api_token(session: Session, secret: str | None) -> None:
+    """Revoke a live bearer token, or Unauthorized when it is not one."""
+    row = _token_row(session, secret)
+    if row is None or not _valid(row.expires_at, row.revoked_at, utcnow()):
+        raise Unauthorized("invalid or expired token", code="invalid_token")
+    row.revoked_at = utcnow()
+
+
+def revoke_api_tokens(session: Session, user: User) -> int:
+    """Revoke every live bearer token of a user."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# -- password reset ----------------------------------------------------------------------------
+
+RESET_TEXT = {
+    "en": (
+        "Reset your password",
+        "Hello {name},\n\nSomeone (we hope you) asked to reset the password of your {site} "
+        "account.\nChoose a new one here within the hour:\n\n{link}\n\nIf it was not you, ignore "
+        "this message: your password stays as it is.\n",
+    ),
+    "fr": (
+        "Réinitialiser votre mot de passe",
+        "Bonjour {name},\n\nQuelqu'un (vous, nous l'espérons) a demandé à réinitialiser le mot "
+        "de passe de votre compte {site}.\nChoisissez-en un nouveau ici dans l'heure :\n\n{link}\n"
+        "\nSi ce n'était pas vous, ignorez ce message : votre mot de passe ne change pas.\n",
+    ),
+}
+
+
+def request_password_reset(
+    session: Session,
+    settings: Settings,
+    backend: EmailBackend,
+    limiter: RateLimiter,
+    *,
+    email: str,
+) -> None:
+    """E-mail a single-use reset link (1 h) when the address has an account.
+
+    Says nothing either way, so the form cannot be used to learn who has an account; at most
+    RESET_REQUESTS_PER_HOUR messages per address and hour.
+    """
+    address = normalise_email(email)
+    user = get_user_by_email(session, address)
+    if user is None or not user.is_active:
+        return
+    if limiter.hit("reset:" + hash_secret(address)[:32], 3600) > RESET_REQUESTS_PER_HOUR:
+        return
+    secret = new_secret()
+    session.add(
+        PasswordReset(
+            user_id=user.id, token_hash=hash_secret(secret), expires_at=utcnow() + RESET_TTL
+        )
+    )
+    session.flush()
+    subject, body = RESET_TEXT.get(user.language, RESET_TEXT["en"])
+    link = f"{settings.base_url.rstrip('/')}/account/reset/{secret}"
+    backend.send(
+        OutgoingEmail(
+            to=user.email,
+            subject=f"{settings.site_name}: {subject}",
+            body=body.format(name=user.display_name, site=settings.site_name, link=link),
+        )
+    )
+
+
+def check_reset_token(session: Session, secret: str) -> PasswordReset:
+    """The live reset request a link names, or InvalidInput (unknown, used or expired)."""
+    row = (
+        session.scalar(select(PasswordReset).where(PasswordReset.token_hash == hash_secret(secret)))
+        if secret and len(secret) <= MAX_TOKEN_LENGTH
+        else None
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise InvalidInput(
+            "this reset link is invalid or has expired: ask for a new one", code="invalid_reset"
+        )
+    return row
+
+
+def reset_password(session: Session, settings: Settings, secret: str, new: str) -> User:
+    """Set a new password through a reset link; the link and every session die with it."""
+    row = check_reset_token(session, secret)
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise InvalidInput(
+            "this reset link is invalid or has expired: ask for a new one", code="invalid_reset"
+        )
+    passwords.check_strength(new, email=user.email, display_name=user.display_name)
+    now = utcnow()
+    # Mark it used with a guarded update, so two concurrent uses cannot both succeed.
+    used = session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if not getattr(used, "rowcount", 0):
+        raise InvalidInput(
+            "this reset link is invalid or has expired: ask for a new one", code="invalid_reset"
+        )
+    # Any other outstanding link for this user dies too.
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    user.password_hash = passwords.hash_password(settings, new)
+    revoke_sessions(session, user)
+    revoke_api_tokens(session, user)
+    return user
+
+
+# -- integrators' sign-in ----------------------------------------------------------------------
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign_assertion(secret: str, claims: dict[str, Any]) -> str:
+    """An integrator's assertion: base64url(JSON claims) "." base64url(HMAC-SHA256)."""
+    payload = _b64encode(json.dumps(claims, separators=(",", ":")).encode())
+    signature = hmac.new(secret.encode(), payload.encode("ascii"), hashlib.sha256).digest()
+    return f"{payload}.{_b64encode(signature)}"
+
+
+def _verify_assertion(settings: Settings, assertion: str) -> dict[str, Any]:
+    invalid = Unauthorized("invalid assertion", code="invalid_assertion")
+    payload, dot, signature = assertion.strip().partition(".")
+    if not dot or not payload or not signature or len(assertion) > 8192:
+        raise invalid
+    expected = hmac.new(
+        settings.integrator_secret.encode(), payload.encode("ascii", "replace"), hashlib.sha256
+    ).digest()
+    try:
+        given = _b64decode(signature)
+    except (binascii.Error, ValueError):
+        raise invalid from None
+    if not hmac.compare_digest(expected, given):
+        raise invalid
+    try:
+        claims = json.loads(_b64decode(payload))
+    except (binascii.Error, ValueError):
+        raise InvalidInput(
+            "the assertion's payload is not JSON", code="invalid_assertion"
+        ) from None
+    if not isinstance(claims, dict):
+        raise InvalidInput("the assertion's payload must be an object", code="invalid_assertion")
+    return claims
+
+
+def exchange_assertion(session: Session, settings: Settings, assertion: str) -> IssuedToken:
+    """Trade an integrator's signed assertion for a reader token, creating the reader the first
+    time their `sub` is seen. The same assertion may be used again until it expires."""
+    if not settings.integrator_secret:
+        raise Forbidden("integrator sign-in is not enabled on this site", code="exchange_disabled")
+    claims = _verify_assertion(settings, assertion)
+    exp, sub, email = claims.get("exp"), claims.get("sub"), claims.get("email")
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        raise InvalidInput("exp must be a Unix time in seconds", code="invalid_assertion")
+    now = utcnow()
+    expires = datetime.fromtimestamp(exp, tz=UTC)
+    if expires <= now:
+        raise Unauthorized("the assertion has expired", code="assertion_expired")
+    if expires > now + ASSERTION_MAX_LIFETIME:
+        raise Unauthorized("the assertion must expire within an hour", code="assertion_too_long")
+    if not isinstance(sub, str | int) or isinstance(sub, bool) or not str(sub).strip():
+        raise InvalidInput("sub must be the integrator's user id", code="invalid_assertion")
+    external_id = str(sub).strip()[:200]
+    user = session.scalar(select(User).where(User.external_id == external_id))
+    if user is None:
+        if not isinstance(email, str):
+            raise InvalidInput("email is required for a new reader", code="invalid_assertion")
+        name = claims.get("name")
+        language = claims.get("language")
+        user = create_user(
+            session,
+            settings,
+            email=email,
+            password=None,
+            display_name=name if isinstance(name, str) else "",
+            language=language if isinstance(language, str) and language in LANGUAGES else None,
+            external_id=external_id,
+        )
+    elif not user.is_active:
+        raise Forbidden("this account is disabled", code="account_disabled")
+    user.last_login_at = now
+    return issue_api_token(session, settings, user, source="exchange")

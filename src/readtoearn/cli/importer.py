@@ -1,0 +1,109 @@
+"""`readtoearn import`: articles from saved pages, URLs, RSS/Atom feeds and JSON files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import ExitStack
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from readtoearn import migrations
+from readtoearn.articles.importer import Importer, ImportOutcome
+from readtoearn.cli.base import friendly_errors, load_settings, open_database
+
+EPILOG = """\b
+Examples:
+  readtoearn import saved/article.html saved/other.html.gz
+  readtoearn import https://news.example/2026/11/a-story/
+  readtoearn import https://news.example/feed/ exports/articles.jsonl
+  readtoearn import --json feed.xml > imported.jsonl
+"""
+
+
+@click.command("import", epilog=EPILOG)
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar on stderr (default: when stderr is a terminal and there is more "
+    "than one item).",
+)
+@friendly_errors
+def import_articles(sources: tuple[str, ...], as_json: bool, progress: bool | None) -> None:
+    """Import articles from SOURCES: .html/.html.gz files, URLs, feeds, .json/.jsonl files.
+
+    Importing an article again updates it (same canonical URL, or same text) and never
+    duplicates it. Each article is stored in its own transaction; the command exits with
+    status 1 when any item failed, naming each failure.
+    """
+    settings = load_settings()
+    counts = {"created": 0, "updated": 0, "failed": 0}
+    with open_database(settings) as database, ExitStack() as stack:
+        migrations.upgrade(database.engine)
+        importer = Importer(settings, database)
+        stack.callback(importer.close)
+        bar: Progress | None = None
+        total = len(sources)
+        for source in sources:
+            items = importer.items(source)
+            total += len(items) - 1
+            if bar is None and _want_progress(progress, total):
+                bar = stack.enter_context(_progress())
+                bar.add_task("importing", total=total, completed=sum(counts.values()))
+            if bar is not None:
+                bar.update(bar.task_ids[0], total=total)
+            for item in items:
+                outcome = importer.run(item)
+                _report(outcome, as_json)
+                if not outcome.ok:
+                    counts["failed"] += 1
+                else:
+                    counts["created" if outcome.created else "updated"] += 1
+                if bar is not None:
+                    bar.advance(bar.task_ids[0])
+    summary = (
+        f"{counts['created']} imported, {counts['updated']} updated, {counts['failed']} failed"
+    )
+    click.echo(summary, err=as_json)
+    if counts["failed"]:
+        sys.exit(1)
+
+
+def _want_progress(wanted: bool | None, total: int) -> bool:
+    if wanted is not None:
+        return wanted
+    return total > 1 and Console(stderr=True).is_terminal
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        # Article lines keep going to stdout; on a terminal they are printed above the bar.
+        redirect_stdout=sys.stdout.isatty(),
+        redirect_stderr=False,
+    )
+
+
+def _report(outcome: ImportOutcome, as_json: bool) -> None:
+    if not outcome.ok:
+        click.echo(f"failed: {outcome.label}: {outcome.error}", err=True)
+        if as_json:
+            click.echo(json.dumps(outcome.as_json(), ensure_ascii=False))
+        return
+    if as_json:
+        click.echo(json.dumps(outcome.as_json(), ensure_ascii=False))
+        return
+    status = "" if outcome.created else "  (updated)"
+    click.echo(
+        f"{outcome.id}  {outcome.language}  {outcome.words:>5} words  "
+        f"{outcome.reading_minutes:>2} min  {outcome.title}{status}"
+    )

@@ -1,0 +1,77 @@
+"""Reads of articles by readers, and the beats the tracker sent for them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from readtoearn.db import Base, JSONType, UTCDateTime, new_id, utcnow
+
+
+class Read(Base):
+    """One reader reading one article: open until a verdict closes it."""
+
+    __tablename__ = "reads"
+    __table_args__ = (Index("ix_reads_reader_id_started_at", "reader_id", "started_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    reader_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    # "open" while reading; then the verdict: credited, held or rejected.
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    # Unique while open: one open read per reader and article.
+    open_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # Unique once credited or held: one rewarded read per reader and article, ever.
+    reward_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_seq: Mapped[int] = mapped_column(Integer, default=1)
+    nonce: Mapped[str] = mapped_column(String(16))
+    active_ms: Mapped[int] = mapped_column(Integer, default=0)
+    beats_total: Mapped[int] = mapped_column(Integer, default=0)
+    beats_credited: Mapped[int] = mapped_column(Integer, default=0)
+    paragraphs_seen: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    words_seen: Mapped[int] = mapped_column(Integer, default=0)
+    scroll_max: Mapped[float] = mapped_column(Float, default=0.0)
+    allowance_words: Mapped[int] = mapped_column(Integer, default=0)
+    page_view: Mapped[bool] = mapped_column(Boolean, default=False)
+    flags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    verdict: Mapped[str | None] = mapped_column(String(12))
+    reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column()
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    beats: Mapped[list[ReadBeat]] = relationship(
+        back_populates="read", order_by="ReadBeat.seq", cascade="all, delete-orphan"
+    )
+
+
+class ReadBeat(Base):
+    """One beat of the tracker, as received and as credited."""
+
+    __tablename__ = "read_beats"
+
+    read_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reads.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_ms: Mapped[int] = mapped_column(Integer)
+    credited_ms: Mapped[int] = mapped_column(Integer)
+    scroll_max: Mapped[float] = mapped_column(Float)
+    new_paragraphs: Mapped[int] = mapped_column(Integer)
+    new_words: Mapped[int] = mapped_column(Integer)
+    visible: Mapped[bool] = mapped_column(Boolean)
+    focused: Mapped[bool] = mapped_column(Boolean)
+    webdriver: Mapped[bool] = mapped_column(Boolean, default=False)
+    events: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    read: Mapped[Read] = relationship(back_populates="beats")

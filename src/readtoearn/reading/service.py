@@ -1,0 +1,509 @@
+"""Reads: start, beat, complete. The server decides what was read; the ledger pays for it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from readtoearn.articles import service as articles
+from readtoearn.articles import text as textlib
+from readtoearn.articles.models import Article
+from readtoearn.clock import Clock
+from readtoearn.config import Settings
+from readtoearn.errors import Conflict, NotFound, Unprocessable
+from readtoearn.ledger import service as ledger
+from readtoearn.reading import payout, tokens
+from readtoearn.reading.models import Read, ReadBeat
+from readtoearn.reading.rules import (
+    ReadState,
+    Reason,
+    Rules,
+    Verdict,
+    assess,
+    credit_beat,
+    first_screen_allowance,
+    is_robotic,
+    points_for,
+    progress,
+    required_active_seconds,
+    too_fast,
+)
+
+OPEN = "open"
+EVENT_KINDS = ("scroll", "wheel", "key", "pointer", "touch")
+
+
+def rules_of(settings: Settings) -> Rules:
+    """The reading rules as the operator configured them."""
+    return Rules(
+        max_wpm=settings.reading_max_wpm,
+        max_screen_wpm=settings.reading_max_screen_wpm,
+        min_paragraph_ratio=settings.reading_min_paragraph_ratio,
+        min_beats=settings.reading_min_beats,
+        beat_interval_s=settings.beat_interval_s,
+    )
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One beat as the client sent it (already type-checked by the API layer)."""
+
+    token: str
+    seq: int
+    active_ms: int
+    scroll_max: float
+    paragraphs_seen: list[int]
+    visible: bool
+    focused: bool
+    events: dict[str, int] = field(default_factory=dict)
+    viewport_h: int | None = None
+    document_h: int | None = None
+    webdriver: bool = False
+
+
+@dataclass(frozen=True)
+class Started:
+    read: Read
+    token: str
+    resumed: bool
+    required: dict[str, Any]
+    progress: float
+
+
+@dataclass(frozen=True)
+class BeatResult:
+    token: str
+    active_seconds: float
+    progress: float
+    end_reached: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    read: Read
+    verdict: Verdict
+    points: int
+    reasons: tuple[Reason, ...]
+
+
+def _key(reader_id: uuid.UUID, article_id: uuid.UUID) -> str:
+    return f"{reader_id}:{article_id}"
+
+
+def _points(article: Article, settings: Settings) -> int:
+    return points_for(
+        settings.points_per_read,
+        article.reading_minutes,
+        scale_by_time=settings.points_scale_by_time,
+    )
+
+
+def requirements(article: Article, settings: Settings) -> dict[str, Any]:
+    """What a reader must do to earn this article's points (shown by the tracker)."""
+    rules = rules_of(settings)
+    return {
+        "active_seconds": required_active_seconds(article.word_count, rules),
+        "paragraphs": article.paragraph_count,
+        "min_paragraphs": -(-article.paragraph_count * rules.min_paragraph_ratio // 1),
+        "min_beats": rules.min_beats,
+        "points": _points(article, settings),
+    }
+
+
+def _issue_token(read: Read, settings: Settings) -> str:
+    claims = tokens.ChainToken(read_id=read.id, seq=read.next_seq, nonce=read.nonce)
+    return tokens.sign_chain(settings.resolved_secret_key, read.reader_id, read.article_id, claims)
+
+
+def start_read(
+    session: Session,
+    settings: Settings,
+    clock: Clock,
+    *,
+    reader_id: uuid.UUID,
+    article_id: str | uuid.UUID,
+    view_token: str | None = None,
+    webdriver: bool = False,
+    user_agent: str = "",
+) -> Started:
+    """Open a read of an article (or resume the open one) and issue the first chain token."""
+    article = articles.get_article(session, article_id)
+    key = _key(reader_id, article.id)
+    rewarded = session.scalar(select(Read).where(Read.reward_key == key))
+    if rewarded is not None:
+        message = (
+            "You have already earned points for this article."
+            if rewarded.status == Verdict.CREDITED
+            else "Your read of this article is being reviewed."
+        )
+        raise Conflict(message, code="already_rewarded")
+    now = clock.now()
+    read = session.scalar(select(Read).where(Read.open_key == key).with_for_update())
+    resumed = read is not None
+    if read is None:
+        read = Read(
+            id=new_read_id(),
+            reader_id=reader_id,
+            article_id=article.id,
+            open_key=key,
+            started_at=now,
+            last_beat_at=now,
+            nonce=tokens.new_nonce(),
+            user_agent=user_agent[:300],
+            flags=[],
+            paragraphs_seen=[],
+            reasons=[],
+        )
+        try:
+            with session.begin_nested():
+                session.add(read)
+        except IntegrityError:
+            raise Conflict("this article is already being read", code="read_in_progress") from None
+    else:
+        # A new tab or a reload takes over the read: the previous chain stops working.
+        read.nonce = tokens.new_nonce()
+        read.last_beat_at = max(read.last_beat_at, now)
+    flags = set(read.flags)
+    if tokens.verify_view(
+        settings.resolved_secret_key,
+        view_token,
+        article.id,
+        settings.view_token_max_age_s,
+        now.timestamp(),
+    ):
+        read.page_view = True
+    if webdriver:
+        flags.add(Reason.AUTOMATION)
+    read.flags = sorted(flags)
+    session.flush()
+    return Started(
+        read=read,
+        token=_issue_token(read, settings),
+        resumed=resumed,
+        required=requirements(article, settings),
+        progress=progress(_state(read, article), rules_of(settings)),
+    )
+
+
+def new_read_id() -> uuid.UUID:
+    from readtoearn.db import new_id
+
+    return new_id()
+
+
+def _owned_read(session: Session, reader_id: uuid.UUID, read_id: str | uuid.UUID) -> Read:
+    try:
+        key = read_id if isinstance(read_id, uuid.UUID) else uuid.UUID(str(read_id))
+    except ValueError:
+        raise NotFound("no read has this id") from None
+    read = session.scalar(select(Read).where(Read.id == key).with_for_update())
+    # Another reader's read is reported as absent, so ids cannot be probed.
+    if read is None or read.reader_id != reader_id:
+        raise NotFound("no read has this id")
+    return read
+
+
+def _check_chain(read: Read, token: str, settings: Settings) -> tokens.ChainToken:
+    claims = tokens.verify_chain(
+        settings.resolved_secret_key, token, read.reader_id, read.article_id, read.id
+    )
+    if claims.seq != read.next_seq or claims.nonce != read.nonce:
+        raise Conflict("this beat was already received or came out of order", code="out_of_order")
+    return claims
+
+
+def _state(read: Read, article: Article) -> ReadState:
+    return ReadState(
+        words=article.word_count,
+        paragraphs=article.paragraph_count,
+        active_ms=read.active_ms,
+        beats_credited=read.beats_credited,
+        beats_total=read.beats_total,
+        paragraphs_seen=len(read.paragraphs_seen),
+        last_paragraph_seen=article.paragraph_count - 1 in set(read.paragraphs_seen),
+        scroll_max=read.scroll_max,
+        flags=frozenset(Reason(f) for f in read.flags),
+    )
+
+
+def record_beat(
+    session: Session,
+    settings: Settings,
+    clock: Clock,
+    *,
+    reader_id: uuid.UUID,
+    read_id: str,
+    beat: Beat,
+) -> BeatResult:
+    """Credit one beat: the claim capped by the server's clock, the chain moved on."""
+    read = _owned_read(session, reader_id, read_id)
+    claims = tokens.verify_chain(
+        settings.resolved_secret_key, beat.token, read.reader_id, read.article_id, read.id
+    )
+    if read.status != OPEN:
+        raise Conflict("this read is finished", code="read_closed")
+    if beat.seq != claims.seq:
+        raise Conflict("the beat's seq does not match its token", code="out_of_order")
+    _check_chain(read, beat.token, settings)
+    article = session.get_one(Article, read.article_id)
+    words_by_paragraph = textlib.paragraph_word_counts(article.html)
+    if any(p < 0 or p >= len(words_by_paragraph) for p in beat.paragraphs_seen):
+        raise Unprocessable("paragraphs_seen names a paragraph the article does not have")
+
+    rules = rules_of(settings)
+    now = clock.now()
+    elapsed = (now - read.last_beat_at).total_seconds()
+    credited = credit_beat(
+        beat.active_ms, elapsed, visible=beat.visible, focused=beat.focused, rules=rules
+    )
+    seen = set(read.paragraphs_seen)
+    new = set(beat.paragraphs_seen) - seen
+    new_words = sum(words_by_paragraph[p] for p in new)
+    if read.beats_total == 0:
+        read.allowance_words = first_screen_allowance(
+            article.word_count, beat.viewport_h, beat.document_h, rules
+        )
+
+    flags = set(read.flags)
+    if beat.webdriver:
+        flags.add(Reason.AUTOMATION)
+    if credited and _other_active_read(session, read, now, rules):
+        flags.add(Reason.PARALLEL_READS)
+
+    read.active_ms += credited
+    read.words_seen += new_words
+    # No screenful may go by faster than max_screen_wpm, in this beat or over the whole read.
+    if too_fast(new_words, credited, read.allowance_words, rules) or too_fast(
+        read.words_seen, read.active_ms, read.allowance_words, rules
+    ):
+        flags.add(Reason.TOO_FAST)
+    read.beats_total += 1
+    read.beats_credited += 1 if credited else 0
+    read.scroll_max = max(read.scroll_max, min(max(beat.scroll_max, 0.0), 1.0))
+    read.paragraphs_seen = sorted(seen | new)
+    read.flags = sorted(flags)
+    read.last_beat_at = now
+    read.next_seq += 1
+    read.nonce = tokens.new_nonce()
+    session.add(
+        ReadBeat(
+            read_id=read.id,
+            seq=claims.seq,
+            received_at=now,
+            claimed_ms=beat.active_ms,
+            credited_ms=credited,
+            scroll_max=beat.scroll_max,
+            new_paragraphs=len(new),
+            new_words=new_words,
+            visible=beat.visible,
+            focused=beat.focused,
+            webdriver=beat.webdriver,
+            events={k: int(beat.events.get(k, 0)) for k in EVENT_KINDS},
+        )
+    )
+    session.flush()
+    state = _state(read, article)
+    return BeatResult(
+        token=_issue_token(read, settings),
+        active_seconds=read.active_ms / 1000,
+        progress=progress(state, rules),
+        end_reached=state.last_paragraph_seen or state.scroll_max >= rules.end_scroll,
+    )
+
+
+def _other_active_read(session: Session, read: Read, now: datetime, rules: Rules) -> bool:
+    """Another read of the same reader credited time during this beat's interval."""
+    since = now - timedelta(seconds=rules.beat_interval_s * 1.5)
+    overlapping = (
+        select(func.count())
+        .select_from(ReadBeat)
+        .join(Read, Read.id == ReadBeat.read_id)
+        .where(
+            Read.reader_id == read.reader_id,
+            Read.id != read.id,
+            ReadBeat.received_at >= since,
+            ReadBeat.credited_ms > 0,
+        )
+    )
+    return bool(session.scalar(overlapping))
+
+
+def _robotic(session: Session, read: Read) -> bool:
+    beats = session.scalars(
+        select(ReadBeat).where(ReadBeat.read_id == read.id).order_by(ReadBeat.seq)
+    ).all()
+    deltas, inputs, previous = [], [], 0.0
+    for beat in beats:
+        deltas.append(round(max(beat.scroll_max - previous, 0.0), 4))
+        previous = max(previous, beat.scroll_max)
+        inputs.append(sum(int(v) for v in (beat.events or {}).values()))
+    return is_robotic(deltas, inputs)
+
+
+def _velocity(session: Session, read: Read, now: datetime, settings: Settings) -> bool:
+    recent = session.scalar(
+        select(func.count())
+        .select_from(Read)
+        .where(
+            Read.reader_id == read.reader_id,
+            Read.id != read.id,
+            Read.status.in_([Verdict.CREDITED.value, Verdict.HELD.value]),
+            Read.completed_at >= now - timedelta(hours=1),
+        )
+    )
+    return (recent or 0) >= settings.velocity_max_reads_per_hour
+
+
+def _over_daily_cap(
+    session: Session, read: Read, now: datetime, points: int, settings: Settings
+) -> bool:
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(Read.points), 0)).where(
+            Read.reader_id == read.reader_id,
+            Read.status.in_([Verdict.CREDITED.value, Verdict.HELD.value]),
+            Read.completed_at >= day_start,
+        )
+    ).one()
+    return count >= settings.daily_read_cap or total + points > settings.daily_points_cap
+
+
+def complete_read(
+    session: Session,
+    settings: Settings,
+    clock: Clock,
+    *,
+    reader_id: uuid.UUID,
+    read_id: str,
+    token: str,
+) -> Outcome:
+    """The verdict on a read; repeating it returns the same verdict and never pays twice."""
+    read = _owned_read(session, reader_id, read_id)
+    if read.status != OPEN:
+        tokens.verify_chain(
+            settings.resolved_secret_key, token, read.reader_id, read.article_id, read.id
+        )
+        return _outcome(read)
+    _check_chain(read, token, settings)
+    article = session.get_one(Article, read.article_id)
+    now = clock.now()
+    flags = set(read.flags)
+    if not read.page_view:
+        flags.add(Reason.NO_PAGE_VIEW)
+    if _robotic(session, read):
+        flags.add(Reason.ROBOTIC_SCROLLING)
+    if _velocity(session, read, now, settings):
+        flags.add(Reason.UNUSUAL_VELOCITY)
+    read.flags = sorted(flags)
+    assessment = assess(_state(read, article), rules_of(settings))
+    verdict, reasons = assessment.verdict, list(assessment.reasons)
+    if verdict is Verdict.INCOMPLETE:
+        return Outcome(read=read, verdict=verdict, points=0, reasons=tuple(reasons))
+
+    points = 0
+    if verdict in (Verdict.CREDITED, Verdict.HELD):
+        points = _points(article, settings)
+        if _over_daily_cap(session, read, now, points, settings):
+            verdict, reasons, points = Verdict.REJECTED, [Reason.DAILY_LIMIT], 0
+    if verdict in (Verdict.CREDITED, Verdict.HELD):
+        paid = payout.pay_read(session, read, points, pending=verdict is Verdict.HELD)
+        if not paid.ok:
+            verdict = Verdict.HELD
+            reasons = [*[r for r in reasons if r is not Reason.READ_IN_FULL], Reason.BUDGET_EMPTY]
+        read.transfer_id = paid.transfer_id
+        read.reward_key = _key(read.reader_id, read.article_id)
+
+    read.status = verdict.value
+    read.verdict = verdict.value
+    read.reasons = [r.value for r in reasons]
+    read.points = points
+    read.completed_at = now
+    read.open_key = None
+    session.flush()
+    return _outcome(read)
+
+
+def _outcome(read: Read) -> Outcome:
+    return Outcome(
+        read=read,
+        verdict=Verdict(read.verdict or Verdict.INCOMPLETE),
+        points=read.points,
+        reasons=tuple(Reason(r) for r in read.reasons),
+    )
+
+
+def list_reads(session: Session, reader_id: uuid.UUID, *, limit: int = 50) -> list[Read]:
+    """A reader's reads with a verdict, newest first."""
+    return list(
+        session.scalars(
+            select(Read)
+            .where(Read.reader_id == reader_id, Read.verdict.is_not(None))
+            .order_by(Read.completed_at.desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class WalletEntry:
+    """One movement of a reader's points, in plain words."""
+
+    transfer_id: uuid.UUID
+    created_at: datetime
+    code: str
+    kind: str
+    amount: int
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Wallet:
+    available: int
+    pending: int
+    posted: int
+    lifetime_earned: int
+    entries: list[WalletEntry]
+    reads: list[tuple[Read, str]]  # each read with its article's title
+
+
+def get_wallet(session: Session, reader_id: uuid.UUID, *, limit: int = 50) -> Wallet:
+    """A reader's balances, their latest ledger movements and their reads with verdicts."""
+    account = ledger.get_or_create_wallet(session, reader_id)
+    statement = ledger.statement(session, account, limit=limit)
+    article_ids = {
+        uuid.UUID(str(line.metadata["article_id"]))
+        for line in statement.lines
+        if line.metadata.get("article_id")
+    }
+    reads = list_reads(session, reader_id, limit=limit)
+    article_ids |= {r.article_id for r in reads}
+    rows = session.execute(select(Article.id, Article.title).where(Article.id.in_(article_ids)))
+    titles: dict[uuid.UUID, str] = {row.id: row.title for row in rows}
+    entries = [
+        WalletEntry(
+            transfer_id=line.transfer_id,
+            created_at=line.created_at,
+            code=line.code,
+            kind=line.kind,
+            amount=line.amount,
+            title=titles.get(uuid.UUID(str(line.metadata["article_id"])))
+            if line.metadata.get("article_id")
+            else None,
+        )
+        for line in statement.lines
+    ]
+    balance = statement.balance
+    return Wallet(
+        available=balance.available,
+        pending=balance.pending,
+        posted=balance.posted,
+        lifetime_earned=balance.credits_posted,
+        entries=entries,
+        reads=[(r, titles.get(r.article_id, "")) for r in reads],
+    )

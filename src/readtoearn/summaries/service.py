@@ -1,0 +1,185 @@
+"""Summaries, "In brief" bullets, key figures and quizzes of articles, cached per version.
+
+A cached row is keyed by article id + content hash + backend name, so an edited article gets a
+new summary and switching the LLM on or off never serves the other backend's text. Key figures
+always come from the built-in extractor. The remote backend is never called inside a database
+transaction by `get_summary` (it may take seconds); `summarise_article` is for the import path,
+inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from readtoearn.articles import service as articles
+from readtoearn.articles.models import Article
+from readtoearn.config import Settings
+from readtoearn.db import Database
+from readtoearn.summaries.backends import SummaryBackend, backend_for
+from readtoearn.summaries.figures import Figure, extract_figures, figure_from_dict, figure_to_dict
+from readtoearn.summaries.models import ArticleSummary
+from readtoearn.summaries.quiz import Quiz, generate_quiz
+
+MAX_FIGURES = 40
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """What a page or the API shows: the generated summary beside the editorial box."""
+
+    article_id: uuid.UUID
+    language: str
+    summary: str
+    in_brief: list[str]
+    editorial_in_brief: list[str]
+    figures: list[Figure]
+    backend: str
+    fallback_from: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The parts of an article a summary depends on, read inside a transaction."""
+
+    id: uuid.UUID
+    content_hash: str
+    title: str
+    text: str
+    language: str
+    key_points: list[str]
+
+    @classmethod
+    def of(cls, article: Article) -> _Snapshot:
+        return cls(
+            id=article.id,
+            content_hash=article.content_hash,
+            title=article.title,
+            text=article.text,
+            language=article.language,
+            key_points=list(article.key_points or []),
+        )
+
+
+def summarise_article(
+    session: Session, article: Article, settings: Settings, *, backend: SummaryBackend | None = None
+) -> ArticleSummary:
+    """The cached summary of an article's current version, computed and stored when missing."""
+    backend = backend or backend_for(settings)
+    snapshot = _Snapshot.of(article)
+    cached = _cached(session, snapshot, backend.name)
+    if cached is not None:
+        return cached
+    return _store(session, _compute(snapshot, backend))
+
+
+def get_summary(
+    database: Database,
+    article_id: uuid.UUID | str,
+    settings: Settings,
+    *,
+    backend: SummaryBackend | None = None,
+) -> SummaryView:
+    """An article's summary and key figures, computed on demand outside any transaction."""
+    backend = backend or backend_for(settings)
+    with database.session() as session:
+        snapshot = _Snapshot.of(articles.get_article(session, article_id))
+        cached = _cached(session, snapshot, backend.name)
+        if cached is not None:
+            return _view(snapshot, cached)
+    record = _compute(snapshot, backend)
+    with database.session(write=True) as session:
+        stored = _store(session, record)
+        return _view(snapshot, stored)
+
+
+def summary_for_article(
+    session: Session, article: Article, settings: Settings, *, backend: SummaryBackend | None = None
+) -> SummaryView:
+    """The view of `summarise_article`, for callers that already hold a write session."""
+    record = summarise_article(session, article, settings, backend=backend)
+    return _view(_Snapshot.of(article), record)
+
+
+def quiz_for_article(
+    session: Session,
+    article: Article,
+    settings: Settings,
+    seed: object,
+    *,
+    backend: SummaryBackend | None = None,
+) -> Quiz:
+    """The comprehension quiz of an article for one seed (the reading code passes the read id)."""
+    view = summary_for_article(session, article, settings, backend=backend)
+    return generate_quiz(article.text, article.language, seed, figures=view.figures)
+
+
+def _cached(session: Session, snapshot: _Snapshot, backend: str) -> ArticleSummary | None:
+    return _find(session, snapshot.id, snapshot.content_hash, backend)
+
+
+def _find(
+    session: Session, article_id: uuid.UUID, content_hash: str, backend: str
+) -> ArticleSummary | None:
+    return session.scalar(
+        select(ArticleSummary).where(
+            ArticleSummary.article_id == article_id,
+            ArticleSummary.content_hash == content_hash,
+            ArticleSummary.backend == backend,
+        )
+    )
+
+
+def _compute(snapshot: _Snapshot, backend: SummaryBackend) -> ArticleSummary:
+    summary = backend.summarise(
+        title=snapshot.title, text=snapshot.text, language=snapshot.language
+    )
+    figures = extract_figures(snapshot.text, snapshot.language, limit=MAX_FIGURES)
+    return ArticleSummary(
+        article_id=snapshot.id,
+        content_hash=snapshot.content_hash,
+        # A fallback is stored under the backend that wrote it, so the LLM is tried again later.
+        backend=summary.backend if summary.extra.get("fallback_from") else backend.name,
+        language=snapshot.language,
+        summary=summary.text,
+        in_brief=list(summary.in_brief),
+        figures=[figure_to_dict(f) for f in figures],
+        extra=dict(summary.extra),
+    )
+
+
+def _store(session: Session, record: ArticleSummary) -> ArticleSummary:
+    """Insert a computed summary; when another request stored it first, use theirs."""
+    key = (record.article_id, record.content_hash, record.backend)
+    existing = _find(session, *key)
+    if existing is not None:
+        return existing
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        existing = _find(session, *key)
+        if existing is None:
+            raise
+        return existing
+    return record
+
+
+def _view(snapshot: _Snapshot, record: ArticleSummary) -> SummaryView:
+    extra = {str(k): str(v) for k, v in (record.extra or {}).items()}
+    return SummaryView(
+        article_id=snapshot.id,
+        language=snapshot.language,
+        summary=record.summary,
+        in_brief=list(record.in_brief or []),
+        editorial_in_brief=snapshot.key_points,
+        figures=[figure_from_dict(f) for f in record.figures or []],
+        backend=record.backend,
+        fallback_from=extra.get("fallback_from"),
+        extra=extra,
+    )

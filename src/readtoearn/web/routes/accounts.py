@@ -1,0 +1,286 @@
+"""Account pages: join, log in and out, profile, password change and reset."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from readtoearn.accounts import service as accounts
+from readtoearn.errors import ReadToEarnError
+from readtoearn.web.csrf import CsrfChecked
+from readtoearn.web.deps import CurrentReader, OptionalReader, SessionDep, SettingsDep
+from readtoearn.web.errors import STATUS_BY_ERROR
+from readtoearn.web.sessions import (
+    SESSION_COOKIE,
+    EmailBackendDep,
+    RateLimiterDep,
+    clear_session_cookie,
+    client_ip,
+    set_language_cookie,
+    set_session_cookie,
+)
+from readtoearn.web.templating import render
+
+router = APIRouter(prefix="/account", include_in_schema=False)
+
+DEFAULT_NEXT = "/account"
+LANGUAGE_CHOICES = (("en", "English"), ("fr", "Français"))
+RESET_SENT = (
+    "If an account exists for this address, we have sent it a link to choose a new password. "
+    "The link works once, within the hour."
+)
+PASSWORD_CHANGED = "Your password has been changed. Log in with the new one."  # noqa: S105
+PASSWORDS_DIFFER = "the two new passwords differ"
+
+FormText = Annotated[str, Form(max_length=2000)]
+NextParam = Annotated[str, Query(alias="next", max_length=2000)]
+
+
+def safe_next(value: str | None, default: str = DEFAULT_NEXT) -> str:
+    """A local path to go to after logging in; anything that could leave the site is refused."""
+    if not value:
+        return default
+    value = value.strip()
+    if (
+        not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value
+
+
+def _status(exc: ReadToEarnError) -> int:
+    for kind in type(exc).__mro__:
+        if kind in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[kind]
+    return 400
+
+
+def _page(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    return render(request, f"accounts/{template}", context, status_code=status_code)
+
+
+def _redirect(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=303)
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    return _redirect("/account/login?next=" + quote(request.url.path, safe=""))
+
+
+# -- joining -----------------------------------------------------------------------------------
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_form(request: Request, settings: SettingsDep, next_: NextParam = "") -> HTMLResponse:
+    return _page(
+        request,
+        "signup.html",
+        {
+            "next": safe_next(next_),
+            "values": {"language": settings.default_language},
+            "languages": LANGUAGE_CHOICES,
+        },
+    )
+
+
+@router.post("/signup", response_class=HTMLResponse)
+def signup(
+    request: Request,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: FormText = "",
+    password: FormText = "",
+    display_name: FormText = "",
+    language: FormText = "",
+    next_: Annotated[str, Form(alias="next", max_length=2000)] = "",
+) -> Response:
+    target = safe_next(next_)
+    try:
+        user, secret = accounts.sign_up(
+            session,
+            settings,
+            email=email,
+            password=password,
+            display_name=display_name,
+            language=language or None,
+        )
+    except ReadToEarnError as exc:
+        values = {"email": email, "display_name": display_name, "language": language}
+        context = {"next": target, "values": values, "languages": LANGUAGE_CHOICES}
+        return _page(request, "signup.html", {**context, "error": exc.message}, _status(exc))
+    response = _redirect(target)
+    set_session_cookie(response, settings, secret)
+    set_language_cookie(response, settings, user.language)
+    return response
+
+
+# -- logging in and out ------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(
+    request: Request,
+    next_: NextParam = "",
+    reset: Annotated[str, Query(max_length=10)] = "",
+) -> HTMLResponse:
+    notice = PASSWORD_CHANGED if reset == "done" else None
+    return _page(request, "login.html", {"next": safe_next(next_), "notice": notice})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    limiter: RateLimiterDep,
+    email: FormText = "",
+    password: FormText = "",
+    next_: Annotated[str, Form(alias="next", max_length=2000)] = "",
+) -> Response:
+    target = safe_next(next_)
+    try:
+        user, secret = accounts.log_in(
+            session,
+            settings,
+            limiter,
+            email=email,
+            password=password,
+            ip=client_ip(request),
+            previous_session=request.cookies.get(SESSION_COOKIE),
+        )
+    except ReadToEarnError as exc:
+        context = {"next": target, "email": email, "error": exc.message}
+        return _page(request, "login.html", context, _status(exc))
+    response = _redirect(target)
+    set_session_cookie(response, settings, secret)
+    set_language_cookie(response, settings, user.language)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, _csrf: CsrfChecked, session: SessionDep, settings: SettingsDep):
+    accounts.end_session(session, request.cookies.get(SESSION_COOKIE))
+    response = _redirect("/")
+    clear_session_cookie(response, settings)
+    return response
+
+
+# -- the reader's own pages --------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+def profile(request: Request, reader: CurrentReader) -> HTMLResponse:
+    return _page(request, "profile.html", {"reader": reader, "languages": dict(LANGUAGE_CHOICES)})
+
+
+@router.get("/password", response_class=HTMLResponse)
+def password_form(request: Request, reader: OptionalReader) -> Response:
+    if reader is None:
+        return _login_redirect(request)
+    return _page(request, "password.html", {})
+
+
+@router.post("/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    reader: OptionalReader,
+    current_password: FormText = "",
+    new_password: FormText = "",
+    new_password_again: FormText = "",
+) -> Response:
+    if reader is None:
+        return _login_redirect(request)
+    if new_password != new_password_again:
+        return _page(request, "password.html", {"error": PASSWORDS_DIFFER}, 400)
+    try:
+        accounts.change_password(
+            session,
+            settings,
+            reader,
+            current=current_password,
+            new=new_password,
+            keep_session=request.cookies.get(SESSION_COOKIE),
+        )
+    except ReadToEarnError as exc:
+        return _page(request, "password.html", {"error": exc.message}, _status(exc))
+    return _page(request, "password.html", {"done": True})
+
+
+# -- password reset ----------------------------------------------------------------------------
+
+
+@router.get("/reset", response_class=HTMLResponse)
+def reset_request_form(request: Request) -> HTMLResponse:
+    return _page(request, "reset_request.html", {})
+
+
+@router.post("/reset", response_class=HTMLResponse)
+def reset_request(
+    request: Request,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    backend: EmailBackendDep,
+    limiter: RateLimiterDep,
+    email: FormText = "",
+) -> HTMLResponse:
+    try:
+        accounts.request_password_reset(session, settings, backend, limiter, email=email)
+    except ReadToEarnError as exc:
+        context = {"email": email, "error": exc.message}
+        return _page(request, "reset_request.html", context, _status(exc))
+    return _page(request, "reset_request.html", {"sent": RESET_SENT})
+
+
+def _no_referrer(response: Response) -> Response:
+    # The page's address holds the reset secret: never send it to another site.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@router.get("/reset/{token}", response_class=HTMLResponse)
+def reset_form(request: Request, token: str, session: SessionDep) -> Response:
+    try:
+        accounts.check_reset_token(session, token)
+    except ReadToEarnError as exc:
+        page = _page(request, "reset_form.html", {"invalid": exc.message}, _status(exc))
+        return _no_referrer(page)
+    return _no_referrer(_page(request, "reset_form.html", {}))
+
+
+@router.post("/reset/{token}", response_class=HTMLResponse)
+def reset_password(
+    request: Request,
+    token: str,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    new_password: FormText = "",
+    new_password_again: FormText = "",
+) -> Response:
+    if new_password != new_password_again:
+        return _no_referrer(_page(request, "reset_form.html", {"error": PASSWORDS_DIFFER}, 400))
+    try:
+        accounts.reset_password(session, settings, token, new_password)
+    except ReadToEarnError as exc:
+        key = "invalid" if exc.code == "invalid_reset" else "error"
+        return _no_referrer(_page(request, "reset_form.html", {key: exc.message}, _status(exc)))
+    response = _redirect("/account/login?reset=done")
+    clear_session_cookie(response, settings)
+    return _no_referrer(response)

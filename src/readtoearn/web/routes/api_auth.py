@@ -1,0 +1,108 @@
+"""JSON API v1: bearer tokens for API clients, integrators' sign-in, and the current reader."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from readtoearn.accounts import service as accounts
+from readtoearn.accounts.service import IssuedToken
+from readtoearn.web.deps import CurrentReader, SessionDep, SettingsDep
+from readtoearn.web.schemas import ErrorOut
+from readtoearn.web.sessions import RateLimiterDep, client_ip
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut},
+    422: {"model": ErrorOut},
+    429: {"model": ErrorOut},
+}
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, Field(min_length=1, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class Assertion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assertion: Annotated[str, Field(min_length=3, max_length=8192)]
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, issued: IssuedToken) -> TokenOut:
+        return cls(token=issued.token, expires_at=issued.expires_at)
+
+
+class ReaderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    display_name: str
+    language: str
+    is_operator: bool
+
+
+@router.post(
+    "/auth/token",
+    summary="Exchange an e-mail and password for a bearer token",
+    responses=ERRORS,
+)
+def create_token(
+    body: Credentials,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    limiter: RateLimiterDep,
+) -> TokenOut:
+    issued = accounts.login_for_token(
+        session,
+        settings,
+        limiter,
+        email=body.email,
+        password=body.password,
+        ip=client_ip(request),
+    )
+    return TokenOut.of(issued)
+
+
+@router.delete(
+    "/auth/token",
+    status_code=204,
+    summary="Revoke the bearer token presented",
+    responses={401: {"model": ErrorOut}},
+)
+def revoke_token(
+    session: SessionDep,
+    authorization: Annotated[str, Header(max_length=500)] = "",
+) -> Response:
+    scheme, _, token = authorization.strip().partition(" ")
+    accounts.revoke_api_token(session, token.strip() if scheme.lower() == "bearer" else None)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/auth/exchange",
+    summary="Trade an integrator's signed assertion for a reader token",
+    responses={**ERRORS, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
+)
+def exchange(body: Assertion, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    return TokenOut.of(accounts.exchange_assertion(session, settings, body.assertion))
+
+
+@router.get("/me", summary="The signed-in reader", responses={401: {"model": ErrorOut}})
+def me(reader: CurrentReader) -> ReaderOut:
+    return ReaderOut.model_validate(reader)

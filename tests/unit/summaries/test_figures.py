@@ -1,0 +1,228 @@
+"""Key figures: every form the issue names, in French and English, and number formats."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from babel.numbers import format_decimal
+from hypothesis import given
+from hypothesis import strategies as st
+
+from readtoearn.summaries.figures import (
+    Figure,
+    Hedge,
+    Kind,
+    extract_figures,
+    figure_from_dict,
+    figure_to_dict,
+    figures_in_sentence,
+    format_figure,
+    parse_number,
+)
+
+
+def only(sentence: str, language: str, kind: Kind) -> Figure:
+    found = [f for f in figures_in_sentence(sentence, language) if f.kind == kind]
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text", "value", "currency", "hedges"),
+    [
+        ("OpenAI pourrait lever jusqu'à 50 milliards de dollars.", "fr",
+         "50 milliards de dollars", 50_000_000_000, "USD", (Hedge.UP_TO, Hedge.COULD)),
+        ("La levée (50 Mds $) est inédite.", "fr", "50 Mds $", 50_000_000_000, "USD", ()),
+        ("Le groupe a investi 8 milliards de dollars en 2015.", "fr",
+         "8 milliards de dollars", 8_000_000_000, "USD", ()),
+        ("Le budget atteint 1,2 million d'euros.", "fr", "1,2 million d'euros", 1_200_000,
+         "EUR", ()),
+        ("Le fonds pèse 50 M€ environ.", "fr", "50 M€", 50_000_000, "EUR", ()),
+        ("OpenAI could raise up to $50bn next year.", "en", "$50bn", 50_000_000_000, "USD",
+         (Hedge.UP_TO, Hedge.COULD)),
+        ("The firm raised €1.2 million from investors.", "en", "€1.2 million", 1_200_000,
+         "EUR", ()),
+        ("A $100 billion funding round was announced.", "en", "$100 billion", 100_000_000_000,
+         "USD", ()),
+        ("It spent about £3m on the launch.", "en", "£3m", 3_000_000, "GBP", (Hedge.ABOUT,)),
+        ("The company raised at least 20 million dollars.", "en", "20 million dollars",
+         20_000_000, "USD", (Hedge.AT_LEAST,)),
+    ],
+)  # fmt: skip
+def test_money(sentence, language, text, value, currency, hedges) -> None:
+    figure = only(sentence, language, Kind.MONEY)
+    assert (figure.text, figure.value, figure.unit, figure.hedges) == (
+        text,
+        Decimal(value),
+        currency,
+        hedges,
+    )
+    assert figure.sentence == sentence
+    assert sentence[figure.start : figure.end] == figure.text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text", "value", "counted", "hedge"),
+    [
+        ("Amazon va supprimer environ 16 000 postes.", "fr", "16 000 postes", 16000, "postes",
+         Hedge.ABOUT),
+        ("Amazon will cut about 14,000 jobs.", "en", "14,000 jobs", 14000, "jobs", Hedge.ABOUT),
+        ("L'application revendique 3 millions d'utilisateurs.", "fr",
+         "3 millions d'utilisateurs", 3_000_000, "utilisateurs", None),
+        ("Seize mille personnes ont manifesté hier à Paris.", "fr", "Seize mille personnes",
+         16000, "personnes", None),
+        ("More than two hundred people were evacuated.", "en", "two hundred people", 200,
+         "people", Hedge.MORE_THAN),
+        ("The ship sailed six nautical miles.", "en", "six nautical miles", 6,
+         "nautical miles", None),
+    ],
+)  # fmt: skip
+def test_counts(sentence, language, text, value, counted, hedge) -> None:
+    figure = only(sentence, language, Kind.COUNT)
+    assert (figure.text, figure.value, figure.unit, figure.hedge) == (
+        text,
+        Decimal(value),
+        counted,
+        hedge,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text", "value"),
+    [
+        ("Le chômage touche 50 % des jeunes.", "fr", "50 %", "50"),
+        ("Les ventes ont progressé de 7,5 % sur un an.", "fr", "7,5 %", "7.5"),
+        ("Le taux atteint 12 pour cent.", "fr", "12 pour cent", "12"),
+        ("Sales rose 7.5% in a year.", "en", "7.5%", "7.5"),
+        ("Turnout fell five per cent.", "en", "five per cent", "5"),
+    ],
+)
+def test_percentages(sentence, language, text, value) -> None:
+    figure = only(sentence, language, Kind.PERCENT)
+    assert (figure.text, figure.value, figure.unit) == (text, Decimal(value), "%")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text", "period"),
+    [
+        ("Le lancement est prévu en octobre 2025.", "fr", "octobre 2025", "2025-10"),
+        ("Les résultats du quatrième trimestre 2026 seront publiés.", "fr",
+         "quatrième trimestre 2026", "2026-Q4"),
+        ("Le chiffre d'affaires du T4 2026 a doublé.", "fr", "T4 2026", "2026-Q4"),
+        ("La loi date du premier semestre 2027 environ.", "fr", "premier semestre 2027",
+         "2027-H1"),
+        ("Le texte a été voté le 3 mars 2024 au Sénat.", "fr", "3 mars 2024", "2024-03-03"),
+        ("L'entreprise a été créée en 2015 à Lyon.", "fr", "2015", "2015"),
+        ("The company was founded in 2015 in Ohio.", "en", "2015", "2015"),
+        ("Results for the fourth quarter of 2026 are due.", "en", "fourth quarter of 2026",
+         "2026-Q4"),
+        ("Sales in Q4 2024 beat forecasts.", "en", "Q4 2024", "2024-Q4"),
+        ("The launch is set for October 2025.", "en", "October 2025", "2025-10"),
+        ("The vote took place on March 5, 2024 in the Senate.", "en", "March 5, 2024",
+         "2024-03-05"),
+        ("The crash happened on 25 October 2013 near Yarmouth.", "en", "25 October 2013",
+         "2013-10-25"),
+    ],
+)  # fmt: skip
+def test_dates_and_periods(sentence, language, text, period) -> None:
+    figure = only(sentence, language, Kind.DATE)
+    assert (figure.text, figure.period) == (text, period)
+
+
+def test_subject_is_the_name_the_sentence_is_about() -> None:
+    text = (
+        "Amazon va supprimer environ 16 000 postes. Selon Reuters, OpenAI pourrait lever "
+        "jusqu'à 50 milliards de dollars. Le marché a reculé de 3 %."
+    )
+    by_text = {f.text: f for f in extract_figures(text, "fr")}
+    assert by_text["16 000 postes"].subject == "Amazon"
+    assert by_text["50 milliards de dollars"].subject == "OpenAI"
+    assert by_text["3 %"].subject is None
+
+
+def test_a_figure_repeated_in_another_form_is_listed_once() -> None:
+    text = "OpenAI lèvera 50 milliards de dollars (50 Mds $). La levée de 50 Mds $ est inédite."
+    money = [f for f in extract_figures(text, "fr") if f.kind == Kind.MONEY]
+    assert [f.text for f in money] == ["50 milliards de dollars"]
+
+
+def test_years_and_day_months_are_not_counts() -> None:
+    found = figures_in_sentence("En 2015, 2 000 salariés ont défilé le 3 novembre.", "fr")
+    assert [(f.kind, f.text) for f in found] == [
+        (Kind.DATE, "2015"),
+        (Kind.COUNT, "2 000 salariés"),
+    ]
+
+
+def test_figures_survive_storage() -> None:
+    for figure in extract_figures(
+        "OpenAI pourrait lever jusqu'à 50 milliards de dollars au T4 2026, soit 7,5 %.", "fr"
+    ):
+        assert figure_from_dict(figure_to_dict(figure)) == figure
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "locale", "display"),
+    [
+        ("OpenAI pourrait lever jusqu'à 50 milliards de dollars.", "fr", "fr", "50 Md $US"),
+        ("OpenAI pourrait lever jusqu'à 50 milliards de dollars.", "fr", "en", "$50B"),
+        ("Amazon va supprimer 16 000 postes.", "fr", "en", "16,000"),
+        ("Amazon will cut 14,000 jobs.", "en", "fr", "14 000"),
+        ("Les ventes progressent de 7,5 %.", "fr", "en", "7.5%"),
+        ("Sales rose 7.5% in a year.", "en", "fr", "7,5 %"),
+        ("Results for the fourth quarter of 2026 are due.", "en", "fr", "T4 2026"),
+        ("Le lancement est prévu en octobre 2025.", "fr", "en", "October 2025"),
+    ],
+)
+def test_display_in_the_readers_locale(sentence, language, locale, display) -> None:
+    (figure,) = figures_in_sentence(sentence, language)
+    shown = format_figure(figure, locale).replace("\u00a0", " ").replace("\u202f", " ")
+    assert shown == display
+
+
+# --- number formats (property-based) ----------------------------------------------------------
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999999"), places=2)
+whole = st.integers(min_value=2, max_value=99_999_999)
+
+
+@given(whole)
+def test_counts_written_by_babel_read_back(number: int) -> None:
+    for language, sentence in (
+        ("fr", "L'entreprise va supprimer {} postes cette année."),
+        ("en", "The company will cut {} jobs this year."),
+    ):
+        written = format_decimal(number, locale=language)
+        figure = only(sentence.format(written), language, Kind.COUNT)
+        assert figure.value == number
+
+
+@given(amounts)
+def test_decimals_written_by_babel_read_back(amount: Decimal) -> None:
+    for language, sentence in (
+        ("fr", "Le groupe a levé {} millions d'euros."),
+        ("en", "The group raised €{} million."),
+    ):
+        written = format_decimal(amount, locale=language, decimal_quantization=False)
+        figure = only(sentence.format(written), language, Kind.MONEY)
+        assert figure.value == amount * 1_000_000
+
+
+@given(st.integers(min_value=1, max_value=999), st.sampled_from(["Mds $", "Md€", "bn"]))
+def test_scale_abbreviations(number: int, scale: str) -> None:
+    language, sentence = (
+        ("en", f"It raised ${number}bn.") if scale == "bn" else ("fr", f"Il lève {number} {scale}.")
+    )
+    figure = only(sentence, language, Kind.MONEY)
+    assert figure.value == number * 1_000_000_000
+
+
+@given(st.integers(min_value=1000, max_value=10**12))
+def test_parse_number_styles(number: int) -> None:
+    assert parse_number(f"{number:,}", "en") == (
+        Decimal(number),
+        parse_number(f"{number:,}", "en")[1],
+    )  # type: ignore[index]
+    assert parse_number(f"{number:,}".replace(",", " "), "fr")[0] == number  # type: ignore[index]
+    assert parse_number(f"{number:,}".replace(",", "."), "fr")[0] == number  # type: ignore[index]
