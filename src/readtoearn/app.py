@@ -23,6 +23,7 @@ from readtoearn.web.routes import (
     api_wallet,
     health,
     pages,
+    wallet,
 )
 from readtoearn.web.sessions import AccountsMiddleware
 
@@ -69,5 +70,6 @@ def create_app(
     app.include_router(api_wallet.router)
     app.include_router(api_summaries.router)
     app.include_router(account_pages.router)
+    app.include_router(wallet.router)
     app.include_router(pages.router)
     return app

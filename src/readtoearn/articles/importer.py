@@ -492,13 +492,17 @@ def _authors(value: Any) -> list[AuthorDraft]:
 def _image(value: Any) -> tuple[str | None, str, str]:
     if value is None or value == "":
         return None, "", ""
-    if isinstance(value, str):
-        return value, "", ""
-    if isinstance(value, dict) and isinstance(value.get("url"), str):
-        alt, caption = value.get("alt", ""), value.get("caption", "")
-        if isinstance(alt, str) and isinstance(caption, str):
-            return value["url"], alt, caption
-    raise InvalidInput("'image' must be a URL or an object {url, alt, caption}")
+    url, alt, caption = value, "", ""
+    if isinstance(value, dict):
+        url, alt, caption = value.get("url"), value.get("alt", ""), value.get("caption", "")
+    if (
+        isinstance(url, str)
+        and re.match(r"^https?://", url)
+        and isinstance(alt, str)
+        and isinstance(caption, str)
+    ):
+        return url, alt, caption
+    raise InvalidInput("'image' must be an http(s) URL or an object {url, alt, caption}")
 
 
 def _text_to_html(text: str) -> str:

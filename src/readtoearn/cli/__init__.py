@@ -9,6 +9,7 @@ import click
 from readtoearn import __version__
 from readtoearn.cli import db as db_commands
 from readtoearn.cli import importer as import_commands
+from readtoearn.cli import ledger as ledger_commands
 from readtoearn.cli import serve as serve_commands
 from readtoearn.cli import users as users_commands
 from readtoearn.cli.base import Failure
@@ -29,6 +30,8 @@ def cli() -> None:
 
 cli.add_command(serve_commands.serve)
 cli.add_command(db_commands.db)
+cli.add_command(ledger_commands.audit)
+cli.add_command(ledger_commands.ledger_group)
 cli.add_command(import_commands.import_articles)
 cli.add_command(users_commands.users)
 

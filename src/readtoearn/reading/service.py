@@ -507,3 +507,21 @@ def get_wallet(session: Session, reader_id: uuid.UUID, *, limit: int = 50) -> Wa
         entries=entries,
         reads=[(r, titles.get(r.article_id, "")) for r in reads],
     )
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What the article page shows a signed-in reader about this article's points."""
+
+    points: int
+    view_token: str
+    rewarded: Read | None
+
+
+def get_panel(
+    session: Session, settings: Settings, clock: Clock, *, reader_id: uuid.UUID, article: Article
+) -> Panel:
+    """The reading panel of an article page: its points, a page-view token, any earlier reward."""
+    rewarded = session.scalar(select(Read).where(Read.reward_key == _key(reader_id, article.id)))
+    view = tokens.sign_view(settings.resolved_secret_key, article.id, clock.now().timestamp())
+    return Panel(points=_points(article, settings), view_token=view, rewarded=rewarded)

@@ -307,7 +307,7 @@ def figures_in_sentence(
     return [
         replace(
             f,
-            hedges=_hedges(sentence, f.start, lang, f.kind),
+            hedges=_hedges(sentence, f.start, f.end, lang, f.kind),
             subject=_subject(sentence, f.start, f.end, names),
         )
         for f in figures
@@ -697,7 +697,7 @@ def _period(match: re.Match[str], precision: str, language: str) -> tuple[str | 
 # --- context ----------------------------------------------------------------------------------
 
 
-def _hedges(sentence: str, start: int, language: str, kind: Kind) -> tuple[Hedge, ...]:
+def _hedges(sentence: str, start: int, end: int, language: str, kind: Kind) -> tuple[Hedge, ...]:
     before = sentence[max(0, start - 40) : start]
     hedges: list[Hedge] = []
     if kind != Kind.DATE:
@@ -707,7 +707,11 @@ def _hedges(sentence: str, start: int, language: str, kind: Kind) -> tuple[Hedge
                 hedges.append(hedge)
                 break
     clause = re.split(r"[;:]", sentence[:start])[-1]
-    if re.search(MODALS[language], clause, flags=re.IGNORECASE):
+    # "could raise $50bn" or "16 000 postes pourraient suivre": the modal before, or right after.
+    after = " ".join(sentence[end:].split()[:3])
+    if re.search(MODALS[language], clause, flags=re.IGNORECASE) or (
+        kind != Kind.DATE and re.search(MODALS[language], after, flags=re.IGNORECASE)
+    ):
         hedges.append(Hedge.COULD)
     return tuple(hedges)
 

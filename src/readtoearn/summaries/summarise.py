@@ -131,10 +131,10 @@ def candidates(sentences: list[str]) -> list[int]:
     seen = set()
     for index, sentence in enumerate(sentences):
         words = word_count(sentence)
-        if MIN_WORDS <= words <= MAX_WORDS and any(c.islower() for c in sentence):
-            if sentence not in seen:
-                picked.append(index)
-                seen.add(sentence)
+        fit = MIN_WORDS <= words <= MAX_WORDS and any(c.islower() for c in sentence)
+        if fit and sentence not in seen:
+            picked.append(index)
+            seen.add(sentence)
     return picked
 
 

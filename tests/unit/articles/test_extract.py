@@ -5,6 +5,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from readtoearn.articles import service
 from readtoearn.articles import text as textlib
@@ -206,6 +209,22 @@ def test_byte_order_mark_wins_over_a_wrong_declaration() -> None:
 def test_bad_pages_are_refused_with_a_reason(data: bytes, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         extract_article(data)
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(
+    st.binary(max_size=400)
+    | st.text(max_size=400).map(lambda t: f"<html><body><p>{t}</p></body></html>".encode())
+)
+def test_any_bytes_give_an_article_or_a_clear_refusal(data: bytes) -> None:
+    try:
+        draft = extract_article(data)
+    except InvalidInput as exc:
+        refusal: str | None = exc.message
+    else:
+        refusal = None
+        assert draft.title
+    assert refusal is None or refusal.strip()
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from readtoearn.articles import service
@@ -168,6 +170,9 @@ RECORD = {
 }
 
 
+RECORD_KEYS = [*RECORD, "html", "description", "lead", "key_points", "author"]
+
+
 def test_json_and_jsonl_records(importer, database, tmp_path) -> None:
     second = {**RECORD, "url": None, "title": "A second record", "html": "<p>" + "word " * 40}
     del second["text"]
@@ -202,7 +207,9 @@ def test_json_and_jsonl_records(importer, database, tmp_path) -> None:
         ({"authors": [{"bio": "no name"}]}, "'authors' must be a list"),
         ({"published_at": "last Tuesday"}, "ISO 8601"),
         ({"url": "javascript:alert(1)"}, "http(s) URL"),
-        ({"image": 5}, "'image' must be a URL"),
+        ({"image": 5}, "'image' must be an http(s) URL"),
+        ({"image": "javascript:alert(1)"}, "'image' must be an http(s) URL"),
+        ({"image": {"url": "https://cdn.example/a.jpg", "alt": 3}}, "'image' must be"),
         ({"text": ["a", "list"]}, "'text' must be a string"),
     ],
 )
@@ -213,6 +220,29 @@ def test_json_records_are_checked(change: dict, message: str | None) -> None:
         return
     with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(")", r"\)")):
         record_draft(record)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(RECORD_KEYS), children, max_size=6)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(JSON_VALUES)
+def test_any_json_value_is_a_draft_or_a_clear_refusal(value: object) -> None:
+    try:
+        draft = record_draft(value)
+    except InvalidInput as exc:
+        refusal: str | None = exc.message
+    else:
+        refusal = None
+        assert draft.title and draft.html
+    assert refusal is None or refusal.strip()
 
 
 def test_json_that_is_not_a_list_of_objects(importer, tmp_path) -> None:

@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from readtoearn import migrations
 from readtoearn.db import Database, make_engine, new_id
 from readtoearn.ledger import service as ledger
-from readtoearn.ledger.interfaces import TransferSpec
 from readtoearn.ledger.interfaces import TransferResultCode as R
+from readtoearn.ledger.interfaces import TransferSpec
 from readtoearn.ledger.models import AccountCode, TransferCode, TransferFlags
 from tests.conftest import PG_URL, drop_postgres_schema, postgres_engine
 
@@ -25,7 +25,9 @@ K = 12
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     """A database of its own that really commits (not the rolled-back test transaction)."""
     engine: Engine
     if request.param == "postgresql":
@@ -118,7 +120,9 @@ def test_copies_of_one_transfer_create_it_once(db: Database) -> None:
     twin = TransferSpec(spec.id, wallet, budget, 7, TransferCode.QUIZ_BONUS)
     codes = Counter(race([lambda: one(db, spec)] * (K - 2) + [lambda: one(db, twin)] * 2))
     assert codes[R.OK] == 1, codes
-    assert codes[R.OK] + codes[R.EXISTS] + codes[R.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID] == K, codes
+    assert codes[R.OK] + codes[R.EXISTS] + codes[R.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID] == K, (
+        codes
+    )
     assert balance(db, wallet) in (17, 3)
     audit_ok(db)
 
@@ -126,7 +130,9 @@ def test_copies_of_one_transfer_create_it_once(db: Database) -> None:
 def test_post_and_void_race_and_one_wins(db: Database) -> None:
     budget, wallet, _ = funded_wallet(db, 0)
     holds = [
-        TransferSpec(new_id(), budget, wallet, 1, TransferCode.READ_REWARD, flags=TransferFlags.PENDING)
+        TransferSpec(
+            new_id(), budget, wallet, 1, TransferCode.READ_REWARD, flags=TransferFlags.PENDING
+        )
         for _ in range(6)
     ]
     ledger.run_in_transaction(db, lambda s: ledger.fund_budget(s, 6, new_id()))
@@ -157,8 +163,12 @@ def test_opposite_transfers_on_hot_accounts_do_not_deadlock(db: Database) -> Non
             batch = []
             for _ in range(5):
                 a, b = rng.sample(wallets, 2)
-                batch.append(TransferSpec(new_id(), a, b, rng.randint(1, 5), TransferCode.ADJUSTMENT))
-            results = ledger.run_in_transaction(db, lambda s, b=batch: ledger.create_transfers(s, b))
+                batch.append(
+                    TransferSpec(new_id(), a, b, rng.randint(1, 5), TransferCode.ADJUSTMENT)
+                )
+            results = ledger.run_in_transaction(
+                db, lambda s, b=batch: ledger.create_transfers(s, b)
+            )
             done += sum(r.code is R.OK for r in results)
         return done
 

@@ -155,7 +155,9 @@ def test_pending_is_posted_once_partly_and_releases_the_rest(session, accts) -> 
 def test_void_then_post_is_refused(session, accts) -> None:
     b, a = accts["budget"], accts["alice"]
     hold = spec(b, a, 40, flags=TransferFlags.PENDING)
-    too_much = TransferSpec(new_id(), amount=41, flags=TransferFlags.POST_PENDING, pending_id=hold.id)
+    too_much = TransferSpec(
+        new_id(), amount=41, flags=TransferFlags.POST_PENDING, pending_id=hold.id
+    )
     void = TransferSpec(new_id(), flags=TransferFlags.VOID_PENDING, pending_id=hold.id)
     post = TransferSpec(new_id(), flags=TransferFlags.POST_PENDING, pending_id=hold.id)
     assert codes(ledger.create_transfers(session, [hold, too_much, void, post])) == [
@@ -255,7 +257,7 @@ def test_the_database_refuses_edits_of_transfers(session, accts) -> None:
 def test_the_database_refuses_a_negative_wallet(session, accts) -> None:
     a = accts["alice"]
     sql = "UPDATE ledger_accounts SET debits_posted = debits_posted + 1 WHERE id = :id"
-    with pytest.raises(DBAPIError, match="(?i)check"), session.begin_nested():
+    with pytest.raises(DBAPIError, match=r"(?i)check"), session.begin_nested():
         session.execute(text(sql), {"id": _db_id(session, a)})
 
 
@@ -318,9 +320,14 @@ def test_expiry_leaves_points_held_by_a_pending_debit(session, accts) -> None:
 def test_statement_lists_newest_first(session, accts) -> None:
     b, a, sink = accts["budget"], accts["alice"], accts["sink"]
     ledger.create_transfers(session, [spec(b, a, 10)], now=T0)
-    ledger.create_transfers(session, [spec(a, sink, 4, TransferCode.REDEMPTION)], now=T0 + timedelta(1))
+    ledger.create_transfers(
+        session, [spec(a, sink, 4, TransferCode.REDEMPTION)], now=T0 + timedelta(1)
+    )
     st = ledger.statement(session, a, limit=10)
-    assert [(line.code, line.amount) for line in st.lines] == [("redemption", -4), ("read_reward", 10)]
+    assert [(line.code, line.amount) for line in st.lines] == [
+        ("redemption", -4),
+        ("read_reward", 10),
+    ]
     assert st.balance.available == 6
     with pytest.raises(NotFound):
         ledger.statement(session, new_id())

@@ -267,7 +267,9 @@ def make_machine(engine: Engine) -> type[RuleBasedStateMachine]:
                 (AccountCode.ADJUSTMENT, "points", C),
                 (AccountCode.STOCK, "stock:x", D),
             ]
-            specs = [AccountSpec(new_id(), code, led, new_id(), flags) for code, led, flags in layout]
+            specs = [
+                AccountSpec(new_id(), code, led, new_id(), flags) for code, led, flags in layout
+            ]
             assert all(r.ok for r in ledger.create_accounts(self.session, specs))
             self.ids = [s.id for s in specs]
             self.model = Model(
@@ -298,7 +300,16 @@ def make_machine(engine: Engine) -> type[RuleBasedStateMachine]:
         def draw_spec(self, data: st.DataObject) -> TransferSpec:
             kind = data.draw(
                 st.sampled_from(
-                    ["transfer", "transfer", "pending", "post", "void", "reverse", "replay", "changed"]
+                    [
+                        "transfer",
+                        "transfer",
+                        "pending",
+                        "post",
+                        "void",
+                        "reverse",
+                        "replay",
+                        "changed",
+                    ]
                 )
             )
             account = st.sampled_from(self.ids)
@@ -316,7 +327,10 @@ def make_machine(engine: Engine) -> type[RuleBasedStateMachine]:
                 pid = data.draw(st.sampled_from(pendings) | st.just(new_id()))
                 amt = data.draw(st.none() | amount) if kind == "post" else None
                 return TransferSpec(
-                    new_id(), amount=amt, flags=flags | (PO if kind == "post" else V), pending_id=pid
+                    new_id(),
+                    amount=amt,
+                    flags=flags | (PO if kind == "post" else V),
+                    pending_id=pid,
                 )
             if kind == "reverse" and known:
                 return TransferSpec(

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readtoearn.summaries.figures import Kind, extract_figures, figures_in_sentence
-from readtoearn.summaries.quiz import BLANK, Quiz, QuestionKind, generate_quiz, grade
+from readtoearn.summaries.quiz import BLANK, QuestionKind, Quiz, generate_quiz, grade
 from tests.unit.summaries.articles import ENGLISH, FRENCH
 
 ARTICLES = {"fr": FRENCH, "en": ENGLISH}

@@ -13,11 +13,13 @@ from starlette.routing import Match
 
 from readtoearn.articles import avatars
 from readtoearn.articles import service as articles
+from readtoearn.articles import text as textlib
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.errors import NotFound
+from readtoearn.reading import service as reading
 from readtoearn.web import i18n, security
-from readtoearn.web.deps import SessionDep, SettingsDep
+from readtoearn.web.deps import ClockDep, SessionDep, SettingsDep
 from readtoearn.web.templating import (
     article_translation_context,
     make_templates,
@@ -145,19 +147,32 @@ def article_short(request: Request, article_id: str, session: SessionDep) -> Res
 
 @router.get("/articles/{article_id}/{slug}", response_class=HTMLResponse)
 def article_page(
-    request: Request, article_id: str, slug: str, session: SessionDep, settings: SettingsDep
+    request: Request,
+    article_id: str,
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> Response:
     article = articles.get_article(session, article_id)
     if slug != article.slug:
         return _redirect_to_canonical(request, article)
     page_url = settings.base_url.rstrip("/") + article_path(article)
+    reader = getattr(request.state, "user", None)
+    panel = (
+        reading.get_panel(session, settings, clock, reader_id=reader.id, article=article)
+        if reader is not None
+        else None
+    )
     return render(
         request,
         "articles/article.html",
         {
             "article": article,
+            "body_html": textlib.index_paragraphs(article.html),
             "page_url": page_url,
             "assistants": assistant_links(page_url, article.language),
+            "panel": panel,
             **article_translation_context(article.language),
         },
     )
