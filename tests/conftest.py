@@ -73,6 +73,7 @@ class RolledBackDatabase(Database):
         )
         self.read_sessions = factory
         self.write_sessions = factory
+        self._write_lock = None
 
     def dispose(self) -> None:  # the engine belongs to the run, not the app
         pass

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from readtoearn import __version__
@@ -19,12 +20,15 @@ from readtoearn.web.routes import (
     api_articles,
     api_auth,
     api_reads,
+    api_rewards,
     api_summaries,
     api_wallet,
     health,
     pages,
+    rewards,
     wallet,
 )
+from readtoearn.web.routes import operator as operator_pages
 from readtoearn.web.sessions import AccountsMiddleware
 
 
@@ -58,6 +62,14 @@ def create_app(
     app.state.db = db
     app.state.clock = clock or SystemClock()
     errors.install(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            max_age=600,
+        )
     app.add_middleware(BodyLimit)
     security.install(app)
     app.add_middleware(AccountsMiddleware)
@@ -67,9 +79,15 @@ def create_app(
     app.include_router(api_articles.router)
     app.include_router(api_auth.router)
     app.include_router(api_reads.router)
+    if settings.bench_routes:
+        app.include_router(api_reads.bench_router)
     app.include_router(api_wallet.router)
     app.include_router(api_summaries.router)
+    app.include_router(api_rewards.router)
     app.include_router(account_pages.router)
     app.include_router(wallet.router)
+    app.include_router(rewards.router)
+    app.include_router(operator_pages.router)
+    app.include_router(operator_pages.api_router)
     app.include_router(pages.router)
     return app

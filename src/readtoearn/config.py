@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
     site_name: str = "readtoearn"
     site_tagline: str = "News worth your time, and points for reading it"
     base_url: str = "http://127.0.0.1:8000"
+    # Publishers' sites allowed to call the API from the browser (the embedded tracker).
+    cors_origins: list[str] = []
     default_language: str = "en"
 
     # Reading speeds (words per minute) used for "N min read"; see docs/configuration.md.
@@ -63,6 +66,12 @@ class Settings(BaseSettings):
     beat_interval_s: Annotated[int, Field(ge=5, le=60)] = 12
     view_token_max_age_s: Annotated[int, Field(ge=60)] = 6 * 3600
     velocity_max_reads_per_hour: Annotated[int, Field(ge=1)] = 12
+    # Adds POST /api/v1/_bench/noop (a beat-shaped body, no database) for bench/beats.py.
+    bench_routes: bool = False
+
+    # The programme's money: what one point is worth to the operator (for the liability figure).
+    point_value: Annotated[Decimal, Field(ge=0, le=1_000_000)] = Decimal("0.01")
+    point_currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
 
     # Accounts: sessions, API tokens, password hashing (argon2id), login limits, e-mail.
     session_days: Annotated[int, Field(ge=1, le=365)] = 14

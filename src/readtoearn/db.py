@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -130,6 +131,9 @@ class Database:
         self.read_sessions = sessionmaker(engine, expire_on_commit=False)
         writer = engine.execution_options(sqlite_immediate=True)
         self.write_sessions = sessionmaker(writer, expire_on_commit=False)
+        # SQLite has one writer at a time: queue this process's writers on a lock rather than
+        # let them spin on busy_timeout (which sleeps, and makes the tail latency explode).
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -139,8 +143,15 @@ class Database:
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on error."""
         factory = self.write_sessions if write else self.read_sessions
-        with factory() as session, session.begin():
-            yield session
+        lock = self._write_lock if write else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            with factory() as session, session.begin():
+                yield session
+        finally:
+            if lock is not None:
+                lock.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -80,9 +81,7 @@ def _drafts(base_url: str) -> list[ArticleDraft]:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The real app under uvicorn in a thread, on a free loopback port, with a few articles."""
     data = tmp_path_factory.mktemp("live")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock = free_socket()
     port = sock.getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
     settings = Settings(
@@ -99,6 +98,24 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             articles.save_article(session, draft, settings)
 
     app = create_app(settings, database=database)
+    try:
+        with serve(app, sock):
+            yield LiveServer(url=base_url, titles=[d.title for d in drafts])
+    finally:
+        database.dispose()
+
+
+def free_socket() -> socket.socket:
+    """A listening-ready socket on a free loopback port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextmanager
+def serve(app: Any, sock: socket.socket) -> Iterator[None]:
+    """Run an app under uvicorn in a thread on a bound socket until the block ends."""
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, lifespan="on", ws="none", http="h11"
     )
@@ -111,12 +128,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             raise RuntimeError("the live server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(url=base_url, titles=[d.title for d in drafts])
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        database.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -38,6 +38,9 @@ def test_key_figures_in_the_readers_locale(client, session, settings) -> None:
     money = by_text["50 milliards de dollars"]
     assert money["kind"] == "money" and money["value"] == "50000000000" and money["unit"] == "USD"
     assert money["display"] == "$50B"
+    assert money["normalised"] == "50,000,000,000 USD"
+    french_money = next(f for f in french["figures"] if f["text"] == "50 milliards de dollars")
+    assert french_money["normalised"].replace("\u202f", " ") == "50 000 000 000 USD"
     jobs = by_text["16 000 postes"]
     assert (jobs["value"], jobs["unit"], jobs["hedges"], jobs["hedge_labels"]) == (
         "16000",

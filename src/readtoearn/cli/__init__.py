@@ -7,9 +7,12 @@ import sys
 import click
 
 from readtoearn import __version__
+from readtoearn.cli import budget as budget_commands
 from readtoearn.cli import db as db_commands
 from readtoearn.cli import importer as import_commands
 from readtoearn.cli import ledger as ledger_commands
+from readtoearn.cli import points as points_commands
+from readtoearn.cli import rewards as rewards_commands
 from readtoearn.cli import serve as serve_commands
 from readtoearn.cli import users as users_commands
 from readtoearn.cli.base import Failure
@@ -34,6 +37,10 @@ cli.add_command(ledger_commands.audit)
 cli.add_command(ledger_commands.ledger_group)
 cli.add_command(import_commands.import_articles)
 cli.add_command(users_commands.users)
+cli.add_command(budget_commands.budget)
+cli.add_command(budget_commands.review)
+cli.add_command(rewards_commands.rewards_group)
+cli.add_command(points_commands.points)
 
 
 def main() -> None:

@@ -26,10 +26,18 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
         migrations.upgrade(database.engine)
         if demo:
             from readtoearn.articles import demo as demo_content
+            from readtoearn.cli.budget import DEMO_FUNDING, fund_demo_budget
 
             with database.session(write=True) as session:
                 count = demo_content.load(session, settings)
+                funded = fund_demo_budget(session)
             click.echo(f"demo content: {count} articles")
+            if funded:
+                click.echo(f"demo budget: funded with {DEMO_FUNDING} points (once)")
+        click.echo(
+            "operator pages at /operator: create an operator with "
+            "`readtoearn users create --operator --email you@example.org`"
+        )
     os.environ.setdefault("READTOEARN_DATA_DIR", str(settings.data_dir))
     click.echo(f"readtoearn on http://{host}:{port}")
     uvicorn.run(

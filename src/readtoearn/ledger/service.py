@@ -13,28 +13,20 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from readtoearn.db import Database, utcnow
-from readtoearn.errors import Conflict, NotFound, Unprocessable
+from readtoearn.errors import Conflict, Unprocessable
 from readtoearn.ledger.interfaces import (
     AccountResult,
     AccountResultCode,
     AccountSpec,
-    AuditProblem,
-    AuditReport,
-    Balance,
-    ExpiryReport,
-    Lot,
-    Statement,
-    StatementLine,
     TransferResult,
     TransferResultCode,
     TransferSpec,
@@ -60,8 +52,12 @@ TRANSFERS = cast(Table, Transfer.__table__)
 NAMESPACE = uuid.UUID("5d3c1f0e-8a4b-5e62-9c1d-7f2a0b3e4d51")
 MAX_AMOUNT = 10**15
 MAX_BALANCE = 2**62
-EXCLUSIVE = TransferFlags.PENDING | TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING
-RESOLVING = TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING
+# Plain ints: IntFlag arithmetic is slow on the hot path.
+PENDING = int(TransferFlags.PENDING)
+POST_PENDING = int(TransferFlags.POST_PENDING)
+LINKED = int(TransferFlags.LINKED)
+EXCLUSIVE = int(TransferFlags.PENDING | TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING)
+RESOLVING = int(TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING)
 KNOWN_CODES = frozenset(TransferCode)
 KNOWN_ACCOUNT_CODES = frozenset(AccountCode)
 
@@ -358,6 +354,80 @@ _TRANSFER_COLUMNS = [
 _SELECT_TRANSFERS = select(*_TRANSFER_COLUMNS).where(
     TRANSFERS.c.id.in_(bindparam("ids", expanding=True))
 )
+_INSERT_IF_NEW = (
+    TRANSFERS.insert()
+    .from_select(
+        [c.name for c in _TRANSFER_COLUMNS],
+        select(*[bindparam(c.name, type_=c.type) for c in _TRANSFER_COLUMNS]).where(
+            ~select(TRANSFERS.c.id).where(TRANSFERS.c.id == bindparam("id")).exists()
+        ),
+    )
+    .returning(TRANSFERS.c.id)
+)
+
+
+def _fast_update(debit: bool, pending: bool, undo: bool = False) -> Any:
+    a = ACCOUNTS.c
+    column = {
+        (True, True): a.debits_pending,
+        (True, False): a.debits_posted,
+        (False, True): a.credits_pending,
+        (False, False): a.credits_posted,
+    }[(debit, pending)]
+    amount = bindparam("amt", type_=a.debits_posted.type)
+    stmt = update(ACCOUNTS).where(a.id == bindparam("aid", type_=a.id.type))
+    if undo:
+        return stmt.values({column: column - amount})
+    if debit:
+        guard = or_(
+            ~a.debits_must_not_exceed_credits,
+            a.debits_pending + a.debits_posted + amount <= a.credits_posted,
+        )
+    else:
+        guard = or_(
+            ~a.credits_must_not_exceed_debits,
+            a.credits_pending + a.credits_posted + amount <= a.debits_posted,
+        )
+    return (
+        stmt.where(guard, column + amount <= MAX_BALANCE)
+        .values({column: column + amount})
+        .returning(a.ledger)
+    )
+
+
+# One plain transfer is applied with conditional UPDATEs in account-id order (the row locks),
+# then the row is inserted if its id is new; anything unusual is undone and takes the long way.
+_FAST = {(d, p): _fast_update(d, p) for d in (True, False) for p in (True, False)}
+_FAST_UNDO = {(d, p): _fast_update(d, p, undo=True) for d in (True, False) for p in (True, False)}
+
+
+_LOCK_COLUMNS = (
+    ACCOUNTS.c.id,
+    ACCOUNTS.c.ledger,
+    ACCOUNTS.c.debits_must_not_exceed_credits,
+    ACCOUNTS.c.credits_must_not_exceed_debits,
+    ACCOUNTS.c.debits_pending,
+    ACCOUNTS.c.debits_posted,
+    ACCOUNTS.c.credits_pending,
+    ACCOUNTS.c.credits_posted,
+)
+# Small lists get a statement of their own (no IN-list expansion at each call).
+_LOCK_SMALL = {
+    n: select(*_LOCK_COLUMNS)
+    .where(ACCOUNTS.c.id.in_([bindparam(f"a{i}", type_=ACCOUNTS.c.id.type) for i in range(n)]))
+    .order_by(ACCOUNTS.c.id)
+    .with_for_update()
+    for n in range(1, 5)
+}
+
+
+def _lock_accounts(conn: Connection, ids: list[uuid.UUID]) -> Any:
+    """Lock accounts (PostgreSQL: FOR UPDATE, in id order) and read their balances."""
+    if len(ids) in _LOCK_SMALL:
+        return conn.execute(_LOCK_SMALL[len(ids)], {f"a{i}": v for i, v in enumerate(ids)})
+    return conn.execute(_LOCK_ACCOUNTS, {"ids": ids})
+
+
 _LOCK_ACCOUNTS = (
     select(
         ACCOUNTS.c.id,
@@ -406,7 +476,7 @@ def _load_rows(conn: Connection, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, _R
 
 def _static_check(spec: TransferSpec) -> TransferResultCode | None:
     """Checks that need no database: the shape of the transfer."""
-    flags = spec.flags
+    flags = int(spec.flags)
     if spec.id.int == 0:
         return R.ID_MUST_NOT_BE_ZERO
     if bin(int(flags & EXCLUSIVE)).count("1") > 1 or (spec.reversal_of and flags & EXCLUSIVE):
@@ -522,7 +592,7 @@ class _Batch:
         row = self.created.get(spec.id) or self.existing.get(spec.id)
         if row is not None:
             return _compare(spec, row)
-        if spec.flags & RESOLVING:
+        if int(spec.flags) & RESOLVING:
             return self._resolve(spec, index)
         if spec.reversal_of is not None:
             return self._reverse(spec, index)
@@ -537,7 +607,7 @@ class _Batch:
         if spec.ledger is not None and spec.ledger != debit.ledger:
             return R.TRANSFER_MUST_HAVE_THE_SAME_LEDGER_AS_ACCOUNTS
         amount = spec.amount or 0
-        pending = bool(spec.flags & TransferFlags.PENDING)
+        pending = bool(int(spec.flags) & PENDING)
         code = self._move(debit, credit, amount, pending=pending)
         if code is not R.OK:
             return code
@@ -577,7 +647,7 @@ class _Batch:
             return R.PENDING_TRANSFER_HAS_DIFFERENT_CREDIT_ACCOUNT_ID
         if spec.ledger is not None and spec.ledger != pend.ledger:
             return R.PENDING_TRANSFER_HAS_DIFFERENT_LEDGER
-        post = bool(spec.flags & TransferFlags.POST_PENDING)
+        post = bool(int(spec.flags) & POST_PENDING)
         amount = pend.amount if spec.amount is None else spec.amount
         if post and amount > pend.amount:
             return R.EXCEEDS_PENDING_TRANSFER_AMOUNT
@@ -699,6 +769,46 @@ class _Batch:
             self.reversed.add(row.reversal_of)
 
 
+def _create_one(conn: Connection, spec: TransferSpec, now: datetime) -> TransferResult | None:
+    """The fast path for one plain transfer; None when it must take the general path."""
+    assert spec.debit_account_id and spec.credit_account_id and spec.amount
+    pending = bool(int(spec.flags) & PENDING)
+    steps = sorted([(spec.debit_account_id, True), (spec.credit_account_id, False)])
+    done: list[tuple[uuid.UUID, bool]] = []
+    ledgers: list[str] = []
+    for aid, is_debit in steps:
+        row = conn.execute(_FAST[(is_debit, pending)], {"aid": aid, "amt": spec.amount}).first()
+        if row is None:
+            break
+        done.append((aid, is_debit))
+        ledgers.append(row[0])
+    else:
+        if ledgers[0] == ledgers[1] and spec.ledger in (None, ledgers[0]):
+            expires_at = None
+            if pending and spec.timeout_s:
+                expires_at = now + timedelta(seconds=spec.timeout_s)
+            new = _Row(
+                spec.id,
+                spec.debit_account_id,
+                spec.credit_account_id,
+                spec.amount,
+                ledgers[0],
+                str(spec.code),
+                int(spec.flags),
+                None,
+                None,
+                spec.timeout_s,
+                expires_at,
+                dict(spec.metadata or {}),
+                now,
+            )
+            if conn.execute(_INSERT_IF_NEW, new.as_insert()).first():
+                return TransferResult(spec.id, R.OK)
+    for aid, is_debit in done:
+        conn.execute(_FAST_UNDO[(is_debit, pending)], {"aid": aid, "amt": spec.amount})
+    return None
+
+
 def create_transfers(
     session: Session, batch: Sequence[TransferSpec], *, now: datetime | None = None
 ) -> list[TransferResult]:
@@ -708,12 +818,22 @@ def create_transfers(
     conn = session.connection()
     now = now or utcnow()
     static = [_static_check(spec) for spec in batch]
+    first = batch[0]
+    if (
+        len(batch) == 1
+        and static[0] is None
+        and not int(first.flags) & (RESOLVING | LINKED)
+        and first.reversal_of is None
+    ):
+        result = _create_one(conn, first, now)
+        if result is not None:
+            return [result]
 
     # Transfers referred to (pending, reversed) never change: read them before locking.
     ref_ids: set[uuid.UUID] = set()
     for spec, bad in zip(batch, static, strict=True):
         if bad is None:
-            if spec.flags & RESOLVING and spec.pending_id is not None:
+            if int(spec.flags) & RESOLVING and spec.pending_id is not None:
                 ref_ids.add(spec.pending_id)
             elif spec.reversal_of is not None:
                 ref_ids.add(spec.reversal_of)
@@ -731,10 +851,9 @@ def create_transfers(
     # Lock every account in id order; what follows reads the latest committed state.
     accounts: dict[uuid.UUID, _Acct] = {}
     if account_ids:
-        for r in conn.execute(_LOCK_ACCOUNTS, {"ids": sorted(account_ids)}):
+        for r in _lock_accounts(conn, sorted(account_ids)):
             start = (r[4], r[5], r[6], r[7])
             accounts[r[0]] = _Acct(r[0], r[1], bool(r[2]), bool(r[3]), *start, start)
-    existing = _load_rows(conn, {spec.id for spec in batch})
     resolutions: dict[uuid.UUID, tuple[int, str]] = {}
     reversed_ids: set[uuid.UUID] = set()
     if refs:
@@ -746,9 +865,23 @@ def create_transfers(
             if res.reversal_of is not None:
                 reversed_ids.add(res.reversal_of)
 
+    if len(batch) == 1:
+        # The common case, in one statement fewer: assume the id is new and insert the row
+        # only if no transfer has that id; when one has, start again knowing it.
+        state = _Batch(accounts, {}, refs, dict(resolutions), set(reversed_ids), now)
+        codes = _run(state, batch, static)
+        if len(state.new) == 1 and conn.execute(_INSERT_IF_NEW, state.new[0].as_insert()).first():
+            _update_balances(conn, state)
+            return [TransferResult(batch[0].id, codes[0])]
+        for acct in accounts.values():
+            acct.dp, acct.dpo, acct.cp, acct.cpo = acct.start
+
+    existing = _load_rows(conn, {spec.id for spec in batch})
     state = _Batch(accounts, existing, refs, resolutions, reversed_ids, now)
     codes = _run(state, batch, static)
-    _write(conn, state)
+    if state.new:
+        conn.execute(TRANSFERS.insert(), [row.as_insert() for row in state.new])
+        _update_balances(conn, state)
     return [TransferResult(spec.id, code) for spec, code in zip(batch, codes, strict=True)]
 
 
@@ -761,7 +894,7 @@ def _run(
     mark = None
     last = len(batch) - 1
     for i, spec in enumerate(batch):
-        linked = bool(spec.flags & TransferFlags.LINKED)
+        linked = bool(int(spec.flags) & LINKED)
         if chain_start is None and linked:
             chain_start, mark = i, state.mark()
         if chain_start is not None and _chain_failed(codes[chain_start:]):
@@ -786,10 +919,7 @@ def _chain_failed(codes: list[TransferResultCode]) -> bool:
     return any(c not in (R.OK, R.EXISTS, R.LINKED_EVENT_FAILED) for c in codes)
 
 
-def _write(conn: Connection, state: _Batch) -> None:
-    if not state.new:
-        return
-    conn.execute(TRANSFERS.insert(), [row.as_insert() for row in state.new])
+def _update_balances(conn: Connection, state: _Batch) -> None:
     changes: list[dict[str, Any]] = []
     for acct in state.accounts.values():
         dp, dpo, cp, cpo = acct.start
@@ -841,394 +971,49 @@ def run_in_transaction(
     raise AssertionError("unreachable")
 
 
-# --------------------------------------------------------------------------- reading
+# Queries, expiry and the audit live in modules of their own; they are part of this API.
+from readtoearn.ledger.audit import audit  # noqa: E402
+from readtoearn.ledger.expiry import (  # noqa: E402
+    expire,
+    expiry_cutoff,
+    list_expiring,
+    list_lots,
+    void_expired_pending,
+)
+from readtoearn.ledger.queries import (  # noqa: E402
+    balance,
+    get_transfer,
+    list_accounts,
+    statement,
+)
 
-
-def balance(session: Session, account_id: uuid.UUID) -> Balance:
-    """An account's balances; NotFound when there is no such account."""
-    row = _load_accounts(session.connection(), [account_id]).get(account_id)
-    if row is None:
-        raise NotFound(f"no ledger account {account_id}")
-    return _balance(row)
-
-
-def _balance(row: Any) -> Balance:
-    return Balance(
-        account_id=row.id,
-        code=row.code,
-        ledger=row.ledger,
-        owner_id=row.owner_id,
-        flags=_flags_of(row),
-        debits_pending=row.debits_pending,
-        debits_posted=row.debits_posted,
-        credits_pending=row.credits_pending,
-        credits_posted=row.credits_posted,
-        created_at=row.created_at,
-    )
-
-
-def list_accounts(
-    session: Session, *, owner_id: uuid.UUID | None = None, code: AccountCode | None = None
-) -> list[Balance]:
-    """Accounts (with balances), filtered by owner and/or code."""
-    stmt = select(ACCOUNTS).order_by(ACCOUNTS.c.ledger, ACCOUNTS.c.code, ACCOUNTS.c.id)
-    if owner_id is not None:
-        stmt = stmt.where(ACCOUNTS.c.owner_id == owner_id)
-    if code is not None:
-        stmt = stmt.where(ACCOUNTS.c.code == str(code))
-    return [_balance(row) for row in session.connection().execute(stmt)]
-
-
-def get_transfer(session: Session, transfer_id: uuid.UUID) -> Transfer | None:
-    """A stored transfer, or None."""
-    return session.get(Transfer, transfer_id)
-
-
-def statement(session: Session, account_id: uuid.UUID, limit: int = 50) -> Statement:
-    """An account's balances and its latest transfers, newest first."""
-    conn = session.connection()
-    bal = balance(session, account_id)
-    c = TRANSFERS.c
-    stmt = (
-        select(*_TRANSFER_COLUMNS)
-        .where(or_(c.debit_account_id == account_id, c.credit_account_id == account_id))
-        .order_by(c.created_at.desc(), c.id.desc())
-        .limit(limit)
-    )
-    lines = []
-    for r in conn.execute(stmt):
-        row = _Row(*r)
-        incoming = row.credit_account_id == account_id
-        if row.flags & TransferFlags.PENDING:
-            kind = "pending"
-        elif row.flags & TransferFlags.POST_PENDING:
-            kind = "post_pending"
-        elif row.flags & TransferFlags.VOID_PENDING:
-            kind = "void_pending"
-        else:
-            kind = "posted"
-        lines.append(
-            StatementLine(
-                transfer_id=row.id,
-                created_at=row.created_at,
-                code=row.code,
-                kind=kind,
-                amount=row.amount if incoming else -row.amount,
-                counterparty_id=row.debit_account_id if incoming else row.credit_account_id,
-                pending_id=row.pending_id,
-                reversal_of=row.reversal_of,
-                metadata=row.metadata or {},
-            )
-        )
-    return Statement(balance=bal, lines=lines)
-
-
-# --------------------------------------------------------------------------- expiry
-
-# Lots: every posted credit to a wallet is a lot dated by its UTC day. Spending consumes the
-# oldest lot first, so what is left of the lots follows from two sums: the credits up to a
-# lot and the wallet's posted debits (FIFO). No lot row needs updating when points are spent.
-
-
-def _posted_credits(conn: Connection, wallet_id: uuid.UUID) -> list[tuple[datetime, int]]:
-    c = TRANSFERS.c
-    stmt = (
-        select(c.created_at, c.amount)
-        .where(c.credit_account_id == wallet_id, c.flags.op("&")(NOT_POSTED) == 0)
-        .order_by(c.created_at)
-    )
-    return [(r[0], r[1]) for r in conn.execute(stmt)]
-
-
-def _lot_expiry(day: date, expiry_days: int | None) -> datetime | None:
-    if expiry_days is None:
-        return None
-    return datetime.combine(day, dtime(), UTC) + timedelta(days=1 + expiry_days)
-
-
-def _fifo_lots(
-    credits: list[tuple[datetime, int]], debits_posted: int, expiry_days: int | None
-) -> list[Lot]:
-    by_day: dict[date, int] = {}
-    for created_at, amount in credits:
-        day = created_at.astimezone(UTC).date()
-        by_day[day] = by_day.get(day, 0) + amount
-    lots = []
-    consumed = debits_posted
-    for day in sorted(by_day):
-        amount = by_day[day]
-        used = min(amount, max(consumed, 0))
-        consumed -= used
-        lots.append(Lot(day, amount, amount - used, _lot_expiry(day, expiry_days)))
-    return lots
-
-
-def list_lots(session: Session, wallet_id: uuid.UUID, expiry_days: int | None = None) -> list[Lot]:
-    """A wallet's lots, oldest first, with what remains of each and when it expires."""
-    bal = balance(session, wallet_id)
-    credits = _posted_credits(session.connection(), wallet_id)
-    return _fifo_lots(credits, bal.debits_posted, expiry_days)
-
-
-def list_expiring(
-    session: Session, wallet_id: uuid.UUID, expiry_days: int | None
-) -> list[tuple[datetime, int]]:
-    """How many points of a wallet expire when: (expires_at, points), soonest first."""
-    if expiry_days is None:
-        return []
-    lots = list_lots(session, wallet_id, expiry_days)
-    return [(lot.expires_at, lot.remaining) for lot in lots if lot.remaining and lot.expires_at]
-
-
-def expiry_cutoff(now: datetime, expiry_days: int) -> datetime:
-    """Credits made before this instant have expired (a lot lives its whole last day)."""
-    day = (now - timedelta(days=expiry_days)).astimezone(UTC).date()
-    return datetime.combine(day, dtime(), UTC)
-
-
-def expire(
-    session: Session,
-    now: datetime | None = None,
-    expiry_days: int | None = None,
-    *,
-    chunk: int = 500,
-) -> ExpiryReport:
-    """Move the expired remainder of every wallet's lots to the expiry sink."""
-    if expiry_days is None:
-        return ExpiryReport(0, 0)
-    now = now or utcnow()
-    conn = session.connection()
-    sink = system_account(session, AccountCode.EXPIRY)
-    cutoff = expiry_cutoff(now, expiry_days)
-    candidates = _expiry_candidates(conn, cutoff)
-    accounts = points = 0
-    for start in range(0, len(candidates), chunk):
-        ids = sorted(candidates[start : start + chunk])
-        # Lock first, then measure again: a concurrent spend may have consumed old lots.
-        list(conn.execute(_LOCK_ACCOUNTS, {"ids": sorted([*ids, sink])}))
-        specs = []
-        for wid, old_credits, debits_posted, credits_posted, debits_pending in _expiry_rows(
-            conn, cutoff, ids
-        ):
-            amount = min(
-                old_credits - debits_posted, credits_posted - debits_posted - debits_pending
-            )
-            if amount <= 0:
-                continue
-            specs.append(
-                TransferSpec(
-                    id=transfer_id(f"expiry:{wid}:{old_credits}:{debits_posted}"),
-                    debit_account_id=wid,
-                    credit_account_id=sink,
-                    amount=amount,
-                    code=TransferCode.EXPIRY,
-                    metadata={"before": cutoff.isoformat()},
-                )
-            )
-        for spec, result in zip(specs, create_transfers(session, specs, now=now), strict=True):
-            if result.code is R.OK:
-                accounts += 1
-                points += spec.amount or 0
-    return ExpiryReport(accounts, points)
-
-
-def _expiry_query(cutoff: datetime) -> Any:
-    a, t = ACCOUNTS.c, TRANSFERS.c
-    old = func.sum(t.amount)
-    return (
-        select(a.id, old, a.debits_posted, a.credits_posted, a.debits_pending)
-        .join_from(
-            ACCOUNTS,
-            TRANSFERS,
-            and_(
-                t.credit_account_id == a.id,
-                t.flags.op("&")(NOT_POSTED) == 0,
-                t.created_at < cutoff,
-            ),
-        )
-        .where(a.code == str(AccountCode.WALLET))
-        .group_by(a.id, a.debits_posted, a.credits_posted, a.debits_pending)
-        .having(old > a.debits_posted)
-    )
-
-
-def _expiry_candidates(conn: Connection, cutoff: datetime) -> list[uuid.UUID]:
-    return [r[0] for r in conn.execute(_expiry_query(cutoff))]
-
-
-def _expiry_rows(conn: Connection, cutoff: datetime, ids: list[uuid.UUID]) -> list[Any]:
-    stmt = _expiry_query(cutoff).where(ACCOUNTS.c.id.in_(ids))
-    return list(conn.execute(stmt))
-
-
-def void_expired_pending(session: Session, now: datetime | None = None, *, chunk: int = 500) -> int:
-    """Void every pending transfer whose timeout has passed; the number voided."""
-    now = now or utcnow()
-    conn = session.connection()
-    c = TRANSFERS.c
-    r = TRANSFERS.alias("r")
-    stmt = (
-        select(c.id)
-        .where(
-            c.expires_at.is_not(None),
-            c.expires_at <= now,
-            ~select(r.c.id).where(r.c.pending_id == c.id).exists(),
-        )
-        .order_by(c.expires_at)
-    )
-    ids = [row[0] for row in conn.execute(stmt)]
-    voided = 0
-    for start in range(0, len(ids), chunk):
-        specs = [
-            TransferSpec(
-                id=transfer_id(f"timeout:{pid}"),
-                flags=TransferFlags.VOID_PENDING,
-                pending_id=pid,
-                code=TransferCode.PENDING_TIMEOUT,
-            )
-            for pid in ids[start : start + chunk]
-        ]
-        voided += sum(r.code is R.OK for r in create_transfers(session, specs, now=now))
-    return voided
-
-
-# --------------------------------------------------------------------------- audit
-
-
-def audit(session: Session, *, expiry_days: int | None = None) -> AuditReport:
-    """Check every invariant of the ledger; the report lists each one that fails."""
-    conn = session.connection()
-    report = AuditReport()
-    a, t = ACCOUNTS.c, TRANSFERS.c
-    accounts = {row.id: row for row in conn.execute(select(ACCOUNTS))}
-    report.accounts = len(accounts)
-    report.transfers = conn.execute(select(func.count()).select_from(TRANSFERS)).scalar_one()
-    problems = report.problems
-
-    # 1. Per ledger, debits equal credits, posted and pending.
-    ledgers: dict[str, list[int]] = {}
-    for row in accounts.values():
-        sums = ledgers.setdefault(row.ledger, [0, 0, 0, 0])
-        sums[0] += row.debits_posted
-        sums[1] += row.credits_posted
-        sums[2] += row.debits_pending
-        sums[3] += row.credits_pending
-    report.ledgers = len(ledgers)
-    for name, (dpo, cpo, dp, cp) in sorted(ledgers.items()):
-        if dpo != cpo:
-            problems.append(
-                AuditProblem(
-                    "ledger_posted", f"ledger {name}: posted debits {dpo} != credits {cpo}"
-                )
-            )
-        if dp != cp:
-            problems.append(
-                AuditProblem(
-                    "ledger_pending", f"ledger {name}: pending debits {dp} != credits {cp}"
-                )
-            )
-
-    # 2. Cached balances equal the sums of the transfers.
-    recomputed: dict[uuid.UUID, list[int]] = {k: [0, 0, 0, 0] for k in accounts}
-    posted = t.flags.op("&")(NOT_POSTED) == 0
-    for side, col in ((0, t.debit_account_id), (2, t.credit_account_id)):
-        stmt = select(col, func.sum(t.amount)).where(posted).group_by(col)
-        for acct, total in conn.execute(stmt):
-            recomputed.setdefault(acct, [0, 0, 0, 0])[side + 1] += int(total)
-    r = TRANSFERS.alias("r")
-    open_pending = (
-        t.flags.op("&")(int(TransferFlags.PENDING)) != 0,
-        ~select(r.c.id).where(r.c.pending_id == t.id).exists(),
-    )
-    for side, col in ((0, t.debit_account_id), (2, t.credit_account_id)):
-        stmt = select(col, func.sum(t.amount)).where(*open_pending).group_by(col)
-        for acct, total in conn.execute(stmt):
-            recomputed.setdefault(acct, [0, 0, 0, 0])[side] += int(total)
-    names = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
-    for acct, sums in recomputed.items():
-        cached = accounts.get(acct)
-        if cached is None:
-            problems.append(AuditProblem("orphan", f"transfers name unknown account {acct}"))
-            continue
-        for name, value in zip(names, sums, strict=True):
-            if getattr(cached, name) != value:
-                problems.append(
-                    AuditProblem(
-                        "cached_balance",
-                        f"account {acct} ({cached.code}): {name} cached {getattr(cached, name)}, "
-                        f"transfers say {value}",
-                    )
-                )
-
-    # 3. No flag broken, no negative balance.
-    for row in accounts.values():
-        if min(row.debits_pending, row.debits_posted, row.credits_pending, row.credits_posted) < 0:
-            problems.append(AuditProblem("negative", f"account {row.id}: a negative balance"))
-        if row.debits_must_not_exceed_credits and (
-            row.debits_pending + row.debits_posted > row.credits_posted
-        ):
-            problems.append(
-                AuditProblem("flag", f"account {row.id} ({row.code}): debits exceed credits")
-            )
-        if row.credits_must_not_exceed_debits and (
-            row.credits_pending + row.credits_posted > row.debits_posted
-        ):
-            problems.append(
-                AuditProblem("flag", f"account {row.id} ({row.code}): credits exceed debits")
-            )
-
-    # 4. Transfers are well formed: same ledger as their accounts, resolutions point at
-    # pending transfers, each pending resolved and each transfer reversed at most once.
-    for row in conn.execute(
-        select(t.id, t.ledger, t.debit_account_id, t.credit_account_id)
-        .join(ACCOUNTS, a.id == t.debit_account_id)
-        .where(or_(a.ledger != t.ledger))
-    ):
-        problems.append(AuditProblem("ledger_mismatch", f"transfer {row.id}: ledger differs"))
-    for col, what in ((t.pending_id, "pending transfer resolved"), (t.reversal_of, "reversed")):
-        stmt = (
-            select(col, func.count()).where(col.is_not(None)).group_by(col).having(func.count() > 1)
-        )
-        for ref, count in conn.execute(stmt):
-            problems.append(AuditProblem("at_most_once", f"transfer {ref} {what} {count} times"))
-    p = TRANSFERS.alias("p")
-    bad_resolutions = (
-        select(t.id)
-        .join(p, p.c.id == t.pending_id)
-        .where(
-            or_(
-                p.c.flags.op("&")(int(TransferFlags.PENDING)) == 0,
-                p.c.debit_account_id != t.debit_account_id,
-                p.c.credit_account_id != t.credit_account_id,
-                t.amount > p.c.amount,
-            )
-        )
-    )
-    for (tid,) in conn.execute(bad_resolutions):
-        problems.append(AuditProblem("resolution", f"transfer {tid} resolves a transfer badly"))
-
-    # 5. Lots add up: what remains of a wallet's lots is its posted balance, and covers holds.
-    wallets = [row for row in accounts.values() if row.code == AccountCode.WALLET]
-    credits_by_wallet: dict[uuid.UUID, list[tuple[datetime, int]]] = {w.id: [] for w in wallets}
-    if wallets:
-        credit_rows = select(t.credit_account_id, t.created_at, t.amount).where(
-            posted, t.credit_account_id.in_([w.id for w in wallets])
-        )
-        for acct, created_at, amount in conn.execute(credit_rows):
-            credits_by_wallet[acct].append((created_at, amount))
-    for w in wallets:
-        lots = _fifo_lots(sorted(credits_by_wallet[w.id]), w.debits_posted, expiry_days)
-        remaining = sum(lot.remaining for lot in lots)
-        if remaining != w.credits_posted - w.debits_posted:
-            problems.append(
-                AuditProblem(
-                    "lots",
-                    f"wallet {w.id}: lots hold {remaining}, posted balance is "
-                    f"{w.credits_posted - w.debits_posted}",
-                )
-            )
-        elif remaining < w.debits_pending:
-            problems.append(
-                AuditProblem("lots", f"wallet {w.id}: holds of {w.debits_pending} exceed lots")
-            )
-    return report
+__all__ = [
+    "AccountCode",
+    "AccountFlags",
+    "LedgerError",
+    "TransferCode",
+    "TransferFlags",
+    "account_id",
+    "audit",
+    "balance",
+    "create_accounts",
+    "create_transfers",
+    "ensure_account",
+    "expire",
+    "expiry_cutoff",
+    "fund_budget",
+    "get_or_create_wallet",
+    "get_transfer",
+    "is_retryable",
+    "list_accounts",
+    "list_expiring",
+    "list_lots",
+    "programme_budget",
+    "reverse",
+    "run_in_transaction",
+    "statement",
+    "system_account",
+    "transfer",
+    "transfer_id",
+    "void_expired_pending",
+]

@@ -72,6 +72,8 @@ class ReadBeat(Base):
     visible: Mapped[bool] = mapped_column(Boolean)
     focused: Mapped[bool] = mapped_column(Boolean)
     webdriver: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Another read of the same reader was credited time during this beat's interval.
+    overlap: Mapped[bool] = mapped_column(Boolean, default=False)
     events: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
     read: Mapped[Read] = relationship(back_populates="beats")

@@ -36,6 +36,7 @@ from readtoearn.reading.rules import (
 )
 
 OPEN = "open"
+PARALLEL_MIN_OVERLAPS = 2
 EVENT_KINDS = ("scroll", "wheel", "key", "pointer", "touch")
 
 
@@ -170,12 +171,15 @@ def start_read(
         read.nonce = tokens.new_nonce()
         read.last_beat_at = max(read.last_beat_at, now)
     flags = set(read.flags)
-    if tokens.verify_view(
-        settings.resolved_secret_key,
-        view_token,
-        article.id,
-        settings.view_token_max_age_s,
-        now.timestamp(),
+    # Our article pages sign view tokens with the secret key; an integrator's server may sign
+    # them with the shared integrator secret (docs/api.md).
+    keys = [settings.resolved_secret_key, settings.integrator_secret]
+    if any(
+        key
+        and tokens.verify_view(
+            key, view_token, article.id, settings.view_token_max_age_s, now.timestamp()
+        )
+        for key in keys
     ):
         read.page_view = True
     if webdriver:
@@ -273,8 +277,7 @@ def record_beat(
     flags = set(read.flags)
     if beat.webdriver:
         flags.add(Reason.AUTOMATION)
-    if credited and _other_active_read(session, read, now, rules):
-        flags.add(Reason.PARALLEL_READS)
+    overlap = bool(credited) and _other_read_active_since(session, read, read.last_beat_at)
 
     read.active_ms += credited
     read.words_seen += new_words
@@ -304,6 +307,7 @@ def record_beat(
             visible=beat.visible,
             focused=beat.focused,
             webdriver=beat.webdriver,
+            overlap=overlap,
             events={k: int(beat.events.get(k, 0)) for k in EVENT_KINDS},
         )
     )
@@ -317,9 +321,8 @@ def record_beat(
     )
 
 
-def _other_active_read(session: Session, read: Read, now: datetime, rules: Rules) -> bool:
-    """Another read of the same reader credited time during this beat's interval."""
-    since = now - timedelta(seconds=rules.beat_interval_s * 1.5)
+def _other_read_active_since(session: Session, read: Read, since: datetime) -> bool:
+    """Another read of the same reader was credited time after `since` (this beat's interval)."""
     overlapping = (
         select(func.count())
         .select_from(ReadBeat)
@@ -327,11 +330,25 @@ def _other_active_read(session: Session, read: Read, now: datetime, rules: Rules
         .where(
             Read.reader_id == read.reader_id,
             Read.id != read.id,
-            ReadBeat.received_at >= since,
+            ReadBeat.received_at > since,
             ReadBeat.credited_ms > 0,
         )
     )
     return bool(session.scalar(overlapping))
+
+
+def _parallel(session: Session, read: Read) -> bool:
+    """Reading in several tabs: other reads earned time during at least two of this read's beats.
+
+    One overlap is what a reader moving from one article to the next produces (the last beat of
+    the page they left arrives after the new read began); a second one is not.
+    """
+    overlaps = session.scalar(
+        select(func.count())
+        .select_from(ReadBeat)
+        .where(ReadBeat.read_id == read.id, ReadBeat.overlap.is_(True))
+    )
+    return (overlaps or 0) >= PARALLEL_MIN_OVERLAPS
 
 
 def _robotic(session: Session, read: Read) -> bool:
@@ -398,6 +415,8 @@ def complete_read(
         flags.add(Reason.NO_PAGE_VIEW)
     if _robotic(session, read):
         flags.add(Reason.ROBOTIC_SCROLLING)
+    if _parallel(session, read):
+        flags.add(Reason.PARALLEL_READS)
     if _velocity(session, read, now, settings):
         flags.add(Reason.UNUSUAL_VELOCITY)
     read.flags = sorted(flags)

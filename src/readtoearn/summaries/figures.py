@@ -228,7 +228,10 @@ FUNCTION_WORDS = frozenset(
         "he she it they we you i in on at for by with from after before since as but and so "
         "yet according however meanwhile while when if its his her their our last next "
         "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi "
-        "vendredi samedi dimanche"
+        "vendredi samedi dimanche près entre seulement parmi durant pendant sans sous vers "
+        "chez contre comme quand où plus moins très tout tous toute toutes aussi encore déjà "
+        "there here now then also still just only even now today yesterday tomorrow once "
+        "both each every all some many most other such what which who why how am pm"
     )
 ) | {m.lower() for names in MONTHS.values() for m in names}
 # Words after a number that are not a thing counted.
@@ -240,6 +243,15 @@ NOT_COUNTED = frozenset(
         "percent ou who which that qui que dont were was are is have has had ont sont est"
     )
 ) | {m.lower() for names in MONTHS.values() for m in names}
+MONTH_NAMES = tuple(m.lower() for names in MONTHS.values() for m in names)
+PARTICIPLE_RE = re.compile(r"(?:é|ée|ant)$")  # singular: after two or more, French nouns take -s
+FRENCH_ADJECTIVES_BEFORE = frozenset(
+    _words(
+        "premier premiers première premières dernier derniers dernière dernières grand grands "
+        "grande grandes petit petits petite petites nouveau nouveaux nouvelle nouvelles "
+        "principaux principales seuls seules jeunes vrais autres bons bonnes gros grosses"
+    )
+)
 ADJECTIVE_END_RE = re.compile(r"(?:al|ous|ive|ful|ic|ing|ed|an|ese|ish|ern|ary|less|new|old)$")
 COUNT_NOUN_RE = re.compile(r"(?:de |d['’]|of )?([^\W\d_][\w'’-]*)")
 
@@ -526,9 +538,19 @@ def _counts(sentence: str, language: str, index: int, numerals: list[Numeral]) -
         if not match:
             continue
         noun = match.group(1)
-        if noun.lower() in NOT_COUNTED or noun[:1].isupper():
+        lowered = noun.lower()
+        if lowered in NOT_COUNTED or lowered in FUNCTION_WORDS or noun[:1].isupper():
             continue
+        if any(lowered.startswith(m) for m in MONTH_NAMES) or PARTICIPLE_RE.search(lowered):
+            continue  # "24 févrierLe" (glued text), "50 fixé", "19 nécessitant"
         end = match.end()
+        if language == "fr" and lowered in FRENCH_ADJECTIVES_BEFORE:
+            # "deux grandes villes", "trois premiers mois": the noun follows the adjective.
+            more = re.compile(SPACE + r"([a-zà-ÿ][\w'’-]*)").match(sentence, end)
+            if not more or more.group(1) in NOT_COUNTED:
+                continue
+            noun = f"{noun} {more.group(1)}"
+            end = more.end()
         if language == "en" and ADJECTIVE_END_RE.search(noun):
             # "six nautical miles": an English adjective comes before the thing counted.
             more = re.compile(SPACE + r"([a-z][\w'’-]*)").match(sentence, end)
@@ -888,3 +910,17 @@ def format_figure(figure: Figure, locale: str) -> str:
     if figure.unit == "day":
         return format_date(date.fromisoformat(period), "long", locale=locale)
     return str(year)
+
+
+def format_normalised(figure: Figure, locale: str) -> str:
+    """The full normalised value in a reader's locale: "50 000 000 000 USD", "2026-Q4"."""
+    from babel.numbers import format_decimal
+
+    if figure.kind == Kind.DATE:
+        return figure.period or str(figure.value)
+    number = format_decimal(figure.value, locale=locale, decimal_quantization=False)
+    if figure.kind == Kind.MONEY:
+        return f"{number} {figure.unit}"
+    if figure.kind == Kind.PERCENT:
+        return f"{number} %" if locale.startswith("fr") else f"{number}%"
+    return number

@@ -9,9 +9,9 @@ import copy
 import os
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import Engine
@@ -72,8 +72,17 @@ class Model:
     transfers: dict[uuid.UUID, MTransfer] = field(default_factory=dict)
     resolved: dict[uuid.UUID, tuple[int, str]] = field(default_factory=dict)
     reversed: set[uuid.UUID] = field(default_factory=set)
+    # Posted credits to each wallet (its lots), as (time, amount).
+    credits: dict[uuid.UUID, list[tuple[datetime, int]]] = field(default_factory=dict)
 
-    def move(self, debit: uuid.UUID, credit: uuid.UUID, amount: int, pending: bool) -> R:
+    def move(
+        self,
+        debit: uuid.UUID,
+        credit: uuid.UUID,
+        amount: int,
+        pending: bool,
+        stamp: datetime | None = None,
+    ) -> R:
         d, c = self.accounts[debit], self.accounts[credit]
         i = 0 if pending else 1
         d.bal[i] += amount
@@ -83,7 +92,24 @@ class Model:
             d.bal[i] -= amount
             c.bal[i + 2] -= amount
             return code
+        if not pending and credit in self.credits:
+            assert stamp is not None
+            self.credits[credit].append((stamp, amount))
         return R.OK
+
+    def expire(self, now: datetime, days: int, sink: uuid.UUID) -> tuple[int, int]:
+        """Expired remainders, oldest lots spent first, leaving what pending debits hold."""
+        cutoff = datetime.combine((now - timedelta(days=days)).date(), time(), UTC)
+        count = total = 0
+        for wallet, credits in sorted(self.credits.items()):
+            dp, dpo, _, cpo = self.accounts[wallet].bal
+            old = sum(amount for at, amount in credits if at < cutoff)
+            amount = min(old - dpo, cpo - dpo - dp)
+            if amount > 0:
+                assert self.move(wallet, sink, amount, pending=False) is R.OK
+                count += 1
+                total += amount
+        return count, total
 
     def apply(self, s: TransferSpec, now: datetime, index: int) -> R:
         """What the ledger must answer, written from the rules rather than from the code."""
@@ -139,7 +165,7 @@ class Model:
             self.accounts[pend.debit].bal[0] -= pend.amount
             self.accounts[pend.credit].bal[2] -= pend.amount
             if post:
-                code = self.move(pend.debit, pend.credit, amount, pending=False)
+                code = self.move(pend.debit, pend.credit, amount, pending=False, stamp=stamp)
                 if code is not R.OK:
                     self.accounts[pend.debit].bal[0] += pend.amount
                     self.accounts[pend.credit].bal[2] += pend.amount
@@ -159,7 +185,7 @@ class Model:
                 return R.REVERSAL_HAS_DIFFERENT_AMOUNT
             if orig.spec.id in self.reversed:
                 return R.REVERSED_TRANSFER_ALREADY_REVERSED
-            code = self.move(orig.credit, orig.debit, orig.amount, pending=False)
+            code = self.move(orig.credit, orig.debit, orig.amount, pending=False, stamp=stamp)
             if code is not R.OK:
                 return code
             self.reversed.add(orig.spec.id)
@@ -175,7 +201,9 @@ class Model:
         d, c = self.accounts[s.debit_account_id], self.accounts[s.credit_account_id]
         if d.ledger != c.ledger:
             return R.ACCOUNTS_MUST_HAVE_THE_SAME_LEDGER
-        code = self.move(s.debit_account_id, s.credit_account_id, s.amount, bool(s.flags & P))
+        code = self.move(
+            s.debit_account_id, s.credit_account_id, s.amount, bool(s.flags & P), stamp=stamp
+        )
         if code is not R.OK:
             return code
         expires = stamp + timedelta(seconds=s.timeout_s) if s.timeout_s else None
@@ -220,7 +248,8 @@ class Model:
                 out.append(self.apply(chain[0], now, i))
                 i = j + 1
                 continue
-            saved = copy.deepcopy((self.accounts, self.transfers, self.resolved, self.reversed))
+            state = (self.accounts, self.transfers, self.resolved, self.reversed, self.credits)
+            saved = copy.deepcopy(state)
             codes: list[R] = []
             for k, s in enumerate(chain):
                 if any(c not in (R.OK, R.EXISTS) for c in codes):
@@ -231,7 +260,7 @@ class Model:
                 codes[-1] = R.LINKED_EVENT_CHAIN_OPEN
             hard = any(c not in (R.OK, R.EXISTS, R.LINKED_EVENT_FAILED) for c in codes)
             if hard or (R.OK in codes and R.EXISTS in codes):
-                self.accounts, self.transfers, self.resolved, self.reversed = saved
+                self.accounts, self.transfers, self.resolved, self.reversed, self.credits = saved
                 codes = [R.LINKED_EVENT_FAILED if c is R.OK else c for c in codes]
             out.extend(codes)
             i = j + 1
@@ -283,6 +312,11 @@ def make_machine(engine: Engine) -> type[RuleBasedStateMachine]:
                 }
             )
             self.submitted: list[TransferSpec] = []
+            self.sink = ledger.system_account(self.session, AccountCode.EXPIRY)
+            self.model.accounts[self.sink] = MAccount("points", dflag=True, cflag=False)
+            for spec, (code, _, _) in zip(specs, layout, strict=True):
+                if code is AccountCode.WALLET:
+                    self.model.credits[spec.id] = []
             fund = TransferSpec(new_id(), self.ids[0], self.ids[1], 300, TransferCode.FUNDING)
             self.submit([fund])
 
@@ -359,6 +393,17 @@ def make_machine(engine: Engine) -> type[RuleBasedStateMachine]:
         @rule(seconds=st.integers(0, 90))
         def advance(self, seconds: int) -> None:
             self.now += timedelta(seconds=seconds)
+
+        @rule(days=st.integers(1, 3))
+        def advance_days(self, days: int) -> None:
+            self.now += timedelta(days=days, hours=days)
+
+        @rule()
+        def expire(self) -> None:
+            expected = self.model.expire(self.now, 1, self.sink)
+            report = ledger.expire(self.session, self.now, expiry_days=1)
+            assert (report.accounts, report.points) == expected
+            event("expiry moved points" if report.points else "expiry moved nothing")
 
         @rule()
         def void_expired(self) -> None:

@@ -3,8 +3,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from readtoearn.reading.rules import (
-    Reason,
     ReadState,
+    Reason,
     Rules,
     Verdict,
     assess,
@@ -86,7 +86,9 @@ def test_eighty_percent_of_paragraphs_is_enough() -> None:
 
 
 def test_the_end_is_reached_by_the_last_paragraph_or_by_scrolling() -> None:
-    assert assess(state(last_paragraph_seen=False, scroll_max=0.95), RULES).verdict is Verdict.CREDITED
+    assert (
+        assess(state(last_paragraph_seen=False, scroll_max=0.95), RULES).verdict is Verdict.CREDITED
+    )
 
 
 def test_impossible_reads_are_rejected_even_when_complete() -> None:

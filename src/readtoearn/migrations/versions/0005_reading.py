@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import readtoearn.db
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0005_reading"
 down_revision: str | Sequence[str] | None = "0003_accounts"
@@ -92,6 +92,7 @@ def upgrade() -> None:
         sa.Column("visible", sa.Boolean(), nullable=False),
         sa.Column("focused", sa.Boolean(), nullable=False),
         sa.Column("webdriver", sa.Boolean(), nullable=False),
+        sa.Column("overlap", sa.Boolean(), nullable=False),
         sa.Column(
             "events",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from readtoearn.accounts import service as accounts
 from readtoearn.errors import ReadToEarnError
+from readtoearn.rewards import service as rewards
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import CurrentReader, OptionalReader, SessionDep, SettingsDep
 from readtoearn.web.errors import STATUS_BY_ERROR
@@ -182,8 +183,14 @@ def logout(request: Request, _csrf: CsrfChecked, session: SessionDep, settings: 
 
 
 @router.get("", response_class=HTMLResponse)
-def profile(request: Request, reader: CurrentReader) -> HTMLResponse:
-    return _page(request, "profile.html", {"reader": reader, "languages": dict(LANGUAGE_CHOICES)})
+def profile(request: Request, reader: CurrentReader, session: SessionDep) -> HTMLResponse:
+    premium_until = rewards.get_premium_until(session, reader.id)
+    context = {
+        "reader": reader,
+        "languages": dict(LANGUAGE_CHOICES),
+        "premium_until": premium_until,
+    }
+    return _page(request, "profile.html", context)
 
 
 @router.get("/password", response_class=HTMLResponse)

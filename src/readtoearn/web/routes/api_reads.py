@@ -14,6 +14,7 @@ from readtoearn.web.routes.api_wallet import explain
 from readtoearn.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/v1/reads", tags=["reading"])
+bench_router = APIRouter(prefix="/api/v1/_bench", include_in_schema=False)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut} for status in (401, 404, 409, 413, 422)
@@ -174,3 +175,8 @@ def complete(
         reasons=reasons,
         messages=explain(reasons, reader.language),
     )
+
+
+@bench_router.post("/noop", status_code=204)
+def noop(body: BeatIn) -> None:
+    """The benchmark's baseline: the same body parsed by the same app, and nothing else."""

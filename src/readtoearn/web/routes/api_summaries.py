@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from readtoearn.summaries import service as summaries
-from readtoearn.summaries.figures import Figure, format_figure, hedge_label
+from readtoearn.summaries.figures import Figure, format_figure, format_normalised, hedge_label
 from readtoearn.web.deps import DatabaseDep, SettingsDep
 from readtoearn.web.i18n import negotiate
 from readtoearn.web.schemas import ErrorOut
@@ -33,6 +33,7 @@ class FigureOut(BaseModel):
     unit: str
     period: str | None
     display: str
+    normalised: str
     hedges: list[str]
     hedge_labels: list[str]
     subject: str | None
@@ -47,6 +48,7 @@ class FigureOut(BaseModel):
             unit=figure.unit,
             period=figure.period,
             display=format_figure(figure, locale),
+            normalised=format_normalised(figure, locale),
             hedges=[h.value for h in figure.hedges],
             hedge_labels=[hedge_label(h, locale) for h in figure.hedges],
             subject=figure.subject,

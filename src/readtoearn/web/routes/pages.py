@@ -18,6 +18,7 @@ from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.errors import NotFound
 from readtoearn.reading import service as reading
+from readtoearn.rewards import service as rewards
 from readtoearn.web import i18n, security
 from readtoearn.web.deps import ClockDep, SessionDep, SettingsDep
 from readtoearn.web.templating import (
@@ -173,6 +174,7 @@ def article_page(
             "page_url": page_url,
             "assistants": assistant_links(page_url, article.language),
             "panel": panel,
+            "premium_until": rewards.get_premium_until(session, reader.id) if reader else None,
             **article_translation_context(article.language),
         },
     )

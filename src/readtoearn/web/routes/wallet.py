@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from readtoearn.reading import service as reading
+from readtoearn.rewards import service as rewards
 from readtoearn.web.deps import CurrentReader, SessionDep
 from readtoearn.web.routes.api_wallet import explain
 from readtoearn.web.templating import render
@@ -22,6 +23,18 @@ ENTRY_LABELS = {
     "reversal": "Reversal",
     "pending_timeout": "Hold expired",
 }
+# Entries whose history line names the reward or the reason of the adjustment.
+NOTED_CODES = ("redemption", "adjustment", "reversal")
+# What each state of a redemption is called under "My rewards" (translated in rewards.po).
+REDEMPTION_LABELS = {
+    "done": "Done",
+    "awaiting_shipment": "To be shipped",
+    "shipped": "Shipped",
+    "entered": "Entered in the draw",
+    "won": "Won",
+    "not_won": "Not drawn",
+    "cancelled": "Cancelled",
+}
 
 
 @router.get("/account/wallet", response_class=HTMLResponse)
@@ -34,5 +47,17 @@ def wallet_page(request: Request, reader: CurrentReader, session: SessionDep) ->
     return render(
         request,
         "reading/wallet.html",
-        {"wallet": data, "reads": reads, "entry_labels": ENTRY_LABELS},
+        {
+            "wallet": data,
+            "reads": reads,
+            "entry_labels": ENTRY_LABELS,
+            "entry_notes": rewards.describe_entries(
+                session,
+                [e.transfer_id for e in data.entries if e.code in NOTED_CODES],
+                reader.language,
+            ),
+            "redemptions": rewards.list_redemptions(session, reader_id=reader.id),
+            "premium_until": rewards.get_premium_until(session, reader.id),
+            "redemption_labels": REDEMPTION_LABELS,
+        },
     )

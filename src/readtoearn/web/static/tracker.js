@@ -55,10 +55,12 @@
   }
 
   function post(url, body) {
+    var headers = {"Content-Type": "application/json", "Accept": "application/json"};
+    // An integrator's page signs the reader in with a bearer token; ours uses the session cookie.
+    if (cfg.token) headers.Authorization = "Bearer " + cfg.token;
     return fetch(url, {
-      method: "POST", credentials: "same-origin", keepalive: true,
-      headers: {"Content-Type": "application/json", "Accept": "application/json"},
-      body: JSON.stringify(body)
+      method: "POST", credentials: cfg.token ? "omit" : "same-origin", keepalive: true,
+      headers: headers, body: JSON.stringify(body)
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (j) { return {status: r.status, body: j}; });
     });
@@ -162,7 +164,8 @@
   addEventListener("touchstart", input("touch"), {passive: true});
   addEventListener("touchmove", input("touch"), {passive: true});
   addEventListener("pagehide", function () {
-    if (!read || done || !navigator.sendBeacon) return;
+    // sendBeacon cannot carry a bearer token: integrators' pages rely on the regular beats.
+    if (!read || done || !navigator.sendBeacon || cfg.token) return;
     var blob = new Blob([JSON.stringify(payload())], {type: "application/json"});
     if (navigator.sendBeacon(api + "/" + read + "/beats", blob)) stop();
   });

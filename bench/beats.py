@@ -1,0 +1,232 @@
+"""Tracker beats per second, against a no-op endpoint of the same app, in one run.
+
+Starts `uvicorn readtoearn.app:create_app --factory` in a subprocess (one worker, no access log)
+on a fresh database (SQLite by default; PostgreSQL with --pg URL), with many readers, each holding a
+bearer token and an open read. Then, from this process, every reader sends beats one after the
+other (each beat carries the token the previous answer gave), all readers at once:
+- baseline: POST /api/v1/_bench/noop with the same beat body (parsed by the same app, no database);
+- beats:    POST /api/v1/reads/{id}/beats (auth, chain check, rules, one UPDATE and one INSERT).
+Prints beats/s and p50/p99 latency for both; the last line is `ratio beats/noop=…`.
+
+    .venv/bin/python bench/beats.py [--readers 64] [--seconds 10] [--pg postgresql://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+from readtoearn import migrations
+from readtoearn.accounts import service as accounts
+from readtoearn.articles import service as articles
+from readtoearn.articles.interfaces import ArticleDraft
+from readtoearn.config import Settings
+from readtoearn.db import Database, make_engine
+from readtoearn.ledger import service as ledger
+
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+PARAGRAPH = (
+    "The board approved a plan worth up to $50bn on Tuesday, after a funding round that could "
+    "value the group at $830bn; about 16,000 jobs could follow in the fourth quarter of 2026."
+)
+
+
+@dataclass
+class Phase:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    failed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        ordered = sorted(self.latencies) or [0.0]
+        p50 = statistics.median(ordered) * 1000
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+        return (
+            f"{self.name:<8} {self.rate:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+            f"({len(self.latencies)} ok, {self.failed} failed)"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(settings: Settings, readers: int) -> tuple[list[tuple[str, str]], str]:
+    """Migrate, add an article and readers with tokens; returns (bearer, read_id) pairs."""
+    database = Database(make_engine(settings.resolved_database_url))
+    migrations.upgrade(database.engine)
+    with database.session(write=True) as session:
+        html = "".join(f"<p>{PARAGRAPH} ({i})</p>" for i in range(40))
+        article = articles.save_article(
+            session,
+            ArticleDraft(title="A long read for the benchmark", html=html, language="en"),
+            settings,
+        ).article
+        ledger.fund_budget(session, 10**9, ledger.transfer_id("bench-funding"))
+        bearers = []
+        for i in range(readers):
+            user = accounts.create_user(
+                session, settings, email=f"bench{i}@example.org", password=None
+            )
+            bearers.append(accounts.issue_api_token(session, settings, user).token)
+        article_id = str(article.id)
+    database.dispose()
+    return [(bearer, "") for bearer in bearers], article_id
+
+
+async def start_reads(
+    client: httpx.AsyncClient, bearers: list[tuple[str, str]], article_id: str
+) -> list[dict[str, str]]:
+    states = []
+    for bearer, _ in bearers:
+        response = await client.post(
+            "/api/v1/reads",
+            json={"article_id": article_id},
+            headers={"Authorization": f"Bearer {bearer}"},
+        )
+        response.raise_for_status()
+        body = response.json()
+        states.append({"bearer": bearer, "read": body["read_id"], "token": body["token"], "seq": 1})
+    return states
+
+
+def beat_body(state: dict[str, object]) -> dict[str, object]:
+    return {
+        "token": state["token"],
+        "seq": state["seq"],
+        "active_ms": 12_000,
+        "scroll_max": 0.1,
+        "paragraphs_seen": [],
+        "visible": True,
+        "focused": True,
+        "events": {"scroll": 3, "wheel": 2},
+        "viewport_h": 900,
+        "document_h": 9000,
+    }
+
+
+async def run_phase(
+    client: httpx.AsyncClient, states: list[dict[str, object]], name: str, seconds: float
+) -> Phase:
+    phase = Phase(name)
+    stop = time.perf_counter() + seconds
+
+    async def reader(state: dict[str, object]) -> None:
+        headers = {"Authorization": f"Bearer {state['bearer']}"}
+        url = "/api/v1/_bench/noop" if name == "noop" else f"/api/v1/reads/{state['read']}/beats"
+        while time.perf_counter() < stop:
+            began = time.perf_counter()
+            response = await client.post(url, json=beat_body(state), headers=headers)
+            elapsed = time.perf_counter() - began
+            if response.status_code in (200, 204):
+                phase.latencies.append(elapsed)
+                if name != "noop":
+                    state["token"] = response.json()["token"]
+                    state["seq"] = int(str(state["seq"])) + 1
+            else:
+                phase.failed += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(reader(s) for s in states))
+    phase.seconds = time.perf_counter() - began
+    return phase
+
+
+async def drive(url: str, bearers: list[tuple[str, str]], article_id: str, seconds: float) -> None:
+    limits = httpx.Limits(max_connections=len(bearers), max_keepalive_connections=len(bearers))
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        states = await start_reads(client, bearers, article_id)
+        await run_phase(client, states, "noop", 1.0)  # warm-up
+        noop = await run_phase(client, states, "noop", seconds)
+        beats = await run_phase(client, states, "beats", seconds)
+    print(noop.line())
+    print(beats.line())
+    print(f"ratio beats/noop={beats.rate / noop.rate:.2f}" if noop.rate else "ratio beats/noop=0")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--readers", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--pg", default=os.environ.get("READTOEARN_BENCH_DATABASE_URL", ""))
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        schema = ""
+        env = {**os.environ, "READTOEARN_DATA_DIR": str(data), "READTOEARN_SECRET_KEY": SECRET}
+        env["READTOEARN_BENCH_ROUTES"] = "true"
+        if args.pg:
+            from readtoearn.config import normalise_database_url
+
+            schema = f"bench_{uuid.uuid4().hex[:10]}"
+            admin = make_engine(normalise_database_url(args.pg))
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            admin.dispose()
+            separator = "&" if "?" in args.pg else "?"
+            env["READTOEARN_DATABASE_URL"] = f"{args.pg}{separator}options=-csearch_path%3D{schema}"
+        else:
+            env["READTOEARN_DATABASE_URL"] = f"sqlite:///{data / 'bench.sqlite3'}"
+        settings = Settings(
+            data_dir=data, secret_key=SECRET, database_url=env["READTOEARN_DATABASE_URL"]
+        )
+        bearers, article_id = prepare(settings, args.readers)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "readtoearn.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+             "--log-level", "warning"],
+            env=env,
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    print("the server did not start", file=sys.stderr)
+                    return 1
+                time.sleep(0.1)
+            backend = "postgresql" if args.pg else "sqlite"
+            print(f"{args.readers} readers, {args.seconds:.0f} s per phase, {backend}, 1 worker")
+            asyncio.run(drive(url, bearers, article_id, args.seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+            if schema:
+                admin = make_engine(normalise_database_url(args.pg))
+                with admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

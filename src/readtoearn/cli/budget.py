@@ -1,0 +1,188 @@
+"""`readtoearn budget` and `readtoearn review`: fund the programme, watch it, decide held reads."""
+
+from __future__ import annotations
+
+import uuid
+
+import click
+from sqlalchemy.orm import Session
+
+from readtoearn.accounts import service as accounts
+from readtoearn.cli.base import Failure, friendly_errors, load_settings, open_database
+from readtoearn.db import new_id
+from readtoearn.fraud import dashboard
+from readtoearn.fraud import service as reviews
+from readtoearn.ledger import service as ledger
+
+DEMO_FUNDING = 100_000
+# One id for the demo's funding, so that starting the demo again never funds it twice.
+DEMO_FUNDING_KEY = "demo-funding"
+
+
+def fund_demo_budget(session: Session) -> bool:
+    """Fund the budget with the demo's points, once ever; True when it happened now."""
+    result = ledger.fund_budget(
+        session,
+        DEMO_FUNDING,
+        ledger.transfer_id(DEMO_FUNDING_KEY),
+        metadata={"note": "demo content"},
+    )
+    if not result.ok:
+        raise Failure(f"demo funding refused: {result.code}")
+    return result.created
+
+
+@click.group()
+def budget() -> None:
+    """The programme budget: fund it, see what it holds and what the programme owes."""
+
+
+@budget.command()
+@click.argument("amount", type=click.IntRange(1, 10**12))
+@click.option("--note", default="", help="Why the budget is funded (kept on the transfer).")
+@friendly_errors
+def fund(amount: int, note: str) -> None:
+    """Add AMOUNT points to the budget (each call is a new funding), then pay waiting reads."""
+    settings = load_settings()
+    # Made once, outside the retried transaction: a retry can never fund twice.
+    transfer = new_id()
+    metadata = {"source": "cli", **({"note": note.strip()} if note.strip() else {})}
+    with open_database(settings) as database:
+        result = ledger.run_in_transaction(
+            database, lambda s: ledger.fund_budget(s, amount, transfer, metadata=metadata)
+        )
+        if not result.ok:
+            raise Failure(f"funding refused: {result.code}")
+        released = ledger.run_in_transaction(database, reviews.release_budget_holds)
+        with database.session() as session:
+            programme = dashboard.get_programme(session, settings)
+    click.echo(
+        f"funded {amount} point(s) (transfer {transfer}); "
+        f"the budget holds {programme.budget_available} point(s)"
+    )
+    _echo_release(released)
+
+
+def _echo_release(released: reviews.Release) -> None:
+    if released.reads:
+        click.echo(
+            f"paid {released.reads} read(s) held for want of budget ({released.points} point(s))"
+        )
+    if released.waiting:
+        click.echo(f"{released.waiting} read(s) still wait for budget")
+
+
+@budget.command()
+@friendly_errors
+def show() -> None:
+    """Print the budget, the points in readers' wallets and what they are worth."""
+    settings = load_settings()
+    with open_database(settings) as database, database.session() as session:
+        p = dashboard.get_programme(session, settings)
+        held = reviews.count_held(session)
+    rows = [
+        ("budget available", f"{p.budget_available} points"),
+        ("reserved for held reads", f"{p.budget_reserved} points"),
+        ("funded in all", f"{p.funded_total} points"),
+        ("in wallets, spendable", f"{p.wallets_posted} points"),
+        ("in wallets, pending", f"{p.wallets_pending} points"),
+        ("outstanding", f"{p.outstanding} points"),
+        ("liability", f"{p.liability} {p.currency} (at {p.point_value} {p.currency} a point)"),
+        ("held reads to review", str(held)),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        click.echo(f"{label.ljust(width)}  {value}")
+
+
+@budget.command()
+@friendly_errors
+def release() -> None:
+    """Pay the reads held for want of budget, oldest first, while the budget lasts."""
+    settings = load_settings()
+    with open_database(settings) as database:
+        released = ledger.run_in_transaction(database, reviews.release_budget_holds)
+    if not released.reads and not released.waiting:
+        click.echo("no read waits for budget")
+    _echo_release(released)
+
+
+@click.group()
+def review() -> None:
+    """The review queue: reads held for a decision."""
+
+
+@review.command("list")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@friendly_errors
+def list_(limit: int) -> None:
+    """List the held reads, oldest first."""
+    settings = load_settings()
+    with open_database(settings) as database, database.session() as session:
+        rows = [
+            (
+                str(h.read.id),
+                h.read.completed_at.strftime("%Y-%m-%d %H:%M") if h.read.completed_at else "",
+                h.reader_email,
+                str(h.read.points),
+                ",".join(h.read.reasons),
+                "waits for budget" if h.budget_empty else "reserved",
+                h.article_title,
+            )
+            for h in reviews.list_held(session, limit=limit)
+        ]
+    if not rows:
+        click.echo("no read is held for review")
+        return
+    header = ("read", "ended (UTC)", "reader", "points", "reasons", "points state", "article")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _operator_id(session: Session, email: str | None) -> uuid.UUID | None:
+    if not email:
+        return None
+    user = accounts.get_user_by_email(session, email)
+    if user is None or not user.is_operator:
+        raise Failure(f"--by: {email} is not an operator")
+    return user.id
+
+
+def _decide(read: str, note: str, by: str | None, *, approve: bool) -> None:
+    settings = load_settings()
+    decide = reviews.approve if approve else reviews.reject
+
+    def work(session: Session) -> tuple[str, int]:
+        review = decide(session, read, _operator_id(session, by), note)
+        return review.decision, review.points
+
+    with open_database(settings) as database:
+        decision, points = ledger.run_in_transaction(database, work)
+    click.echo(f"read {read}: {decision} ({points} point(s))")
+
+
+_note = click.option("--note", default="", help="Why (kept with the decision).")
+_by = click.option("--by", metavar="EMAIL", help="The operator deciding (default: none named).")
+
+
+@review.command()
+@click.argument("read")
+@_note
+@_by
+@friendly_errors
+def approve(read: str, note: str, by: str | None) -> None:
+    """Approve the held read READ: its points become spendable."""
+    _decide(read, note, by, approve=True)
+
+
+@review.command()
+@click.argument("read")
+@_note
+@_by
+@friendly_errors
+def reject(read: str, note: str, by: str | None) -> None:
+    """Reject the held read READ: its pending points go back to the budget."""
+    _decide(read, note, by, approve=False)

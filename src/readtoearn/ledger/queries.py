@@ -1,0 +1,100 @@
+"""Reading the ledger: balances, accounts, statements."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from readtoearn.errors import NotFound
+from readtoearn.ledger.interfaces import Balance, Statement, StatementLine
+from readtoearn.ledger.models import AccountCode, Transfer, TransferFlags
+from readtoearn.ledger.service import (
+    _TRANSFER_COLUMNS,
+    ACCOUNTS,
+    TRANSFERS,
+    _flags_of,
+    _load_accounts,
+    _Row,
+)
+
+
+def balance(session: Session, account_id: uuid.UUID) -> Balance:
+    """An account's balances; NotFound when there is no such account."""
+    row = _load_accounts(session.connection(), [account_id]).get(account_id)
+    if row is None:
+        raise NotFound(f"no ledger account {account_id}")
+    return _balance(row)
+
+
+def _balance(row: Any) -> Balance:
+    return Balance(
+        account_id=row.id,
+        code=row.code,
+        ledger=row.ledger,
+        owner_id=row.owner_id,
+        flags=_flags_of(row),
+        debits_pending=row.debits_pending,
+        debits_posted=row.debits_posted,
+        credits_pending=row.credits_pending,
+        credits_posted=row.credits_posted,
+        created_at=row.created_at,
+    )
+
+
+def list_accounts(
+    session: Session, *, owner_id: uuid.UUID | None = None, code: AccountCode | None = None
+) -> list[Balance]:
+    """Accounts (with balances), filtered by owner and/or code."""
+    stmt = select(ACCOUNTS).order_by(ACCOUNTS.c.ledger, ACCOUNTS.c.code, ACCOUNTS.c.id)
+    if owner_id is not None:
+        stmt = stmt.where(ACCOUNTS.c.owner_id == owner_id)
+    if code is not None:
+        stmt = stmt.where(ACCOUNTS.c.code == str(code))
+    return [_balance(row) for row in session.connection().execute(stmt)]
+
+
+def get_transfer(session: Session, transfer_id: uuid.UUID) -> Transfer | None:
+    """A stored transfer, or None."""
+    return session.get(Transfer, transfer_id)
+
+
+def statement(session: Session, account_id: uuid.UUID, limit: int = 50) -> Statement:
+    """An account's balances and its latest transfers, newest first."""
+    conn = session.connection()
+    bal = balance(session, account_id)
+    c = TRANSFERS.c
+    stmt = (
+        select(*_TRANSFER_COLUMNS)
+        .where(or_(c.debit_account_id == account_id, c.credit_account_id == account_id))
+        .order_by(c.created_at.desc(), c.id.desc())
+        .limit(limit)
+    )
+    lines = []
+    for r in conn.execute(stmt):
+        row = _Row(*r)
+        incoming = row.credit_account_id == account_id
+        if row.flags & TransferFlags.PENDING:
+            kind = "pending"
+        elif row.flags & TransferFlags.POST_PENDING:
+            kind = "post_pending"
+        elif row.flags & TransferFlags.VOID_PENDING:
+            kind = "void_pending"
+        else:
+            kind = "posted"
+        lines.append(
+            StatementLine(
+                transfer_id=row.id,
+                created_at=row.created_at,
+                code=row.code,
+                kind=kind,
+                amount=row.amount if incoming else -row.amount,
+                counterparty_id=row.debit_account_id if incoming else row.credit_account_id,
+                pending_id=row.pending_id,
+                reversal_of=row.reversal_of,
+                metadata=row.metadata or {},
+            )
+        )
+    return Statement(balance=bal, lines=lines)

@@ -1,0 +1,124 @@
+"""Rewards: the catalogue, code pools, redemptions, and each reader's premium access."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from readtoearn.db import Base, JSONType, UTCDateTime, new_id, utcnow
+
+
+class RewardKind(enum.StrEnum):
+    CODE = "code"  # a code from a pool: voucher, discount, premium code
+    PREMIUM = "premium"  # premium access for some days
+    PHYSICAL = "physical"  # an item shipped by hand
+    DRAW = "draw"  # an entry into a draw
+
+
+class CodeStatus(enum.StrEnum):
+    AVAILABLE = "available"
+    ISSUED = "issued"
+    BURNED = "burned"
+
+
+class RedemptionStatus(enum.StrEnum):
+    DONE = "done"  # a code given, premium access granted
+    AWAITING_SHIPMENT = "awaiting_shipment"
+    SHIPPED = "shipped"
+    ENTERED = "entered"  # in a draw not yet run
+    WON = "won"
+    NOT_WON = "not_won"
+    CANCELLED = "cancelled"
+
+
+class Reward(Base):
+    """Something readers can spend points on; its stock lives in the ledger."""
+
+    __tablename__ = "rewards"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_fr: Mapped[str] = mapped_column(String(200), default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="")
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    cost: Mapped[int] = mapped_column(Integer)
+    # False: unlimited, no stock ledger. Code rewards are always limited by their pool.
+    limited: Mapped[bool] = mapped_column(Boolean, default=True)
+    per_reader_limit: Mapped[int | None] = mapped_column(Integer)
+    available_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    available_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    min_lifetime_points: Mapped[int | None] = mapped_column(Integer)
+    premium_days: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    draw_seed: Mapped[str | None] = mapped_column(String(100))
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def name(self, language: str) -> str:
+        return (self.name_fr if language == "fr" else "") or self.name_en
+
+    def description(self, language: str) -> str:
+        return (self.description_fr if language == "fr" else "") or self.description_en
+
+
+class RewardCode(Base):
+    """One code of a reward's pool, given to one reader at most."""
+
+    __tablename__ = "reward_codes"
+    __table_args__ = (
+        UniqueConstraint("reward_id", "code"),
+        Index("ix_reward_codes_reward_id_status", "reward_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    reward_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rewards.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12), default=CodeStatus.AVAILABLE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Redemption(Base):
+    """A reader spending points on a reward; unique per (reader, Idempotency-Key)."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (
+        UniqueConstraint("reader_id", "idempotency_key"),
+        Index("ix_redemptions_reward_id_reader_id", "reward_id", "reader_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    reward_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rewards.id"))
+    reader_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    cost: Mapped[int] = mapped_column(Integer)
+    code_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reward_codes.id"))
+    shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    points_transfer_id: Mapped[uuid.UUID] = mapped_column()
+    stock_transfer_id: Mapped[uuid.UUID | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_burned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    reward: Mapped[Reward] = relationship(lazy="joined")
+    code: Mapped[RewardCode | None] = relationship(lazy="joined")
+
+
+class RewardProfile(Base):
+    """A reader's standing in the rewards programme; its row also serialises their redemptions."""
+
+    __tablename__ = "reward_profiles"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    premium_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,174 @@
+"""JSON API v1: the rewards catalogue and redemptions (with an Idempotency-Key)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from readtoearn.errors import InvalidInput
+from readtoearn.rewards import service as rewards
+from readtoearn.rewards.models import Redemption
+from readtoearn.web import i18n
+from readtoearn.web.deps import CurrentReader, OptionalReader, SessionDep, SettingsDep
+from readtoearn.web.schemas import ErrorOut
+
+router = APIRouter(prefix="/api/v1", tags=["rewards"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (400, 401, 404, 409, 422)
+}
+Text200 = Annotated[str, Field(max_length=200)]
+
+
+class RewardOut(BaseModel):
+    id: str
+    slug: str
+    kind: str
+    name: str
+    description: str
+    image_url: str | None
+    cost: int
+    stock_left: int | None
+    per_reader_limit: int | None
+    available_from: datetime | None
+    available_until: datetime | None
+    min_lifetime_points: int | None
+    premium_days: int | None
+    affordable: bool
+    can_redeem: bool
+    reason: str | None
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Text200 = ""
+    line1: Text200 = ""
+    line2: Text200 = ""
+    postal_code: Text200 = ""
+    city: Text200 = ""
+    country: Text200 = ""
+
+
+class RedeemIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    shipping_address: AddressIn | None = None
+
+
+class RedemptionOut(BaseModel):
+    id: str
+    reward_id: str
+    reward_name: str
+    kind: str
+    status: str
+    cost: int
+    code: str | None
+    shipping_address: dict[str, str] | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, redemption: Redemption, language: str) -> RedemptionOut:
+        code = redemption.code
+        return cls(
+            id=str(redemption.id),
+            reward_id=str(redemption.reward_id),
+            reward_name=redemption.reward.name(language),
+            kind=redemption.reward.kind,
+            status=redemption.status,
+            cost=redemption.cost,
+            code=code.code if code is not None and not redemption.code_burned else None,
+            shipping_address=redemption.shipping_address,
+            created_at=redemption.created_at,
+        )
+
+
+def _language(request: Request, default: str) -> str:
+    return i18n.negotiate(request, default)
+
+
+def _out(item: rewards.StoreItem, language: str) -> RewardOut:
+    r = item.reward
+    return RewardOut(
+        id=str(r.id),
+        slug=r.slug,
+        kind=r.kind,
+        name=r.name(language),
+        description=r.description(language),
+        image_url=r.image_url,
+        cost=r.cost,
+        stock_left=item.stock_left,
+        per_reader_limit=r.per_reader_limit,
+        available_from=r.available_from,
+        available_until=r.available_until,
+        min_lifetime_points=r.min_lifetime_points,
+        premium_days=r.premium_days,
+        affordable=item.affordable,
+        can_redeem=item.blocked is None,
+        reason=item.blocked,
+    )
+
+
+@router.get("/rewards", summary="The rewards catalogue")
+def list_rewards(
+    request: Request, reader: OptionalReader, session: SessionDep, settings: SettingsDep
+) -> list[RewardOut]:
+    store = rewards.get_store(session, reader.id if reader else None)
+    language = _language(request, settings.default_language)
+    return [_out(item, language) for item in store.items]
+
+
+@router.get("/rewards/{reward_id}", responses=ERRORS, summary="One reward")
+def get_reward(
+    request: Request,
+    reward_id: str,
+    reader: OptionalReader,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> RewardOut:
+    _store, item = rewards.get_store_item(session, reader.id if reader else None, reward_id)
+    return _out(item, _language(request, settings.default_language))
+
+
+@router.post(
+    "/rewards/{reward_id}/redemptions",
+    status_code=201,
+    response_model=RedemptionOut,
+    responses=ERRORS,
+    summary="Redeem a reward (send an Idempotency-Key: a retry never charges twice)",
+)
+def redeem(
+    request: Request,
+    reward_id: str,
+    reader: CurrentReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    body: RedeemIn | None = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    if not idempotency_key:
+        raise InvalidInput(
+            "send an Idempotency-Key header (a new random value per redemption, the same one "
+            "when retrying)",
+            code="idempotency_key_missing",
+        )
+    address = body.shipping_address.model_dump() if body and body.shipping_address else None
+    done = rewards.redeem(session, reader.id, reward_id, idempotency_key, shipping_address=address)
+    out = RedemptionOut.of(done.redemption, _language(request, reader.language))
+    headers = {} if done.created else {"Idempotent-Replayed": "true"}
+    return JSONResponse(out.model_dump(mode="json"), status_code=201, headers=headers)
+
+
+@router.get("/me/redemptions", responses=ERRORS, summary="The reader's rewards")
+def my_redemptions(
+    request: Request, reader: CurrentReader, session: SessionDep
+) -> list[RedemptionOut]:
+    language = _language(request, reader.language)
+    return [
+        RedemptionOut.of(r, language)
+        for r in rewards.list_redemptions(session, reader_id=reader.id)
+    ]

@@ -1,0 +1,273 @@
+"""Operators' pages: the dashboard, the review queue of held reads, and the dashboard as JSON."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from babel.numbers import format_currency, format_decimal
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel
+
+from readtoearn.errors import ReadToEarnError
+from readtoearn.fraud import dashboard
+from readtoearn.fraud import service as reviews
+from readtoearn.fraud.service import MAX_NOTE
+from readtoearn.ledger import service as ledger
+from readtoearn.ledger.interfaces import AuditReport
+from readtoearn.reading.rules import Reason
+from readtoearn.web import i18n
+from readtoearn.web.csrf import CsrfChecked
+from readtoearn.web.deps import ClockDep, CurrentOperator, SessionDep, SettingsDep
+from readtoearn.web.errors import STATUS_BY_ERROR
+from readtoearn.web.schemas import ErrorOut
+from readtoearn.web.templating import render
+
+router = APIRouter(prefix="/operator", include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1/operator", tags=["operator"])
+
+NoteField = Annotated[str, Form(max_length=MAX_NOTE)]
+
+# What each refusal of a decision says on the page (translated in operator.po).
+DECISION_ERRORS = {
+    "budget_empty": "The budget cannot pay this read yet. Fund the budget, then approve it.",
+    "already_decided": "This read has already been decided the other way.",
+    "not_held": "This read is no longer waiting for review.",
+    "read_not_found": "There is no such read.",
+    "note": "The note is too long.",
+}
+NOTICES = {
+    "approved": "Read approved: its points are now spendable.",
+    "rejected": "Read rejected: its points went back to the budget.",
+}
+# Why a read was held, for operators (translated in operator.po).
+REASON_LABELS = {
+    Reason.AUTOMATION.value: "Automation reported by the browser",
+    Reason.PARALLEL_READS.value: "Several reads at once",
+    Reason.UNUSUAL_VELOCITY.value: "Unusually many reads in an hour",
+    Reason.ROBOTIC_SCROLLING.value: "Perfectly regular scrolling",
+    Reason.NO_PAGE_VIEW.value: "Did not start from the article page",
+    Reason.BUDGET_EMPTY.value: "Budget empty when earned",
+}
+
+
+def _formatters(language: str) -> dict[str, Any]:
+    def number(value: int | Decimal) -> str:
+        return format_decimal(value, locale=language)
+
+    def money(value: Decimal, currency: str) -> str:
+        return format_currency(value, currency, locale=language)
+
+    return {"number": number, "money": money}
+
+
+def _dashboard_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    *,
+    audit: AuditReport | None = None,
+    released: int | None = None,
+) -> HTMLResponse:
+    language = i18n.negotiate(request, settings.default_language)
+    board = dashboard.get_dashboard(session, settings, clock.now())
+    context = {"board": board, "audit": audit, "released": released, **_formatters(language)}
+    return render(request, "operator/dashboard.html", context)
+
+
+@router.get("", response_class=HTMLResponse)
+def dashboard_page(
+    request: Request,
+    operator: CurrentOperator,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    released: Annotated[int | None, Query(ge=0)] = None,
+) -> HTMLResponse:
+    return _dashboard_page(request, session, settings, clock, released=released)
+
+
+@router.post("/audit", response_class=HTMLResponse)
+def run_audit(
+    request: Request,
+    operator: CurrentOperator,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> HTMLResponse:
+    report = ledger.audit(session, expiry_days=settings.points_expiry_days)
+    return _dashboard_page(request, session, settings, clock, audit=report)
+
+
+@router.post("/release")
+def release_holds(
+    operator: CurrentOperator, _csrf: CsrfChecked, session: SessionDep
+) -> RedirectResponse:
+    result = reviews.release_budget_holds(session)
+    return RedirectResponse(f"/operator?released={result.reads}", status_code=303)
+
+
+def _queue_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    language = i18n.negotiate(request, settings.default_language)
+    context = {
+        "held": reviews.list_held(session),
+        "decisions": reviews.list_reviews(session),
+        "reason_labels": REASON_LABELS,
+        "error": error,
+        "notice": notice,
+        "max_note": MAX_NOTE,
+        **_formatters(language),
+    }
+    return render(request, "operator/reviews.html", context, status_code=status_code)
+
+
+@router.get("/reviews", response_class=HTMLResponse)
+def review_queue(
+    request: Request,
+    operator: CurrentOperator,
+    session: SessionDep,
+    settings: SettingsDep,
+    done: str = "",
+) -> HTMLResponse:
+    return _queue_page(request, session, settings, notice=NOTICES.get(done))
+
+
+def _decide(
+    request: Request,
+    operator: CurrentOperator,
+    session: SessionDep,
+    settings: SettingsDep,
+    read_id: str,
+    note: str,
+    *,
+    approve: bool,
+) -> HTMLResponse | RedirectResponse:
+    decide = reviews.approve if approve else reviews.reject
+    try:
+        decide(session, read_id, operator.id, note)
+    except ReadToEarnError as exc:
+        status = next((s for k, s in STATUS_BY_ERROR.items() if isinstance(exc, k)), 400)
+        message = DECISION_ERRORS.get(exc.code, exc.message)
+        return _queue_page(request, session, settings, error=message, status_code=status)
+    done = "approved" if approve else "rejected"
+    return RedirectResponse(f"/operator/reviews?done={done}", status_code=303)
+
+
+@router.post("/reviews/{read_id}/approve", response_model=None)
+def approve_read(
+    request: Request,
+    read_id: str,
+    operator: CurrentOperator,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    note: NoteField = "",
+) -> HTMLResponse | RedirectResponse:
+    return _decide(request, operator, session, settings, read_id, note, approve=True)
+
+
+@router.post("/reviews/{read_id}/reject", response_model=None)
+def reject_read(
+    request: Request,
+    read_id: str,
+    operator: CurrentOperator,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    note: NoteField = "",
+) -> HTMLResponse | RedirectResponse:
+    return _decide(request, operator, session, settings, read_id, note, approve=False)
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+class ReadCountsOut(BaseModel):
+    credited: int
+    held: int
+    rejected: int
+    open: int
+    points_credited: int
+
+
+class ProgrammeOut(BaseModel):
+    budget_available: int
+    budget_reserved: int
+    funded_total: int
+    wallets: int
+    points_posted: int
+    points_pending: int
+    points_outstanding: int
+    point_value: str
+    liability: str
+    currency: str
+
+
+class TopArticleOut(BaseModel):
+    article_id: str
+    title: str
+    credited: int
+
+
+class DashboardOut(BaseModel):
+    as_of: str
+    today: ReadCountsOut
+    last_7_days: ReadCountsOut
+    programme: ProgrammeOut
+    held_waiting: int
+    top_articles: list[TopArticleOut]
+
+
+def _counts(c: dashboard.ReadCounts) -> ReadCountsOut:
+    return ReadCountsOut(
+        credited=c.credited,
+        held=c.held,
+        rejected=c.rejected,
+        open=c.open,
+        points_credited=c.points_credited,
+    )
+
+
+@api_router.get(
+    "/dashboard",
+    responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}},
+    summary="The operator's dashboard figures",
+)
+def dashboard_api(
+    operator: CurrentOperator, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> DashboardOut:
+    board = dashboard.get_dashboard(session, settings, clock.now())
+    p = board.programme
+    return DashboardOut(
+        as_of=board.now.isoformat(),
+        today=_counts(board.today),
+        last_7_days=_counts(board.week),
+        programme=ProgrammeOut(
+            budget_available=p.budget_available,
+            budget_reserved=p.budget_reserved,
+            funded_total=p.funded_total,
+            wallets=p.wallets,
+            points_posted=p.wallets_posted,
+            points_pending=p.wallets_pending,
+            points_outstanding=p.outstanding,
+            point_value=str(p.point_value),
+            liability=str(p.liability),
+            currency=p.currency,
+        ),
+        held_waiting=board.held_waiting,
+        top_articles=[
+            TopArticleOut(article_id=str(a.article_id), title=a.title, credited=a.credited)
+            for a in board.top_articles
+        ],
+    )

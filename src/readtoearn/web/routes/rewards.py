@@ -1,0 +1,105 @@
+"""The rewards store: the catalogue, a reward's page and its redemption form (no JavaScript)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from readtoearn.errors import ReadToEarnError
+from readtoearn.rewards import service as rewards
+from readtoearn.web import i18n
+from readtoearn.web.csrf import CsrfChecked
+from readtoearn.web.deps import CurrentReader, OptionalReader, SessionDep, SettingsDep
+from readtoearn.web.errors import STATUS_BY_ERROR
+from readtoearn.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+FormText = Annotated[str, Form(max_length=200)]
+
+
+def _status(exc: ReadToEarnError) -> int:
+    for kind in type(exc).__mro__:
+        if kind in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[kind]
+    return 400
+
+
+@router.get("/rewards", response_class=HTMLResponse)
+def store_page(
+    request: Request, reader: OptionalReader, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    store = rewards.get_store(session, reader.id if reader else None)
+    language = i18n.negotiate(request, settings.default_language)
+    return render(request, "rewards/store.html", {"store": store, "language": language})
+
+
+def _reward_page(
+    request: Request,
+    session: Session,
+    reader_id: uuid.UUID | None,
+    ref: str,
+    language: str,
+    extra: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    store, item = rewards.get_store_item(session, reader_id, ref)
+    context = {
+        "store": store,
+        "item": item,
+        "language": language,
+        # A new key per rendering: resubmitting this very form (a double click) reuses it.
+        "idempotency_key": uuid.uuid4().hex,
+        "address": {},
+        **(extra or {}),
+    }
+    return render(request, "rewards/reward.html", context, status_code=status_code)
+
+
+@router.get("/rewards/{ref}", response_class=HTMLResponse)
+def reward_page(
+    request: Request, ref: str, reader: OptionalReader, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    language = i18n.negotiate(request, settings.default_language)
+    return _reward_page(request, session, reader.id if reader else None, ref, language)
+
+
+@router.post("/rewards/{ref}/redeem", response_class=HTMLResponse)
+def redeem_form(
+    request: Request,
+    ref: str,
+    _csrf: CsrfChecked,
+    reader: CurrentReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: FormText = "",
+    name: FormText = "",
+    line1: FormText = "",
+    line2: FormText = "",
+    postal_code: FormText = "",
+    city: FormText = "",
+    country: FormText = "",
+) -> Response:
+    address = {
+        "name": name,
+        "line1": line1,
+        "line2": line2,
+        "postal_code": postal_code,
+        "city": city,
+        "country": country,
+    }
+    language = i18n.negotiate(request, settings.default_language)
+    # A savepoint: a refusal undoes everything the attempt wrote, and the page can still say why.
+    try:
+        with session.begin_nested():
+            done = rewards.redeem(
+                session, reader.id, ref, idempotency_key, shipping_address=address
+            )
+    except ReadToEarnError as exc:
+        extra = {"error": exc.message, "address": address}
+        return _reward_page(request, session, reader.id, ref, language, extra, _status(exc))
+    return RedirectResponse(f"/account/wallet?redeemed={done.redemption.id}#my-rewards", 303)

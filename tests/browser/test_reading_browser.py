@@ -1,0 +1,147 @@
+"""A reader signs up, reads a short article with the mouse wheel, and sees the points; a reader who
+jumps to the end does not get them. Real Chromium, real tracker script, real server clock."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from readtoearn import migrations
+from readtoearn.app import create_app
+from readtoearn.articles import service as articles
+from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
+from readtoearn.config import Settings
+from readtoearn.db import Database, make_engine
+from readtoearn.ledger import service as ledger
+from tests.browser.conftest import free_socket, serve
+from tests.conftest import SECRET
+
+pytestmark = pytest.mark.browser
+
+SENTENCES = [
+    "The regional council voted on Tuesday to extend the night bus network to six new towns.",
+    "About 14,000 people commute after midnight, according to the transport office.",
+    "The extension will cost up to €1.2 million a year, paid from the mobility budget.",
+    "Drivers' unions welcomed the plan but asked for two more depots before the summer.",
+    "Service starts in the first quarter of 2027, with buses every forty minutes.",
+    "Residents can comment on the timetable online until the end of January.",
+    "The council expects the first year to show whether demand justifies more lines.",
+    "A review of fares for night travel is planned for the autumn session.",
+]
+
+
+@dataclass(frozen=True)
+class ReadingServer:
+    url: str
+    article_path: str
+
+
+@pytest.fixture(scope="module")
+def reading_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadingServer]:
+    """A live server with one short article and a funded budget; beats every 5 s."""
+    data = tmp_path_factory.mktemp("reading-live")
+    sock = free_socket()
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = Settings(
+        data_dir=data,
+        secret_key=SECRET,
+        database_url=f"sqlite:///{data / 'live.sqlite3'}",
+        base_url=base_url,
+        beat_interval_s=5,
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+        password_hash_parallelism=1,
+    )
+    database = Database(make_engine(settings.resolved_database_url))
+    migrations.upgrade(database.engine)
+    html = "".join(f"<p>{sentence}</p>" for sentence in SENTENCES)
+    with database.session(write=True) as session:
+        article = articles.save_article(
+            session,
+            ArticleDraft(
+                title="Night buses reach six more towns",
+                html=html,
+                canonical_url="https://news.example/night-buses",
+                language="en",
+                published_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+                authors=[AuthorDraft(name="Hannah Whitlock")],
+                categories=["Transport"],
+            ),
+            settings,
+        ).article
+        path = f"/articles/{article.id}/{article.slug}"
+        ledger.fund_budget(session, 1000, ledger.transfer_id("browser-funding"))
+    try:
+        with serve(create_app(settings, database=database), sock):
+            yield ReadingServer(url=base_url, article_path=path)
+    finally:
+        database.dispose()
+
+
+def human_context(browser: Any) -> Any:
+    """A phone-sized page that, like a person's browser, is not flagged as automated.
+
+    Playwright's Chromium reports navigator.webdriver, which holds a read for review (see the
+    bot suite); this test is about the reading itself, so it plays a person's browser.
+    """
+    context = browser.new_context(viewport={"width": 420, "height": 360})
+    context.add_init_script("Object.defineProperty(navigator, 'webdriver', {get: () => false})")
+    return context
+
+
+def sign_up(page: Any, server: ReadingServer, email: str) -> None:
+    page.goto(f"{server.url}/account/signup")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=display_name]", "Ada")
+    page.fill("input[name=password]", "a long and private passphrase 9")
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("a[href='/account/wallet']").count() == 1
+
+
+def available_points(page: Any, server: ReadingServer) -> int:
+    page.goto(f"{server.url}/account/wallet")
+    return int(page.locator("[data-balance='available']").inner_text())
+
+
+def test_a_reader_scrolling_at_a_human_pace_earns_the_points(browser, reading_server) -> None:
+    context = human_context(browser)
+    page = context.new_page()
+    sign_up(page, reading_server, "wheel@example.org")
+    page.goto(reading_server.url + reading_server.article_path)
+    status = page.locator("#rte-status")
+    assert "10 points when you finish reading" in status.inner_text()
+    page.mouse.move(200, 200)
+    rng = random.Random(3)
+    deadline = time.monotonic() + 90
+    while status.get_attribute("data-kind") not in ("credited", "held", "rejected", "error"):
+        assert time.monotonic() < deadline, f"no verdict in time: {status.inner_text()}"
+        # Someone reading: a notch or two of the wheel, the pointer drifting, a pause.
+        page.mouse.wheel(0, rng.choice([40, 60, 80, 100]))
+        page.mouse.move(150 + rng.randint(-40, 40), 180 + rng.randint(-40, 40))
+        page.wait_for_timeout(rng.randint(900, 1600))
+    assert status.get_attribute("data-kind") == "credited", status.inner_text()
+    assert "+10 points!" in status.inner_text()
+    assert available_points(page, reading_server) == 10
+    context.close()
+
+
+def test_a_reader_jumping_to_the_end_earns_nothing(browser, reading_server) -> None:
+    context = human_context(browser)
+    page = context.new_page()
+    sign_up(page, reading_server, "jumper@example.org")
+    page.goto(reading_server.url + reading_server.article_path)
+    page.mouse.move(200, 200)
+    page.keyboard.press("End")
+    for _ in range(8):  # 16 s: three beats, with the pointer moving so time counts
+        page.mouse.move(100 + _ * 10, 200)
+        page.wait_for_timeout(2000)
+    assert "+10" not in page.locator("#rte-status").inner_text()
+    assert available_points(page, reading_server) == 0
+    context.close()
