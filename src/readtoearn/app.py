@@ -25,6 +25,7 @@ from readtoearn.web.routes import (
     api_wallet,
     health,
     pages,
+    quiz,
     rewards,
     wallet,
 )
@@ -86,6 +87,7 @@ def create_app(
     app.include_router(api_rewards.router)
     app.include_router(account_pages.router)
     app.include_router(wallet.router)
+    app.include_router(quiz.router)
     app.include_router(rewards.router)
     app.include_router(operator_pages.router)
     app.include_router(operator_pages.api_router)

@@ -50,10 +50,10 @@ def reward_reader(env: dict[str, str], reader: uuid.UUID, points: int, when: dat
 
 def test_fund_show_and_audit(env) -> None:
     assert (
-        "funded; the budget holds 500 point(s)"
-        in run(env, "ledger", "fund", "500", "--key", "k1").output
+        "the budget holds 500 point(s)"
+        in run(env, "budget", "fund", "500", "--key", "k1").output
     )
-    assert "already funded" in run(env, "ledger", "fund", "500", "--key", "k1").output
+    assert "already funded" in run(env, "budget", "fund", "500", "--key", "k1").output
     reader = uuid.uuid4()
     reward_reader(env, reader, 30, datetime.now(UTC))
     shown = run(env, "ledger", "show", f"wallet:{reader}")
@@ -68,7 +68,7 @@ def test_fund_show_and_audit(env) -> None:
 
 
 def test_audit_fails_readably_when_a_balance_was_tampered_with(env) -> None:
-    run(env, "ledger", "fund", "100", "--key", "k1")
+    run(env, "budget", "fund", "100", "--key", "k1")
     db = database(env)
     with db.engine.begin() as conn:
         sql = "UPDATE ledger_accounts SET credits_posted = credits_posted + 5 WHERE code = :code"
@@ -91,7 +91,7 @@ def test_show_refuses_a_bad_account(env) -> None:
 
 
 def test_expire_moves_old_points_to_the_expiry_sink(env) -> None:
-    run(env, "ledger", "fund", "100", "--key", "k1")
+    run(env, "budget", "fund", "100", "--key", "k1")
     reader = uuid.uuid4()
     reward_reader(env, reader, 40, datetime.now(UTC) - timedelta(days=100))
     unset = run(env, "ledger", "expire")

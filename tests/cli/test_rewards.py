@@ -25,7 +25,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "READTOEARN_PASSWORD_HASH_MEMORY_KIB": "1024",
     }
     assert run(values, "db", "upgrade").exit_code == 0
-    assert run(values, "ledger", "fund", "1000", "--key", "f").exit_code == 0
+    assert run(values, "budget", "fund", "1000", "--key", "f").exit_code == 0
     made = run(
         values,
         "users",

@@ -118,7 +118,7 @@ def test_article_page_shows_every_element(client, settings, english) -> None:
     assert (author_link["href"], text_of(author_link)) == ("/authors/ada-lovelace", "Ada Lovelace")
 
     assert "Summarise this article with:" in text_of(one(article, ".summarise"))
-    assert len(article.select(".summarise a")) == 4
+    assert len(article.select(".summarise a[target=_blank]")) == 4
 
     assert text_of(one(article, ".article__lead")) == english.lead
     image = one(article, "figure img")
@@ -236,7 +236,7 @@ def test_language_switcher_refuses_unknown_languages(client) -> None:
 
 def summarise_prompts(soup: BeautifulSoup) -> dict[str, str]:
     prompts = {}
-    for link in soup.select(".summarise a"):
+    for link in soup.select(".summarise a[target=_blank]"):
         name = link.contents[0].strip()
         parts = urlsplit(link["href"])
         assert (parts.scheme, parts.netloc, parts.path) == ("https", *ASSISTANT_HOSTS[name])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import html as htmllib
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import feedparser
 import httpx
 import lxml.html
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from readtoearn.articles import text as textlib
 from readtoearn.articles.extract import (
@@ -26,10 +28,13 @@ from readtoearn.articles.extract import (
 )
 from readtoearn.articles.fetch import Fetched, fetch, new_client, sniff
 from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
+from readtoearn.articles.models import Article
 from readtoearn.articles.service import MIN_WORDS, save_article
 from readtoearn.config import Settings
 from readtoearn.db import Database
 from readtoearn.errors import InvalidInput, ReadToEarnError
+from readtoearn.summaries import service as summaries
+from readtoearn.summaries.backends import BuiltinBackend
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".xml.gz", ".rss.gz", ".atom.gz")
@@ -40,6 +45,8 @@ JSON_FIELDS = (
     "url, title, html or text, language, published_at, authors, categories, image, "
     "description, lead, key_points"
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -234,6 +241,18 @@ class Importer:
 
     # ----------------------------------------------------------------- storing
 
+    def _summarise(self, session: Session, article: Article) -> None:
+        """Summary, In brief and key figures at import (built-in backend: no network call
+        inside the transaction). A failure here never loses the article: pages and the API
+        compute them on demand."""
+        try:
+            with session.begin_nested():
+                summaries.summarise_article(
+                    session, article, self.settings, backend=BuiltinBackend()
+                )
+        except Exception:  # the summariser failing on odd text must not fail the import
+            log.warning("could not summarise article %s at import", article.id, exc_info=True)
+
     def run(self, item: ImportItem) -> ImportOutcome:
         """Build one item's draft and store it in its own transaction; never raises."""
         try:
@@ -247,6 +266,7 @@ class Importer:
         try:
             with self.database.session(write=True) as session:
                 saved = save_article(session, draft, self.settings, source=item.kind)
+                self._summarise(session, saved.article)
                 article = saved.article
                 return ImportOutcome(
                     item.label,

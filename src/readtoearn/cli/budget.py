@@ -40,12 +40,18 @@ def budget() -> None:
 @budget.command()
 @click.argument("amount", type=click.IntRange(1, 10**12))
 @click.option("--note", default="", help="Why the budget is funded (kept on the transfer).")
+@click.option(
+    "--key", default="", help="A unique key for this funding: running it again funds nothing."
+)
 @friendly_errors
-def fund(amount: int, note: str) -> None:
-    """Add AMOUNT points to the budget (each call is a new funding), then pay waiting reads."""
+def fund(amount: int, note: str, key: str) -> None:
+    """Add AMOUNT points to the budget, then pay the reads that waited for budget.
+
+    Without --key each call is a new funding; with --key the same key funds once, ever.
+    """
     settings = load_settings()
     # Made once, outside the retried transaction: a retry can never fund twice.
-    transfer = new_id()
+    transfer = ledger.transfer_id(f"funding:{key}") if key else new_id()
     metadata = {"source": "cli", **({"note": note.strip()} if note.strip() else {})}
     with open_database(settings) as database:
         result = ledger.run_in_transaction(
@@ -53,13 +59,14 @@ def fund(amount: int, note: str) -> None:
         )
         if not result.ok:
             raise Failure(f"funding refused: {result.code}")
+        if not result.created:
+            click.echo(f"already funded with this key (transfer {transfer})")
         released = ledger.run_in_transaction(database, reviews.release_budget_holds)
         with database.session() as session:
             programme = dashboard.get_programme(session, settings)
-    click.echo(
-        f"funded {amount} point(s) (transfer {transfer}); "
-        f"the budget holds {programme.budget_available} point(s)"
-    )
+    if result.created:
+        click.echo(f"funded {amount} point(s) (transfer {transfer})")
+    click.echo(f"the budget holds {programme.budget_available} point(s)")
     _echo_release(released)
 
 

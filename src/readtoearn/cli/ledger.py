@@ -118,23 +118,3 @@ def _parse_now(text: str | None) -> datetime:
     except ValueError:
         raise Failure(f"--now: not an ISO 8601 time: {text!r}") from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-@ledger_group.command()
-@click.argument("amount", type=click.IntRange(1, 10**15))
-@click.option("--key", required=True, help="A unique key for this funding (makes it idempotent).")
-@friendly_errors
-def fund(amount: int, key: str) -> None:
-    """Move AMOUNT points from the operator's funding account into the programme budget."""
-    settings = load_settings()
-    with open_database(settings) as database:
-        result = ledger.run_in_transaction(
-            database,
-            lambda s: ledger.fund_budget(s, amount, ledger.transfer_id(f"funding:{key}")),
-        )
-        with database.session() as session:
-            available = ledger.balance(session, ledger.account_id(AccountCode.BUDGET)).available
-    if not result.ok:
-        raise Failure(f"funding refused: {result.code}")
-    said = "funded" if result.created else "already funded with this key"
-    click.echo(f"{said}; the budget holds {available} point(s)")

@@ -9,6 +9,7 @@ import uvicorn
 
 from readtoearn import migrations
 from readtoearn.cli.base import friendly_errors, load_settings, open_database
+from readtoearn.summaries import service as summaries
 
 
 @click.command()
@@ -31,7 +32,9 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
             with database.session(write=True) as session:
                 count = demo_content.load(session, settings)
                 funded = fund_demo_budget(session)
-            click.echo(f"demo content: {count} articles")
+            with database.session(write=True) as session:
+                made = summaries.summarise_all(session, settings, source="demo")
+            click.echo(f"demo content: {count} articles ({made} new summaries)")
             if funded:
                 click.echo(f"demo budget: funded with {DEMO_FUNDING} points (once)")
         click.echo(

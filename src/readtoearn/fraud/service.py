@@ -24,6 +24,7 @@ from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import TransferResultCode, TransferSpec
 from readtoearn.ledger.models import AccountCode, TransferFlags
 from readtoearn.reading import payout
+from readtoearn.reading import service as reading
 from readtoearn.reading.models import Read
 from readtoearn.reading.rules import Reason, Verdict
 
@@ -165,15 +166,10 @@ def _decide_locked(
     metadata = {"read_id": str(rid), "review": decision.value}
     if operator_id is not None:
         metadata["operator_id"] = str(operator_id)
-    if decision is Decision.APPROVED:
-        review.transfer_id = _pay(session, read, metadata)
-        read.status = read.verdict = Verdict.CREDITED.value
-        read.reasons = [Reason.READ_IN_FULL.value]
-    else:
-        review.transfer_id = _void(session, read, metadata)
-        read.status = read.verdict = Verdict.REJECTED.value
-        read.reasons = [r for r in read.reasons if r != BUDGET_EMPTY] or list(read.reasons)
-        read.points = 0
+    approved = decision is Decision.APPROVED
+    pay_or_void = _pay if approved else _void
+    review.transfer_id = pay_or_void(session, read, metadata)
+    reading.settle_held(read, approved=approved)
     session.add(review)
     session.flush()
     return review
@@ -190,7 +186,7 @@ def _pay(session: Session, read: Read, metadata: dict[str, str]) -> uuid.UUID:
                 "fund the budget first (readtoearn budget fund)",
                 code="budget_empty",
             )
-        read.transfer_id = paid.transfer_id
+        reading.record_funding(read, paid.transfer_id)
         return paid.transfer_id
     spec = TransferSpec(
         id=ledger.transfer_id(f"review:{read.id}:post"),
@@ -275,14 +271,9 @@ def release_budget_holds(session: Session) -> Release:
     for read in waiting:
         suspicious = [r for r in read.reasons if r != BUDGET_EMPTY]
         paid = payout.pay_read(session, read, read.points, pending=bool(suspicious))
-        if not paid.ok:
+        if not paid.ok or paid.transfer_id is None:
             break
-        read.transfer_id = paid.transfer_id
-        if suspicious:
-            read.reasons = suspicious
-        else:
-            read.status = read.verdict = Verdict.CREDITED.value
-            read.reasons = [Reason.READ_IN_FULL.value]
+        reading.record_funding(read, paid.transfer_id)
         paid_reads += 1
         points += read.points
     session.flush()

@@ -34,8 +34,8 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Apply every migration up to a revision (by default the newest of every branch)."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply every migration up to a revision (by default the newest)."""
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -48,6 +48,11 @@ class Read(Base):
     points: Mapped[int] = mapped_column(Integer, default=0)
     transfer_id: Mapped[uuid.UUID | None] = mapped_column()
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+    # The reader's own draw of the article's quiz (answers included: it never leaves the server).
+    quiz: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    quiz_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    quiz_correct: Mapped[int | None] = mapped_column(Integer)
+    quiz_points: Mapped[int] = mapped_column(Integer, default=0)
 
     beats: Mapped[list[ReadBeat]] = relationship(
         back_populates="read", order_by="ReadBeat.seq", cascade="all, delete-orphan"

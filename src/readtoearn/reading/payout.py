@@ -44,3 +44,22 @@ def pay_read(session: Session, read: Read, points: int, *, pending: bool) -> Pay
     if result.code in NOT_ENOUGH_BUDGET:
         return Payment(ok=False, transfer_id=None)
     raise ledger.LedgerError(result)
+
+
+def pay_quiz_bonus(session: Session, read: Read, points: int) -> Payment:
+    """Credit a passed quiz's bonus from the budget; not ok when the budget cannot pay."""
+    transfer_id = ledger.transfer_id(f"quiz:{read.id}")
+    spec = TransferSpec(
+        id=transfer_id,
+        debit_account_id=ledger.programme_budget(session),
+        credit_account_id=ledger.get_or_create_wallet(session, read.reader_id),
+        amount=points,
+        code=TransferCode.QUIZ_BONUS,
+        metadata={"read_id": str(read.id), "article_id": str(read.article_id)},
+    )
+    result = ledger.create_transfers(session, [spec])[0]
+    if result.ok:
+        return Payment(ok=True, transfer_id=transfer_id)
+    if result.code in NOT_ENOUGH_BUDGET:
+        return Payment(ok=False, transfer_id=None)
+    raise ledger.LedgerError(result)

@@ -34,6 +34,9 @@ from readtoearn.reading.rules import (
     required_active_seconds,
     too_fast,
 )
+from readtoearn.summaries import service as summaries
+from readtoearn.summaries.backends import BuiltinBackend
+from readtoearn.summaries.quiz import Quiz, grade
 
 OPEN = "open"
 PARALLEL_MIN_OVERLAPS = 2
@@ -138,11 +141,10 @@ def start_read(
     key = _key(reader_id, article.id)
     rewarded = session.scalar(select(Read).where(Read.reward_key == key))
     if rewarded is not None:
-        message = (
-            "You have already earned points for this article."
-            if rewarded.status == Verdict.CREDITED
-            else "Your read of this article is being reviewed."
-        )
+        message = {
+            Verdict.CREDITED: "You have already earned points for this article.",
+            Verdict.HELD: "Your read of this article is being reviewed.",
+        }.get(Verdict(rewarded.status), "Your read of this article was reviewed and not rewarded.")
         raise Conflict(message, code="already_rewarded")
     now = clock.now()
     read = session.scalar(select(Read).where(Read.open_key == key).with_for_update())
@@ -544,3 +546,114 @@ def get_panel(
     rewarded = session.scalar(select(Read).where(Read.reward_key == _key(reader_id, article.id)))
     view = tokens.sign_view(settings.resolved_secret_key, article.id, clock.now().timestamp())
     return Panel(points=_points(article, settings), view_token=view, rewarded=rewarded)
+
+
+def settle_held(read: Read, *, approved: bool) -> None:
+    """Record an operator's decision on a held read: credited in full, or rejected for nothing.
+
+    A rejected read keeps its reward key: the article cannot be farmed again after review.
+    """
+    if approved:
+        read.status = read.verdict = Verdict.CREDITED.value
+        read.reasons = [Reason.READ_IN_FULL.value]
+    else:
+        read.status = read.verdict = Verdict.REJECTED.value
+        kept = [r for r in read.reasons if r != Reason.BUDGET_EMPTY.value]
+        read.reasons = kept or list(read.reasons)
+        read.points = 0
+
+
+def record_funding(read: Read, transfer_id: uuid.UUID) -> bool:
+    """A read held for want of budget has been paid; True when it is now credited.
+
+    One that was also suspicious keeps its other reasons and stays held for an operator.
+    """
+    read.transfer_id = transfer_id
+    suspicious = [r for r in read.reasons if r != Reason.BUDGET_EMPTY.value]
+    if suspicious:
+        read.reasons = suspicious
+        return False
+    read.status = read.verdict = Verdict.CREDITED.value
+    read.reasons = [Reason.READ_IN_FULL.value]
+    return True
+
+
+@dataclass(frozen=True)
+class QuizOutcome:
+    correct: int
+    total: int
+    passed: bool
+    points: int
+    per_question: dict[str, bool]
+    message: str
+
+
+def _quiz_read(session: Session, reader_id: uuid.UUID, read_id: str) -> Read:
+    read = _owned_read(session, reader_id, read_id)
+    if read.status != Verdict.CREDITED:
+        raise Conflict("the quiz opens once the read has been credited", code="quiz_locked")
+    return read
+
+
+def get_quiz(session: Session, settings: Settings, *, reader_id: uuid.UUID, read_id: str) -> Quiz:
+    """The reader's quiz for a credited read: drawn once for this read, then always the same."""
+    read = _quiz_read(session, reader_id, read_id)
+    if read.quiz is None:
+        article = session.get_one(Article, read.article_id)
+        quiz = summaries.quiz_for_article(
+            session, article, settings, seed=read.id, backend=BuiltinBackend()
+        )
+        if not quiz.questions:
+            raise NotFound("this article has no quiz", code="no_quiz")
+        read.quiz = quiz.to_dict()
+        session.flush()
+    return Quiz.from_dict(read.quiz)
+
+
+def answer_quiz(
+    session: Session,
+    settings: Settings,
+    clock: Clock,
+    *,
+    reader_id: uuid.UUID,
+    read_id: str,
+    answers: dict[str, str],
+) -> QuizOutcome:
+    """Grade the one attempt at a quiz; all right earns the bonus from the budget."""
+    read = _quiz_read(session, reader_id, read_id)
+    if read.quiz is None:
+        raise Conflict("ask for the quiz before answering it", code="quiz_not_started")
+    if read.quiz_answered_at is not None:
+        raise Conflict(
+            "this quiz has already been answered: one attempt only", code="quiz_answered"
+        )
+    result = grade(Quiz.from_dict(read.quiz), answers)
+    points, message = 0, "Not every answer was right: no bonus this time."
+    if result.passed:
+        paid = payout.pay_quiz_bonus(session, read, settings.quiz_bonus_points)
+        if paid.ok:
+            points, message = settings.quiz_bonus_points, "All right: the bonus is yours."
+        else:
+            message = "All right, but the programme's budget is empty: no bonus for now."
+    read.quiz_answered_at = clock.now()
+    read.quiz_correct = result.correct
+    read.quiz_points = points
+    session.flush()
+    return QuizOutcome(
+        correct=result.correct,
+        total=result.total,
+        passed=result.passed,
+        points=points,
+        per_question=result.per_question,
+        message=message,
+    )
+
+
+def get_quiz_result(
+    session: Session, *, reader_id: uuid.UUID, read_id: str
+) -> tuple[int, int] | None:
+    """(points, correct answers) of an answered quiz, or None when it is still open."""
+    read = _owned_read(session, reader_id, read_id)
+    if read.quiz_answered_at is None:
+        return None
+    return read.quiz_points, read.quiz_correct or 0

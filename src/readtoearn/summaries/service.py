@@ -20,7 +20,7 @@ from readtoearn.articles import service as articles
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.db import Database
-from readtoearn.summaries.backends import SummaryBackend, backend_for
+from readtoearn.summaries.backends import BuiltinBackend, SummaryBackend, backend_for
 from readtoearn.summaries.figures import Figure, extract_figures, figure_from_dict, figure_to_dict
 from readtoearn.summaries.models import ArticleSummary
 from readtoearn.summaries.quiz import Quiz, generate_quiz
@@ -96,6 +96,29 @@ def get_summary(
     with database.session(write=True) as session:
         stored = _store(session, record)
         return _view(snapshot, stored)
+
+
+def summarise_all(session: Session, settings: Settings, *, source: str | None = None) -> int:
+    """Store the built-in summary of every article (of one source) missing one; returns how many."""
+    backend = BuiltinBackend()
+    query = select(Article).order_by(Article.id)
+    if source is not None:
+        query = query.where(Article.source == source)
+    made = 0
+    for article in session.scalars(query):
+        if _cached(session, _Snapshot.of(article), backend.name) is None:
+            summarise_article(session, article, settings, backend=backend)
+            made += 1
+    return made
+
+
+def cached_summary(session: Session, article: Article, settings: Settings) -> SummaryView | None:
+    """The stored summary of an article's current version, or None (never computes)."""
+    snapshot = _Snapshot.of(article)
+    record = _cached(session, snapshot, backend_for(settings).name)
+    if record is None and settings.summary_backend != "builtin":
+        record = _cached(session, snapshot, "builtin")
+    return _view(snapshot, record) if record is not None else None
 
 
 def summary_for_article(

@@ -42,6 +42,15 @@ def get_session(request: Request) -> Iterator[Session]:
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """A writing transaction even for a GET (one that may cache what it computes)."""
+    with get_database(request).session(write=True) as session:
+        yield session
+
+
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 

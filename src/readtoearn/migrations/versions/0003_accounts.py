@@ -1,7 +1,7 @@
 """accounts: users, browser sessions, API tokens, password resets
 
 Revision ID: 0003_accounts
-Revises: 0001_articles
+Revises: 0002_ledger
 Create Date: 2026-11-29 13:44:09.728865
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import readtoearn.db
 
 revision: str = "0003_accounts"
-down_revision: str | Sequence[str] | None = "0001_articles"
+down_revision: str | Sequence[str] | None = "0002_ledger"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

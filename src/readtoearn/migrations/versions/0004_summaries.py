@@ -1,7 +1,7 @@
 """article summaries: cached summary, In brief bullets and key figures per article version
 
 Revision ID: 0004_summaries
-Revises: 0001_articles
+Revises: 0003_accounts
 Create Date: 2026-11-29 14:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import readtoearn.db
 
 revision: str = "0004_summaries"
-down_revision: str | Sequence[str] | None = "0001_articles"
+down_revision: str | Sequence[str] | None = "0003_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

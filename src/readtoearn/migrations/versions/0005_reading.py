@@ -1,7 +1,7 @@
 """reads and beats
 
 Revision ID: 0005_reading
-Revises: 0003_accounts
+Revises: 0004_summaries
 Create Date: 2026-11-29 13:51:11.746736
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import readtoearn.db
 
 revision: str = "0005_reading"
-down_revision: str | Sequence[str] | None = "0003_accounts"
+down_revision: str | Sequence[str] | None = "0004_summaries"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -60,6 +60,14 @@ def upgrade() -> None:
         sa.Column("points", sa.Integer(), nullable=False),
         sa.Column("transfer_id", sa.Uuid(), nullable=True),
         sa.Column("user_agent", sa.String(length=300), nullable=False),
+        sa.Column(
+            "quiz",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("quiz_answered_at", readtoearn.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("quiz_correct", sa.Integer(), nullable=True),
+        sa.Column("quiz_points", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["articles.id"],

@@ -1,7 +1,7 @@
 """read reviews
 
 Revision ID: 0007_fraud
-Revises: 0005_reading
+Revises: 0006_rewards
 Create Date: 2026-11-29 14:08:30.651127
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import readtoearn.db
 
 revision: str = "0007_fraud"
-down_revision: str | Sequence[str] | None = "0005_reading"
+down_revision: str | Sequence[str] | None = "0006_rewards"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from readtoearn.reading import service as reading
-from readtoearn.web.deps import ClockDep, CurrentReader, SessionDep, SettingsDep
+from readtoearn.web import i18n
+from readtoearn.web.deps import ClockDep, CurrentReader, SessionDep, SettingsDep, WriteSessionDep
 from readtoearn.web.routes.api_wallet import explain
 from readtoearn.web.schemas import ErrorOut
 
@@ -174,6 +175,54 @@ def complete(
         points=outcome.points,
         reasons=reasons,
         messages=explain(reasons, reader.language),
+    )
+
+
+class QuizAnswersIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    answers: Annotated[
+        dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=64)]],
+        Field(max_length=20),
+    ]
+
+
+class QuizResultOut(BaseModel):
+    correct: int
+    total: int
+    passed: bool
+    points: int
+    per_question: dict[str, bool]
+    message: str
+
+
+@router.get("/{read_id}/quiz", responses=ERRORS, summary="The reader's quiz for a credited read")
+def quiz(
+    read_id: str, reader: CurrentReader, session: WriteSessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    return reading.get_quiz(session, settings, reader_id=reader.id, read_id=read_id).public()
+
+
+@router.post("/{read_id}/quiz", responses=ERRORS, summary="Answer the quiz (one attempt)")
+def answer_quiz(
+    read_id: str,
+    body: QuizAnswersIn,
+    reader: CurrentReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> QuizResultOut:
+    outcome = reading.answer_quiz(
+        session, settings, clock, reader_id=reader.id, read_id=read_id, answers=body.answers
+    )
+    message = i18n.translations(reader.language).gettext(outcome.message)
+    return QuizResultOut(
+        correct=outcome.correct,
+        total=outcome.total,
+        passed=outcome.passed,
+        points=outcome.points,
+        per_question=outcome.per_question,
+        message=message,
     )
 
 

@@ -19,8 +19,10 @@ from readtoearn.config import Settings
 from readtoearn.errors import NotFound
 from readtoearn.reading import service as reading
 from readtoearn.rewards import service as rewards
+from readtoearn.summaries import service as summaries
+from readtoearn.summaries.figures import format_figure, hedge_label
 from readtoearn.web import i18n, security
-from readtoearn.web.deps import ClockDep, SessionDep, SettingsDep
+from readtoearn.web.deps import ClockDep, DatabaseDep, SessionDep, SettingsDep
 from readtoearn.web.templating import (
     article_translation_context,
     make_templates,
@@ -29,6 +31,7 @@ from readtoearn.web.templating import (
 )
 
 router = APIRouter(include_in_schema=False)
+MAX_PAGE_FIGURES = 12
 
 PAGE_SIZE = 10
 SIGNUP_PATH = "/account/signup"
@@ -154,6 +157,7 @@ def article_page(
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
+    database: DatabaseDep,
 ) -> Response:
     article = articles.get_article(session, article_id)
     if slug != article.slug:
@@ -165,6 +169,24 @@ def article_page(
         if reader is not None
         else None
     )
+    # The generated summary and key figures show when stored (at import); "Summary" asks for
+    # them on demand, as a plain link that works without JavaScript.
+    show_summary = request.query_params.get("summary") == "1"
+    digest = summaries.cached_summary(session, article, settings)
+    if digest is None and show_summary:
+        digest = summaries.get_summary(database, article.id, settings)
+    language = i18n.negotiate(request, settings.default_language)
+    figures = [
+        {
+            "display": format_figure(f, language),
+            "text": f.text,
+            "unit": f.unit if f.kind == "count" else "",
+            "hedges": [hedge_label(h, article.language) for h in f.hedges],
+            "subject": f.subject or "",
+            "sentence": f.sentence,
+        }
+        for f in (digest.figures if digest else [])[:MAX_PAGE_FIGURES]
+    ]
     return render(
         request,
         "articles/article.html",
@@ -174,6 +196,9 @@ def article_page(
             "page_url": page_url,
             "assistants": assistant_links(page_url, article.language),
             "panel": panel,
+            "digest": digest,
+            "figures": figures,
+            "show_summary": show_summary,
             "premium_until": rewards.get_premium_until(session, reader.id) if reader else None,
             **article_translation_context(article.language),
         },

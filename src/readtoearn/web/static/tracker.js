@@ -134,6 +134,13 @@
       var text = (res.body.messages || []).join(" ");
       if (v === "credited") text = (cfg.msgCredited || "+%d points!").replace("%d", res.body.points) + " " + text;
       say(text, v);
+      if (v === "credited" && cfg.msgQuiz && label) {
+        var a = document.createElement("a");
+        a.href = "/reads/" + read + "/quiz";
+        a.className = "button";
+        a.textContent = cfg.msgQuiz;
+        label.parentNode.appendChild(a);
+      }
     });
   }
 
