@@ -50,8 +50,7 @@ def reward_reader(env: dict[str, str], reader: uuid.UUID, points: int, when: dat
 
 def test_fund_show_and_audit(env) -> None:
     assert (
-        "the budget holds 500 point(s)"
-        in run(env, "budget", "fund", "500", "--key", "k1").output
+        "the budget holds 500 point(s)" in run(env, "budget", "fund", "500", "--key", "k1").output
     )
     assert "already funded" in run(env, "budget", "fund", "500", "--key", "k1").output
     reader = uuid.uuid4()

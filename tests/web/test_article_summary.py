@@ -37,7 +37,9 @@ def test_the_summary_link_works_without_javascript(client, article) -> None:
     assert summary.split(". ")[0].rstrip(".") in article.text
 
 
-def test_a_stored_summary_gives_in_brief_and_key_figures(client, article, session, settings) -> None:
+def test_a_stored_summary_gives_in_brief_and_key_figures(
+    client, article, session, settings
+) -> None:
     summaries.summarise_article(session, article, settings)
     session.commit()
     page = soup_of(client, f"/articles/{article.id}/{article.slug}")

@@ -1,4 +1,4 @@
-"""The comprehension quiz of a credited read: one draw per read, one attempt, a bonus when all right."""
+"""The quiz of a credited read: one draw per read, one attempt, a bonus when all right."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from readtoearn.reading.models import Read
 from readtoearn.articles import demo
 from readtoearn.articles import service as articles
+from readtoearn.reading.models import Read
 from tests.readers import Client, fund, make_reader, wallet
 
 

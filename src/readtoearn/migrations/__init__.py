@@ -14,7 +14,15 @@ from sqlalchemy import Engine, MetaData
 HERE = Path(__file__).parent
 
 # Every domain that owns tables; env.py and the model/migration check load them all.
-MODEL_MODULES = ("readtoearn.articles.models", "readtoearn.accounts.models", "readtoearn.ledger.models", "readtoearn.reading.models", "readtoearn.summaries.models", "readtoearn.rewards.models", "readtoearn.fraud.models")
+MODEL_MODULES = (
+    "readtoearn.articles.models",
+    "readtoearn.accounts.models",
+    "readtoearn.ledger.models",
+    "readtoearn.reading.models",
+    "readtoearn.summaries.models",
+    "readtoearn.rewards.models",
+    "readtoearn.fraud.models",
+)
 
 
 def load_metadata() -> MetaData:
