@@ -63,6 +63,28 @@ def engine(
     lite.dispose()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def committing_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    """A migrated database of the module's own whose transactions really commit (concurrency
+    tests: every thread opens its own connection)."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL: READTOEARN_TEST_DATABASE_URL is not set")
+        schema = f"rte_commit_{uuid.uuid4().hex[:10]}"
+        pg = postgres_engine(schema)
+        migrations.upgrade(pg)
+        yield Database(pg)
+        drop_postgres_schema(pg, schema)
+        return
+    path = tmp_path_factory.mktemp("committing") / "db.sqlite3"
+    lite = make_engine(f"sqlite:///{path}")
+    migrations.upgrade(lite)
+    yield Database(lite)
+    lite.dispose()
+
+
 class RolledBackDatabase(Database):
     """A Database whose every session joins one outer transaction that the test rolls back."""
 

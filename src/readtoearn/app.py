@@ -13,7 +13,7 @@ from readtoearn import __version__
 from readtoearn.clock import Clock, SystemClock
 from readtoearn.config import Settings, get_settings
 from readtoearn.db import Database, make_engine
-from readtoearn.web import errors, security
+from readtoearn.web import errors, metrics, security
 from readtoearn.web.limits import BodyLimit
 from readtoearn.web.routes import accounts as account_pages
 from readtoearn.web.routes import (
@@ -72,6 +72,7 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(BodyLimit)
+    metrics.install(app)
     security.install(app)
     app.add_middleware(AccountsMiddleware)
     pages.install(app, settings)

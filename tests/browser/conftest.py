@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy.orm import Session
 
 from readtoearn import migrations
 from readtoearn.app import create_app
@@ -111,6 +112,42 @@ def free_socket() -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     return sock
+
+
+@dataclass(frozen=True)
+class Running:
+    url: str
+    database: Database
+    prepared: Any
+
+
+@contextmanager
+def running_app(
+    data: Path, prepare: Callable[[Session, Settings], Any], **overrides: Any
+) -> Iterator[Running]:
+    """The real app under uvicorn on a fresh SQLite file, after `prepare` filled it (cheap
+    password hashing: the browser tests prove pages, not the cost of argon2)."""
+    sock = free_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = Settings(
+        data_dir=data,
+        secret_key=SECRET,
+        database_url=f"sqlite:///{data / 'live.sqlite3'}",
+        base_url=url,
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+        password_hash_parallelism=1,
+        **overrides,
+    )
+    database = Database(make_engine(settings.resolved_database_url))
+    try:
+        migrations.upgrade(database.engine)
+        with database.session(write=True) as session:
+            prepared = prepare(session, settings)
+        with serve(create_app(settings, database=database), sock):
+            yield Running(url=url, database=database, prepared=prepared)
+    finally:
+        database.dispose()
 
 
 @contextmanager

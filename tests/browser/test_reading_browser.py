@@ -11,16 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
-from readtoearn import migrations
-from readtoearn.app import create_app
 from readtoearn.articles import service as articles
 from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
 from readtoearn.config import Settings
-from readtoearn.db import Database, make_engine
 from readtoearn.ledger import service as ledger
-from tests.browser.conftest import free_socket, serve
-from tests.conftest import SECRET
+from tests.browser.conftest import running_app
 
 pytestmark = pytest.mark.browser
 
@@ -42,46 +39,31 @@ class ReadingServer:
     article_path: str
 
 
+def publish_one_article(session: Session, settings: Settings) -> str:
+    html = "".join(f"<p>{sentence}</p>" for sentence in SENTENCES)
+    article = articles.save_article(
+        session,
+        ArticleDraft(
+            title="Night buses reach six more towns",
+            html=html,
+            canonical_url="https://news.example/night-buses",
+            language="en",
+            published_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+            authors=[AuthorDraft(name="Hannah Whitlock")],
+            categories=["Transport"],
+        ),
+        settings,
+    ).article
+    ledger.fund_budget(session, 1000, ledger.transfer_id("browser-funding"))
+    return f"/articles/{article.id}/{article.slug}"
+
+
 @pytest.fixture(scope="module")
 def reading_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadingServer]:
     """A live server with one short article and a funded budget; beats every 5 s."""
     data = tmp_path_factory.mktemp("reading-live")
-    sock = free_socket()
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = Settings(
-        data_dir=data,
-        secret_key=SECRET,
-        database_url=f"sqlite:///{data / 'live.sqlite3'}",
-        base_url=base_url,
-        beat_interval_s=5,
-        password_hash_time_cost=1,
-        password_hash_memory_kib=1024,
-        password_hash_parallelism=1,
-    )
-    database = Database(make_engine(settings.resolved_database_url))
-    migrations.upgrade(database.engine)
-    html = "".join(f"<p>{sentence}</p>" for sentence in SENTENCES)
-    with database.session(write=True) as session:
-        article = articles.save_article(
-            session,
-            ArticleDraft(
-                title="Night buses reach six more towns",
-                html=html,
-                canonical_url="https://news.example/night-buses",
-                language="en",
-                published_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
-                authors=[AuthorDraft(name="Hannah Whitlock")],
-                categories=["Transport"],
-            ),
-            settings,
-        ).article
-        path = f"/articles/{article.id}/{article.slug}"
-        ledger.fund_budget(session, 1000, ledger.transfer_id("browser-funding"))
-    try:
-        with serve(create_app(settings, database=database), sock):
-            yield ReadingServer(url=base_url, article_path=path)
-    finally:
-        database.dispose()
+    with running_app(data, publish_one_article, beat_interval_s=5) as running:
+        yield ReadingServer(url=running.url, article_path=running.prepared)
 
 
 def human_context(browser: Any) -> Any:

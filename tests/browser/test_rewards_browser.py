@@ -8,18 +8,16 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser, expect
+from sqlalchemy.orm import Session
 
-from readtoearn import migrations
 from readtoearn.accounts import service as accounts
-from readtoearn.app import create_app
 from readtoearn.config import Settings
-from readtoearn.db import Database, make_engine
+from readtoearn.db import Database
 from readtoearn.ledger import service as ledger
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import RewardKind
 from readtoearn.rewards.service import RewardDraft
-from tests.browser.conftest import free_socket, serve
-from tests.conftest import SECRET
+from tests.browser.conftest import running_app
 
 pytestmark = pytest.mark.browser
 
@@ -33,39 +31,22 @@ class Store:
     database: Database
 
 
+def stock_the_store(s: Session, settings: Settings) -> None:
+    user = accounts.create_user(s, settings, email=EMAIL, password=PASSWORD)
+    ledger.fund_budget(s, 1000, ledger.transfer_id("browser-funding"))
+    rewards.grant_points(s, user.id, 120, "Welcome")
+    voucher = rewards.create_reward(
+        s, RewardDraft(kind=RewardKind.CODE, name_en="Cinema voucher", cost=100)
+    )
+    rewards.import_codes(s, voucher.slug, ["CINE-7F3A-91"])
+    rewards.create_reward(s, RewardDraft(kind=RewardKind.DRAW, name_en="Trip to Lisbon", cost=500))
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A live server whose store sells a cinema voucher to a reader holding 120 points."""
-    data = tmp_path_factory.mktemp("store")
-    sock = free_socket()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = Settings(
-        data_dir=data,
-        secret_key=SECRET,
-        database_url=f"sqlite:///{data / 'store.sqlite3'}",
-        base_url=url,
-        password_hash_time_cost=1,
-        password_hash_memory_kib=1024,
-        password_hash_parallelism=1,
-    )
-    database = Database(make_engine(settings.resolved_database_url))
-    migrations.upgrade(database.engine)
-    with database.session(write=True) as s:
-        user = accounts.create_user(s, settings, email=EMAIL, password=PASSWORD)
-        ledger.fund_budget(s, 1000, ledger.transfer_id("browser-funding"))
-        rewards.grant_points(s, user.id, 120, "Welcome")
-        voucher = rewards.create_reward(
-            s, RewardDraft(kind=RewardKind.CODE, name_en="Cinema voucher", cost=100)
-        )
-        rewards.import_codes(s, voucher.slug, ["CINE-7F3A-91"])
-        rewards.create_reward(
-            s, RewardDraft(kind=RewardKind.DRAW, name_en="Trip to Lisbon", cost=500)
-        )
-    try:
-        with serve(create_app(settings, database=database), sock):
-            yield Store(url=url, database=database)
-    finally:
-        database.dispose()
+    with running_app(tmp_path_factory.mktemp("store"), stock_the_store) as running:
+        yield Store(url=running.url, database=running.database)
 
 
 def test_a_reader_redeems_a_code_and_sees_it(browser: Browser, store: Store) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -39,6 +40,10 @@ from readtoearn.summaries.backends import BuiltinBackend
 from readtoearn.summaries.quiz import Quiz, grade
 
 OPEN = "open"
+READS_COMPLETED = Counter(
+    "readtoearn_reads_completed_total", "Reads given a final verdict", ["verdict"]
+)
+BEATS = Counter("readtoearn_beats_total", "Tracker beats accepted", ["credited"])
 PARALLEL_MIN_OVERLAPS = 2
 EVENT_KINDS = ("scroll", "wheel", "key", "pointer", "touch")
 
@@ -314,6 +319,7 @@ def record_beat(
         )
     )
     session.flush()
+    BEATS.labels("yes" if credited else "no").inc()
     state = _state(read, article)
     return BeatResult(
         token=_issue_token(read, settings),
@@ -447,6 +453,7 @@ def complete_read(
     read.completed_at = now
     read.open_key = None
     session.flush()
+    READS_COMPLETED.labels(verdict.value).inc()
     return _outcome(read)
 
 

@@ -3,46 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from readtoearn import migrations
 from readtoearn.config import Settings
-from readtoearn.db import Database, make_engine
+from readtoearn.db import Database
 from readtoearn.errors import Conflict
 from readtoearn.fraud import service as reviews
 from readtoearn.fraud.models import ReadReview
 from readtoearn.ledger import service as ledger
-from tests.conftest import PG_URL, SECRET, drop_postgres_schema, postgres_engine
+from tests.conftest import SECRET
 from tests.factories import make_article
 from tests.readers import fund, make_reader, wallet
 from tests.unit.fraud.factories import make_read
 from tests.unit.ledger.test_concurrency import race
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Database]:
-    """A database of its own that really commits."""
-    engine: Engine
-    if request.param == "postgresql":
-        if not PG_URL:
-            pytest.skip("PostgreSQL: READTOEARN_TEST_DATABASE_URL is not set")
-        schema = f"rte_fraud_{uuid.uuid4().hex[:10]}"
-        engine = postgres_engine(schema)
-        migrations.upgrade(engine)
-        yield Database(engine)
-        drop_postgres_schema(engine, schema)
-        return
-    path: Path = tmp_path_factory.mktemp("fraud") / "fraud.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    migrations.upgrade(engine)
-    yield Database(engine)
-    engine.dispose()
+@pytest.fixture(scope="module")
+def db(committing_database: Database) -> Database:
+    """A database of its own that really commits (not the rolled-back test transaction)."""
+    return committing_database
 
 
 def test_racing_decisions_settle_each_read_once(db: Database, tmp_path: Path) -> None:

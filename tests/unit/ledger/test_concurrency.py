@@ -6,44 +6,24 @@ import random
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
-from readtoearn import migrations
-from readtoearn.db import Database, make_engine, new_id
+from readtoearn.db import Database, new_id
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import TransferResultCode as R
 from readtoearn.ledger.interfaces import TransferSpec
 from readtoearn.ledger.models import AccountCode, TransferCode, TransferFlags
-from tests.conftest import PG_URL, drop_postgres_schema, postgres_engine
 
 K = 12
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Database]:
+@pytest.fixture(scope="module")
+def db(committing_database: Database) -> Database:
     """A database of its own that really commits (not the rolled-back test transaction)."""
-    engine: Engine
-    if request.param == "postgresql":
-        if not PG_URL:
-            pytest.skip("PostgreSQL: READTOEARN_TEST_DATABASE_URL is not set")
-        schema = f"rte_ledger_{uuid.uuid4().hex[:10]}"
-        engine = postgres_engine(schema)
-        migrations.upgrade(engine)
-        yield Database(engine)
-        drop_postgres_schema(engine, schema)
-        return
-    path: Path = tmp_path_factory.mktemp("ledger") / "ledger.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    migrations.upgrade(engine)
-    yield Database(engine)
-    engine.dispose()
+    return committing_database
 
 
 def race(workers: list[Callable[[], Any]]) -> list[Any]:

@@ -6,17 +6,14 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
-from readtoearn import migrations
 from readtoearn.accounts.models import User
-from readtoearn.db import Database, make_engine
+from readtoearn.db import Database
 from readtoearn.errors import ReadToEarnError
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import AccountSpec, TransferSpec
@@ -24,33 +21,16 @@ from readtoearn.ledger.models import AccountCode, AccountFlags, TransferCode
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import RewardKind
 from readtoearn.rewards.service import RewardDraft
-from tests.conftest import PG_URL, drop_postgres_schema, postgres_engine
 
 READERS = 200
 STOCK = 10
 WORKERS = 16
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Database]:
-    """A database of its own whose transactions really commit."""
-    engine: Engine
-    if request.param == "postgresql":
-        if not PG_URL:
-            pytest.skip("PostgreSQL: READTOEARN_TEST_DATABASE_URL is not set")
-        schema = f"rte_rewards_{uuid.uuid4().hex[:10]}"
-        engine = postgres_engine(schema)
-        migrations.upgrade(engine)
-        yield Database(engine)
-        drop_postgres_schema(engine, schema)
-        return
-    path: Path = tmp_path_factory.mktemp("rewards") / "rewards.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    migrations.upgrade(engine)
-    yield Database(engine)
-    engine.dispose()
+@pytest.fixture(scope="module")
+def db(committing_database: Database) -> Database:
+    """A database of its own that really commits (not the rolled-back test transaction)."""
+    return committing_database
 
 
 def readers(db: Database, count: int, points: int) -> list[uuid.UUID]:
