@@ -9,16 +9,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from readtoearn.errors import NotFound
+from readtoearn.ledger.accounts import ACCOUNTS, _flags_of, _load_accounts
 from readtoearn.ledger.interfaces import Balance, Statement, StatementLine
 from readtoearn.ledger.models import AccountCode, Transfer, TransferFlags
-from readtoearn.ledger.service import (
-    _TRANSFER_COLUMNS,
-    ACCOUNTS,
-    TRANSFERS,
-    _flags_of,
-    _load_accounts,
-    _Row,
-)
+from readtoearn.ledger.service import _TRANSFER_COLUMNS, TRANSFERS, _Row
 
 
 def balance(session: Session, account_id: uuid.UUID) -> Balance:

@@ -17,24 +17,28 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Table, bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from readtoearn.db import Database, utcnow
-from readtoearn.errors import Conflict, Unprocessable
+from readtoearn.errors import Unprocessable
+from readtoearn.ledger.accounts import (
+    ACCOUNTS,
+    NAMESPACE,
+    account_id,
+    create_accounts,
+    ensure_account,
+    get_or_create_wallet,
+    programme_budget,
+    system_account,
+)
 from readtoearn.ledger.interfaces import (
-    AccountResult,
-    AccountResultCode,
-    AccountSpec,
     TransferResult,
     TransferResultCode,
     TransferSpec,
 )
 from readtoearn.ledger.models import (
     NOT_POSTED,
-    POINTS,
-    Account,
     AccountCode,
     AccountFlags,
     Transfer,
@@ -45,11 +49,8 @@ from readtoearn.ledger.models import (
 R = TransferResultCode
 T = TypeVar("T")
 
-ACCOUNTS = cast(Table, Account.__table__)
 TRANSFERS = cast(Table, Transfer.__table__)
 
-# uuid5 namespace of every id the ledger derives from a business key.
-NAMESPACE = uuid.UUID("5d3c1f0e-8a4b-5e62-9c1d-7f2a0b3e4d51")
 MAX_AMOUNT = 10**15
 MAX_BALANCE = 2**62
 # Plain ints: IntFlag arithmetic is slow on the hot path.
@@ -59,17 +60,6 @@ LINKED = int(TransferFlags.LINKED)
 EXCLUSIVE = int(TransferFlags.PENDING | TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING)
 RESOLVING = int(TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING)
 KNOWN_CODES = frozenset(TransferCode)
-KNOWN_ACCOUNT_CODES = frozenset(AccountCode)
-
-# Accounts that must never go below zero, by code (what ensure_account gives them by default).
-DEFAULT_FLAGS = {
-    AccountCode.BUDGET: AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS,
-    AccountCode.WALLET: AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS,
-    AccountCode.REDEMPTION: AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS,
-    AccountCode.EXPIRY: AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS,
-    AccountCode.STOCK: AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS,
-    AccountCode.STOCK_ISSUED: AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS,
-}
 
 
 class LedgerError(Unprocessable):
@@ -86,153 +76,6 @@ class LedgerError(Unprocessable):
 def transfer_id(key: str) -> uuid.UUID:
     """A deterministic transfer id from a business key, e.g. transfer_id(f"read:{read_id}")."""
     return uuid.uuid5(NAMESPACE, f"transfer:{key}")
-
-
-def account_id(
-    code: AccountCode, ledger: str = POINTS, owner_id: uuid.UUID | None = None
-) -> uuid.UUID:
-    """The deterministic id of the account (code, ledger, owner), as ensure_account makes it."""
-    return uuid.uuid5(NAMESPACE, f"account:{ledger}:{code}:{owner_id or ''}")
-
-
-# --------------------------------------------------------------------------- accounts
-
-
-def _insert(conn: Connection) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert
-
-
-def create_accounts(
-    session: Session, specs: Sequence[AccountSpec], *, now: datetime | None = None
-) -> list[AccountResult]:
-    """Create accounts; one result per spec (creating one again answers `exists`)."""
-    conn = session.connection()
-    now = now or utcnow()
-    results: dict[int, AccountResultCode] = {}
-    rows: dict[uuid.UUID, dict[str, Any]] = {}
-    for i, spec in enumerate(specs):
-        if spec.id.int == 0:
-            results[i] = AccountResultCode.ID_MUST_NOT_BE_ZERO
-        elif not spec.ledger:
-            results[i] = AccountResultCode.LEDGER_MUST_NOT_BE_EMPTY
-        elif spec.code not in KNOWN_ACCOUNT_CODES:
-            results[i] = AccountResultCode.CODE_UNKNOWN
-        elif spec.flags & AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS and (
-            spec.flags & AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
-        ):
-            results[i] = AccountResultCode.FLAGS_ARE_MUTUALLY_EXCLUSIVE
-        elif spec.id not in rows:
-            rows[spec.id] = _account_row(spec, now)
-    inserted: set[uuid.UUID] = set()
-    if rows:
-        stmt = (
-            _insert(conn)(ACCOUNTS)
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(ACCOUNTS.c.id)
-        )
-        for row in rows.values():
-            if conn.execute(stmt, row).first() is not None:
-                inserted.add(row["id"])
-    stored = _load_accounts(conn, rows.keys()) if rows else {}
-    out: list[AccountResult] = []
-    seen: set[uuid.UUID] = set()
-    for i, spec in enumerate(specs):
-        if i in results:
-            out.append(AccountResult(spec.id, results[i]))
-            continue
-        code = _compare_account(spec, stored[spec.id])
-        if code is AccountResultCode.EXISTS and spec.id in inserted and spec.id not in seen:
-            code = AccountResultCode.OK
-        seen.add(spec.id)
-        out.append(AccountResult(spec.id, code))
-    return out
-
-
-def _account_row(spec: AccountSpec, now: datetime) -> dict[str, Any]:
-    return {
-        "id": spec.id,
-        "code": str(spec.code),
-        "ledger": spec.ledger,
-        "owner_id": spec.owner_id,
-        "debits_must_not_exceed_credits": bool(
-            spec.flags & AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
-        ),
-        "credits_must_not_exceed_debits": bool(
-            spec.flags & AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
-        ),
-        "debits_pending": 0,
-        "debits_posted": 0,
-        "credits_pending": 0,
-        "credits_posted": 0,
-        "created_at": now,
-    }
-
-
-def _compare_account(spec: AccountSpec, row: Any) -> AccountResultCode:
-    if row.code != spec.code:
-        return AccountResultCode.EXISTS_WITH_DIFFERENT_CODE
-    if row.ledger != spec.ledger:
-        return AccountResultCode.EXISTS_WITH_DIFFERENT_LEDGER
-    if row.owner_id != spec.owner_id:
-        return AccountResultCode.EXISTS_WITH_DIFFERENT_OWNER_ID
-    if _flags_of(row) != spec.flags:
-        return AccountResultCode.EXISTS_WITH_DIFFERENT_FLAGS
-    return AccountResultCode.EXISTS
-
-
-def _flags_of(row: Any) -> AccountFlags:
-    flags = AccountFlags.NONE
-    if row.debits_must_not_exceed_credits:
-        flags |= AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
-    if row.credits_must_not_exceed_debits:
-        flags |= AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
-    return flags
-
-
-def _load_accounts(conn: Connection, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    rows = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.id.in_(list(ids))))
-    return {row.id: row for row in rows}
-
-
-def ensure_account(
-    session: Session,
-    code: AccountCode,
-    ledger: str = POINTS,
-    owner_id: uuid.UUID | None = None,
-    flags: AccountFlags | None = None,
-) -> uuid.UUID:
-    """The id of the account (code, ledger, owner), created with default flags when missing."""
-    spec = AccountSpec(
-        id=account_id(code, ledger, owner_id),
-        code=code,
-        ledger=ledger,
-        owner_id=owner_id,
-        flags=DEFAULT_FLAGS.get(code, AccountFlags.NONE) if flags is None else flags,
-    )
-    conn = session.connection()
-    existing = _load_accounts(conn, [spec.id]).get(spec.id)
-    result = _compare_account(spec, existing) if existing else None
-    if result is None:
-        result = create_accounts(session, [spec])[0].code
-    if result not in (AccountResultCode.OK, AccountResultCode.EXISTS):
-        raise Conflict(f"account {spec.id} exists with other fields ({result})")
-    return spec.id
-
-
-def get_or_create_wallet(session: Session, reader_id: uuid.UUID) -> uuid.UUID:
-    """The id of a reader's points wallet."""
-    return ensure_account(session, AccountCode.WALLET, POINTS, reader_id)
-
-
-def programme_budget(session: Session) -> uuid.UUID:
-    """The id of the programme budget that rewards are paid from."""
-    return ensure_account(session, AccountCode.BUDGET)
-
-
-def system_account(session: Session, code: AccountCode, ledger: str = POINTS) -> uuid.UUID:
-    """The id of a ledger's single account of a kind (funding, redemption, expiry...)."""
-    return ensure_account(session, code, ledger)
 
 
 def fund_budget(
