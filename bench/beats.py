@@ -6,7 +6,9 @@ bearer token and an open read. Then, from this process, every reader sends beats
 other (each beat carries the token the previous answer gave), all readers at once:
 - baseline: POST /api/v1/_bench/noop with the same beat body (parsed by the same app, no database);
 - beats:    POST /api/v1/reads/{id}/beats (auth, chain check, rules, one UPDATE and one INSERT).
-Prints beats/s and p50/p99 latency for both; the last line is `ratio beats/noop=…`.
+Prints beats/s and p50/p99 latency for both; the last line is `ratio beats/noop=…`. The load
+comes from wrk (`apt-get install wrk`: one connection per reader, tokens chained in Lua) when it
+is installed, else from an httpx client in this process (which then weighs on the result).
 
     .venv/bin/python bench/beats.py [--readers 64] [--seconds 10] [--pg postgresql://...]
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -164,6 +167,78 @@ async def drive(url: str, bearers: list[tuple[str, str]], article_id: str, secon
     print(f"ratio beats/noop={beats.rate / noop.rate:.2f}" if noop.rate else "ratio beats/noop=0")
 
 
+WRK_SCRIPT = r"""
+-- One connection per thread; each thread is one reader chaining its own tokens.
+local readers = dofile(os.getenv("RTE_READERS"))
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("index", counter)
+end
+function init(args)
+  local r = readers[index]
+  bearer, read_id, token, seq = r[1], r[2], r[3], 1
+  mode = os.getenv("RTE_MODE")
+end
+function request()
+  local body = string.format(
+    '{"token":"%s","seq":%d,"active_ms":12000,"scroll_max":0.1,"paragraphs_seen":[],' ..
+    '"visible":true,"focused":true,"events":{"scroll":3,"wheel":2},' ..
+    '"viewport_h":900,"document_h":9000}', token, seq)
+  local path = mode == "noop" and "/api/v1/_bench/noop" or ("/api/v1/reads/" .. read_id .. "/beats")
+  return wrk.format("POST", path, {["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. bearer}, body)
+end
+function response(status, headers, body)
+  if mode ~= "noop" and status == 200 then
+    token = string.match(body, '"token":"([^"]+)"')
+    seq = seq + 1
+  end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.3f %.3f %.3f %d\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout,
+    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000, 0))
+end
+"""
+
+
+def drive_wrk(url: str, states: list[dict[str, object]], seconds: float, tmp: Path) -> None:
+    """Drive the server with wrk (a C load generator): the client costs almost nothing."""
+    table = (
+        "return {"
+        + ",".join(f'{{"{s["bearer"]}","{s["read"]}","{s["token"]}"}}' for s in states)
+        + "}"
+    )
+    (tmp / "readers.lua").write_text(table)
+    (tmp / "beats.lua").write_text(WRK_SCRIPT)
+    results = {}
+    for mode in ("noop", "noop", "beats"):  # the first noop run warms the server up
+        env = {**os.environ, "RTE_READERS": str(tmp / "readers.lua"), "RTE_MODE": mode}
+        n = len(states)
+        out = subprocess.run(
+            ["wrk", "-t", str(n), "-c", str(n), "-d", f"{seconds:.0f}s", "--latency",
+             "-s", str(tmp / "beats.lua"), url],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+        done, errors, duration, p50, p99, _ = line.split()[1:]
+        results[mode] = (int(done) / float(duration), float(p50), float(p99), int(errors))
+    for mode in ("noop", "beats"):
+        rate, p50, p99, errors = results[mode]
+        print(
+            f"{mode:<8} {rate:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  ({errors} errors)"
+        )
+    print(f"ratio beats/noop={results['beats'][0] / results['noop'][0]:.2f}")
+
+
+async def open_reads(
+    url: str, bearers: list[tuple[str, str]], article_id: str
+) -> list[dict[str, object]]:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        return await start_reads(client, bearers, article_id)  # type: ignore[return-value]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -171,6 +246,9 @@ def main() -> int:
     parser.add_argument("--readers", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--pg", default=os.environ.get("READTOEARN_BENCH_DATABASE_URL", ""))
+    parser.add_argument(
+        "--python-client", action="store_true", help="use httpx even when wrk is installed"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -216,7 +294,12 @@ def main() -> int:
                 time.sleep(0.1)
             backend = "postgresql" if args.pg else "sqlite"
             print(f"{args.readers} readers, {args.seconds:.0f} s per phase, {backend}, 1 worker")
-            asyncio.run(drive(url, bearers, article_id, args.seconds))
+            if shutil.which("wrk") and not args.python_client:
+                states = asyncio.run(open_reads(url, bearers, article_id))
+                drive_wrk(url, states, args.seconds, data)
+            else:
+                print("(wrk not found: the Python client below costs as much CPU as the server)")
+                asyncio.run(drive(url, bearers, article_id, args.seconds))
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from prometheus_client import Counter
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from readtoearn.articles import service as articles
 from readtoearn.articles import text as textlib
@@ -152,7 +152,8 @@ def start_read(
         }.get(Verdict(rewarded.status), "Your read of this article was reviewed and not rewarded.")
         raise Conflict(message, code="already_rewarded")
     now = clock.now()
-    read = session.scalar(select(Read).where(Read.open_key == key).with_for_update())
+    open_read = select(Read).where(Read.open_key == key).with_for_update()
+    read = session.scalar(open_read.execution_options(populate_existing=True))
     resumed = read is not None
     if read is None:
         read = Read(
@@ -209,11 +210,9 @@ def new_read_id() -> uuid.UUID:
 
 
 def _owned_read(session: Session, reader_id: uuid.UUID, read_id: str | uuid.UUID) -> Read:
-    try:
-        key = read_id if isinstance(read_id, uuid.UUID) else uuid.UUID(str(read_id))
-    except ValueError:
-        raise NotFound("no read has this id") from None
-    read = session.scalar(select(Read).where(Read.id == key).with_for_update())
+    query = select(Read).where(Read.id == _read_uuid(read_id)).with_for_update()
+    # populate_existing: beats update reads without the ORM, so never trust a cached object.
+    read = session.scalar(query.execution_options(populate_existing=True))
     # Another reader's read is reported as absent, so ids cannot be probed.
     if read is None or read.reader_id != reader_id:
         raise NotFound("no read has this id")
@@ -227,6 +226,23 @@ def _check_chain(read: Read, token: str, settings: Settings) -> tokens.ChainToke
     if claims.seq != read.next_seq or claims.nonce != read.nonce:
         raise Conflict("this beat was already received or came out of order", code="out_of_order")
     return claims
+
+
+_PARAGRAPH_WORDS: dict[tuple[uuid.UUID, str], tuple[int, ...]] = {}
+MAX_CACHED_ARTICLES = 2048
+
+
+def _paragraph_words(session: Session, article_id: uuid.UUID, content_hash: str) -> tuple[int, ...]:
+    """Words per paragraph of an article's version, cached: a beat never loads the text."""
+    key = (article_id, content_hash)
+    words = _PARAGRAPH_WORDS.get(key)
+    if words is None:
+        html = session.scalar(select(Article.html).where(Article.id == article_id)) or ""
+        words = textlib.paragraph_word_counts(html)
+        if len(_PARAGRAPH_WORDS) >= MAX_CACHED_ARTICLES:
+            _PARAGRAPH_WORDS.clear()
+        _PARAGRAPH_WORDS[key] = words
+    return words
 
 
 def _state(read: Read, article: Article) -> ReadState:
@@ -243,6 +259,74 @@ def _state(read: Read, article: Article) -> ReadState:
     )
 
 
+_OTHER = aliased(Read)
+# One statement reads everything a beat needs: the read, its article's size, and whether another
+# read of the same reader had a beat since this read's last one (the cheap test for parallel tabs).
+_BEAT_STATE = (
+    select(
+        Read.id,
+        Read.reader_id,
+        Read.article_id,
+        Read.status,
+        Read.next_seq,
+        Read.nonce,
+        Read.last_beat_at,
+        Read.active_ms,
+        Read.beats_total,
+        Read.beats_credited,
+        Read.paragraphs_seen,
+        Read.words_seen,
+        Read.scroll_max,
+        Read.allowance_words,
+        Read.flags,
+        Article.content_hash,
+        Article.word_count,
+        Article.paragraph_count,
+        exists()
+        .where(
+            _OTHER.reader_id == Read.reader_id,
+            _OTHER.id != Read.id,
+            _OTHER.last_beat_at > Read.last_beat_at,
+        )
+        .label("others_recent"),
+    )
+    .join(Article, Article.id == Read.article_id)
+    .where(Read.id == bindparam("read_id"))
+)
+READS_TABLE = cast(Table, Read.__table__)
+BEATS_TABLE = cast(Table, ReadBeat.__table__)
+# The chain moves on only from the state this beat was checked against: a concurrent beat with
+# the same token finds nothing to update and is refused.
+_ADVANCE = (
+    update(READS_TABLE)
+    .where(
+        READS_TABLE.c.id == bindparam("b_id"),
+        READS_TABLE.c.next_seq == bindparam("b_seq"),
+        READS_TABLE.c.nonce == bindparam("b_nonce"),
+    )
+    .values(
+        next_seq=bindparam("next_seq"),
+        nonce=bindparam("nonce"),
+        last_beat_at=bindparam("last_beat_at"),
+        active_ms=bindparam("active_ms"),
+        beats_total=bindparam("beats_total"),
+        beats_credited=bindparam("beats_credited"),
+        paragraphs_seen=bindparam("paragraphs_seen"),
+        words_seen=bindparam("words_seen"),
+        scroll_max=bindparam("scroll_max"),
+        allowance_words=bindparam("allowance_words"),
+        flags=bindparam("flags"),
+    )
+)
+
+
+def _read_uuid(read_id: str | uuid.UUID) -> uuid.UUID:
+    try:
+        return read_id if isinstance(read_id, uuid.UUID) else uuid.UUID(str(read_id))
+    except ValueError:
+        raise NotFound("no read has this id") from None
+
+
 def record_beat(
     session: Session,
     settings: Settings,
@@ -252,92 +336,131 @@ def record_beat(
     read_id: str,
     beat: Beat,
 ) -> BeatResult:
-    """Credit one beat: the claim capped by the server's clock, the chain moved on."""
-    read = _owned_read(session, reader_id, read_id)
+    """Credit one beat: the claim capped by the server's clock, the chain moved on.
+
+    The hot path of the tracker: three statements (read, advance, record) on the connection.
+    """
+    conn = session.connection()
+    key = _read_uuid(read_id)
+    row = conn.execute(_BEAT_STATE, {"read_id": key}).one_or_none()
+    # Another reader's read is reported as absent, so ids cannot be probed.
+    if row is None or row.reader_id != reader_id:
+        raise NotFound("no read has this id")
     claims = tokens.verify_chain(
-        settings.resolved_secret_key, beat.token, read.reader_id, read.article_id, read.id
+        settings.resolved_secret_key, beat.token, row.reader_id, row.article_id, row.id
     )
-    if read.status != OPEN:
+    if row.status != OPEN:
         raise Conflict("this read is finished", code="read_closed")
-    if beat.seq != claims.seq:
-        raise Conflict("the beat's seq does not match its token", code="out_of_order")
-    _check_chain(read, beat.token, settings)
-    article = session.get_one(Article, read.article_id)
-    words_by_paragraph = textlib.paragraph_word_counts(article.html)
+    if beat.seq != claims.seq or claims.seq != row.next_seq or claims.nonce != row.nonce:
+        raise Conflict("this beat was already received or came out of order", code="out_of_order")
+    words_by_paragraph = _paragraph_words(session, row.article_id, row.content_hash)
     if any(p < 0 or p >= len(words_by_paragraph) for p in beat.paragraphs_seen):
         raise Unprocessable("paragraphs_seen names a paragraph the article does not have")
 
     rules = rules_of(settings)
     now = clock.now()
-    elapsed = (now - read.last_beat_at).total_seconds()
+    elapsed = (now - row.last_beat_at).total_seconds()
     credited = credit_beat(
         beat.active_ms, elapsed, visible=beat.visible, focused=beat.focused, rules=rules
     )
-    seen = set(read.paragraphs_seen)
+    seen = set(row.paragraphs_seen)
     new = set(beat.paragraphs_seen) - seen
     new_words = sum(words_by_paragraph[p] for p in new)
-    if read.beats_total == 0:
-        read.allowance_words = first_screen_allowance(
-            article.word_count, beat.viewport_h, beat.document_h, rules
-        )
-
-    flags = set(read.flags)
+    allowance = row.allowance_words
+    if row.beats_total == 0:
+        allowance = first_screen_allowance(row.word_count, beat.viewport_h, beat.document_h, rules)
+    flags = set(row.flags)
     if beat.webdriver:
         flags.add(Reason.AUTOMATION)
-    overlap = bool(credited) and _other_read_active_since(session, read, read.last_beat_at)
-
-    read.active_ms += credited
-    read.words_seen += new_words
+    overlap = bool(credited and row.others_recent) and _other_read_active_since(
+        session, reader_id, row.id, row.last_beat_at
+    )
+    active_ms = row.active_ms + credited
+    words_seen = row.words_seen + new_words
     # No screenful may go by faster than max_screen_wpm, in this beat or over the whole read.
-    if too_fast(new_words, credited, read.allowance_words, rules) or too_fast(
-        read.words_seen, read.active_ms, read.allowance_words, rules
+    if too_fast(new_words, credited, allowance, rules) or too_fast(
+        words_seen, active_ms, allowance, rules
     ):
         flags.add(Reason.TOO_FAST)
-    read.beats_total += 1
-    read.beats_credited += 1 if credited else 0
-    read.scroll_max = max(read.scroll_max, min(max(beat.scroll_max, 0.0), 1.0))
-    read.paragraphs_seen = sorted(seen | new)
-    read.flags = sorted(flags)
-    read.last_beat_at = now
-    read.next_seq += 1
-    read.nonce = tokens.new_nonce()
-    session.add(
-        ReadBeat(
-            read_id=read.id,
-            seq=claims.seq,
-            received_at=now,
-            claimed_ms=beat.active_ms,
-            credited_ms=credited,
-            scroll_max=beat.scroll_max,
-            new_paragraphs=len(new),
-            new_words=new_words,
-            visible=beat.visible,
-            focused=beat.focused,
-            webdriver=beat.webdriver,
-            overlap=overlap,
-            events={k: int(beat.events.get(k, 0)) for k in EVENT_KINDS},
-        )
+    paragraphs_seen = sorted(seen | new)
+    scroll_max = max(row.scroll_max, min(max(beat.scroll_max, 0.0), 1.0))
+    nonce = tokens.new_nonce()
+    advanced = conn.execute(
+        _ADVANCE,
+        {
+            "b_id": row.id,
+            "b_seq": row.next_seq,
+            "b_nonce": row.nonce,
+            "next_seq": row.next_seq + 1,
+            "nonce": nonce,
+            "last_beat_at": now,
+            "active_ms": active_ms,
+            "beats_total": row.beats_total + 1,
+            "beats_credited": row.beats_credited + (1 if credited else 0),
+            "paragraphs_seen": paragraphs_seen,
+            "words_seen": words_seen,
+            "scroll_max": scroll_max,
+            "allowance_words": allowance,
+            "flags": sorted(flags),
+        },
     )
-    session.flush()
+    if advanced.rowcount != 1:
+        raise Conflict("this beat was already received or came out of order", code="out_of_order")
+    conn.execute(
+        BEATS_TABLE.insert(),
+        {
+            "read_id": row.id,
+            "seq": claims.seq,
+            "received_at": now,
+            "claimed_ms": beat.active_ms,
+            "credited_ms": credited,
+            "scroll_max": beat.scroll_max,
+            "new_paragraphs": len(new),
+            "new_words": new_words,
+            "visible": beat.visible,
+            "focused": beat.focused,
+            "webdriver": beat.webdriver,
+            "overlap": overlap,
+            "events": {k: int(beat.events.get(k, 0)) for k in EVENT_KINDS},
+        },
+    )
     BEATS.labels("yes" if credited else "no").inc()
-    state = _state(read, article)
+    state = ReadState(
+        words=row.word_count,
+        paragraphs=row.paragraph_count,
+        active_ms=active_ms,
+        beats_credited=row.beats_credited + (1 if credited else 0),
+        beats_total=row.beats_total + 1,
+        paragraphs_seen=len(paragraphs_seen),
+        last_paragraph_seen=row.paragraph_count - 1 in set(paragraphs_seen),
+        scroll_max=scroll_max,
+        flags=frozenset(Reason(f) for f in flags),
+    )
+    next_token = tokens.sign_chain(
+        settings.resolved_secret_key,
+        row.reader_id,
+        row.article_id,
+        tokens.ChainToken(read_id=row.id, seq=row.next_seq + 1, nonce=nonce),
+    )
     return BeatResult(
-        token=_issue_token(read, settings),
-        active_seconds=read.active_ms / 1000,
+        token=next_token,
+        active_seconds=active_ms / 1000,
         progress=progress(state, rules),
         end_reached=state.last_paragraph_seen or state.scroll_max >= rules.end_scroll,
     )
 
 
-def _other_read_active_since(session: Session, read: Read, since: datetime) -> bool:
+def _other_read_active_since(
+    session: Session, reader_id: uuid.UUID, read_id: uuid.UUID, since: datetime
+) -> bool:
     """Another read of the same reader was credited time after `since` (this beat's interval)."""
     overlapping = (
         select(func.count())
         .select_from(ReadBeat)
         .join(Read, Read.id == ReadBeat.read_id)
         .where(
-            Read.reader_id == read.reader_id,
-            Read.id != read.id,
+            Read.reader_id == reader_id,
+            Read.id != read_id,
             ReadBeat.received_at > since,
             ReadBeat.credited_ms > 0,
         )

@@ -26,6 +26,8 @@ from readtoearn.summaries.models import ArticleSummary
 from readtoearn.summaries.quiz import Quiz, generate_quiz
 
 MAX_FIGURES = 40
+MAX_CACHED_VIEWS = 1024
+_VIEWS: dict[tuple[uuid.UUID, str, str], SummaryView] = {}
 
 
 @dataclass(frozen=True)
@@ -113,12 +115,26 @@ def summarise_all(session: Session, settings: Settings, *, source: str | None = 
 
 
 def cached_summary(session: Session, article: Article, settings: Settings) -> SummaryView | None:
-    """The stored summary of an article's current version, or None (never computes)."""
+    """The stored summary of an article's current version, or None (never computes).
+
+    Kept in memory once found: a version's summary never changes, and every page view of the
+    article asks for it.
+    """
+    key = (article.id, article.content_hash, settings.summary_backend)
+    view = _VIEWS.get(key)
+    if view is not None:
+        return view
     snapshot = _Snapshot.of(article)
     record = _cached(session, snapshot, backend_for(settings).name)
     if record is None and settings.summary_backend != "builtin":
         record = _cached(session, snapshot, "builtin")
-    return _view(snapshot, record) if record is not None else None
+    if record is None:
+        return None
+    view = _view(snapshot, record)
+    if len(_VIEWS) >= MAX_CACHED_VIEWS:
+        _VIEWS.clear()
+    _VIEWS[key] = view
+    return view
 
 
 def summary_for_article(

@@ -20,21 +20,22 @@ from readtoearn.web.sessions import SESSION_COOKIE
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_database(request: Request) -> Database:
+# Trivial dependencies are `async def`: FastAPI runs sync ones in the thread pool, a hop each.
+async def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed before the response leaves, rolled back on error."""
-    database = get_database(request)
+    database: Database = request.app.state.db
     with database.session(write=request.method not in SAFE_METHODS) as session:
         yield session
 
@@ -46,7 +47,8 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 def get_write_session(request: Request) -> Iterator[Session]:
     """A writing transaction even for a GET (one that may cache what it computes)."""
-    with get_database(request).session(write=True) as session:
+    database: Database = request.app.state.db
+    with database.session(write=True) as session:
         yield session
 
 
@@ -73,7 +75,7 @@ def get_optional_reader(request: Request, session: SessionDep) -> User | None:
     return accounts.get_session_user(session, request.cookies.get(SESSION_COOKIE))
 
 
-def get_current_reader(request: Request, reader: OptionalReader) -> User:
+async def get_current_reader(request: Request, reader: OptionalReader) -> User:
     """The signed-in reader: 401 on the API, a redirect to the login page elsewhere."""
     if reader is not None:
         return reader
@@ -84,7 +86,7 @@ def get_current_reader(request: Request, reader: OptionalReader) -> User:
     raise HTTPException(303, "log in first", headers={"Location": location})
 
 
-def get_current_operator(reader: CurrentReader) -> User:
+async def get_current_operator(reader: CurrentReader) -> User:
     """The signed-in reader, who must be an operator (403 otherwise)."""
     if not reader.is_operator:
         raise Forbidden("operators only", code="operators_only")
