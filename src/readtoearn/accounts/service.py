@@ -292,21 +292,28 @@ def _session_row(session: Session, secret: str | None) -> UserSession | None:
     return session.scalar(select(UserSession).where(UserSession.token_hash == hash_secret(secret)))
 
 
-def get_session_user(session: Session, secret: str | None) -> User | None:
-    """The user of a live session cookie, or None (unknown, expired, revoked, or deactivated)."""
+def _live_user(
+    session: Session, credential: type[UserSession] | type[ApiToken], secret: str | None
+) -> User | None:
+    """The active user behind a live (unexpired, unrevoked) session or token secret."""
     if not secret or len(secret) > MAX_TOKEN_LENGTH:
         return None
     query = (
         select(User)
-        .join(UserSession, UserSession.user_id == User.id)
+        .join(credential, credential.user_id == User.id)
         .where(
-            UserSession.token_hash == hash_secret(secret),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > utcnow(),
+            credential.token_hash == hash_secret(secret),
+            credential.revoked_at.is_(None),
+            credential.expires_at > utcnow(),
             User.is_active.is_(True),
         )
     )
     return session.scalar(query)
+
+
+def get_session_user(session: Session, secret: str | None) -> User | None:
+    """The user of a live session cookie, or None (unknown, expired, revoked, or deactivated)."""
+    return _live_user(session, UserSession, secret)
 
 
 def end_session(session: Session, secret: str | None) -> None:
@@ -397,19 +404,7 @@ def _token_row(session: Session, secret: str | None) -> ApiToken | None:
 
 def get_token_user(session: Session, secret: str | None) -> User | None:
     """The user of a live bearer token, or None (unknown, expired, revoked, or deactivated)."""
-    if not secret or len(secret) > MAX_TOKEN_LENGTH:
-        return None
-    query = (
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == hash_secret(secret),
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > utcnow(),
-            User.is_active.is_(True),
-        )
-    )
-    return session.scalar(query)
+    return _live_user(session, ApiToken, secret)
 
 
 def revoke_api_token(session: Session, secret: str | None) -> None:

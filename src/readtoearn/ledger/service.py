@@ -272,16 +272,7 @@ def _lock_accounts(conn: Connection, ids: list[uuid.UUID]) -> Any:
 
 
 _LOCK_ACCOUNTS = (
-    select(
-        ACCOUNTS.c.id,
-        ACCOUNTS.c.ledger,
-        ACCOUNTS.c.debits_must_not_exceed_credits,
-        ACCOUNTS.c.credits_must_not_exceed_debits,
-        ACCOUNTS.c.debits_pending,
-        ACCOUNTS.c.debits_posted,
-        ACCOUNTS.c.credits_pending,
-        ACCOUNTS.c.credits_posted,
-    )
+    select(*_LOCK_COLUMNS)
     .where(ACCOUNTS.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(ACCOUNTS.c.id)
     .with_for_update()
