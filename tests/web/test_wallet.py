@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from readtoearn.accounts import service as accounts
+from readtoearn.web.sessions import SESSION_COOKIE
 from tests.factories import make_article
 from tests.readers import Client, fund, make_reader
 
@@ -53,3 +57,41 @@ def test_a_new_reader_has_an_empty_wallet(client, session, settings) -> None:
         [],
         [],
     )
+
+
+def test_the_wallet_says_how_much_expires_when(clock, session, settings, database) -> None:
+    from datetime import timedelta
+
+    from fastapi.testclient import TestClient
+
+    from readtoearn.app import create_app
+
+    expiring = settings.model_copy(update={"points_expiry_days": 90})
+    with TestClient(create_app(expiring, database=database, clock=clock)) as client:
+        fund(session)
+        _, bearer = make_reader(session, settings, "ada")
+        article = make_article(session, settings, paragraphs=12)
+        session.commit()
+        reader = Client(client, clock, expiring, article, bearer)
+        reader.start()
+        reader.read_like_a_human()
+        assert reader.complete().json()["verdict"] == "credited"
+        wallet = client.get("/api/v1/me/wallet", headers=reader.headers).json()
+        user = accounts.get_token_user(session, bearer)
+        client.cookies.set(SESSION_COOKIE, accounts.start_session(session, settings, user))
+        session.commit()
+        page = client.get("/account/wallet?lang=fr").text
+    assert "Points qui vont expirer" in page
+    assert "10 points le" in page
+    (lot,) = wallet["expiring"]
+    assert lot["points"] == 10
+    # Credited today (real time: the ledger stamps transfers itself), gone after 90 days.
+    expires = datetime.fromisoformat(lot["expires_at"])
+    assert timedelta(days=89) < expires - datetime.now(UTC) <= timedelta(days=92)
+
+
+def test_without_expiry_nothing_expires(client, clock, session, settings) -> None:
+    _, bearer = make_reader(session, settings, "bob")
+    session.commit()
+    wallet = client.get("/api/v1/me/wallet", headers={"Authorization": f"Bearer {bearer}"}).json()
+    assert wallet["expiring"] == []

@@ -621,10 +621,13 @@ class Wallet:
     lifetime_earned: int
     entries: list[WalletEntry]
     reads: list[tuple[Read, str]]  # each read with its article's title
+    expiring: list[tuple[datetime, int]] = field(default_factory=list)  # (when, points)
 
 
-def get_wallet(session: Session, reader_id: uuid.UUID, *, limit: int = 50) -> Wallet:
-    """A reader's balances, their latest ledger movements and their reads with verdicts."""
+def get_wallet(
+    session: Session, reader_id: uuid.UUID, *, limit: int = 50, expiry_days: int | None = None
+) -> Wallet:
+    """A reader's balances, latest ledger movements, reads with verdicts, and what expires when."""
     account = ledger.get_or_create_wallet(session, reader_id)
     statement = ledger.statement(session, account, limit=limit)
     article_ids = {
@@ -657,6 +660,7 @@ def get_wallet(session: Session, reader_id: uuid.UUID, *, limit: int = 50) -> Wa
         lifetime_earned=balance.credits_posted,
         entries=entries,
         reads=[(r, titles.get(r.article_id, "")) for r in reads],
+        expiring=ledger.list_expiring(session, account, expiry_days),
     )
 
 

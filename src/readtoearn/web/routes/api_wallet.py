@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from readtoearn.reading import service as reading
 from readtoearn.reading.rules import READER_MESSAGES, Reason
 from readtoearn.web import i18n
-from readtoearn.web.deps import CurrentReader, SessionDep
+from readtoearn.web.deps import CurrentReader, SessionDep, SettingsDep
 from readtoearn.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/v1/me", tags=["wallet"])
@@ -36,6 +36,11 @@ class ReadOut(BaseModel):
     completed_at: datetime | None
 
 
+class ExpiringOut(BaseModel):
+    points: int
+    expires_at: datetime
+
+
 class WalletOut(BaseModel):
     available: int
     pending: int
@@ -43,6 +48,7 @@ class WalletOut(BaseModel):
     lifetime_earned: int
     entries: list[EntryOut]
     reads: list[ReadOut]
+    expiring: list[ExpiringOut]
 
 
 def explain(reasons: list[str], language: str) -> list[str]:
@@ -52,8 +58,8 @@ def explain(reasons: list[str], language: str) -> list[str]:
 
 
 @router.get("/wallet", responses={401: {"model": ErrorOut}}, summary="Balances and history")
-def wallet(reader: CurrentReader, session: SessionDep) -> WalletOut:
-    data = reading.get_wallet(session, reader.id)
+def wallet(reader: CurrentReader, session: SessionDep, settings: SettingsDep) -> WalletOut:
+    data = reading.get_wallet(session, reader.id, expiry_days=settings.points_expiry_days)
     return WalletOut(
         available=data.available,
         pending=data.pending,
@@ -83,4 +89,5 @@ def wallet(reader: CurrentReader, session: SessionDep) -> WalletOut:
             )
             for read, title in data.reads
         ],
+        expiring=[ExpiringOut(points=points, expires_at=when) for when, points in data.expiring],
     )

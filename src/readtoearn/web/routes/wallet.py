@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from readtoearn.reading import service as reading
 from readtoearn.rewards import service as rewards
-from readtoearn.web.deps import CurrentReader, SessionDep
+from readtoearn.web.deps import CurrentReader, SessionDep, SettingsDep
 from readtoearn.web.routes.api_wallet import explain
 from readtoearn.web.templating import render
 
@@ -38,8 +38,10 @@ REDEMPTION_LABELS = {
 
 
 @router.get("/account/wallet", response_class=HTMLResponse)
-def wallet_page(request: Request, reader: CurrentReader, session: SessionDep) -> HTMLResponse:
-    data = reading.get_wallet(session, reader.id)
+def wallet_page(
+    request: Request, reader: CurrentReader, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    data = reading.get_wallet(session, reader.id, expiry_days=settings.points_expiry_days)
     reads = [
         {"read": read, "title": title, "messages": explain(list(read.reasons), reader.language)}
         for read, title in data.reads
