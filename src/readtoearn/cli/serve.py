@@ -9,6 +9,7 @@ import uvicorn
 
 from readtoearn import migrations
 from readtoearn.cli.base import friendly_errors, load_settings, open_database
+from readtoearn.rewards import demo as demo_rewards
 from readtoearn.summaries import service as summaries
 
 
@@ -34,6 +35,9 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
                 funded = fund_demo_budget(session)
             with database.session(write=True) as session:
                 made = summaries.summarise_all(session, settings, source="demo")
+                stocked = demo_rewards.load(session)
+            if stocked:
+                click.echo(f"demo rewards: {stocked} in the store")
             click.echo(f"demo content: {count} articles ({made} new summaries)")
             if funded:
                 click.echo(f"demo budget: funded with {DEMO_FUNDING} points (once)")
