@@ -36,9 +36,9 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
             with database.session(write=True) as session:
                 made = summaries.summarise_all(session, settings, source="demo")
                 stocked = demo_rewards.load(session)
+            click.echo(f"demo content: {count} articles ({made} new summaries)")
             if stocked:
                 click.echo(f"demo rewards: {stocked} in the store")
-            click.echo(f"demo content: {count} articles ({made} new summaries)")
             if funded:
                 click.echo(f"demo budget: funded with {DEMO_FUNDING} points (once)")
         click.echo(
