@@ -40,10 +40,8 @@ class User(Base):
     )
 
 
-class UserSession(Base):
-    """A browser session: the cookie holds the secret, this row holds its hash."""
-
-    __tablename__ = "user_sessions"
+class _Secret:
+    """What every stored secret of a user has: its hash, its owner, when it was made and ends."""
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(
@@ -52,40 +50,33 @@ class UserSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserSession(_Secret, Base):
+    """A browser session: the cookie holds the secret, this row holds its hash."""
+
+    __tablename__ = "user_sessions"
+
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
 
-class ApiToken(Base):
+class ApiToken(_Secret, Base):
     """A bearer token for API clients (apps, integrators' front ends)."""
 
     __tablename__ = "api_tokens"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # How it was obtained: "password" or "exchange".
     source: Mapped[str] = mapped_column(String(20), default="password")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="api_tokens")
 
 
-class PasswordReset(Base):
+class PasswordReset(_Secret, Base):
     """A single-use password-reset link, valid for an hour."""
 
     __tablename__ = "password_resets"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

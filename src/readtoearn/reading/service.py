@@ -17,6 +17,7 @@ from readtoearn.articles import text as textlib
 from readtoearn.articles.models import Article
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
+from readtoearn.db import new_id
 from readtoearn.errors import Conflict, NotFound, Unprocessable
 from readtoearn.ledger import service as ledger
 from readtoearn.reading import payout, tokens
@@ -125,9 +126,14 @@ def requirements(article: Article, settings: Settings) -> dict[str, Any]:
     }
 
 
-def _issue_token(read: Read, settings: Settings) -> str:
-    claims = tokens.ChainToken(read_id=read.id, seq=read.next_seq, nonce=read.nonce)
+def _sign(settings: Settings, read: Any, seq: int, nonce: str) -> str:
+    """The chain token for beat `seq` of a read (a Read, or a row with the same columns)."""
+    claims = tokens.ChainToken(read_id=read.id, seq=seq, nonce=nonce)
     return tokens.sign_chain(settings.resolved_secret_key, read.reader_id, read.article_id, claims)
+
+
+def _issue_token(read: Read, settings: Settings) -> str:
+    return _sign(settings, read, read.next_seq, read.nonce)
 
 
 def start_read(
@@ -157,7 +163,7 @@ def start_read(
     resumed = read is not None
     if read is None:
         read = Read(
-            id=new_read_id(),
+            id=new_id(),
             reader_id=reader_id,
             article_id=article.id,
             open_key=key,
@@ -203,12 +209,6 @@ def start_read(
     )
 
 
-def new_read_id() -> uuid.UUID:
-    from readtoearn.db import new_id
-
-    return new_id()
-
-
 def _owned_read(session: Session, reader_id: uuid.UUID, read_id: str | uuid.UUID) -> Read:
     query = select(Read).where(Read.id == _read_uuid(read_id)).with_for_update()
     # populate_existing: beats update reads without the ORM, so never trust a cached object.
@@ -219,7 +219,8 @@ def _owned_read(session: Session, reader_id: uuid.UUID, read_id: str | uuid.UUID
     return read
 
 
-def _check_chain(read: Read, token: str, settings: Settings) -> tokens.ChainToken:
+def _check_chain(read: Any, token: str, settings: Settings) -> tokens.ChainToken:
+    """The token's claims when it is the one this read expects next (a Read, or a row)."""
     claims = tokens.verify_chain(
         settings.resolved_secret_key, token, read.reader_id, read.article_id, read.id
     )
@@ -346,13 +347,11 @@ def record_beat(
     # Another reader's read is reported as absent, so ids cannot be probed.
     if row is None or row.reader_id != reader_id:
         raise NotFound("no read has this id")
-    claims = tokens.verify_chain(
-        settings.resolved_secret_key, beat.token, row.reader_id, row.article_id, row.id
-    )
     if row.status != OPEN:
         raise Conflict("this read is finished", code="read_closed")
-    if beat.seq != claims.seq or claims.seq != row.next_seq or claims.nonce != row.nonce:
-        raise Conflict("this beat was already received or came out of order", code="out_of_order")
+    claims = _check_chain(row, beat.token, settings)
+    if beat.seq != claims.seq:
+        raise Conflict("the beat's seq does not match its token", code="out_of_order")
     words_by_paragraph = _paragraph_words(session, row.article_id, row.content_hash)
     if any(p < 0 or p >= len(words_by_paragraph) for p in beat.paragraphs_seen):
         raise Unprocessable("paragraphs_seen names a paragraph the article does not have")
@@ -436,14 +435,8 @@ def record_beat(
         scroll_max=scroll_max,
         flags=frozenset(Reason(f) for f in flags),
     )
-    next_token = tokens.sign_chain(
-        settings.resolved_secret_key,
-        row.reader_id,
-        row.article_id,
-        tokens.ChainToken(read_id=row.id, seq=row.next_seq + 1, nonce=nonce),
-    )
     return BeatResult(
-        token=next_token,
+        token=_sign(settings, row, row.next_seq + 1, nonce),
         active_seconds=active_ms / 1000,
         progress=progress(state, rules),
         end_reached=state.last_paragraph_seen or state.scroll_max >= rules.end_scroll,
