@@ -109,7 +109,9 @@ async def start_reads(
         )
         response.raise_for_status()
         body = response.json()
-        states.append({"bearer": bearer, "read": body["read_id"], "token": body["token"], "seq": 1})
+        states.append(
+            {"bearer": bearer, "read": body["read_id"], "token": body["token"], "seq": body["seq"]}
+        )
     return states
 
 
@@ -177,7 +179,7 @@ function setup(thread)
 end
 function init(args)
   local r = readers[index]
-  bearer, read_id, token, seq = r[1], r[2], r[3], 1
+  bearer, read_id, token, seq = r[1], r[2], r[3], r[4]
   mode = os.getenv("RTE_MODE")
 end
 function request()
@@ -190,6 +192,7 @@ function request()
     ["Authorization"] = "Bearer " .. bearer}, body)
 end
 function response(status, headers, body)
+  if status >= 300 and os.getenv("RTE_DEBUG") then io.write(status, " ", body, "\n") end
   if mode ~= "noop" and status == 200 then
     token = string.match(body, '"token":"([^"]+)"')
     seq = seq + 1
@@ -203,33 +206,59 @@ end
 """
 
 
-def drive_wrk(url: str, states: list[dict[str, object]], seconds: float, tmp: Path) -> None:
-    """Drive the server with wrk (a C load generator): the client costs almost nothing."""
-    table = (
-        "return {"
-        + ",".join(f'{{"{s["bearer"]}","{s["read"]}","{s["token"]}"}}' for s in states)
-        + "}"
-    )
-    (tmp / "readers.lua").write_text(table)
+def run_wrk(
+    url: str, n: int, mode: str, seconds: float, tmp: Path
+) -> tuple[int, float, float, float, int]:
+    """One wrk run: (requests, seconds, p50 ms, p99 ms, errors)."""
+    env = {**os.environ, "RTE_READERS": str(tmp / "readers.lua"), "RTE_MODE": mode}
+    out = subprocess.run(
+        ["wrk", "-t", str(n), "-c", str(n), "-d", f"{seconds:.0f}s", "--latency",
+         "-s", str(tmp / "beats.lua"), url],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+    done, errors, duration, p50, p99, _ = line.split()[1:]
+    return int(done), float(duration), float(p50), float(p99), int(errors)
+
+
+def drive_wrk(
+    url: str, bearers: list[tuple[str, str]], article_id: str, seconds: float, tmp: Path
+) -> None:
+    """Drive the server with wrk (a C load generator): the client costs almost nothing.
+
+    The machine's speed drifts over a run, so the two endpoints take turns: several rounds of
+    noop then beats, `seconds` in all for each. Before each round of beats the readers resume
+    their reads (as the tracker does after a reload), since wrk stops with beats in flight.
+    """
     (tmp / "beats.lua").write_text(WRK_SCRIPT)
-    results = {}
-    for mode in ("noop", "noop", "beats"):  # the first noop run warms the server up
-        env = {**os.environ, "RTE_READERS": str(tmp / "readers.lua"), "RTE_MODE": mode}
-        n = len(states)
-        out = subprocess.run(
-            ["wrk", "-t", str(n), "-c", str(n), "-d", f"{seconds:.0f}s", "--latency",
-             "-s", str(tmp / "beats.lua"), url],
-            env=env, capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-        line = next(x for x in out.splitlines() if x.startswith("RESULT"))
-        done, errors, duration, p50, p99, _ = line.split()[1:]
-        results[mode] = (int(done) / float(duration), float(p50), float(p99), int(errors))
-    for mode in ("noop", "beats"):
-        rate, p50, p99, errors = results[mode]
-        print(
-            f"{mode:<8} {rate:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  ({errors} errors)"
+    rounds = max(1, min(4, int(seconds // 2)))
+    share = seconds / rounds
+    runs: dict[str, list[tuple[int, float, float, float, int]]] = {"noop": [], "beats": []}
+    for index in range(rounds + 1):  # round 0 warms the server up and is not counted
+        states = asyncio.run(open_reads(url, bearers, article_id))
+        table = ",".join(
+            f'{{"{s["bearer"]}","{s["read"]}","{s["token"]}",{s["seq"]}}}' for s in states
         )
-    print(f"ratio beats/noop={results['beats'][0] / results['noop'][0]:.2f}")
+        (tmp / "readers.lua").write_text(f"return {{{table}}}")
+        for mode in ("noop", "beats"):
+            result = run_wrk(url, len(states), mode, max(share, 1.0), tmp)
+            if index:
+                runs[mode].append(result)
+    rates = {}
+    for mode, results in runs.items():
+        rates[mode] = sum(r[0] for r in results) / sum(r[1] for r in results)
+        p50 = statistics.median(r[2] for r in results)
+        p99 = max(r[3] for r in results)
+        errors = sum(r[4] for r in results)
+        print(
+            f"{mode:<8} {rates[mode]:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+            f"({errors} errors)"
+        )
+    by_round = [
+        b[0] / b[1] / (n[0] / n[1]) for n, b in zip(runs["noop"], runs["beats"], strict=True)
+    ]
+    print("ratio by round: " + " ".join(f"{r:.2f}" for r in by_round))
+    print(f"ratio beats/noop={rates['beats'] / rates['noop']:.2f}")
 
 
 async def open_reads(
@@ -295,8 +324,7 @@ def main() -> int:
             backend = "postgresql" if args.pg else "sqlite"
             print(f"{args.readers} readers, {args.seconds:.0f} s per phase, {backend}, 1 worker")
             if shutil.which("wrk") and not args.python_client:
-                states = asyncio.run(open_reads(url, bearers, article_id))
-                drive_wrk(url, states, args.seconds, data)
+                drive_wrk(url, bearers, article_id, args.seconds, data)
             else:
                 print("(wrk not found: the Python client below costs as much CPU as the server)")
                 asyncio.run(drive(url, bearers, article_id, args.seconds))

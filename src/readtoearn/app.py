@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -13,7 +17,10 @@ from readtoearn import __version__
 from readtoearn.clock import Clock, SystemClock
 from readtoearn.config import Settings, get_settings
 from readtoearn.db import Database, make_engine
+from readtoearn.reading import service as reading
+from readtoearn.reading.live import LiveStore, make_live_store
 from readtoearn.web import errors, metrics, security
+from readtoearn.web.credentials import CredentialCache
 from readtoearn.web.limits import BodyLimit
 from readtoearn.web.routes import accounts as account_pages
 from readtoearn.web.routes import (
@@ -32,6 +39,22 @@ from readtoearn.web.routes import (
 from readtoearn.web.routes import operator as operator_pages
 from readtoearn.web.sessions import AccountsMiddleware
 
+log = logging.getLogger(__name__)
+
+
+async def _flush_idle_reads(
+    db: Database, live: LiveStore, clock: Clock, settings: Settings
+) -> None:
+    """Every little while, write the open reads that went idle to the database."""
+    period = min(60.0, settings.reading_flush_idle_s / 2)
+    while True:
+        await asyncio.sleep(period)
+        try:
+            idle_s = settings.reading_flush_idle_s
+            await run_in_threadpool(reading.flush_idle, db, live, clock, idle_s=idle_s)
+        except Exception:  # a failed sweep is retried at the next one; the app carries on
+            log.exception("writing idle reads to the database failed")
+
 
 def create_app(
     settings: Settings | None = None,
@@ -44,11 +67,24 @@ def create_app(
     owns_database = database is None
     db = database or Database(make_engine(settings.resolved_database_url))
 
+    live = make_live_store(settings)
+    the_clock = clock or SystemClock()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_database:
-            db.dispose()
+        # What exists once the app is up lives as long as the process: the garbage collector's
+        # full passes need not scan it again and again (they paused beats for tens of ms).
+        gc.collect()
+        gc.freeze()
+        sweeper = asyncio.create_task(_flush_idle_reads(db, live, the_clock, settings))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            if live.in_process:  # this process's open reads would die with it
+                await run_in_threadpool(reading.flush_idle, db, live, the_clock, idle_s=None)
+            if owns_database:
+                db.dispose()
 
     app = FastAPI(
         title="readtoearn",
@@ -61,7 +97,9 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.clock = clock or SystemClock()
+    app.state.clock = the_clock
+    app.state.live = live
+    app.state.readers = CredentialCache(settings.beat_auth_cache_s)
     errors.install(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -75,14 +113,15 @@ def create_app(
     metrics.install(app)
     security.install(app)
     app.add_middleware(AccountsMiddleware)
+    # The tracker's routes come first: routes are matched in order, and beats are the busiest.
+    app.include_router(api_reads.router)
+    if settings.bench_routes:
+        app.include_router(api_reads.bench_router)
     pages.install(app, settings)
     app.mount("/static", StaticFiles(packages=[("readtoearn.web", "static")]), name="static")
     app.include_router(health.router)
     app.include_router(api_articles.router)
     app.include_router(api_auth.router)
-    app.include_router(api_reads.router)
-    if settings.bench_routes:
-        app.include_router(api_reads.bench_router)
     app.include_router(api_wallet.router)
     app.include_router(api_summaries.router)
     app.include_router(api_rewards.router)

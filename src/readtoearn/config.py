@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     beat_interval_s: Annotated[int, Field(ge=5, le=60)] = 12
     view_token_max_age_s: Annotated[int, Field(ge=60)] = 6 * 3600
     velocity_max_reads_per_hour: Annotated[int, Field(ge=1)] = 12
+    # Open reads live in memory (or Redis) between beats; one idle this long is written to the
+    # database and forgotten (docs/reading.md, "Where an open read lives").
+    reading_flush_idle_s: Annotated[int, Field(ge=10, le=86400)] = 300
+    # How long the beat route trusts a session or token it has checked (0: check every beat).
+    beat_auth_cache_s: Annotated[int, Field(ge=0, le=300)] = 10
     # Adds POST /api/v1/_bench/noop (a beat-shaped body, no database) for bench/beats.py.
     bench_routes: bool = False
 

@@ -41,3 +41,9 @@ class Unprocessable(ReadToEarnError):
 
 class RateLimited(ReadToEarnError):
     code = "rate_limited"
+
+
+class Unavailable(ReadToEarnError):
+    """A service the request needs cannot be reached for now: try again shortly."""
+
+    code = "unavailable"

@@ -206,8 +206,15 @@ def points_for(base_points: int, reading_minutes: int, *, scale_by_time: bool) -
 
 def progress(state: ReadState, rules: Rules) -> float:
     """How far along a read is, 0..1: the least advanced of time and paragraphs."""
-    need_ms = max(required_active_seconds(state.words, rules) * 1000, 1)
-    by_time = min(state.active_ms / need_ms, 1.0)
-    need_paragraphs = max(math.ceil(state.paragraphs * rules.min_paragraph_ratio), 1)
-    by_paragraphs = min(state.paragraphs_seen / need_paragraphs, 1.0)
+    return progress_of(state.words, state.paragraphs, state.active_ms, state.paragraphs_seen, rules)
+
+
+def progress_of(
+    words: int, paragraphs: int, active_ms: int, paragraphs_seen: int, rules: Rules
+) -> float:
+    """`progress` on plain numbers (the beat path has no ReadState to build)."""
+    need_ms = max(required_active_seconds(words, rules) * 1000, 1)
+    by_time = min(active_ms / need_ms, 1.0)
+    need_paragraphs = max(math.ceil(paragraphs * rules.min_paragraph_ratio), 1)
+    by_paragraphs = min(paragraphs_seen / need_paragraphs, 1.0)
     return round(min(by_time, by_paragraphs), 3)

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from prometheus_client import Counter
-from sqlalchemy import Table, bindparam, exists, func, select, update
+from sqlalchemy import Table, bindparam, event, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from readtoearn.articles import service as articles
 from readtoearn.articles import text as textlib
 from readtoearn.articles.models import Article
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
-from readtoearn.db import new_id
+from readtoearn.db import Database, new_id
 from readtoearn.errors import Conflict, NotFound, Unprocessable
 from readtoearn.ledger import service as ledger
 from readtoearn.reading import payout, tokens
+from readtoearn.reading.live import (
+    EVENT_KINDS,
+    BeatRecord,
+    LiveRead,
+    LiveStore,
+    StoreUnavailable,
+)
 from readtoearn.reading.models import Read, ReadBeat
 from readtoearn.reading.rules import (
     ReadState,
@@ -33,6 +43,7 @@ from readtoearn.reading.rules import (
     is_robotic,
     points_for,
     progress,
+    progress_of,
     required_active_seconds,
     too_fast,
 )
@@ -45,19 +56,29 @@ READS_COMPLETED = Counter(
     "readtoearn_reads_completed_total", "Reads given a final verdict", ["verdict"]
 )
 BEATS = Counter("readtoearn_beats_total", "Tracker beats accepted", ["credited"])
+BEATS_CREDITED, BEATS_UNCREDITED = BEATS.labels("yes"), BEATS.labels("no")
 PARALLEL_MIN_OVERLAPS = 2
-EVENT_KINDS = ("scroll", "wheel", "key", "pointer", "touch")
+
+
+_RULES: dict[int, tuple[Settings, Rules]] = {}
 
 
 def rules_of(settings: Settings) -> Rules:
-    """The reading rules as the operator configured them."""
-    return Rules(
+    """The reading rules as the operator configured them (made once per settings object)."""
+    cached = _RULES.get(id(settings))
+    if cached is not None and cached[0] is settings:
+        return cached[1]
+    if len(_RULES) >= 64:
+        _RULES.clear()
+    rules = Rules(
         max_wpm=settings.reading_max_wpm,
         max_screen_wpm=settings.reading_max_screen_wpm,
         min_paragraph_ratio=settings.reading_min_paragraph_ratio,
         min_beats=settings.reading_min_beats,
         beat_interval_s=settings.beat_interval_s,
     )
+    _RULES[id(settings)] = (settings, rules)
+    return rules
 
 
 @dataclass(frozen=True)
@@ -138,6 +159,7 @@ def _issue_token(read: Read, settings: Settings) -> str:
 
 def start_read(
     session: Session,
+    store: LiveStore,
     settings: Settings,
     clock: Clock,
     *,
@@ -182,6 +204,7 @@ def start_read(
             raise Conflict("this article is already being read", code="read_in_progress") from None
     else:
         # A new tab or a reload takes over the read: the previous chain stops working.
+        _absorb(session, store, read)
         read.nonce = tokens.new_nonce()
         read.last_beat_at = max(read.last_beat_at, now)
     flags = set(read.flags)
@@ -200,6 +223,8 @@ def start_read(
         flags.add(Reason.AUTOMATION)
     read.flags = sorted(flags)
     session.flush()
+    store.put(_live(read, article.content_hash, article.word_count, article.paragraph_count))
+    _paragraph_words(session, article.id, article.content_hash, article.html)  # for the beats
     return Started(
         read=read,
         token=_issue_token(read, settings),
@@ -230,19 +255,34 @@ def _check_chain(read: Any, token: str, settings: Settings) -> tokens.ChainToken
 
 
 _PARAGRAPH_WORDS: dict[tuple[uuid.UUID, str], tuple[int, ...]] = {}
+_PARAGRAPH_WORDS_LOCK = threading.Lock()
 MAX_CACHED_ARTICLES = 2048
 
 
-def _paragraph_words(session: Session, article_id: uuid.UUID, content_hash: str) -> tuple[int, ...]:
-    """Words per paragraph of an article's version, cached: a beat never loads the text."""
+def _paragraph_words(
+    db: Session | Database | None,
+    article_id: uuid.UUID,
+    content_hash: str,
+    html: str | None = None,
+) -> tuple[int, ...]:
+    """Words per paragraph of an article's version, cached: a beat rarely loads the text.
+
+    Computed once per version even when many readers open a new article at the same moment.
+    """
     key = (article_id, content_hash)
     words = _PARAGRAPH_WORDS.get(key)
-    if words is None:
-        html = session.scalar(select(Article.html).where(Article.id == article_id)) or ""
-        words = textlib.paragraph_word_counts(html)
-        if len(_PARAGRAPH_WORDS) >= MAX_CACHED_ARTICLES:
-            _PARAGRAPH_WORDS.clear()
-        _PARAGRAPH_WORDS[key] = words
+    if words is not None:
+        return words
+    if html is None:
+        with _session_of(db) as session:
+            html = session.scalar(select(Article.html).where(Article.id == article_id)) or ""
+    with _PARAGRAPH_WORDS_LOCK:
+        words = _PARAGRAPH_WORDS.get(key)
+        if words is None:
+            words = textlib.paragraph_word_counts(html)
+            if len(_PARAGRAPH_WORDS) >= MAX_CACHED_ARTICLES:
+                _PARAGRAPH_WORDS.clear()
+            _PARAGRAPH_WORDS[key] = words
     return words
 
 
@@ -260,10 +300,8 @@ def _state(read: Read, article: Article) -> ReadState:
     )
 
 
-_OTHER = aliased(Read)
-# One statement reads everything a beat needs: the read, its article's size, and whether another
-# read of the same reader had a beat since this read's last one (the cheap test for parallel tabs).
-_BEAT_STATE = (
+# One statement reads what a beat needs of a read the live store does not hold yet.
+_LIVE_STATE = (
     select(
         Read.id,
         Read.reader_id,
@@ -283,42 +321,55 @@ _BEAT_STATE = (
         Article.content_hash,
         Article.word_count,
         Article.paragraph_count,
-        exists()
-        .where(
-            _OTHER.reader_id == Read.reader_id,
-            _OTHER.id != Read.id,
-            _OTHER.last_beat_at > Read.last_beat_at,
-        )
-        .label("others_recent"),
     )
     .join(Article, Article.id == Read.article_id)
     .where(Read.id == bindparam("read_id"))
 )
-READS_TABLE = cast(Table, Read.__table__)
 BEATS_TABLE = cast(Table, ReadBeat.__table__)
-# The chain moves on only from the state this beat was checked against: a concurrent beat with
-# the same token finds nothing to update and is refused.
-_ADVANCE = (
-    update(READS_TABLE)
-    .where(
-        READS_TABLE.c.id == bindparam("b_id"),
-        READS_TABLE.c.next_seq == bindparam("b_seq"),
-        READS_TABLE.c.nonce == bindparam("b_nonce"),
+
+
+class NeedsDatabase(Exception):
+    """A beat handled without a database session needs one after all (nothing was changed)."""
+
+
+def _session_of(db: Session | Database | None) -> AbstractContextManager[Session]:
+    if db is None:
+        raise NeedsDatabase
+    return nullcontext(db) if isinstance(db, Session) else db.session()
+
+
+def _live(read: Any, content_hash: str, word_count: int, paragraph_count: int) -> LiveRead:
+    """The live state of a read (a Read, or a row with the same columns)."""
+    return LiveRead(
+        id=read.id,
+        reader_id=read.reader_id,
+        article_id=read.article_id,
+        content_hash=content_hash,
+        word_count=word_count,
+        paragraph_count=paragraph_count,
+        next_seq=read.next_seq,
+        nonce=read.nonce,
+        last_beat_at=read.last_beat_at.timestamp(),
+        active_ms=read.active_ms,
+        beats_total=read.beats_total,
+        beats_credited=read.beats_credited,
+        paragraphs_seen=tuple(read.paragraphs_seen),
+        words_seen=read.words_seen,
+        scroll_max=read.scroll_max,
+        allowance_words=read.allowance_words,
+        flags=tuple(read.flags),
     )
-    .values(
-        next_seq=bindparam("next_seq"),
-        nonce=bindparam("nonce"),
-        last_beat_at=bindparam("last_beat_at"),
-        active_ms=bindparam("active_ms"),
-        beats_total=bindparam("beats_total"),
-        beats_credited=bindparam("beats_credited"),
-        paragraphs_seen=bindparam("paragraphs_seen"),
-        words_seen=bindparam("words_seen"),
-        scroll_max=bindparam("scroll_max"),
-        allowance_words=bindparam("allowance_words"),
-        flags=bindparam("flags"),
-    )
-)
+
+
+def _seed(db: Session | Database | None, store: LiveStore, read_id: uuid.UUID) -> LiveRead:
+    """Load an open read the store does not hold (its first beat, or after a restart)."""
+    with _session_of(db) as session:
+        row = session.execute(_LIVE_STATE, {"read_id": read_id}).one_or_none()
+    if row is None:
+        raise NotFound("no read has this id")
+    if row.status != OPEN:
+        raise Conflict("this read is finished", code="read_closed")
+    return store.seed(_live(row, row.content_hash, row.word_count, row.paragraph_count))
 
 
 def _read_uuid(read_id: str | uuid.UUID) -> uuid.UUID:
@@ -329,136 +380,183 @@ def _read_uuid(read_id: str | uuid.UUID) -> uuid.UUID:
 
 
 def record_beat(
-    session: Session,
+    db: Session | Database | None,
+    store: LiveStore,
     settings: Settings,
     clock: Clock,
     *,
     reader_id: uuid.UUID,
-    read_id: str,
+    read_id: str | uuid.UUID,
     beat: Beat,
 ) -> BeatResult:
     """Credit one beat: the claim capped by the server's clock, the chain moved on.
 
-    The hot path of the tracker: three statements (read, advance, record) on the connection.
+    The hot path of the tracker: it changes only the live store. The database is read when the
+    store does not hold the read yet or the article's paragraphs are not cached; with `db` None,
+    that raises NeedsDatabase before anything has changed.
     """
-    conn = session.connection()
     key = _read_uuid(read_id)
-    row = conn.execute(_BEAT_STATE, {"read_id": key}).one_or_none()
+    loaded = store.load(key, reader_id)
+    state = loaded.state
+    if state is None:
+        state = _seed(db, store, key)
     # Another reader's read is reported as absent, so ids cannot be probed.
-    if row is None or row.reader_id != reader_id:
+    if state.reader_id != reader_id:
         raise NotFound("no read has this id")
-    if row.status != OPEN:
+    if state.closed:
         raise Conflict("this read is finished", code="read_closed")
-    claims = _check_chain(row, beat.token, settings)
+    claims = _check_chain(state, beat.token, settings)
     if beat.seq != claims.seq:
         raise Conflict("the beat's seq does not match its token", code="out_of_order")
-    words_by_paragraph = _paragraph_words(session, row.article_id, row.content_hash)
+    words_by_paragraph = _paragraph_words(db, state.article_id, state.content_hash)
     if any(p < 0 or p >= len(words_by_paragraph) for p in beat.paragraphs_seen):
         raise Unprocessable("paragraphs_seen names a paragraph the article does not have")
 
     rules = rules_of(settings)
-    now = clock.now()
-    elapsed = (now - row.last_beat_at).total_seconds()
+    now = clock.now().timestamp()
     credited = credit_beat(
-        beat.active_ms, elapsed, visible=beat.visible, focused=beat.focused, rules=rules
+        beat.active_ms,
+        now - state.last_beat_at,
+        visible=beat.visible,
+        focused=beat.focused,
+        rules=rules,
     )
-    seen = set(row.paragraphs_seen)
+    seen = set(state.paragraphs_seen)
     new = set(beat.paragraphs_seen) - seen
     new_words = sum(words_by_paragraph[p] for p in new)
-    allowance = row.allowance_words
-    if row.beats_total == 0:
-        allowance = first_screen_allowance(row.word_count, beat.viewport_h, beat.document_h, rules)
-    flags = set(row.flags)
+    allowance = state.allowance_words
+    if state.beats_total == 0:
+        allowance = first_screen_allowance(
+            state.word_count, beat.viewport_h, beat.document_h, rules
+        )
+    flags = set(state.flags)
     if beat.webdriver:
         flags.add(Reason.AUTOMATION)
-    overlap = bool(credited and row.others_recent) and _other_read_active_since(
-        session, reader_id, row.id, row.last_beat_at
-    )
-    active_ms = row.active_ms + credited
-    words_seen = row.words_seen + new_words
+    # Parallel tabs: another read of this reader earned time since this read's last beat.
+    overlap = bool(credited) and loaded.others_credited_at > state.last_beat_at
+    active_ms = state.active_ms + credited
+    words_seen = state.words_seen + new_words
     # No screenful may go by faster than max_screen_wpm, in this beat or over the whole read.
     if too_fast(new_words, credited, allowance, rules) or too_fast(
         words_seen, active_ms, allowance, rules
     ):
         flags.add(Reason.TOO_FAST)
-    paragraphs_seen = sorted(seen | new)
-    scroll_max = max(row.scroll_max, min(max(beat.scroll_max, 0.0), 1.0))
-    nonce = tokens.new_nonce()
-    advanced = conn.execute(
-        _ADVANCE,
-        {
-            "b_id": row.id,
-            "b_seq": row.next_seq,
-            "b_nonce": row.nonce,
-            "next_seq": row.next_seq + 1,
-            "nonce": nonce,
-            "last_beat_at": now,
-            "active_ms": active_ms,
-            "beats_total": row.beats_total + 1,
-            "beats_credited": row.beats_credited + (1 if credited else 0),
-            "paragraphs_seen": paragraphs_seen,
-            "words_seen": words_seen,
-            "scroll_max": scroll_max,
-            "allowance_words": allowance,
-            "flags": sorted(flags),
-        },
-    )
-    if advanced.rowcount != 1:
-        raise Conflict("this beat was already received or came out of order", code="out_of_order")
-    conn.execute(
-        BEATS_TABLE.insert(),
-        {
-            "read_id": row.id,
-            "seq": claims.seq,
-            "received_at": now,
-            "claimed_ms": beat.active_ms,
-            "credited_ms": credited,
-            "scroll_max": beat.scroll_max,
-            "new_paragraphs": len(new),
-            "new_words": new_words,
-            "visible": beat.visible,
-            "focused": beat.focused,
-            "webdriver": beat.webdriver,
-            "overlap": overlap,
-            "events": {k: int(beat.events.get(k, 0)) for k in EVENT_KINDS},
-        },
-    )
-    BEATS.labels("yes" if credited else "no").inc()
-    state = ReadState(
-        words=row.word_count,
-        paragraphs=row.paragraph_count,
+    paragraphs_seen = tuple(sorted(seen | new))
+    advanced = LiveRead(
+        id=state.id,
+        reader_id=state.reader_id,
+        article_id=state.article_id,
+        content_hash=state.content_hash,
+        word_count=state.word_count,
+        paragraph_count=state.paragraph_count,
+        next_seq=state.next_seq + 1,
+        nonce=tokens.new_nonce(),
+        last_beat_at=now,
         active_ms=active_ms,
-        beats_credited=row.beats_credited + (1 if credited else 0),
-        beats_total=row.beats_total + 1,
-        paragraphs_seen=len(paragraphs_seen),
-        last_paragraph_seen=row.paragraph_count - 1 in set(paragraphs_seen),
-        scroll_max=scroll_max,
-        flags=frozenset(Reason(f) for f in flags),
+        beats_total=state.beats_total + 1,
+        beats_credited=state.beats_credited + (1 if credited else 0),
+        paragraphs_seen=paragraphs_seen,
+        words_seen=words_seen,
+        scroll_max=max(state.scroll_max, min(max(beat.scroll_max, 0.0), 1.0)),
+        allowance_words=allowance,
+        flags=tuple(sorted(flags)),
     )
+    record = BeatRecord(
+        claims.seq,
+        now,
+        beat.active_ms,
+        credited,
+        beat.scroll_max,
+        len(new),
+        new_words,
+        beat.visible,
+        beat.focused,
+        beat.webdriver,
+        overlap,
+        tuple(int(beat.events.get(k, 0)) for k in EVENT_KINDS),
+    )
+    # The chain moves on only from the state this beat was checked against: a concurrent beat
+    # with the same token finds the version changed and is refused.
+    if not store.advance(advanced, state.version, record, credited > 0):
+        raise Conflict("this beat was already received or came out of order", code="out_of_order")
+    (BEATS_CREDITED if credited else BEATS_UNCREDITED).inc()
+    last_paragraph_seen = advanced.paragraph_count - 1 in paragraphs_seen
     return BeatResult(
-        token=_sign(settings, row, row.next_seq + 1, nonce),
+        token=_sign(settings, advanced, advanced.next_seq, advanced.nonce),
         active_seconds=active_ms / 1000,
-        progress=progress(state, rules),
-        end_reached=state.last_paragraph_seen or state.scroll_max >= rules.end_scroll,
+        progress=progress_of(
+            advanced.word_count, advanced.paragraph_count, active_ms, len(paragraphs_seen), rules
+        ),
+        end_reached=last_paragraph_seen or advanced.scroll_max >= rules.end_scroll,
     )
 
 
-def _other_read_active_since(
-    session: Session, reader_id: uuid.UUID, read_id: uuid.UUID, since: datetime
-) -> bool:
-    """Another read of the same reader was credited time after `since` (this beat's interval)."""
-    overlapping = (
-        select(func.count())
-        .select_from(ReadBeat)
-        .join(Read, Read.id == ReadBeat.read_id)
-        .where(
-            Read.reader_id == reader_id,
-            Read.id != read_id,
-            ReadBeat.received_at > since,
-            ReadBeat.credited_ms > 0,
-        )
-    )
-    return bool(session.scalar(overlapping))
+def _after_commit(session: Session, action: Callable[[], object]) -> None:
+    """Run `action` once the session's transaction has committed (never if it rolls back)."""
+
+    def run(_session: Session) -> None:
+        # When the store cannot be reached it keeps what it had; the next flush writes it again.
+        with suppress(StoreUnavailable):
+            action()
+
+    event.listen(session, "after_commit", run, once=True)
+
+
+def _beat_row(read_id: uuid.UUID, record: BeatRecord) -> dict[str, Any]:
+    return {
+        **record._asdict(),
+        "read_id": read_id,
+        "received_at": datetime.fromtimestamp(record.received_at, UTC),
+        "events": dict(zip(EVENT_KINDS, record.events, strict=True)),
+    }
+
+
+def _absorb(session: Session, store: LiveStore, read: Read) -> LiveRead | None:
+    """Write a read's live state into its (locked) row, with the beats not yet there."""
+    state = store.load(read.id, read.reader_id).state
+    if state is None or state.next_seq < read.next_seq:
+        return None
+    # Beats before the row's next seq are in the database; later ones belong to a newer state.
+    pending = {r.seq: r for r in store.records(read.id) if read.next_seq <= r.seq < state.next_seq}
+    if pending:
+        session.execute(BEATS_TABLE.insert(), [_beat_row(read.id, r) for r in pending.values()])
+    read.next_seq = state.next_seq
+    read.nonce = state.nonce
+    read.last_beat_at = datetime.fromtimestamp(state.last_beat_at, UTC)
+    read.active_ms = state.active_ms
+    read.beats_total = state.beats_total
+    read.beats_credited = state.beats_credited
+    read.paragraphs_seen = list(state.paragraphs_seen)
+    read.words_seen = state.words_seen
+    read.scroll_max = state.scroll_max
+    read.allowance_words = state.allowance_words
+    read.flags = sorted(set(read.flags) | set(state.flags))
+    session.flush()
+    _after_commit(session, lambda: store.trim(read.id, state.next_seq))
+    return state
+
+
+def flush_idle(database: Database, store: LiveStore, clock: Clock, *, idle_s: float | None) -> int:
+    """Write the reads that had no beat for `idle_s` seconds (all of them: None) to the database,
+    and let the store forget them (a later beat loads them again). Returns how many were written."""
+    written = 0
+    before = float("inf") if idle_s is None else clock.now().timestamp() - idle_s
+    for read_id in store.idle(before):
+        with database.session(write=True) as session:
+            read = session.scalar(
+                select(Read)
+                .where(Read.id == read_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            is_open = read is not None and read.status == OPEN
+            state = _absorb(session, store, read) if read is not None and is_open else None
+        if state is not None:
+            written += 1
+            store.drop(read_id, state.version)  # unless a beat came in meanwhile
+        elif not is_open:
+            store.drop(read_id)
+    return written
 
 
 def _parallel(session: Session, read: Read) -> bool:
@@ -517,6 +615,7 @@ def _over_daily_cap(
 
 def complete_read(
     session: Session,
+    store: LiveStore,
     settings: Settings,
     clock: Clock,
     *,
@@ -531,6 +630,7 @@ def complete_read(
             settings.resolved_secret_key, token, read.reader_id, read.article_id, read.id
         )
         return _outcome(read)
+    live = _absorb(session, store, read)
     _check_chain(read, token, settings)
     article = session.get_one(Article, read.article_id)
     now = clock.now()
@@ -562,6 +662,11 @@ def complete_read(
         read.transfer_id = paid.transfer_id
         read.reward_key = _key(read.reader_id, read.article_id)
 
+    # Beats that raced this verdict are refused from now on; the store forgets the read once the
+    # verdict is committed.
+    if live is not None and not store.close(read.id, live.chain):
+        raise Conflict("this beat was already received or came out of order", code="out_of_order")
+    _after_commit(session, lambda: store.drop(read.id))
     read.status = verdict.value
     read.verdict = verdict.value
     read.reasons = [r.value for r in reasons]

@@ -6,50 +6,68 @@ holder can send the next beat, exactly once: the server keeps the nonce it expec
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import hmac
-import secrets
+import os
 import struct
 import uuid
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from readtoearn.errors import Unauthorized
 
-_CHAIN = b"rte-chain-v1"
+_CHAIN = b"rte-chain-v2"
 _VIEW = b"rte-view-v1"
 MAC_BYTES = 16
 
 
+# URL-safe base64 without padding, straight on binascii: beats sign and check a token each.
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode()
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Decode; ValueError when the text is not base64 (binascii.Error and non-ASCII are)."""
+    raw = text.encode("ascii").translate(_FROM_URLSAFE)
+    return binascii.a2b_base64(raw + b"=" * (-len(raw) % 4))
 
 
 def _mac(secret: str, domain: bytes, *parts: bytes) -> bytes:
     message = b"|".join((domain, *parts))
-    return hmac.new(secret.encode(), message, hashlib.sha256).digest()[:MAC_BYTES]
+    return hmac.digest(secret.encode(), message, "sha256")[:MAC_BYTES]
 
 
 def new_nonce() -> str:
-    return secrets.token_hex(8)
+    return os.urandom(8).hex()
 
 
-@dataclass(frozen=True)
-class ChainToken:
+class ChainToken(NamedTuple):
     read_id: uuid.UUID
     seq: int
     nonce: str
 
 
+@lru_cache(maxsize=16)
+def _chain_key(secret: str) -> bytes:
+    return hashlib.blake2b(secret.encode(), digest_size=32, person=_CHAIN).digest()
+
+
+def _chain_mac(secret: str, reader_id: uuid.UUID, article_id: uuid.UUID, body: bytes) -> bytes:
+    # Keyed BLAKE2b is a MAC in its own right (RFC 7693), four times cheaper than HMAC-SHA256
+    # here: every beat checks one chain token and signs the next. The parts have fixed lengths.
+    message = reader_id.bytes + article_id.bytes + body
+    return hashlib.blake2b(message, key=_chain_key(secret), digest_size=MAC_BYTES).digest()
+
+
 def sign_chain(secret: str, reader_id: uuid.UUID, article_id: uuid.UUID, token: ChainToken) -> str:
     """The token the client must present with beat `seq` of a read."""
     body = token.read_id.bytes + struct.pack(">I", token.seq) + bytes.fromhex(token.nonce)
-    mac = _mac(secret, _CHAIN, reader_id.bytes, article_id.bytes, body)
-    return f"{_b64(body)}.{_b64(mac)}"
+    return f"{_b64(body)}.{_b64(_chain_mac(secret, reader_id, article_id, body))}"
 
 
 def parse_chain(text: str) -> tuple[ChainToken, bytes, bytes]:
@@ -74,7 +92,7 @@ def verify_chain(
 ) -> ChainToken:
     """The claims of a token issued to this reader for this read; Unauthorized otherwise."""
     claims, body, mac = parse_chain(text)
-    expected = _mac(secret, _CHAIN, reader_id.bytes, article_id.bytes, body)
+    expected = _chain_mac(secret, reader_id, article_id, body)
     if not hmac.compare_digest(mac, expected) or claims.read_id != read_id:
         raise Unauthorized("this read token was not issued for this read", code="bad_token")
     return claims

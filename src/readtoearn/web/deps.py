@@ -15,6 +15,7 @@ from readtoearn.clock import Clock
 from readtoearn.config import Settings
 from readtoearn.db import Database
 from readtoearn.errors import Forbidden
+from readtoearn.reading.live import LiveStore
 from readtoearn.web.sessions import SESSION_COOKIE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -31,6 +32,10 @@ async def get_settings(request: Request) -> Settings:
 
 async def get_clock(request: Request) -> Clock:
     return request.app.state.clock
+
+
+async def get_live_store(request: Request) -> LiveStore:
+    return request.app.state.live
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -54,6 +59,7 @@ def get_write_session(request: Request) -> Iterator[Session]:
 
 WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+LiveStoreDep = Annotated[LiveStore, Depends(get_live_store)]
 
 
 def get_optional_reader(request: Request, session: SessionDep) -> User | None:

@@ -22,6 +22,7 @@ STATUS_BY_ERROR: dict[type[errors.ReadToEarnError], int] = {
     errors.Conflict: 409,
     errors.Unprocessable: 422,
     errors.RateLimited: 429,
+    errors.Unavailable: 503,
 }
 CODE_BY_STATUS = {
     400: "bad_request",
@@ -34,6 +35,7 @@ CODE_BY_STATUS = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
+    503: "unavailable",
 }
 
 

@@ -11,6 +11,7 @@ from readtoearn.ledger import service as ledger
 from readtoearn.ledger.models import Transfer
 from readtoearn.reading import service as reading
 from readtoearn.reading import tokens
+from readtoearn.reading.live import MemoryLiveStore
 from tests.factories import make_article
 
 
@@ -19,15 +20,20 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+@pytest.fixture
+def store() -> MemoryLiveStore:
+    return MemoryLiveStore()
+
+
 def new_reader(session, settings, name: str = "ada"):
     return accounts.create_user(session, settings, email=f"{name}@example.org", password=None)
 
 
-def read_fully(session, settings, clock, reader, article) -> reading.Outcome:
+def read_fully(session, store, settings, clock, reader, article) -> reading.Outcome:
     """A complete honest read through the service: every paragraph, at a reading pace."""
     view = tokens.sign_view(settings.resolved_secret_key, article.id, clock.now().timestamp())
     started = reading.start_read(
-        session, settings, clock, reader_id=reader.id, article_id=article.id, view_token=view
+        session, store, settings, clock, reader_id=reader.id, article_id=article.id, view_token=view
     )
     token = started.token
     paragraphs = article.paragraph_count
@@ -36,6 +42,7 @@ def read_fully(session, settings, clock, reader, article) -> reading.Outcome:
         index = min(seq - 1, paragraphs - 1)
         result = reading.record_beat(
             session,
+            store,
             settings,
             clock,
             reader_id=reader.id,
@@ -53,7 +60,13 @@ def read_fully(session, settings, clock, reader, article) -> reading.Outcome:
         )
         token = result.token
     return reading.complete_read(
-        session, settings, clock, reader_id=reader.id, read_id=str(started.read.id), token=token
+        session,
+        store,
+        settings,
+        clock,
+        reader_id=reader.id,
+        read_id=str(started.read.id),
+        token=token,
     )
 
 
@@ -66,21 +79,21 @@ def articles_for(session, settings, count: int):
     ]
 
 
-def test_credits_come_from_the_budget(session, settings, clock) -> None:
+def test_credits_come_from_the_budget(session, store, settings, clock) -> None:
     ledger.fund_budget(session, 100, ledger.transfer_id("fund"))
     reader = new_reader(session, settings)
     (article,) = articles_for(session, settings, 1)
-    outcome = read_fully(session, settings, clock, reader, article)
+    outcome = read_fully(session, store, settings, clock, reader, article)
     assert outcome.verdict == "credited"
     budget = ledger.balance(session, ledger.programme_budget(session))
     assert budget.available == 90
     assert ledger.audit(session).ok
 
 
-def test_an_empty_budget_holds_the_read_and_says_so(session, settings, clock) -> None:
+def test_an_empty_budget_holds_the_read_and_says_so(session, store, settings, clock) -> None:
     reader = new_reader(session, settings)
     (article,) = articles_for(session, settings, 1)
-    outcome = read_fully(session, settings, clock, reader, article)
+    outcome = read_fully(session, store, settings, clock, reader, article)
     assert outcome.verdict == "held"
     assert "budget_empty" in outcome.reasons
     assert outcome.points == 10
@@ -88,12 +101,12 @@ def test_an_empty_budget_holds_the_read_and_says_so(session, settings, clock) ->
     assert session.scalar(select(func.count()).select_from(Transfer)) == 0
 
 
-def test_the_daily_cap_on_reads(session, settings, clock) -> None:
+def test_the_daily_cap_on_reads(session, store, settings, clock) -> None:
     ledger.fund_budget(session, 1000, ledger.transfer_id("fund"))
     capped = settings.model_copy(update={"daily_read_cap": 2, "velocity_max_reads_per_hour": 99})
     reader = new_reader(session, settings)
     verdicts = [
-        read_fully(session, capped, clock, reader, article).verdict
+        read_fully(session, store, capped, clock, reader, article).verdict
         for article in articles_for(session, settings, 3)
     ]
     assert verdicts == ["credited", "credited", "rejected"]
@@ -101,60 +114,74 @@ def test_the_daily_cap_on_reads(session, settings, clock) -> None:
     assert wallet.posted == 20
 
 
-def test_the_daily_cap_on_points(session, settings, clock) -> None:
+def test_the_daily_cap_on_points(session, store, settings, clock) -> None:
     ledger.fund_budget(session, 1000, ledger.transfer_id("fund"))
     capped = settings.model_copy(update={"daily_points_cap": 25})
     reader = new_reader(session, settings)
     outcomes = [
-        read_fully(session, capped, clock, reader, article)
+        read_fully(session, store, capped, clock, reader, article)
         for article in articles_for(session, settings, 3)
     ]
     assert [o.verdict for o in outcomes] == ["credited", "credited", "rejected"]
     assert outcomes[-1].reasons == ("daily_limit",)
 
 
-def test_unusual_velocity_is_held(session, settings, clock) -> None:
+def test_unusual_velocity_is_held(session, store, settings, clock) -> None:
     ledger.fund_budget(session, 1000, ledger.transfer_id("fund"))
     quick = settings.model_copy(update={"velocity_max_reads_per_hour": 2})
     reader = new_reader(session, settings)
     verdicts = [
-        read_fully(session, quick, clock, reader, article).verdict
+        read_fully(session, store, quick, clock, reader, article).verdict
         for article in articles_for(session, settings, 3)
     ]
     assert verdicts == ["credited", "credited", "held"]
 
 
-def test_points_scale_with_reading_time_when_asked(session, settings, clock) -> None:
+def test_points_scale_with_reading_time_when_asked(session, store, settings, clock) -> None:
     ledger.fund_budget(session, 1000, ledger.transfer_id("fund"))
     scaled = settings.model_copy(update={"points_scale_by_time": True})
     reader = new_reader(session, settings)
     article = make_article(session, settings, paragraphs=60)
     assert article.reading_minutes == 6
-    assert read_fully(session, scaled, clock, reader, article).points == 15  # 10 x 6 / 4
+    assert read_fully(session, store, scaled, clock, reader, article).points == 15  # 10 x 6 / 4
 
 
-def test_one_rewarded_read_per_reader_and_article(session, settings, clock) -> None:
+def test_one_rewarded_read_per_reader_and_article(session, store, settings, clock) -> None:
     ledger.fund_budget(session, 1000, ledger.transfer_id("fund"))
     reader = new_reader(session, settings)
     (article,) = articles_for(session, settings, 1)
-    read_fully(session, settings, clock, reader, article)
+    read_fully(session, store, settings, clock, reader, article)
     with pytest.raises(reading.Conflict):
-        reading.start_read(session, settings, clock, reader_id=reader.id, article_id=article.id)
+        reading.start_read(
+            session, store, settings, clock, reader_id=reader.id, article_id=article.id
+        )
 
 
-def test_an_integrators_signed_page_view_counts(session, settings, clock) -> None:
+def test_an_integrators_signed_page_view_counts(session, store, settings, clock) -> None:
     secret = "an-integrator-secret-that-is-long-enough-0123"
     integrated = settings.model_copy(update={"integrator_secret": secret})
     reader = new_reader(session, settings)
     (article,) = articles_for(session, settings, 1)
     view = tokens.sign_view(secret, article.id, clock.now().timestamp())
     started = reading.start_read(
-        session, integrated, clock, reader_id=reader.id, article_id=article.id, view_token=view
+        session,
+        store,
+        integrated,
+        clock,
+        reader_id=reader.id,
+        article_id=article.id,
+        view_token=view,
     )
     assert started.read.page_view is True
     stale = tokens.sign_view(secret, article.id, clock.now().timestamp() - 7 * 3600)
     other = new_reader(session, settings, "bob")
     late = reading.start_read(
-        session, integrated, clock, reader_id=other.id, article_id=article.id, view_token=stale
+        session,
+        store,
+        integrated,
+        clock,
+        reader_id=other.id,
+        article_id=article.id,
+        view_token=stale,
     )
     assert late.read.page_view is False

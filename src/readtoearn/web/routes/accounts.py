@@ -173,7 +173,9 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, _csrf: CsrfChecked, session: SessionDep, settings: SettingsDep):
-    accounts.end_session(session, request.cookies.get(SESSION_COOKIE))
+    secret = request.cookies.get(SESSION_COOKIE)
+    accounts.end_session(session, secret)
+    request.app.state.readers.forget(f"session:{secret}")
     response = _redirect("/")
     clear_session_cookie(response, settings)
     return response

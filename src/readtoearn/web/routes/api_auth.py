@@ -86,11 +86,13 @@ def create_token(
     responses={401: {"model": ErrorOut}},
 )
 def revoke_token(
+    request: Request,
     session: SessionDep,
     authorization: Annotated[str, Header(max_length=500)] = "",
 ) -> Response:
     scheme, _, token = authorization.strip().partition(" ")
     accounts.revoke_api_token(session, token.strip() if scheme.lower() == "bearer" else None)
+    request.app.state.readers.forget(f"bearer:{token.strip()}")
     return Response(status_code=204)
 
 

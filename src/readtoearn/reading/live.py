@@ -1,0 +1,434 @@
+"""Open reads while the tracker beats: kept out of the database until the read is settled.
+
+A beat arrives every 12 s from every reader on a page; writing each one to the database would
+make the busiest endpoint a write transaction. Instead the state of an open read lives here (in
+the process, or in Redis when several workers share the load) and the database receives it in one
+go: when the read is completed or resumed, and when it has gone idle (see `flush_idle`).
+
+While a read is here, this copy is the truth and the `reads` row is a snapshot of an earlier
+moment. Every change goes through a compare-and-set on the read's version (its next seq and
+nonce), so two beats carrying the same token can never both move the chain on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, NamedTuple, Protocol
+
+from readtoearn.config import Settings
+from readtoearn.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+# How long a reader's credited activity is remembered for the parallel-tabs test.
+ACTIVITY_TTL_S = 3600
+
+
+class StoreUnavailable(Unavailable):
+    """The store of open reads cannot be reached (Redis down): try again shortly."""
+
+    code = "reading_unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRead:
+    """What the server knows of an open read between two beats."""
+
+    id: uuid.UUID
+    reader_id: uuid.UUID
+    article_id: uuid.UUID
+    content_hash: str
+    word_count: int
+    paragraph_count: int
+    next_seq: int
+    nonce: str
+    last_beat_at: float  # the server's clock, seconds since the epoch
+    active_ms: int = 0
+    beats_total: int = 0
+    beats_credited: int = 0
+    paragraphs_seen: tuple[int, ...] = ()
+    words_seen: int = 0
+    scroll_max: float = 0.0
+    allowance_words: int = 0
+    flags: tuple[str, ...] = ()
+    closed: bool = False  # a verdict was given; the database is about to say so
+
+    @property
+    def chain(self) -> str:
+        """Where the token chain stands: changes with every beat and every resume."""
+        return f"{self.next_seq}:{self.nonce}"
+
+    @property
+    def version(self) -> str:
+        """The chain, marked with "x" once the read is closed."""
+        return f"x{self.chain}" if self.closed else self.chain
+
+    def dumps(self) -> str:
+        values = asdict(self)
+        for name in ("id", "reader_id", "article_id"):
+            values[name] = str(values[name])
+        return json.dumps(values, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str | bytes) -> LiveRead:
+        values = json.loads(text)
+        for name in ("id", "reader_id", "article_id"):
+            values[name] = uuid.UUID(values[name])
+        values["paragraphs_seen"] = tuple(values["paragraphs_seen"])
+        values["flags"] = tuple(values["flags"])
+        return cls(**values)
+
+
+class BeatRecord(NamedTuple):
+    """One beat as received and credited, until it is written to `read_beats`.
+
+    The memory store keeps it as a plain tuple of plain values, which the garbage collector
+    stops tracking (it does not untrack subclasses of tuple): a busy server holds hundreds of
+    thousands of these, and scanning them made full collections take tens of milliseconds.
+    """
+
+    seq: int
+    received_at: float
+    claimed_ms: int
+    credited_ms: int
+    scroll_max: float
+    new_paragraphs: int
+    new_words: int
+    visible: bool
+    focused: bool
+    webdriver: bool
+    overlap: bool
+    events: tuple[int, ...]  # counts, in the order of EVENT_KINDS
+
+    def dumps(self) -> str:
+        return json.dumps(self, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str | bytes) -> BeatRecord:
+        values = json.loads(text)
+        values[-1] = tuple(values[-1])
+        return cls(*values)
+
+
+EVENT_KINDS = ("scroll", "wheel", "key", "pointer", "touch")
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A read's live state (None when the store does not hold it) and when another read of the
+    same reader was last credited time (0 when none was)."""
+
+    state: LiveRead | None
+    others_credited_at: float = 0.0
+
+
+class LiveStore(Protocol):
+    """Where open reads live between beats. Every method is safe to call from several threads."""
+
+    # True when calls never wait on the network: the beat route then runs them on the event loop.
+    in_process: bool
+
+    def load(self, read_id: uuid.UUID, reader_id: uuid.UUID) -> Loaded: ...
+
+    def seed(self, state: LiveRead) -> LiveRead:
+        """Keep `state` unless the store already holds this read; returns what it holds."""
+        ...
+
+    def put(self, state: LiveRead) -> None:
+        """Replace a read's state (its beats not yet in the database are kept)."""
+        ...
+
+    def advance(self, state: LiveRead, expected: str, record: BeatRecord, credited: bool) -> bool:
+        """Move a read to `state` and keep the beat `record`, only if its version is `expected`."""
+        ...
+
+    def close(self, read_id: uuid.UUID, expected: str) -> bool:
+        """Mark a read as given a verdict, only if its chain is `expected` (idempotent)."""
+        ...
+
+    def records(self, read_id: uuid.UUID) -> list[BeatRecord]:
+        """The beats of a read not yet written to the database, in seq order."""
+        ...
+
+    def trim(self, read_id: uuid.UUID, below_seq: int) -> None:
+        """Forget the beats before `below_seq` (they are in the database now)."""
+        ...
+
+    def drop(self, read_id: uuid.UUID, expected: str | None = None) -> bool:
+        """Forget a read (only if its version is `expected`, when given)."""
+        ...
+
+    def idle(self, before: float, limit: int = 500) -> list[uuid.UUID]:
+        """Reads whose last beat came before `before`."""
+        ...
+
+
+@dataclass
+class MemoryLiveStore:
+    """Open reads in this process: for one server process (the out-of-the-box `serve`)."""
+
+    in_process = True
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _reads: dict[uuid.UUID, LiveRead] = field(default_factory=dict)
+    _records: dict[uuid.UUID, list[tuple[Any, ...]]] = field(default_factory=dict)
+    # reader id -> read id -> when that read was last credited time
+    _activity: dict[uuid.UUID, dict[uuid.UUID, float]] = field(default_factory=dict)
+
+    def load(self, read_id: uuid.UUID, reader_id: uuid.UUID) -> Loaded:
+        with self._lock:
+            state = self._reads.get(read_id)
+            activity = self._activity.get(reader_id)
+            latest = 0.0
+            if activity:
+                latest = max((t for r, t in activity.items() if r != read_id), default=0.0)
+            return Loaded(state, latest)
+
+    def seed(self, state: LiveRead) -> LiveRead:
+        with self._lock:
+            return self._reads.setdefault(state.id, state)
+
+    def put(self, state: LiveRead) -> None:
+        with self._lock:
+            self._reads[state.id] = state
+
+    def advance(self, state: LiveRead, expected: str, record: BeatRecord, credited: bool) -> bool:
+        with self._lock:
+            current = self._reads.get(state.id)
+            if current is None or current.closed or current.version != expected:
+                return False
+            self._reads[state.id] = state
+            self._records.setdefault(state.id, []).append(tuple(record))
+            if credited:
+                activity = self._activity.setdefault(state.reader_id, {})
+                activity[state.id] = state.last_beat_at
+                if len(activity) > 8:
+                    horizon = state.last_beat_at - ACTIVITY_TTL_S
+                    for read_id in [r for r, t in activity.items() if t < horizon]:
+                        del activity[read_id]
+            return True
+
+    def close(self, read_id: uuid.UUID, expected: str) -> bool:
+        with self._lock:
+            current = self._reads.get(read_id)
+            if current is None or current.version not in (expected, "x" + expected):
+                return False
+            self._reads[read_id] = _closed(current)
+            return True
+
+    def records(self, read_id: uuid.UUID) -> list[BeatRecord]:
+        with self._lock:
+            return [BeatRecord._make(r) for r in self._records.get(read_id, ())]
+
+    def trim(self, read_id: uuid.UUID, below_seq: int) -> None:
+        with self._lock:
+            kept = [r for r in self._records.get(read_id, ()) if r[0] >= below_seq]
+            if kept:
+                self._records[read_id] = kept
+            else:
+                self._records.pop(read_id, None)
+
+    def drop(self, read_id: uuid.UUID, expected: str | None = None) -> bool:
+        with self._lock:
+            current = self._reads.get(read_id)
+            if current is None:
+                return True
+            if expected is not None and current.version != expected:
+                return False
+            del self._reads[read_id]
+            self._records.pop(read_id, None)
+            return True
+
+    def idle(self, before: float, limit: int = 500) -> list[uuid.UUID]:
+        with self._lock:
+            horizon = time.time() - ACTIVITY_TTL_S
+            for reader_id in [r for r, a in self._activity.items() if max(a.values()) < horizon]:
+                del self._activity[reader_id]
+            return [r.id for r in self._reads.values() if r.last_beat_at < before][:limit]
+
+
+def _closed(state: LiveRead) -> LiveRead:
+    return replace(state, closed=True)
+
+
+# Each script works on: KEYS[1] the read's hash (v: version, s: state), KEYS[2] its list of beats,
+# KEYS[3] the reader's activity hash, KEYS[4] the sorted set of live reads by last beat.
+_ADVANCE = """
+local v = redis.call('HGET', KEYS[1], 'v')
+if v ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
+redis.call('RPUSH', KEYS[2], ARGV[4])
+redis.call('ZADD', KEYS[4], ARGV[6], ARGV[5])
+if ARGV[7] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[5], ARGV[7])
+  redis.call('EXPIRE', KEYS[3], ARGV[9])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[8])
+redis.call('EXPIRE', KEYS[2], ARGV[8])
+return 1
+"""
+_SEED = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'v', ARGV[1], 's', ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+  redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+end
+return redis.call('HGET', KEYS[1], 's')
+"""
+_PUT = """
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 's', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+return 1
+"""
+_CLOSE = """
+local v = redis.call('HGET', KEYS[1], 'v')
+if v == 'x' .. ARGV[1] then return 1 end
+if v ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', 'x' .. ARGV[1], 's', ARGV[2])
+return 1
+"""
+_DROP = """
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[4], ARGV[2])
+return 1
+"""
+_TRIM = """
+local items = redis.call('LRANGE', KEYS[2], 0, -1)
+local n = 0
+for _, item in ipairs(items) do
+  if cjson.decode(item)[1] < tonumber(ARGV[1]) then n = n + 1 else break end
+end
+if n > 0 then redis.call('LTRIM', KEYS[2], n, -1) end
+return n
+"""
+
+
+class RedisLiveStore:
+    """Open reads in Redis, shared by every worker and node (READTOEARN_REDIS_URL).
+
+    A read's keys expire `ttl_s` after its last beat; the idle sweep writes reads to the database
+    long before that.
+    """
+
+    in_process = False
+
+    def __init__(self, client: Any, *, prefix: str = "rte:live:", ttl_s: int = 2 * 86400) -> None:
+        import redis
+
+        self._client = client
+        self._prefix = prefix
+        self._ttl = ttl_s
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+        self._scripts = {
+            name: client.register_script(source)
+            for name, source in (
+                ("advance", _ADVANCE),
+                ("seed", _SEED),
+                ("put", _PUT),
+                ("close", _CLOSE),
+                ("drop", _DROP),
+                ("trim", _TRIM),
+            )
+        }
+
+    def _keys(self, read_id: uuid.UUID, reader_id: uuid.UUID | None = None) -> list[str]:
+        return [
+            f"{self._prefix}r:{read_id}",
+            f"{self._prefix}b:{read_id}",
+            f"{self._prefix}a:{reader_id}",
+            f"{self._prefix}idle",
+        ]
+
+    def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        try:
+            return self._scripts[name](keys=keys, args=args)
+        except self._errors as exc:
+            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
+            raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
+
+    def load(self, read_id: uuid.UUID, reader_id: uuid.UUID) -> Loaded:
+        keys = self._keys(read_id, reader_id)
+        try:
+            pipe = self._client.pipeline(transaction=False)
+            pipe.hmget(keys[0], "v", "s")
+            pipe.hgetall(keys[2])
+            (_version, text), activity = pipe.execute()
+        except self._errors as exc:
+            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
+            raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
+        own = str(read_id).encode()
+        latest = max((float(t) for r, t in activity.items() if r != own), default=0.0)
+        if text is None:
+            return Loaded(None, latest)
+        return Loaded(LiveRead.loads(text), latest)
+
+    def seed(self, state: LiveRead) -> LiveRead:
+        keys = self._keys(state.id)
+        args = [state.version, state.dumps(), str(state.id), state.last_beat_at, self._ttl]
+        return LiveRead.loads(self._run("seed", keys, args))
+
+    def put(self, state: LiveRead) -> None:
+        keys = self._keys(state.id)
+        args = [state.version, state.dumps(), str(state.id), state.last_beat_at, self._ttl]
+        self._run("put", keys, args)
+
+    def advance(self, state: LiveRead, expected: str, record: BeatRecord, credited: bool) -> bool:
+        args = [
+            expected,
+            state.version,
+            state.dumps(),
+            record.dumps(),
+            str(state.id),
+            state.last_beat_at,
+            repr(state.last_beat_at) if credited else "",
+            self._ttl,
+            ACTIVITY_TTL_S,
+        ]
+        return bool(self._run("advance", self._keys(state.id, state.reader_id), args))
+
+    def close(self, read_id: uuid.UUID, expected: str) -> bool:
+        loaded = self.load(read_id, read_id)
+        if loaded.state is None:
+            return False
+        closed = _closed(loaded.state).dumps()
+        return bool(self._run("close", self._keys(read_id), [expected, closed]))
+
+    def records(self, read_id: uuid.UUID) -> list[BeatRecord]:
+        try:
+            items = self._client.lrange(self._keys(read_id)[1], 0, -1)
+        except self._errors as exc:
+            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
+            raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
+        return [BeatRecord.loads(item) for item in items]
+
+    def trim(self, read_id: uuid.UUID, below_seq: int) -> None:
+        self._run("trim", self._keys(read_id), [below_seq])
+
+    def drop(self, read_id: uuid.UUID, expected: str | None = None) -> bool:
+        return bool(self._run("drop", self._keys(read_id), [expected or "", str(read_id)]))
+
+    def idle(self, before: float, limit: int = 500) -> list[uuid.UUID]:
+        try:
+            found = self._client.zrangebyscore(
+                self._keys(uuid.UUID(int=0))[3], "-inf", before, start=0, num=limit
+            )
+        except self._errors as exc:
+            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
+            return []
+        return [uuid.UUID(item.decode()) for item in found]
+
+
+def make_live_store(settings: Settings) -> LiveStore:
+    """Redis when redis_url is set (shared by every worker), else this process's memory."""
+    if settings.redis_url:
+        import redis
+
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2.0)
+        return RedisLiveStore(client)
+    return MemoryLiveStore()
