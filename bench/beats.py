@@ -2,15 +2,19 @@
 
 Starts `uvicorn readtoearn.app:create_app --factory` in a subprocess (one worker, no access log)
 on a fresh database (SQLite by default; PostgreSQL with --pg URL), with many readers, each holding a
-bearer token and an open read. Then, from this process, every reader sends beats one after the
-other (each beat carries the token the previous answer gave), all readers at once:
-- baseline: POST /api/v1/_bench/noop with the same beat body (parsed by the same app, no database);
-- beats:    POST /api/v1/reads/{id}/beats (auth, chain check, rules, one UPDATE and one INSERT).
+bearer token and an open read. Open reads live in the server's memory, or in Redis with
+--redis URL (as with several workers). Then, from this process, every reader sends beats one
+after the other (each beat carries the token the previous answer gave), all readers at once:
+- baseline: POST /api/v1/_bench/noop, an ordinary FastAPI route that parses the same beat body
+  and does nothing else;
+- beats:    POST /api/v1/reads/{id}/beats (credential, chain check and signature, the rules, a
+  compare-and-set in the store of open reads; the database is written when the read ends).
 Prints beats/s and p50/p99 latency for both; the last line is `ratio beats/noop=…`. The load
 comes from wrk (`apt-get install wrk`: one connection per reader, tokens chained in Lua) when it
 is installed, else from an httpx client in this process (which then weighs on the result).
 
     .venv/bin/python bench/beats.py [--readers 64] [--seconds 10] [--pg postgresql://...]
+        [--redis redis://127.0.0.1:6379/14]
 """
 
 from __future__ import annotations
@@ -275,6 +279,7 @@ def main() -> int:
     parser.add_argument("--readers", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--pg", default=os.environ.get("READTOEARN_BENCH_DATABASE_URL", ""))
+    parser.add_argument("--redis", default="", help="keep open reads in this Redis database")
     parser.add_argument(
         "--python-client", action="store_true", help="use httpx even when wrk is installed"
     )
@@ -285,6 +290,7 @@ def main() -> int:
         schema = ""
         env = {**os.environ, "READTOEARN_DATA_DIR": str(data), "READTOEARN_SECRET_KEY": SECRET}
         env["READTOEARN_BENCH_ROUTES"] = "true"
+        env["READTOEARN_REDIS_URL"] = args.redis
         if args.pg:
             from readtoearn.config import normalise_database_url
 
@@ -322,7 +328,11 @@ def main() -> int:
                     return 1
                 time.sleep(0.1)
             backend = "postgresql" if args.pg else "sqlite"
-            print(f"{args.readers} readers, {args.seconds:.0f} s per phase, {backend}, 1 worker")
+            store = "open reads in Redis" if args.redis else "open reads in memory"
+            print(
+                f"{args.readers} readers, {args.seconds:.0f} s per endpoint, {backend}, {store}, "
+                "1 worker"
+            )
             if shutil.which("wrk") and not args.python_client:
                 drive_wrk(url, bearers, article_id, args.seconds, data)
             else:

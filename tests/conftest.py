@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
@@ -22,6 +23,11 @@ PG_URL = os.environ.get("READTOEARN_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("READTOEARN_TEST_REDIS_URL", "")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# Examples are judged on what they compute, never on how long one took: a garbage collection in
+# a long run is not a failure (speed is measured in bench/).
+hypothesis.settings.register_profile("readtoearn", deadline=None)
+hypothesis.settings.load_profile("readtoearn")
 
 
 def postgres_engine(schema: str) -> Engine:

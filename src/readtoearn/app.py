@@ -56,6 +56,20 @@ async def _flush_idle_reads(
             log.exception("writing idle reads to the database failed")
 
 
+def _freeze_startup_objects() -> None:
+    """What exists once the first app is up lives as long as the process: the garbage
+    collector's full passes need not scan it again and again (they paused beats for tens of ms).
+    Once per process: a test run starts hundreds of apps."""
+    global _FROZEN
+    if not _FROZEN:
+        _FROZEN = True
+        gc.collect()
+        gc.freeze()
+
+
+_FROZEN = False
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -67,22 +81,20 @@ def create_app(
     owns_database = database is None
     db = database or Database(make_engine(settings.resolved_database_url))
 
-    live = make_live_store(settings)
     the_clock = clock or SystemClock()
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # What exists once the app is up lives as long as the process: the garbage collector's
-        # full passes need not scan it again and again (they paused beats for tens of ms).
-        gc.collect()
-        gc.freeze()
-        sweeper = asyncio.create_task(_flush_idle_reads(db, live, the_clock, settings))
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _freeze_startup_objects()
+        store: LiveStore = app.state.live
+        sweeper = asyncio.create_task(_flush_idle_reads(db, store, the_clock, settings))
         try:
             yield
         finally:
             sweeper.cancel()
-            if live.in_process:  # this process's open reads would die with it
-                await run_in_threadpool(reading.flush_idle, db, live, the_clock, idle_s=None)
+            if store.in_process:  # this process's open reads would die with it
+                await run_in_threadpool(reading.flush_idle, db, store, the_clock, idle_s=None)
+            await store.aclose()
             if owns_database:
                 db.dispose()
 
@@ -98,7 +110,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.clock = the_clock
-    app.state.live = live
+    app.state.live = make_live_store(settings)
     app.state.readers = CredentialCache(settings.beat_auth_cache_s)
     errors.install(app)
     if settings.cors_origins:

@@ -8,7 +8,7 @@ import click
 import uvicorn
 
 from readtoearn import migrations
-from readtoearn.cli.base import friendly_errors, load_settings, open_database
+from readtoearn.cli.base import Failure, friendly_errors, load_settings, open_database
 from readtoearn.rewards import demo as demo_rewards
 from readtoearn.summaries import service as summaries
 
@@ -23,6 +23,9 @@ from readtoearn.summaries import service as summaries
 def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> None:
     """Run the site and the API (migrating the database first)."""
     settings = load_settings()
+    if workers > 1 and not settings.redis_url:
+        # Open reads live in the worker that started them unless Redis shares them.
+        raise Failure("several workers share open reads through Redis: set READTOEARN_REDIS_URL")
     settings.resolved_secret_key  # noqa: B018 - generated once here, not racing in each worker
     with open_database(settings) as database:
         migrations.upgrade(database.engine)

@@ -12,12 +12,14 @@ nonce), so two beats carrying the same token can never both move the chain on.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
 
 from readtoearn.config import Settings
@@ -69,19 +71,38 @@ class LiveRead:
         return f"x{self.chain}" if self.closed else self.chain
 
     def dumps(self) -> str:
-        values = asdict(self)
-        for name in ("id", "reader_id", "article_id"):
-            values[name] = str(values[name])
-        return json.dumps(values, separators=(",", ":"))
+        """A compact JSON array, in field order (Redis keeps one per open read)."""
+        return json.dumps(
+            [
+                str(self.id),
+                str(self.reader_id),
+                str(self.article_id),
+                self.content_hash,
+                self.word_count,
+                self.paragraph_count,
+                self.next_seq,
+                self.nonce,
+                self.last_beat_at,
+                self.active_ms,
+                self.beats_total,
+                self.beats_credited,
+                self.paragraphs_seen,
+                self.words_seen,
+                self.scroll_max,
+                self.allowance_words,
+                self.flags,
+                self.closed,
+            ],
+            separators=(",", ":"),
+        )
 
     @classmethod
     def loads(cls, text: str | bytes) -> LiveRead:
-        values = json.loads(text)
-        for name in ("id", "reader_id", "article_id"):
-            values[name] = uuid.UUID(values[name])
-        values["paragraphs_seen"] = tuple(values["paragraphs_seen"])
-        values["flags"] = tuple(values["flags"])
-        return cls(**values)
+        v = json.loads(text)
+        return cls(
+            uuid.UUID(v[0]), uuid.UUID(v[1]), uuid.UUID(v[2]), v[3], v[4], v[5], v[6], v[7],
+            v[8], v[9], v[10], v[11], tuple(v[12]), v[13], v[14], v[15], tuple(v[16]), v[17],
+        )  # fmt: skip
 
 
 class BeatRecord(NamedTuple):
@@ -167,6 +188,17 @@ class LiveStore(Protocol):
         """Reads whose last beat came before `before`."""
         ...
 
+    # The beat route's two calls, for the event loop (they never block it).
+    async def aload(self, read_id: uuid.UUID, reader_id: uuid.UUID) -> Loaded: ...
+
+    async def aadvance(
+        self, state: LiveRead, expected: str, record: BeatRecord, credited: bool
+    ) -> bool: ...
+
+    async def aclose(self) -> None:
+        """Close what the event loop's calls opened (when the server stops)."""
+        ...
+
 
 @dataclass
 class MemoryLiveStore:
@@ -243,6 +275,17 @@ class MemoryLiveStore:
             self._records.pop(read_id, None)
             return True
 
+    async def aload(self, read_id: uuid.UUID, reader_id: uuid.UUID) -> Loaded:
+        return self.load(read_id, reader_id)  # a dict lookup: no need to leave the loop
+
+    async def aadvance(
+        self, state: LiveRead, expected: str, record: BeatRecord, credited: bool
+    ) -> bool:
+        return self.advance(state, expected, record, credited)
+
+    async def aclose(self) -> None:
+        pass
+
     def idle(self, before: float, limit: int = 500) -> list[uuid.UUID]:
         with self._lock:
             horizon = time.time() - ACTIVITY_TTL_S
@@ -270,6 +313,9 @@ end
 redis.call('EXPIRE', KEYS[1], ARGV[8])
 redis.call('EXPIRE', KEYS[2], ARGV[8])
 return 1
+"""
+_LOAD = """
+return {redis.call('HGET', KEYS[1], 's'), redis.call('HGETALL', KEYS[3])}
 """
 _SEED = """
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -318,10 +364,21 @@ class RedisLiveStore:
 
     in_process = False
 
-    def __init__(self, client: Any, *, prefix: str = "rte:live:", ttl_s: int = 2 * 86400) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        prefix: str = "rte:live:",
+        ttl_s: int = 2 * 86400,
+        async_client: Callable[[], Any] | None = None,
+    ) -> None:
         import redis
 
         self._client = client
+        # The beat route's calls go through a redis.asyncio client (made per event loop); without
+        # one they run the blocking client in a thread.
+        self._make_async = async_client
+        self._async: tuple[asyncio.AbstractEventLoop, Any, dict[str, Any]] | None = None
         self._prefix = prefix
         self._ttl = ttl_s
         self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
@@ -356,17 +413,36 @@ class RedisLiveStore:
         keys = self._keys(read_id, reader_id)
         try:
             pipe = self._client.pipeline(transaction=False)
-            pipe.hmget(keys[0], "v", "s")
+            pipe.hget(keys[0], "s")
             pipe.hgetall(keys[2])
-            (_version, text), activity = pipe.execute()
+            text, activity = pipe.execute()
         except self._errors as exc:
             log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
             raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
-        own = str(read_id).encode()
-        latest = max((float(t) for r, t in activity.items() if r != own), default=0.0)
-        if text is None:
-            return Loaded(None, latest)
-        return Loaded(LiveRead.loads(text), latest)
+        return _loaded(read_id, text, activity)
+
+    def _async_client(self) -> tuple[Any, dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:
+            assert self._make_async is not None
+            client = self._make_async()
+            scripts = {
+                "load": client.register_script(_LOAD),
+                "advance": client.register_script(_ADVANCE),
+            }
+            self._async = (loop, client, scripts)
+        return self._async[1], self._async[2]
+
+    async def aload(self, read_id: uuid.UUID, reader_id: uuid.UUID) -> Loaded:
+        if self._make_async is None:
+            return await asyncio.to_thread(self.load, read_id, reader_id)
+        _, scripts = self._async_client()
+        try:
+            text, pairs = await scripts["load"](keys=self._keys(read_id, reader_id))
+        except self._errors as exc:
+            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
+            raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
+        return _loaded(read_id, text or None, dict(zip(pairs[::2], pairs[1::2], strict=True)))
 
     def seed(self, state: LiveRead) -> LiveRead:
         keys = self._keys(state.id)
@@ -379,7 +455,13 @@ class RedisLiveStore:
         self._run("put", keys, args)
 
     def advance(self, state: LiveRead, expected: str, record: BeatRecord, credited: bool) -> bool:
-        args = [
+        args = self._advance_args(state, expected, record, credited)
+        return bool(self._run("advance", self._keys(state.id, state.reader_id), args))
+
+    def _advance_args(
+        self, state: LiveRead, expected: str, record: BeatRecord, credited: bool
+    ) -> list[Any]:
+        return [
             expected,
             state.version,
             state.dumps(),
@@ -390,7 +472,28 @@ class RedisLiveStore:
             self._ttl,
             ACTIVITY_TTL_S,
         ]
-        return bool(self._run("advance", self._keys(state.id, state.reader_id), args))
+
+    async def aadvance(
+        self, state: LiveRead, expected: str, record: BeatRecord, credited: bool
+    ) -> bool:
+        if self._make_async is None:
+            return await asyncio.to_thread(self.advance, state, expected, record, credited)
+        _, scripts = self._async_client()
+        keys = self._keys(state.id, state.reader_id)
+        args = self._advance_args(state, expected, record, credited)
+        try:
+            done = await scripts["advance"](keys=keys, args=args)
+        except self._errors as exc:
+            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
+            raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
+        return bool(done)
+
+    async def aclose(self) -> None:
+        if self._async is not None:
+            loop, client, _ = self._async
+            self._async = None
+            if loop is asyncio.get_running_loop():
+                await client.aclose()
 
     def close(self, read_id: uuid.UUID, expected: str) -> bool:
         loaded = self.load(read_id, read_id)
@@ -424,11 +527,21 @@ class RedisLiveStore:
         return [uuid.UUID(item.decode()) for item in found]
 
 
+def _loaded(read_id: uuid.UUID, text: bytes | None, activity: dict[bytes, bytes]) -> Loaded:
+    own = str(read_id).encode()
+    latest = max((float(t) for r, t in activity.items() if r != own), default=0.0)
+    return Loaded(LiveRead.loads(text) if text is not None else None, latest)
+
+
 def make_live_store(settings: Settings) -> LiveStore:
     """Redis when redis_url is set (shared by every worker), else this process's memory."""
     if settings.redis_url:
         import redis
+        import redis.asyncio
 
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2.0)
-        return RedisLiveStore(client)
+        url = settings.redis_url
+        client = redis.Redis.from_url(url, socket_timeout=2.0)
+        return RedisLiveStore(
+            client, async_client=lambda: redis.asyncio.Redis.from_url(url, socket_timeout=2.0)
+        )
     return MemoryLiveStore()

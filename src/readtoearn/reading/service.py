@@ -29,6 +29,7 @@ from readtoearn.reading.live import (
     BeatRecord,
     LiveRead,
     LiveStore,
+    Loaded,
     StoreUnavailable,
 )
 from readtoearn.reading.models import Read, ReadBeat
@@ -235,7 +236,7 @@ def start_read(
 
 
 def _owned_read(session: Session, reader_id: uuid.UUID, read_id: str | uuid.UUID) -> Read:
-    query = select(Read).where(Read.id == _read_uuid(read_id)).with_for_update()
+    query = select(Read).where(Read.id == read_uuid(read_id)).with_for_update()
     # populate_existing: beats update reads without the ORM, so never trust a cached object.
     read = session.scalar(query.execution_options(populate_existing=True))
     # Another reader's read is reported as absent, so ids cannot be probed.
@@ -372,11 +373,25 @@ def _seed(db: Session | Database | None, store: LiveStore, read_id: uuid.UUID) -
     return store.seed(_live(row, row.content_hash, row.word_count, row.paragraph_count))
 
 
-def _read_uuid(read_id: str | uuid.UUID) -> uuid.UUID:
+def read_uuid(read_id: str | uuid.UUID) -> uuid.UUID:
     try:
         return read_id if isinstance(read_id, uuid.UUID) else uuid.UUID(str(read_id))
     except ValueError:
         raise NotFound("no read has this id") from None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBeat:
+    """A beat checked and credited, waiting for the store to accept it (`store.advance`)."""
+
+    expected: str  # the version the beat was checked against
+    advanced: LiveRead
+    record: BeatRecord
+    result: BeatResult
+
+    @property
+    def credited(self) -> bool:
+        return self.record.credited_ms > 0
 
 
 def record_beat(
@@ -395,11 +410,41 @@ def record_beat(
     store does not hold the read yet or the article's paragraphs are not cached; with `db` None,
     that raises NeedsDatabase before anything has changed.
     """
-    key = _read_uuid(read_id)
-    loaded = store.load(key, reader_id)
+    key = read_uuid(read_id)
+    prepared = prepare_beat(
+        db, store, store.load(key, reader_id), settings, clock,
+        reader_id=reader_id, read_id=key, beat=beat,
+    )  # fmt: skip
+    p = prepared
+    return accept_beat(p, store.advance(p.advanced, p.expected, p.record, p.credited))
+
+
+def accept_beat(prepared: PreparedBeat, advanced: bool) -> BeatResult:
+    """The beat's answer once the store said whether it moved the chain on."""
+    # The chain moves on only from the state this beat was checked against: a concurrent beat
+    # with the same token finds the version changed and is refused.
+    if not advanced:
+        raise Conflict("this beat was already received or came out of order", code="out_of_order")
+    (BEATS_CREDITED if prepared.credited else BEATS_UNCREDITED).inc()
+    return prepared.result
+
+
+def prepare_beat(
+    db: Session | Database | None,
+    store: LiveStore,
+    loaded: Loaded,
+    settings: Settings,
+    clock: Clock,
+    *,
+    reader_id: uuid.UUID,
+    read_id: uuid.UUID,
+    beat: Beat,
+) -> PreparedBeat:
+    """Check a beat against the read's live state (`loaded` from the store) and work out what
+    it earns; nothing is changed yet."""
     state = loaded.state
     if state is None:
-        state = _seed(db, store, key)
+        state = _seed(db, store, read_id)
     # Another reader's read is reported as absent, so ids cannot be probed.
     if state.reader_id != reader_id:
         raise NotFound("no read has this id")
@@ -475,13 +520,8 @@ def record_beat(
         overlap,
         tuple(int(beat.events.get(k, 0)) for k in EVENT_KINDS),
     )
-    # The chain moves on only from the state this beat was checked against: a concurrent beat
-    # with the same token finds the version changed and is refused.
-    if not store.advance(advanced, state.version, record, credited > 0):
-        raise Conflict("this beat was already received or came out of order", code="out_of_order")
-    (BEATS_CREDITED if credited else BEATS_UNCREDITED).inc()
     last_paragraph_seen = advanced.paragraph_count - 1 in paragraphs_seen
-    return BeatResult(
+    result = BeatResult(
         token=_sign(settings, advanced, advanced.next_seq, advanced.nonce),
         active_seconds=active_ms / 1000,
         progress=progress_of(
@@ -489,6 +529,7 @@ def record_beat(
         ),
         end_reached=last_paragraph_seen or advanced.scroll_max >= rules.end_scroll,
     )
+    return PreparedBeat(state.version, advanced, record, result)
 
 
 def _after_commit(session: Session, action: Callable[[], object]) -> None:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from readtoearn.accounts import service as accounts
 from readtoearn.db import Database
 from readtoearn.reading import service as reading
+from readtoearn.reading.live import LiveStore
 from readtoearn.web import i18n
 from readtoearn.web.credentials import credential_of
 from readtoearn.web.deps import (
@@ -224,19 +225,22 @@ def _validated_beat(raw: bytes) -> BeatIn:
     response_model=BeatOut,
     summary="Report reading activity",
     openapi_extra={
+        "parameters": [
+            {"name": "read_id", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": _inline_schema(BeatIn)}},
-        }
+        },
     },
 )
 async def beat(request: Request) -> Response:
     """The tracker's hot path, kept lean: no per-request transaction and no dependency graph;
     the body is parsed by pydantic directly rather than by the framework.
 
-    With the in-process store and a recently checked credential, the beat is handled right here
-    on the event loop (it touches neither the network nor the disk); anything else (a first beat,
-    a credential to check, Redis) runs in the thread pool.
+    With a recently checked credential, the beat is handled on the event loop: the store of open
+    reads is this process's memory or Redis through an asyncio client, neither of which blocks.
+    What needs the database (a credential to check, a read to load) runs in the thread pool.
     """
     state = request.app.state
     read_id = request.path_params["read_id"]
@@ -245,15 +249,20 @@ async def beat(request: Request) -> Response:
         raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
     beat = _beat_of(_validated_beat(await request.body()))
     reader_id = state.readers.get(credential)
-    if reader_id is not None and state.live.in_process:
+    if reader_id is not None:
+        store: LiveStore = state.live
+        key = reading.read_uuid(read_id)
         try:
-            result = reading.record_beat(
-                None, state.live, state.settings, state.clock,
-                reader_id=reader_id, read_id=read_id, beat=beat,
+            prepared = reading.prepare_beat(
+                None, store, await store.aload(key, reader_id), state.settings, state.clock,
+                reader_id=reader_id, read_id=key, beat=beat,
             )  # fmt: skip
-            return _beat_response(result)
         except reading.NeedsDatabase:
             pass
+        else:
+            p = prepared
+            advanced = await store.aadvance(p.advanced, p.expected, p.record, p.credited)
+            return _beat_response(reading.accept_beat(prepared, advanced))
     result = await run_in_threadpool(_beat_in_thread, state, credential, read_id, beat)
     return _beat_response(result)
 
