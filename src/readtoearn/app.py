@@ -42,16 +42,14 @@ from readtoearn.web.sessions import AccountsMiddleware
 log = logging.getLogger(__name__)
 
 
-async def _flush_idle_reads(
-    db: Database, live: LiveStore, clock: Clock, settings: Settings
-) -> None:
+async def _flush_idle_reads(app: FastAPI, db: Database, clock: Clock, settings: Settings) -> None:
     """Every little while, write the open reads that went idle to the database."""
     period = min(60.0, settings.reading_flush_idle_s / 2)
     while True:
         await asyncio.sleep(period)
         try:
             idle_s = settings.reading_flush_idle_s
-            await run_in_threadpool(reading.flush_idle, db, live, clock, idle_s=idle_s)
+            await run_in_threadpool(reading.flush_idle, db, app.state.live, clock, idle_s=idle_s)
         except Exception:  # a failed sweep is retried at the next one; the app carries on
             log.exception("writing idle reads to the database failed")
 
@@ -86,12 +84,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _freeze_startup_objects()
-        store: LiveStore = app.state.live
-        sweeper = asyncio.create_task(_flush_idle_reads(db, store, the_clock, settings))
+        sweeper = asyncio.create_task(_flush_idle_reads(app, db, the_clock, settings))
         try:
             yield
         finally:
             sweeper.cancel()
+            store: LiveStore = app.state.live
             if store.in_process:  # this process's open reads would die with it
                 await run_in_threadpool(reading.flush_idle, db, store, the_clock, idle_s=None)
             await store.aclose()

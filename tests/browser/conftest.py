@@ -119,6 +119,7 @@ class Running:
     url: str
     database: Database
     prepared: Any
+    app: Any
 
 
 @contextmanager
@@ -144,8 +145,9 @@ def running_app(
         migrations.upgrade(database.engine)
         with database.session(write=True) as session:
             prepared = prepare(session, settings)
-        with serve(create_app(settings, database=database), sock):
-            yield Running(url=url, database=database, prepared=prepared)
+        app = create_app(settings, database=database)
+        with serve(app, sock):
+            yield Running(url=url, database=database, prepared=prepared, app=app)
     finally:
         database.dispose()
 

@@ -17,6 +17,8 @@ from readtoearn.articles import service as articles
 from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
 from readtoearn.config import Settings
 from readtoearn.ledger import service as ledger
+from readtoearn.reading import service as reading
+from readtoearn.reading.live import MemoryLiveStore
 from tests.browser.conftest import running_app
 
 pytestmark = pytest.mark.browser
@@ -37,6 +39,7 @@ SENTENCES = [
 class ReadingServer:
     url: str
     article_path: str
+    app: Any
 
 
 def publish_one_article(session: Session, settings: Settings) -> str:
@@ -63,7 +66,7 @@ def reading_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reading
     """A live server with one short article and a funded budget; beats every 5 s."""
     data = tmp_path_factory.mktemp("reading-live")
     with running_app(data, publish_one_article, beat_interval_s=5) as running:
-        yield ReadingServer(url=running.url, article_path=running.prepared)
+        yield ReadingServer(url=running.url, article_path=running.prepared, app=running.app)
 
 
 def human_context(browser: Any) -> Any:
@@ -92,24 +95,87 @@ def available_points(page: Any, server: ReadingServer) -> int:
     return int(page.locator("[data-balance='available']").inner_text())
 
 
-def test_a_reader_scrolling_at_a_human_pace_earns_the_points(browser, reading_server) -> None:
-    context = human_context(browser)
-    page = context.new_page()
-    sign_up(page, reading_server, "wheel@example.org")
-    page.goto(reading_server.url + reading_server.article_path)
+def read_with_the_wheel(page: Any, during: Any = None) -> Any:
+    """Scroll like someone reading until the tracker gives a verdict; `during(seconds)` is
+    called along the way. Returns the status element."""
     status = page.locator("#rte-status")
-    assert "10 points when you finish reading" in status.inner_text()
     page.mouse.move(200, 200)
     rng = random.Random(3)
-    deadline = time.monotonic() + 90
+    began = time.monotonic()
+    deadline = began + 90
     while status.get_attribute("data-kind") not in ("credited", "held", "rejected", "error"):
         assert time.monotonic() < deadline, f"no verdict in time: {status.inner_text()}"
         # Someone reading: a notch or two of the wheel, the pointer drifting, a pause.
         page.mouse.wheel(0, rng.choice([40, 60, 80, 100]))
         page.mouse.move(150 + rng.randint(-40, 40), 180 + rng.randint(-40, 40))
         page.wait_for_timeout(rng.randint(900, 1600))
+        if during is not None:
+            during(time.monotonic() - began)
+    return status
+
+
+def test_a_reader_scrolling_at_a_human_pace_earns_the_points(browser, reading_server) -> None:
+    context = human_context(browser)
+    page = context.new_page()
+    sign_up(page, reading_server, "wheel@example.org")
+    page.goto(reading_server.url + reading_server.article_path)
+    assert "10 points when you finish reading" in page.locator("#rte-status").inner_text()
+    status = read_with_the_wheel(page)
     assert status.get_attribute("data-kind") == "credited", status.inner_text()
     assert "+10 points!" in status.inner_text()
+    assert available_points(page, reading_server) == 10
+    context.close()
+
+
+def restart_after(seconds: float, server: ReadingServer, *, graceful: bool) -> Any:
+    """A `during` hook: once, empty the store of open reads as a restart of `serve` does (a
+    graceful one writes the open reads to the database first; a crash does not)."""
+    done: list[float] = []
+
+    def restart(elapsed: float) -> None:
+        if elapsed > seconds and not done:
+            if graceful:
+                state = server.app.state
+                reading.flush_idle(state.db, state.live, state.clock, idle_s=None)
+            server.app.state.live = MemoryLiveStore()
+            done.append(elapsed)
+
+    restart.done = done  # type: ignore[attr-defined]
+    return restart
+
+
+def test_a_read_carries_on_across_a_graceful_restart(browser, reading_server) -> None:
+    context = human_context(browser)
+    page = context.new_page()
+    sign_up(page, reading_server, "restart@example.org")
+    page.goto(reading_server.url + reading_server.article_path)
+    restart = restart_after(11, reading_server, graceful=True)
+    status = read_with_the_wheel(page, restart)
+    assert restart.done, "the read ended before the restart"
+    assert status.get_attribute("data-kind") == "credited", status.inner_text()
+    assert available_points(page, reading_server) == 10
+    context.close()
+
+
+def test_after_a_crash_the_tracker_takes_the_read_up_again(browser, reading_server) -> None:
+    """The beats since the last write are lost: the tracker is told its chain is unknown, starts
+    again from what the database has, and the reader scrolls back over what it lost."""
+    context = human_context(browser)
+    page = context.new_page()
+    sign_up(page, reading_server, "crash@example.org")
+    page.goto(reading_server.url + reading_server.article_path)
+    restart = restart_after(11, reading_server, graceful=False)
+    rewound: list[bool] = []
+
+    def crash_then_rewind(elapsed: float) -> None:
+        restart(elapsed)
+        if restart.done and not rewound and elapsed > restart.done[0] + 6:
+            page.keyboard.press("Home")  # back to the top, to read on from there
+            rewound.append(True)
+
+    status = read_with_the_wheel(page, crash_then_rewind)
+    assert rewound, "the read ended before the crash was noticed"
+    assert status.get_attribute("data-kind") == "credited", status.inner_text()
     assert available_points(page, reading_server) == 10
     context.close()
 

@@ -3,6 +3,7 @@ what happens when its store is down, and what the server writes when it stops.""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -189,3 +190,25 @@ def test_several_workers_need_redis(tmp_path) -> None:
     assert result.output.strip() == (
         "Error: several workers share open reads through Redis: set READTOEARN_REDIS_URL"
     )
+
+
+def test_the_server_writes_idle_reads_on_its_own(
+    settings, database, clock, article, session
+) -> None:
+    """The sweep runs every idle/2 seconds (here 5 s of real time; the read's idleness is on
+    the manual clock)."""
+    quick = settings.model_copy(update={"reading_flush_idle_s": 10})
+    app = create_app(quick, database=database, clock=clock)
+    with TestClient(app) as http:
+        ada = reader(http, clock, quick, article, session)
+        ada.start()
+        assert ada.beat(paragraphs=[0, 1]).status_code == 200
+        clock.advance(11)
+        read_id = uuid.UUID(ada.read_id)
+        deadline = time.monotonic() + 15
+        while app.state.live.load(read_id, read_id).state is not None:
+            assert time.monotonic() < deadline, "the idle read was never written"
+            time.sleep(0.2)
+        session.expire_all()
+        assert session.get_one(Read, read_id).paragraphs_seen == [0, 1]
+        assert ada.beat(wait_s=1, paragraphs=[2]).status_code == 200  # and it comes back

@@ -185,6 +185,15 @@ def test_idle_lists_reads_by_their_last_beat(store: LiveStore) -> None:
     assert store.idle(2_000.0) == []
 
 
+def test_an_expired_read_leaves_the_idle_index(store: LiveStore) -> None:
+    if not isinstance(store, RedisLiveStore):
+        pytest.skip("only Redis expires reads on its own")
+    gone = store.seed(live(last_beat_at=1_000.0))
+    store._client.delete(f"{store._prefix}r:{gone.id}")  # as its time-to-live does
+    assert store.idle(2_000.0) == []
+    assert store._client.zcard(f"{store._prefix}idle") == 0
+
+
 def test_a_reader_s_other_reads_are_seen(store: LiveStore) -> None:
     reader = uuid.uuid4()
     first, second = store.seed(live(reader)), store.seed(live(reader))

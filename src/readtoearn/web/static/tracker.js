@@ -18,7 +18,7 @@
   var article = document.querySelector(cfg.body || "[data-rte-body]") || document.body;
   var paragraphs = article.querySelectorAll("[data-p]");
 
-  var read = null, token = null, seq = 0, timer = null, done = false, busy = false;
+  var read = null, token = null, seq = 0, timer = null, done = false, busy = false, resumed = false;
   var lastInput = 0, activeMs = 0, lastTick = Date.now(), scrollMax = 0;
   var seen = {}, pending = [], events = {scroll: 0, wheel: 0, key: 0, pointer: 0, touch: 0};
 
@@ -65,6 +65,10 @@
       return r.json().catch(function () { return {}; }).then(function (j) { return {status: r.status, body: j}; });
     });
   }
+  function code(res) {
+    return res.body && res.body.error ? res.body.error.code : "";
+  }
+
   function errorText(res) {
     return (res.body && res.body.error && res.body.error.message) || cfg.msgError || "Reading could not be measured.";
   }
@@ -116,6 +120,15 @@
         seq += 1;
         show(res.body.progress || 0);
         if (res.body.progress >= 1 && res.body.end_reached) complete();
+      } else if (res.status === 409 && !resumed && code(res) === "out_of_order") {
+        // The server lost the chain (a crash, another tab): take the read up again, once, and
+        // report again the paragraphs that come into view (what it lost is not re-sent at once).
+        resumed = true;
+        clearInterval(timer);
+        seen = {};
+        pending = [];
+        for (var k = 0; io && k < paragraphs.length; k++) io.observe(paragraphs[k]);
+        start();
       } else if (res.status === 409 || res.status === 401) {
         stop();
         say(errorText(res), "error");
@@ -149,8 +162,9 @@
     if (timer) clearInterval(timer);
   }
 
+  var io = null;
   if ("IntersectionObserver" in window) {
-    var io = new IntersectionObserver(function (entries) {
+    io = new IntersectionObserver(function (entries) {
       entries.forEach(function (en) {
         var tall = en.boundingClientRect.height > window.innerHeight * 0.8;
         if (en.isIntersecting && (en.intersectionRatio >= 0.5 || tall)) {
