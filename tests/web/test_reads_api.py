@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.factories import make_article
@@ -151,6 +153,21 @@ def test_not_json_is_refused(tracker) -> None:
         headers={**tracker.headers, "Content-Type": "application/json"},
     )
     assert broken.status_code == 422
+    # JSON sent as text/plain (what a form on another site can send without asking): refused.
+    body = json.dumps({"token": tracker.token, "seq": 1, "active_ms": 1000}).encode()
+    plain = tracker.http.post(
+        f"/api/v1/reads/{tracker.read_id}/beats",
+        content=body,
+        headers={**tracker.headers, "Content-Type": "text/plain"},
+    )
+    assert plain.status_code == 422
+    assert plain.json()["error"]["message"] == "request: expected JSON"
+    typed = tracker.http.post(
+        f"/api/v1/reads/{tracker.read_id}/beats",
+        content=body,
+        headers={**tracker.headers, "Content-Type": "application/json; charset=utf-8"},
+    )
+    assert typed.status_code == 200
 
 
 def test_huge_bodies_are_413(tracker) -> None:

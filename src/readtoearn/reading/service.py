@@ -487,6 +487,7 @@ def prepare_beat(
     ):
         flags.add(Reason.TOO_FAST)
     paragraphs_seen = tuple(sorted(seen | new))
+    # Spelled out rather than dataclasses.replace, which costs several times more on this path.
     advanced = LiveRead(
         id=state.id,
         reader_id=state.reader_id,

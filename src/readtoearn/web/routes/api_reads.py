@@ -210,8 +210,16 @@ def _inline_schema(model: type[BaseModel]) -> dict[str, Any]:
     return dict(resolve(schema))
 
 
-def _validated_beat(raw: bytes) -> BeatIn:
-    """The body parsed and checked in one step (pydantic's own JSON parser); 422 as elsewhere."""
+def _validated_beat(raw: bytes, content_type: str | None) -> BeatIn:
+    """The body parsed and checked in one step (pydantic's own JSON parser); 422 as elsewhere.
+
+    Like the framework, only a JSON body (or one without a type) is read as JSON: a page on
+    another site cannot send one without the browser asking this server first (CORS).
+    """
+    media = (content_type or "application/json").split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        details = [{"type": "model_attributes_type", "loc": ("body",), "msg": "expected JSON"}]
+        raise RequestValidationError(details)
     try:
         return BeatIn.model_validate_json(raw)
     except ValidationError as exc:
@@ -247,7 +255,8 @@ async def beat(request: Request) -> Response:
     credential = credential_of(request)
     if credential is None:
         raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-    beat = _beat_of(_validated_beat(await request.body()))
+    body = _validated_beat(await request.body(), request.headers.get("content-type"))
+    beat = _beat_of(body)
     reader_id = state.readers.get(credential)
     if reader_id is not None:
         store: LiveStore = state.live
