@@ -336,7 +336,7 @@ def main() -> int:
             if shutil.which("wrk") and not args.python_client:
                 drive_wrk(url, bearers, article_id, args.seconds, data)
             else:
-                print("(wrk not found: the Python client below costs as much CPU as the server)")
+                print("(the Python client below costs as much CPU as the server: install wrk)")
                 asyncio.run(drive(url, bearers, article_id, args.seconds))
         finally:
             server.terminate()

@@ -8,9 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from readtoearn import errors
+from readtoearn.ledger.service import is_retryable
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,19 @@ def install(app: FastAPI) -> None:
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        # A deadlock, a serialization failure or a locked SQLite file: the transaction was rolled
+        # back whole, so the same request (with the same Idempotency-Key) can simply be sent again.
+        if is_retryable(exc):
+            log.warning("busy database on %s %s", request.method, request.url.path)
+            response = error_response(
+                request, 503, "busy", "the service is busy: please try again in a moment"
+            )
+            response.headers["Retry-After"] = "1"
+            return response
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
