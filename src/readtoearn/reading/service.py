@@ -419,6 +419,25 @@ def record_beat(
     return accept_beat(p, store.advance(p.advanced, p.expected, p.record, p.credited))
 
 
+async def record_beat_async(
+    store: LiveStore,
+    settings: Settings,
+    clock: Clock,
+    *,
+    reader_id: uuid.UUID,
+    read_id: str | uuid.UUID,
+    beat: Beat,
+) -> BeatResult:
+    """`record_beat` on the event loop, without a database: NeedsDatabase (nothing changed)
+    when the store does not hold the read or the article's paragraphs are not cached."""
+    key = read_uuid(read_id)
+    loaded = await store.aload(key, reader_id)
+    p = prepare_beat(
+        None, store, loaded, settings, clock, reader_id=reader_id, read_id=key, beat=beat
+    )
+    return accept_beat(p, await store.aadvance(p.advanced, p.expected, p.record, p.credited))
+
+
 def accept_beat(prepared: PreparedBeat, advanced: bool) -> BeatResult:
     """The beat's answer once the store said whether it moved the chain on."""
     # The chain moves on only from the state this beat was checked against: a concurrent beat

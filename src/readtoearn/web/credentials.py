@@ -15,6 +15,8 @@ import uuid
 
 from fastapi import HTTPException, Request
 
+from readtoearn.accounts import service as accounts
+from readtoearn.db import Database
 from readtoearn.web.sessions import SESSION_COOKIE
 
 MAX_ENTRIES = 100_000
@@ -69,3 +71,19 @@ class CredentialCache:
         if credential:
             with self._lock:
                 self._entries.pop(self._key(credential), None)
+
+
+def reader_of(database: Database, cache: CredentialCache, credential: str) -> uuid.UUID:
+    """The reader behind a credential, checked in the database (and remembered a few seconds);
+    401 when it is unknown, expired or revoked."""
+    kind, _, secret = credential.partition(":")
+    with database.session() as session:
+        if kind == "bearer":
+            user = accounts.get_token_user(session, secret)
+        else:
+            user = accounts.get_session_user(session, secret)
+    if user is None:
+        message = "invalid or expired token" if kind == "bearer" else "log in first"
+        raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+    cache.put(credential, user.id)
+    return user.id

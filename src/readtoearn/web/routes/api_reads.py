@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -11,12 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from readtoearn.accounts import service as accounts
-from readtoearn.db import Database
 from readtoearn.reading import service as reading
-from readtoearn.reading.live import LiveStore
 from readtoearn.web import i18n
-from readtoearn.web.credentials import credential_of
+from readtoearn.web.credentials import credential_of, reader_of
 from readtoearn.web.deps import (
     ClockDep,
     CurrentReader,
@@ -166,26 +162,10 @@ def _beat_response(result: reading.BeatResult) -> Response:
     return Response(body, media_type="application/json")
 
 
-def _authenticate(state: Any, credential: str) -> uuid.UUID:
-    """The reader behind a credential, checked in the database (and remembered a few seconds)."""
-    kind, _, secret = credential.partition(":")
-    database: Database = state.db
-    with database.session() as session:
-        if kind == "bearer":
-            user = accounts.get_token_user(session, secret)
-        else:
-            user = accounts.get_session_user(session, secret)
-    if user is None:
-        message = "invalid or expired token" if kind == "bearer" else "log in first"
-        raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
-    state.readers.put(credential, user.id)
-    return user.id
-
-
 def _beat_in_thread(
     state: Any, credential: str, read_id: str, beat: reading.Beat
 ) -> reading.BeatResult:
-    reader_id = state.readers.get(credential) or _authenticate(state, credential)
+    reader_id = state.readers.get(credential) or reader_of(state.db, state.readers, credential)
     return reading.record_beat(
         state.db, state.live, state.settings, state.clock,
         reader_id=reader_id, read_id=read_id, beat=beat,
@@ -259,19 +239,14 @@ async def beat(request: Request) -> Response:
     beat = _beat_of(body)
     reader_id = state.readers.get(credential)
     if reader_id is not None:
-        store: LiveStore = state.live
-        key = reading.read_uuid(read_id)
         try:
-            prepared = reading.prepare_beat(
-                None, store, await store.aload(key, reader_id), state.settings, state.clock,
-                reader_id=reader_id, read_id=key, beat=beat,
+            result = await reading.record_beat_async(
+                state.live, state.settings, state.clock,
+                reader_id=reader_id, read_id=read_id, beat=beat,
             )  # fmt: skip
+            return _beat_response(result)
         except reading.NeedsDatabase:
             pass
-        else:
-            p = prepared
-            advanced = await store.aadvance(p.advanced, p.expected, p.record, p.credited)
-            return _beat_response(reading.accept_beat(prepared, advanced))
     result = await run_in_threadpool(_beat_in_thread, state, credential, read_id, beat)
     return _beat_response(result)
 
