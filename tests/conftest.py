@@ -138,6 +138,8 @@ def settings(tmp_path: Path) -> Settings:
         password_hash_time_cost=1,
         password_hash_memory_kib=1024,
         password_hash_parallelism=1,
+        # The tests' apps share the test's connection: no job of their own in the background.
+        ledger_expire_every_s=0,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,7 @@ from readtoearn import __version__
 from readtoearn.clock import Clock, SystemClock
 from readtoearn.config import Settings, get_settings
 from readtoearn.db import Database, make_engine
+from readtoearn.ledger import service as ledger
 from readtoearn.reading import service as reading
 from readtoearn.reading.live import LiveStore, make_live_store
 from readtoearn.web import errors, metrics, security
@@ -42,16 +44,35 @@ from readtoearn.web.sessions import AccountsMiddleware
 log = logging.getLogger(__name__)
 
 
-async def _flush_idle_reads(app: FastAPI, db: Database, clock: Clock, settings: Settings) -> None:
-    """Every little while, write the open reads that went idle to the database."""
+async def _background_jobs(app: FastAPI, db: Database, clock: Clock, settings: Settings) -> None:
+    """Keep things tidy without a cron: write the open reads that went idle to the database
+    every little while, and run `ledger expire` at startup and every ledger_expire_every_s."""
     period = min(60.0, settings.reading_flush_idle_s / 2)
+    next_expiry = time.monotonic()
     while True:
+        if settings.ledger_expire_every_s and time.monotonic() >= next_expiry:
+            next_expiry = time.monotonic() + settings.ledger_expire_every_s
+            try:
+                await run_in_threadpool(_expire_ledger, db, clock, settings)
+            except Exception:  # retried at the next turn; the app carries on
+                log.exception("voiding timed-out holds and expiring points failed")
         await asyncio.sleep(period)
         try:
             idle_s = settings.reading_flush_idle_s
             await run_in_threadpool(reading.flush_idle, db, app.state.live, clock, idle_s=idle_s)
         except Exception:  # a failed sweep is retried at the next one; the app carries on
             log.exception("writing idle reads to the database failed")
+
+
+def _expire_ledger(db: Database, clock: Clock, settings: Settings) -> None:
+    """What `readtoearn ledger expire` does; safe to run in several workers at once."""
+    now = clock.now()
+    voided = ledger.run_in_transaction(db, lambda s: ledger.void_expired_pending(s, now))
+    report = ledger.run_in_transaction(
+        db, lambda s: ledger.expire(s, now, settings.points_expiry_days)
+    )
+    if voided or report.points:
+        log.info("ledger: voided %d hold(s), expired %d point(s)", voided, report.points)
 
 
 def _freeze_startup_objects() -> None:
@@ -84,7 +105,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _freeze_startup_objects()
-        sweeper = asyncio.create_task(_flush_idle_reads(app, db, the_clock, settings))
+        sweeper = asyncio.create_task(_background_jobs(app, db, the_clock, settings))
         try:
             yield
         finally:

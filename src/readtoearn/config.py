@@ -53,6 +53,8 @@ class Settings(BaseSettings):
 
     # Ledger: points expire this many days after the day they were credited (None: never).
     points_expiry_days: Annotated[int | None, Field(ge=1, le=36500)] = None
+    # The server runs `ledger expire` itself at startup and then this often (0: only from cron).
+    ledger_expire_every_s: Annotated[int, Field(ge=0, le=7 * 86400)] = 3600
 
     # Reading: what a genuine read is (docs/reading.md) and what it earns.
     points_per_read: Annotated[int, Field(ge=1, le=100_000)] = 10

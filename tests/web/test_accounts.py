@@ -35,6 +35,7 @@ def settings(tmp_path: Path) -> Settings:
         password_hash_time_cost=1,
         password_hash_memory_kib=1024,
         password_hash_parallelism=1,
+        ledger_expire_every_s=0,  # the app shares the test's connection: no background job
     )
 
 

@@ -12,8 +12,13 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from readtoearn import migrations
 from readtoearn.app import create_app
 from readtoearn.cli import cli
+from readtoearn.clock import ManualClock
+from readtoearn.db import Database, make_engine, new_id
+from readtoearn.ledger import service as ledger
+from readtoearn.ledger.interfaces import TransferCode, TransferFlags, TransferSpec
 from readtoearn.reading.live import RedisLiveStore
 from readtoearn.reading.models import Read, ReadBeat
 from tests.conftest import REDIS_URL
@@ -212,3 +217,33 @@ def test_the_server_writes_idle_reads_on_its_own(
         session.expire_all()
         assert session.get_one(Read, read_id).paragraphs_seen == [0, 1]
         assert ada.beat(wait_s=1, paragraphs=[2]).status_code == 200  # and it comes back
+
+
+def test_the_server_voids_timed_out_holds_on_its_own(settings, tmp_path) -> None:
+    """`ledger expire` runs at startup (then hourly) in the server: no cron needed."""
+    database = Database(make_engine(f"sqlite:///{tmp_path / 'expire.sqlite3'}"))
+    migrations.upgrade(database.engine)
+    clock = ManualClock()
+    with database.session(write=True) as s:
+        budget = ledger.programme_budget(s)
+        assert ledger.fund_budget(s, 100, new_id()).ok
+        wallet = ledger.get_or_create_wallet(s, new_id())
+        hold = TransferSpec(
+            id=new_id(), debit_account_id=budget, credit_account_id=wallet, amount=40,
+            code=TransferCode.READ_REWARD, flags=TransferFlags.PENDING, timeout_s=60,
+        )  # fmt: skip
+        ledger.create_transfers(s, [hold], now=clock.now())
+    clock.advance(61)
+    hourly = settings.model_copy(update={"ledger_expire_every_s": 3600})
+    with TestClient(create_app(hourly, database=database, clock=clock)):
+        deadline = time.monotonic() + 10
+        while True:
+            with database.session() as s:
+                if ledger.balance(s, wallet).pending == 0:
+                    break
+            assert time.monotonic() < deadline, "the hold was never voided"
+            time.sleep(0.1)
+    with database.session() as s:
+        assert ledger.balance(s, budget).available == 100
+        assert ledger.audit(s).ok
+    database.dispose()
