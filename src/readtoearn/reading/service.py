@@ -22,7 +22,6 @@ from readtoearn.clock import Clock
 from readtoearn.config import Settings
 from readtoearn.db import Database, new_id
 from readtoearn.errors import Conflict, NotFound, Unprocessable
-from readtoearn.ledger import service as ledger
 from readtoearn.reading import payout, tokens
 from readtoearn.reading.live import (
     EVENT_KINDS,
@@ -48,9 +47,6 @@ from readtoearn.reading.rules import (
     required_active_seconds,
     too_fast,
 )
-from readtoearn.summaries import service as summaries
-from readtoearn.summaries.backends import BuiltinBackend
-from readtoearn.summaries.quiz import Quiz, grade
 
 OPEN = "open"
 READS_COMPLETED = Counter(
@@ -235,7 +231,8 @@ def start_read(
     )
 
 
-def _owned_read(session: Session, reader_id: uuid.UUID, read_id: str | uuid.UUID) -> Read:
+def owned_read(session: Session, reader_id: uuid.UUID, read_id: str | uuid.UUID) -> Read:
+    """A reader's own read, locked for this transaction; 404 for anyone else's."""
     query = select(Read).where(Read.id == read_uuid(read_id)).with_for_update()
     # populate_existing: beats update reads without the ORM, so never trust a cached object.
     read = session.scalar(query.execution_options(populate_existing=True))
@@ -685,7 +682,7 @@ def complete_read(
     token: str,
 ) -> Outcome:
     """The verdict on a read; repeating it returns the same verdict and never pays twice."""
-    read = _owned_read(session, reader_id, read_id)
+    read = owned_read(session, reader_id, read_id)
     if read.status != OPEN:
         tokens.verify_chain(
             settings.resolved_secret_key, token, read.reader_id, read.article_id, read.id
@@ -748,81 +745,6 @@ def _outcome(read: Read) -> Outcome:
     )
 
 
-def list_reads(session: Session, reader_id: uuid.UUID, *, limit: int = 50) -> list[Read]:
-    """A reader's reads with a verdict, newest first."""
-    return list(
-        session.scalars(
-            select(Read)
-            .where(Read.reader_id == reader_id, Read.verdict.is_not(None))
-            .order_by(Read.completed_at.desc())
-            .limit(limit)
-        ).all()
-    )
-
-
-@dataclass(frozen=True)
-class WalletEntry:
-    """One movement of a reader's points, in plain words."""
-
-    transfer_id: uuid.UUID
-    created_at: datetime
-    code: str
-    kind: str
-    amount: int
-    title: str | None
-
-
-@dataclass(frozen=True)
-class Wallet:
-    available: int
-    pending: int
-    posted: int
-    lifetime_earned: int
-    entries: list[WalletEntry]
-    reads: list[tuple[Read, str]]  # each read with its article's title
-    expiring: list[tuple[datetime, int]] = field(default_factory=list)  # (when, points)
-
-
-def get_wallet(
-    session: Session, reader_id: uuid.UUID, *, limit: int = 50, expiry_days: int | None = None
-) -> Wallet:
-    """A reader's balances, latest ledger movements, reads with verdicts, and what expires when."""
-    account = ledger.get_or_create_wallet(session, reader_id)
-    statement = ledger.statement(session, account, limit=limit)
-    article_ids = {
-        uuid.UUID(str(line.metadata["article_id"]))
-        for line in statement.lines
-        if line.metadata.get("article_id")
-    }
-    reads = list_reads(session, reader_id, limit=limit)
-    article_ids |= {r.article_id for r in reads}
-    rows = session.execute(select(Article.id, Article.title).where(Article.id.in_(article_ids)))
-    titles: dict[uuid.UUID, str] = {row.id: row.title for row in rows}
-    entries = [
-        WalletEntry(
-            transfer_id=line.transfer_id,
-            created_at=line.created_at,
-            code=line.code,
-            kind=line.kind,
-            amount=line.amount,
-            title=titles.get(uuid.UUID(str(line.metadata["article_id"])))
-            if line.metadata.get("article_id")
-            else None,
-        )
-        for line in statement.lines
-    ]
-    balance = statement.balance
-    return Wallet(
-        available=balance.available,
-        pending=balance.pending,
-        posted=balance.posted,
-        lifetime_earned=balance.credits_posted,
-        entries=entries,
-        reads=[(r, titles.get(r.article_id, "")) for r in reads],
-        expiring=ledger.list_expiring(session, account, expiry_days),
-    )
-
-
 @dataclass(frozen=True)
 class Panel:
     """What the article page shows a signed-in reader about this article's points."""
@@ -871,82 +793,22 @@ def record_funding(read: Read, transfer_id: uuid.UUID) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class QuizOutcome:
-    correct: int
-    total: int
-    passed: bool
-    points: int
-    per_question: dict[str, bool]
-    message: str
+# The per-read quiz and the wallet live in modules of their own; they are part of this API.
+from readtoearn.reading.quiz import (  # noqa: E402
+    QuizOutcome,
+    answer_quiz,
+    get_quiz,
+    get_quiz_result,
+)
+from readtoearn.reading.wallet import Wallet, WalletEntry, get_wallet, list_reads  # noqa: E402
 
-
-def _quiz_read(session: Session, reader_id: uuid.UUID, read_id: str) -> Read:
-    read = _owned_read(session, reader_id, read_id)
-    if read.status != Verdict.CREDITED:
-        raise Conflict("the quiz opens once the read has been credited", code="quiz_locked")
-    return read
-
-
-def get_quiz(session: Session, settings: Settings, *, reader_id: uuid.UUID, read_id: str) -> Quiz:
-    """The reader's quiz for a credited read: drawn once for this read, then always the same."""
-    read = _quiz_read(session, reader_id, read_id)
-    if read.quiz is None:
-        article = session.get_one(Article, read.article_id)
-        quiz = summaries.quiz_for_article(
-            session, article, settings, seed=read.id, backend=BuiltinBackend()
-        )
-        if not quiz.questions:
-            raise NotFound("this article has no quiz", code="no_quiz")
-        read.quiz = quiz.to_dict()
-        session.flush()
-    return Quiz.from_dict(read.quiz)
-
-
-def answer_quiz(
-    session: Session,
-    settings: Settings,
-    clock: Clock,
-    *,
-    reader_id: uuid.UUID,
-    read_id: str,
-    answers: dict[str, str],
-) -> QuizOutcome:
-    """Grade the one attempt at a quiz; all right earns the bonus from the budget."""
-    read = _quiz_read(session, reader_id, read_id)
-    if read.quiz is None:
-        raise Conflict("ask for the quiz before answering it", code="quiz_not_started")
-    if read.quiz_answered_at is not None:
-        raise Conflict(
-            "this quiz has already been answered: one attempt only", code="quiz_answered"
-        )
-    result = grade(Quiz.from_dict(read.quiz), answers)
-    points, message = 0, "Not every answer was right: no bonus this time."
-    if result.passed:
-        paid = payout.pay_quiz_bonus(session, read, settings.quiz_bonus_points)
-        if paid.ok:
-            points, message = settings.quiz_bonus_points, "All right: the bonus is yours."
-        else:
-            message = "All right, but the programme's budget is empty: no bonus for now."
-    read.quiz_answered_at = clock.now()
-    read.quiz_correct = result.correct
-    read.quiz_points = points
-    session.flush()
-    return QuizOutcome(
-        correct=result.correct,
-        total=result.total,
-        passed=result.passed,
-        points=points,
-        per_question=result.per_question,
-        message=message,
-    )
-
-
-def get_quiz_result(
-    session: Session, *, reader_id: uuid.UUID, read_id: str
-) -> tuple[int, int] | None:
-    """(points, correct answers) of an answered quiz, or None when it is still open."""
-    read = _owned_read(session, reader_id, read_id)
-    if read.quiz_answered_at is None:
-        return None
-    return read.quiz_points, read.quiz_correct or 0
+__all__ = [
+    "QuizOutcome",
+    "Wallet",
+    "WalletEntry",
+    "answer_quiz",
+    "get_quiz",
+    "get_quiz_result",
+    "get_wallet",
+    "list_reads",
+]

@@ -1,0 +1,101 @@
+"""The quiz of a credited read: drawn once per read, one attempt, a bonus when all is right."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from readtoearn.articles.models import Article
+from readtoearn.clock import Clock
+from readtoearn.config import Settings
+from readtoearn.errors import Conflict, NotFound
+from readtoearn.reading import payout
+from readtoearn.reading.models import Read
+from readtoearn.reading.rules import Verdict
+from readtoearn.reading.service import owned_read
+from readtoearn.summaries import service as summaries
+from readtoearn.summaries.backends import BuiltinBackend
+from readtoearn.summaries.quiz import Quiz, grade
+
+
+@dataclass(frozen=True)
+class QuizOutcome:
+    correct: int
+    total: int
+    passed: bool
+    points: int
+    per_question: dict[str, bool]
+    message: str
+
+
+def _quiz_read(session: Session, reader_id: uuid.UUID, read_id: str) -> Read:
+    read = owned_read(session, reader_id, read_id)
+    if read.status != Verdict.CREDITED:
+        raise Conflict("the quiz opens once the read has been credited", code="quiz_locked")
+    return read
+
+
+def get_quiz(session: Session, settings: Settings, *, reader_id: uuid.UUID, read_id: str) -> Quiz:
+    """The reader's quiz for a credited read: drawn once for this read, then always the same."""
+    read = _quiz_read(session, reader_id, read_id)
+    if read.quiz is None:
+        article = session.get_one(Article, read.article_id)
+        quiz = summaries.quiz_for_article(
+            session, article, settings, seed=read.id, backend=BuiltinBackend()
+        )
+        if not quiz.questions:
+            raise NotFound("this article has no quiz", code="no_quiz")
+        read.quiz = quiz.to_dict()
+        session.flush()
+    return Quiz.from_dict(read.quiz)
+
+
+def answer_quiz(
+    session: Session,
+    settings: Settings,
+    clock: Clock,
+    *,
+    reader_id: uuid.UUID,
+    read_id: str,
+    answers: dict[str, str],
+) -> QuizOutcome:
+    """Grade the one attempt at a quiz; all right earns the bonus from the budget."""
+    read = _quiz_read(session, reader_id, read_id)
+    if read.quiz is None:
+        raise Conflict("ask for the quiz before answering it", code="quiz_not_started")
+    if read.quiz_answered_at is not None:
+        raise Conflict(
+            "this quiz has already been answered: one attempt only", code="quiz_answered"
+        )
+    result = grade(Quiz.from_dict(read.quiz), answers)
+    points, message = 0, "Not every answer was right: no bonus this time."
+    if result.passed:
+        paid = payout.pay_quiz_bonus(session, read, settings.quiz_bonus_points)
+        if paid.ok:
+            points, message = settings.quiz_bonus_points, "All right: the bonus is yours."
+        else:
+            message = "All right, but the programme's budget is empty: no bonus for now."
+    read.quiz_answered_at = clock.now()
+    read.quiz_correct = result.correct
+    read.quiz_points = points
+    session.flush()
+    return QuizOutcome(
+        correct=result.correct,
+        total=result.total,
+        passed=result.passed,
+        points=points,
+        per_question=result.per_question,
+        message=message,
+    )
+
+
+def get_quiz_result(
+    session: Session, *, reader_id: uuid.UUID, read_id: str
+) -> tuple[int, int] | None:
+    """(points, correct answers) of an answered quiz, or None when it is still open."""
+    read = owned_read(session, reader_id, read_id)
+    if read.quiz_answered_at is None:
+        return None
+    return read.quiz_points, read.quiz_correct or 0
