@@ -18,7 +18,8 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
 
@@ -398,6 +399,7 @@ class RedisLiveStore:
         self._scripts = {
             name: client.register_script(source)
             for name, source in (
+                ("load", _LOAD),
                 ("advance", _ADVANCE),
                 ("seed", _SEED),
                 ("put", _PUT),
@@ -416,24 +418,21 @@ class RedisLiveStore:
             f"{self._prefix}idle",
         ]
 
-    def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """Redis errors become StoreUnavailable (a 503: try again shortly), logged once."""
         try:
-            return self._scripts[name](keys=keys, args=args)
+            yield
         except self._errors as exc:
             log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
             raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
 
+    def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        with self._reaching():
+            return self._scripts[name](keys=keys, args=args)
+
     def load(self, read_id: uuid.UUID, reader_id: uuid.UUID) -> Loaded:
-        keys = self._keys(read_id, reader_id)
-        try:
-            pipe = self._client.pipeline(transaction=False)
-            pipe.hget(keys[0], "s")
-            pipe.hgetall(keys[2])
-            text, activity = pipe.execute()
-        except self._errors as exc:
-            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
-            raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
-        return _loaded(read_id, text, activity)
+        return _loaded(read_id, *self._run("load", self._keys(read_id, reader_id), []))
 
     def _async_client(self) -> tuple[Any, dict[str, Any]]:
         loop = asyncio.get_running_loop()
@@ -451,12 +450,9 @@ class RedisLiveStore:
         if self._make_async is None:
             return await asyncio.to_thread(self.load, read_id, reader_id)
         _, scripts = self._async_client()
-        try:
+        with self._reaching():
             text, pairs = await scripts["load"](keys=self._keys(read_id, reader_id))
-        except self._errors as exc:
-            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
-            raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
-        return _loaded(read_id, text or None, dict(zip(pairs[::2], pairs[1::2], strict=True)))
+        return _loaded(read_id, text, pairs)
 
     def seed(self, state: LiveRead) -> LiveRead:
         keys = self._keys(state.id)
@@ -495,12 +491,8 @@ class RedisLiveStore:
         _, scripts = self._async_client()
         keys = self._keys(state.id, state.reader_id)
         args = self._advance_args(state, expected, record, credited)
-        try:
-            done = await scripts["advance"](keys=keys, args=args)
-        except self._errors as exc:
-            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
-            raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
-        return bool(done)
+        with self._reaching():
+            return bool(await scripts["advance"](keys=keys, args=args))
 
     async def aclose(self) -> None:
         if self._async is not None:
@@ -517,11 +509,8 @@ class RedisLiveStore:
         return bool(self._run("close", self._keys(read_id), [expected, closed]))
 
     def records(self, read_id: uuid.UUID) -> list[BeatRecord]:
-        try:
+        with self._reaching():
             items = self._client.lrange(self._keys(read_id)[1], 0, -1)
-        except self._errors as exc:
-            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
-            raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
         return [BeatRecord.loads(item) for item in items]
 
     def trim(self, read_id: uuid.UUID, below_seq: int) -> None:
@@ -533,17 +522,18 @@ class RedisLiveStore:
     def idle(self, before: float, limit: int = 500) -> list[uuid.UUID]:
         keys = [self._keys(uuid.UUID(int=0))[3]]
         try:
-            found = self._scripts["idle"](keys=keys, args=[before, limit, f"{self._prefix}r:"])
-        except self._errors as exc:
-            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
-            return []
+            found = self._run("idle", keys, [before, limit, f"{self._prefix}r:"])
+        except StoreUnavailable:
+            return []  # the sweep skips a turn
         return [uuid.UUID(item.decode()) for item in found]
 
 
-def _loaded(read_id: uuid.UUID, text: bytes | None, activity: dict[bytes, bytes]) -> Loaded:
+def _loaded(read_id: uuid.UUID, text: bytes | None, pairs: list[bytes]) -> Loaded:
+    """What the load script answered: the state (None when absent) and the reader's activity
+    as a flat list of read id, time, read id, time..."""
     own = str(read_id).encode()
-    latest = max((float(t) for r, t in activity.items() if r != own), default=0.0)
-    return Loaded(LiveRead.loads(text) if text is not None else None, latest)
+    times = (float(t) for r, t in zip(pairs[::2], pairs[1::2], strict=True) if r != own)
+    return Loaded(LiveRead.loads(text) if text else None, max(times, default=0.0))
 
 
 def make_live_store(settings: Settings) -> LiveStore:

@@ -114,6 +114,11 @@ def required_active_seconds(words: int, rules: Rules) -> int:
     return math.ceil(words * 60 / rules.max_wpm)
 
 
+def required_paragraphs(paragraphs: int, rules: Rules) -> int:
+    """How many of an article's paragraphs must have been in view."""
+    return math.ceil(paragraphs * rules.min_paragraph_ratio)
+
+
 def first_screen_allowance(
     total_words: int, viewport_h: int | None, document_h: int | None, rules: Rules
 ) -> int:
@@ -180,7 +185,7 @@ def assess(state: ReadState, rules: Rules) -> Assessment:
     missing: list[Reason] = []
     if state.active_ms < required_active_seconds(state.words, rules) * 1000:
         missing.append(Reason.NOT_ENOUGH_TIME)
-    needed = math.ceil(state.paragraphs * rules.min_paragraph_ratio)
+    needed = required_paragraphs(state.paragraphs, rules)
     if state.paragraphs_seen < needed:
         missing.append(Reason.NOT_ENOUGH_PARAGRAPHS)
     if not (state.last_paragraph_seen or state.scroll_max >= rules.end_scroll):
@@ -215,6 +220,6 @@ def progress_of(
     """`progress` on plain numbers (the beat path has no ReadState to build)."""
     need_ms = max(required_active_seconds(words, rules) * 1000, 1)
     by_time = min(active_ms / need_ms, 1.0)
-    need_paragraphs = max(math.ceil(paragraphs * rules.min_paragraph_ratio), 1)
+    need_paragraphs = max(required_paragraphs(paragraphs, rules), 1)
     by_paragraphs = min(paragraphs_seen / need_paragraphs, 1.0)
     return round(min(by_time, by_paragraphs), 3)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from prometheus_client import Counter
-from sqlalchemy import Table, bindparam, event, func, select
+from sqlalchemy import Table, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,7 @@ from readtoearn.reading.rules import (
     progress,
     progress_of,
     required_active_seconds,
+    required_paragraphs,
     too_fast,
 )
 
@@ -138,7 +139,7 @@ def requirements(article: Article, settings: Settings) -> dict[str, Any]:
     return {
         "active_seconds": required_active_seconds(article.word_count, rules),
         "paragraphs": article.paragraph_count,
-        "min_paragraphs": -(-article.paragraph_count * rules.min_paragraph_ratio // 1),
+        "min_paragraphs": required_paragraphs(article.paragraph_count, rules),
         "min_beats": rules.min_beats,
         "points": _points(article, settings),
     }
@@ -148,10 +149,6 @@ def _sign(settings: Settings, read: Any, seq: int, nonce: str) -> str:
     """The chain token for beat `seq` of a read (a Read, or a row with the same columns)."""
     claims = tokens.ChainToken(read_id=read.id, seq=seq, nonce=nonce)
     return tokens.sign_chain(settings.resolved_secret_key, read.reader_id, read.article_id, claims)
-
-
-def _issue_token(read: Read, settings: Settings) -> str:
-    return _sign(settings, read, read.next_seq, read.nonce)
 
 
 def start_read(
@@ -224,7 +221,7 @@ def start_read(
     _paragraph_words(session, article.id, article.content_hash, article.html)  # for the beats
     return Started(
         read=read,
-        token=_issue_token(read, settings),
+        token=_sign(settings, read, read.next_seq, read.nonce),
         resumed=resumed,
         required=requirements(article, settings),
         progress=progress(_state(read, article), rules_of(settings)),
@@ -234,7 +231,8 @@ def start_read(
 def owned_read(session: Session, reader_id: uuid.UUID, read_id: str | uuid.UUID) -> Read:
     """A reader's own read, locked for this transaction; 404 for anyone else's."""
     query = select(Read).where(Read.id == read_uuid(read_id)).with_for_update()
-    # populate_existing: beats update reads without the ORM, so never trust a cached object.
+    # populate_existing: the row may have changed (a flush of its live state) since this session
+    # last loaded it.
     read = session.scalar(query.execution_options(populate_existing=True))
     # Another reader's read is reported as absent, so ids cannot be probed.
     if read is None or read.reader_id != reader_id:
@@ -298,31 +296,6 @@ def _state(read: Read, article: Article) -> ReadState:
     )
 
 
-# One statement reads what a beat needs of a read the live store does not hold yet.
-_LIVE_STATE = (
-    select(
-        Read.id,
-        Read.reader_id,
-        Read.article_id,
-        Read.status,
-        Read.next_seq,
-        Read.nonce,
-        Read.last_beat_at,
-        Read.active_ms,
-        Read.beats_total,
-        Read.beats_credited,
-        Read.paragraphs_seen,
-        Read.words_seen,
-        Read.scroll_max,
-        Read.allowance_words,
-        Read.flags,
-        Article.content_hash,
-        Article.word_count,
-        Article.paragraph_count,
-    )
-    .join(Article, Article.id == Read.article_id)
-    .where(Read.id == bindparam("read_id"))
-)
 BEATS_TABLE = cast(Table, ReadBeat.__table__)
 
 
@@ -336,8 +309,8 @@ def _session_of(db: Session | Database | None) -> AbstractContextManager[Session
     return nullcontext(db) if isinstance(db, Session) else db.session()
 
 
-def _live(read: Any, content_hash: str, word_count: int, paragraph_count: int) -> LiveRead:
-    """The live state of a read (a Read, or a row with the same columns)."""
+def _live(read: Read, content_hash: str, word_count: int, paragraph_count: int) -> LiveRead:
+    """The live state of a read, to keep in the store."""
     return LiveRead(
         id=read.id,
         reader_id=read.reader_id,
@@ -361,13 +334,19 @@ def _live(read: Any, content_hash: str, word_count: int, paragraph_count: int) -
 
 def _seed(db: Session | Database | None, store: LiveStore, read_id: uuid.UUID) -> LiveRead:
     """Load an open read the store does not hold (its first beat, or after a restart)."""
+    query = (
+        select(Read, Article.content_hash, Article.word_count, Article.paragraph_count)
+        .join(Article, Article.id == Read.article_id)
+        .where(Read.id == read_id)
+    )
     with _session_of(db) as session:
-        row = session.execute(_LIVE_STATE, {"read_id": read_id}).one_or_none()
+        row = session.execute(query).one_or_none()
     if row is None:
         raise NotFound("no read has this id")
-    if row.status != OPEN:
+    read, content_hash, word_count, paragraph_count = row
+    if read.status != OPEN:
         raise Conflict("this read is finished", code="read_closed")
-    return store.seed(_live(row, row.content_hash, row.word_count, row.paragraph_count))
+    return store.seed(_live(read, content_hash, word_count, paragraph_count))
 
 
 def read_uuid(read_id: str | uuid.UUID) -> uuid.UUID:
@@ -408,11 +387,10 @@ def record_beat(
     that raises NeedsDatabase before anything has changed.
     """
     key = read_uuid(read_id)
-    prepared = prepare_beat(
+    p = prepare_beat(
         db, store, store.load(key, reader_id), settings, clock,
         reader_id=reader_id, read_id=key, beat=beat,
     )  # fmt: skip
-    p = prepared
     return accept_beat(p, store.advance(p.advanced, p.expected, p.record, p.credited))
 
 
@@ -617,24 +595,16 @@ def flush_idle(database: Database, store: LiveStore, clock: Clock, *, idle_s: fl
     return written
 
 
-def _parallel(session: Session, read: Read) -> bool:
+def _parallel(beats: Sequence[ReadBeat]) -> bool:
     """Reading in several tabs: other reads earned time during at least two of this read's beats.
 
     One overlap is what a reader moving from one article to the next produces (the last beat of
     the page they left arrives after the new read began); a second one is not.
     """
-    overlaps = session.scalar(
-        select(func.count())
-        .select_from(ReadBeat)
-        .where(ReadBeat.read_id == read.id, ReadBeat.overlap.is_(True))
-    )
-    return (overlaps or 0) >= PARALLEL_MIN_OVERLAPS
+    return sum(1 for beat in beats if beat.overlap) >= PARALLEL_MIN_OVERLAPS
 
 
-def _robotic(session: Session, read: Read) -> bool:
-    beats = session.scalars(
-        select(ReadBeat).where(ReadBeat.read_id == read.id).order_by(ReadBeat.seq)
-    ).all()
+def _robotic(beats: Sequence[ReadBeat]) -> bool:
     deltas, inputs, previous = [], [], 0.0
     for beat in beats:
         deltas.append(round(max(beat.scroll_max - previous, 0.0), 4))
@@ -695,9 +665,12 @@ def complete_read(
     flags = set(read.flags)
     if not read.page_view:
         flags.add(Reason.NO_PAGE_VIEW)
-    if _robotic(session, read):
+    beats = session.scalars(
+        select(ReadBeat).where(ReadBeat.read_id == read.id).order_by(ReadBeat.seq)
+    ).all()
+    if _robotic(beats):
         flags.add(Reason.ROBOTIC_SCROLLING)
-    if _parallel(session, read):
+    if _parallel(beats):
         flags.add(Reason.PARALLEL_READS)
     if _velocity(session, read, now, settings):
         flags.add(Reason.UNUSUAL_VELOCITY)

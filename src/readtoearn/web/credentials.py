@@ -1,9 +1,10 @@
-"""Who holds a credential, remembered for a few seconds: for the tracker's beat route only.
+"""A request's credential (a bearer token or the session cookie), and who holds it.
 
-Every other route checks the session or token in the database on every request. A beat comes
-every 12 s from every open page, so its route trusts an answer it got a few seconds ago
-(`beat_auth_cache_s`, 10 s by default). Logging out or revoking a token forgets the credential in
-this process at once; other worker processes stop accepting its beats within that time.
+Every route checks the credential in the database on every request and remembers the answer for
+a few seconds (`beat_auth_cache_s`, 10 s by default); only the tracker's beat route, which comes
+every 12 s from every open page, trusts what was remembered. Logging out or revoking a token
+forgets the credential in this process at once; other worker processes stop accepting its beats
+within that time.
 """
 
 from __future__ import annotations
@@ -14,12 +15,22 @@ import time
 import uuid
 
 from fastapi import HTTPException, Request
+from sqlalchemy.orm import Session
 
 from readtoearn.accounts import service as accounts
+from readtoearn.accounts.models import User
 from readtoearn.db import Database
 from readtoearn.web.sessions import SESSION_COOKIE
 
 MAX_ENTRIES = 100_000
+
+
+def bearer(token: str) -> str:
+    return "bearer:" + token
+
+
+def session_cookie(secret: str) -> str:
+    return "session:" + secret
 
 
 def credential_of(request: Request) -> str | None:
@@ -31,12 +42,23 @@ def credential_of(request: Request) -> str | None:
     if header is not None:
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise HTTPException(
-                401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}
-            )
-        return "bearer:" + token.strip()
+            raise _refused("bearer:")
+        return bearer(token.strip())
     secret = request.cookies.get(SESSION_COOKIE)
-    return "session:" + secret if secret else None
+    return session_cookie(secret) if secret else None
+
+
+def user_of(session: Session, credential: str) -> User | None:
+    """The active user behind a live credential, or None."""
+    kind, _, secret = credential.partition(":")
+    if kind == "bearer":
+        return accounts.get_token_user(session, secret)
+    return accounts.get_session_user(session, secret)
+
+
+def _refused(credential: str) -> HTTPException:
+    message = "invalid or expired token" if credential.startswith("bearer:") else "log in first"
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
 class CredentialCache:
@@ -76,14 +98,9 @@ class CredentialCache:
 def reader_of(database: Database, cache: CredentialCache, credential: str) -> uuid.UUID:
     """The reader behind a credential, checked in the database (and remembered a few seconds);
     401 when it is unknown, expired or revoked."""
-    kind, _, secret = credential.partition(":")
     with database.session() as session:
-        if kind == "bearer":
-            user = accounts.get_token_user(session, secret)
-        else:
-            user = accounts.get_session_user(session, secret)
+        user = user_of(session, credential)
     if user is None:
-        message = "invalid or expired token" if kind == "bearer" else "log in first"
-        raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+        raise _refused(credential)
     cache.put(credential, user.id)
     return user.id

@@ -9,14 +9,13 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from readtoearn.accounts import service as accounts
 from readtoearn.accounts.models import User
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
 from readtoearn.db import Database
 from readtoearn.errors import Forbidden
 from readtoearn.reading.live import LiveStore
-from readtoearn.web.sessions import SESSION_COOKIE
+from readtoearn.web.credentials import credential_of, user_of
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -65,20 +64,21 @@ LiveStoreDep = Annotated[LiveStore, Depends(get_live_store)]
 def get_optional_reader(request: Request, session: SessionDep) -> User | None:
     """The reader of a bearer token (API clients) or of the session cookie (browsers), or None.
 
-    A bearer token that is malformed, unknown, expired or revoked is a 401, never anonymous.
+    A bearer token that is malformed, unknown, expired or revoked is a 401, never anonymous. The
+    answer is remembered for the tracker's beats (web/credentials.py).
     """
-    header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, token = header.strip().partition(" ")
-        user = (
-            accounts.get_token_user(session, token.strip()) if scheme.lower() == "bearer" else None
-        )
-        if user is None:
+    credential = credential_of(request)
+    if credential is None:
+        return None
+    user = user_of(session, credential)
+    if user is None:
+        if credential.startswith("bearer:"):
             raise HTTPException(
                 401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}
             )
-        return user
-    return accounts.get_session_user(session, request.cookies.get(SESSION_COOKIE))
+        return None
+    request.app.state.readers.put(credential, user.id)
+    return user
 
 
 async def get_current_reader(request: Request, reader: OptionalReader) -> User:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from readtoearn.accounts import service as accounts
 from readtoearn.errors import ReadToEarnError
 from readtoearn.rewards import service as rewards
+from readtoearn.web.credentials import session_cookie
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import CurrentReader, OptionalReader, SessionDep, SettingsDep
 from readtoearn.web.errors import STATUS_BY_ERROR
@@ -175,7 +176,7 @@ def login(
 def logout(request: Request, _csrf: CsrfChecked, session: SessionDep, settings: SettingsDep):
     secret = request.cookies.get(SESSION_COOKIE)
     accounts.end_session(session, secret)
-    request.app.state.readers.forget(f"session:{secret}")
+    request.app.state.readers.forget(session_cookie(secret) if secret else None)
     response = _redirect("/")
     clear_session_cookie(response, settings)
     return response

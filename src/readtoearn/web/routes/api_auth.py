@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from readtoearn.accounts import service as accounts
 from readtoearn.accounts.service import IssuedToken
+from readtoearn.web.credentials import bearer
 from readtoearn.web.deps import CurrentReader, SessionDep, SettingsDep
 from readtoearn.web.schemas import ErrorOut
 from readtoearn.web.sessions import RateLimiterDep, client_ip
@@ -92,7 +93,7 @@ def revoke_token(
 ) -> Response:
     scheme, _, token = authorization.strip().partition(" ")
     accounts.revoke_api_token(session, token.strip() if scheme.lower() == "bearer" else None)
-    request.app.state.readers.forget(f"bearer:{token.strip()}")
+    request.app.state.readers.forget(bearer(token.strip()))
     return Response(status_code=204)
 
 

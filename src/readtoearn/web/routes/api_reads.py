@@ -119,10 +119,6 @@ def start(
         webdriver=body.webdriver,
         user_agent=request.headers.get("user-agent", ""),
     )
-    # This credential was just checked: the read's beats need not check it again for a while.
-    credential = credential_of(request)
-    if credential is not None:
-        request.app.state.readers.put(credential, reader.id)
     out = StartOut(
         read_id=str(started.read.id),
         token=started.token,
