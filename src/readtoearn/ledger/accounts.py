@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from readtoearn.db import utcnow
+from readtoearn.db import dialect_insert, utcnow
 from readtoearn.errors import Conflict
 from readtoearn.ledger.interfaces import AccountResult, AccountResultCode, AccountSpec
 from readtoearn.ledger.models import POINTS, Account, AccountCode, AccountFlags
@@ -46,11 +45,6 @@ def account_id(
 # --------------------------------------------------------------------------- accounts
 
 
-def _insert(conn: Connection) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert
-
-
 def create_accounts(
     session: Session, specs: Sequence[AccountSpec], *, now: datetime | None = None
 ) -> list[AccountResult]:
@@ -75,7 +69,7 @@ def create_accounts(
     inserted: set[uuid.UUID] = set()
     if rows:
         stmt = (
-            _insert(conn)(ACCOUNTS)
+            dialect_insert(conn)(ACCOUNTS)
             .on_conflict_do_nothing(index_elements=["id"])
             .returning(ACCOUNTS.c.id)
         )

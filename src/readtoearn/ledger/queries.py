@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -53,6 +54,14 @@ def list_accounts(
 def get_transfer(session: Session, transfer_id: uuid.UUID) -> Transfer | None:
     """A stored transfer, or None."""
     return session.get(Transfer, transfer_id)
+
+
+def list_transfers(session: Session, transfer_ids: Iterable[uuid.UUID]) -> list[Transfer]:
+    """The stored transfers among these ids, in one query."""
+    ids = set(transfer_ids)
+    if not ids:
+        return []
+    return list(session.scalars(select(Transfer).where(Transfer.id.in_(ids))))
 
 
 def statement(session: Session, account_id: uuid.UUID, limit: int = 50) -> Statement:

@@ -818,6 +818,7 @@ from readtoearn.ledger.queries import (  # noqa: E402
     balance,
     get_transfer,
     list_accounts,
+    list_transfers,
     statement,
 )
 
@@ -842,6 +843,7 @@ __all__ = [
     "list_accounts",
     "list_expiring",
     "list_lots",
+    "list_transfers",
     "programme_budget",
     "reverse",
     "run_in_transaction",

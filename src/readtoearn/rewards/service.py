@@ -19,11 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from readtoearn.articles.text import slugify
-from readtoearn.db import utcnow
+from readtoearn.db import dialect_insert, utcnow
 from readtoearn.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import TransferResultCode, TransferSpec
@@ -289,9 +288,8 @@ def redemption_transfer_ids(reader_id: uuid.UUID, key: str) -> tuple[uuid.UUID, 
 
 def _lock_profile(session: Session, reader_id: uuid.UUID) -> RewardProfile:
     conn = session.connection()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     table = cast(Table, RewardProfile.__table__)
-    conn.execute(dialect.insert(table).values(user_id=reader_id).on_conflict_do_nothing())
+    conn.execute(dialect_insert(conn)(table).values(user_id=reader_id).on_conflict_do_nothing())
     stmt = (
         select(RewardProfile)
         .where(RewardProfile.user_id == reader_id)
@@ -501,7 +499,7 @@ def cancel(
     """Undo a redemption: points back by reversal, the unit back on the shelf, the code back
     in the pool (or burned)."""
     redemption = get_redemption(session, redemption_id)
-    _lock_profile(session, redemption.reader_id)
+    profile = _lock_profile(session, redemption.reader_id)
     if redemption.status == RedemptionStatus.CANCELLED:
         raise Conflict("this redemption is already cancelled", code="already_cancelled")
     if redemption.status == RedemptionStatus.SHIPPED:
@@ -539,10 +537,9 @@ def cancel(
         redemption.code_burned = burned
         if not burned:
             redemption.code_id = None
-    if reward.kind == RewardKind.PREMIUM and reward.premium_days:
-        profile = session.get(RewardProfile, redemption.reader_id)
-        if profile is not None and profile.premium_until is not None:
-            profile.premium_until -= timedelta(days=reward.premium_days)
+    premium = reward.kind == RewardKind.PREMIUM and reward.premium_days
+    if premium and profile.premium_until is not None:
+        profile.premium_until -= timedelta(days=reward.premium_days or 0)
     redemption.status = str(RedemptionStatus.CANCELLED)
     redemption.cancelled_at = utcnow()
     session.flush()
@@ -759,10 +756,8 @@ def describe_entries(
     """What a reader's history should say about some transfers: the reward, the reason."""
     notes: dict[uuid.UUID, str] = {}
     reward_ids: dict[uuid.UUID, uuid.UUID] = {}
-    for tid in transfer_ids:
-        transfer = ledger.get_transfer(session, tid)
-        if transfer is None:
-            continue
+    for transfer in ledger.list_transfers(session, transfer_ids):
+        tid = transfer.id
         meta = transfer.meta or {}
         if meta.get("reason"):
             notes[tid] = str(meta["reason"])

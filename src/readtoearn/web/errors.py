@@ -64,7 +64,8 @@ def error_response(
     return HTMLResponse(f"<h1>{status}</h1><p>{message}</p>", status_code=status)
 
 
-def _status_of(exc: errors.ReadToEarnError) -> int:
+def status_of(exc: errors.ReadToEarnError) -> int:
+    """The HTTP status of a domain error (its nearest mapped class)."""
     for kind in type(exc).__mro__:
         if kind in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[kind]
@@ -76,7 +77,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.ReadToEarnError)
     async def _domain(request: Request, exc: errors.ReadToEarnError) -> Response:
-        return error_response(request, _status_of(exc), exc.code, exc.message)
+        return error_response(request, status_of(exc), exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -14,7 +14,7 @@ from readtoearn.rewards import service as rewards
 from readtoearn.web.credentials import session_cookie
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import CurrentReader, OptionalReader, SessionDep, SettingsDep
-from readtoearn.web.errors import STATUS_BY_ERROR
+from readtoearn.web.errors import status_of
 from readtoearn.web.sessions import (
     SESSION_COOKIE,
     EmailBackendDep,
@@ -57,13 +57,6 @@ def safe_next(value: str | None, default: str = DEFAULT_NEXT) -> str:
     if parts.scheme or parts.netloc:
         return default
     return value
-
-
-def _status(exc: ReadToEarnError) -> int:
-    for kind in type(exc).__mro__:
-        if kind in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[kind]
-    return 400
 
 
 def _page(
@@ -121,7 +114,7 @@ def signup(
     except ReadToEarnError as exc:
         values = {"email": email, "display_name": display_name, "language": language}
         context = {"next": target, "values": values, "languages": LANGUAGE_CHOICES}
-        return _page(request, "signup.html", {**context, "error": exc.message}, _status(exc))
+        return _page(request, "signup.html", {**context, "error": exc.message}, status_of(exc))
     response = _redirect(target)
     set_session_cookie(response, settings, secret)
     set_language_cookie(response, settings, user.language)
@@ -165,7 +158,7 @@ def login(
         )
     except ReadToEarnError as exc:
         context = {"next": target, "email": email, "error": exc.message}
-        return _page(request, "login.html", context, _status(exc))
+        return _page(request, "login.html", context, status_of(exc))
     response = _redirect(target)
     set_session_cookie(response, settings, secret)
     set_language_cookie(response, settings, user.language)
@@ -228,7 +221,7 @@ def change_password(
             keep_session=request.cookies.get(SESSION_COOKIE),
         )
     except ReadToEarnError as exc:
-        return _page(request, "password.html", {"error": exc.message}, _status(exc))
+        return _page(request, "password.html", {"error": exc.message}, status_of(exc))
     return _page(request, "password.html", {"done": True})
 
 
@@ -254,7 +247,7 @@ def reset_request(
         accounts.request_password_reset(session, settings, backend, limiter, email=email)
     except ReadToEarnError as exc:
         context = {"email": email, "error": exc.message}
-        return _page(request, "reset_request.html", context, _status(exc))
+        return _page(request, "reset_request.html", context, status_of(exc))
     return _page(request, "reset_request.html", {"sent": RESET_SENT})
 
 
@@ -269,7 +262,7 @@ def reset_form(request: Request, token: str, session: SessionDep) -> Response:
     try:
         accounts.check_reset_token(session, token)
     except ReadToEarnError as exc:
-        page = _page(request, "reset_form.html", {"invalid": exc.message}, _status(exc))
+        page = _page(request, "reset_form.html", {"invalid": exc.message}, status_of(exc))
         return _no_referrer(page)
     return _no_referrer(_page(request, "reset_form.html", {}))
 
@@ -290,7 +283,7 @@ def reset_password(
         accounts.reset_password(session, settings, token, new_password)
     except ReadToEarnError as exc:
         key = "invalid" if exc.code == "invalid_reset" else "error"
-        return _no_referrer(_page(request, "reset_form.html", {key: exc.message}, _status(exc)))
+        return _no_referrer(_page(request, "reset_form.html", {key: exc.message}, status_of(exc)))
     response = _redirect("/account/login?reset=done")
     clear_session_cookie(response, settings)
     return _no_referrer(response)

@@ -20,7 +20,7 @@ from readtoearn.reading.rules import Reason
 from readtoearn.web import i18n
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import ClockDep, CurrentOperator, SessionDep, SettingsDep
-from readtoearn.web.errors import STATUS_BY_ERROR
+from readtoearn.web.errors import status_of
 from readtoearn.web.schemas import ErrorOut
 from readtoearn.web.templating import render
 
@@ -157,7 +157,7 @@ def _decide(
     try:
         decide(session, read_id, operator.id, note)
     except ReadToEarnError as exc:
-        status = next((s for k, s in STATUS_BY_ERROR.items() if isinstance(exc, k)), 400)
+        status = status_of(exc)
         message = DECISION_ERRORS.get(exc.code, exc.message)
         return _queue_page(request, session, settings, error=message, status_code=status)
     done = "approved" if approve else "rejected"

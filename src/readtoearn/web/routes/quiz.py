@@ -18,7 +18,7 @@ from readtoearn.web.deps import (
     SettingsDep,
     WriteSessionDep,
 )
-from readtoearn.web.errors import STATUS_BY_ERROR
+from readtoearn.web.errors import status_of
 from readtoearn.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -73,7 +73,7 @@ def answer_quiz_page(
             session, settings, clock, reader_id=reader.id, read_id=read_id, answers=answers
         )
     except ReadToEarnError as exc:
-        status = STATUS_BY_ERROR.get(type(exc), 400)
+        status = status_of(exc)
         context: dict[str, object] = {"quiz": quiz.public(), "read_id": read_id}
         context |= {"error": exc.message, "answered": None, "result": None}
         return render(request, "reading/quiz.html", context, status_code=status)

@@ -14,19 +14,12 @@ from readtoearn.rewards import service as rewards
 from readtoearn.web import i18n
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import CurrentReader, OptionalReader, SessionDep, SettingsDep
-from readtoearn.web.errors import STATUS_BY_ERROR
+from readtoearn.web.errors import status_of
 from readtoearn.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 FormText = Annotated[str, Form(max_length=200)]
-
-
-def _status(exc: ReadToEarnError) -> int:
-    for kind in type(exc).__mro__:
-        if kind in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[kind]
-    return 400
 
 
 @router.get("/rewards", response_class=HTMLResponse)
@@ -101,5 +94,5 @@ def redeem_form(
             )
     except ReadToEarnError as exc:
         extra = {"error": exc.message, "address": address}
-        return _reward_page(request, session, reader.id, ref, language, extra, _status(exc))
+        return _reward_page(request, session, reader.id, ref, language, extra, status_of(exc))
     return RedirectResponse(f"/account/wallet?redeemed={done.redemption.id}#my-rewards", 303)
