@@ -48,10 +48,6 @@ class HeldRead:
         """Held only for want of budget: no points are reserved for it yet."""
         return self.read.transfer_id is None
 
-    @property
-    def suspicious(self) -> list[str]:
-        return [r for r in self.read.reasons if r != BUDGET_EMPTY]
-
 
 @dataclass(frozen=True)
 class Release:

@@ -150,13 +150,6 @@ def list_rewards(session: Session, *, include_inactive: bool = False) -> list[Re
     return list(session.scalars(stmt))
 
 
-def set_active(session: Session, ref: str, active: bool) -> Reward:
-    """Show or withdraw a reward from the store."""
-    reward = get_reward(session, ref)
-    reward.active = active
-    return reward
-
-
 # --------------------------------------------------------------------------- stock
 
 

@@ -108,8 +108,9 @@ def summarise_all(session: Session, settings: Settings, *, source: str | None = 
         query = query.where(Article.source == source)
     made = 0
     for article in session.scalars(query):
-        if _cached(session, _Snapshot.of(article), backend.name) is None:
-            summarise_article(session, article, settings, backend=backend)
+        snapshot = _Snapshot.of(article)
+        if _cached(session, snapshot, backend.name) is None:
+            _store(session, _compute(snapshot, backend))
             made += 1
     return made
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from readtoearn.articles import service as articles
 from readtoearn.articles.interfaces import ArticleDraft
 from readtoearn.summaries import service
-from readtoearn.summaries.backends import FallbackBackend, OpenAIBackend
+from readtoearn.summaries.backends import BuiltinBackend, FallbackBackend, OpenAIBackend
 from readtoearn.summaries.models import ArticleSummary
 from tests.factories import make_article
 from tests.unit.summaries.articles import FRENCH
@@ -55,10 +55,18 @@ def test_view_puts_the_editorial_box_beside_the_generated_one(session, settings)
 def test_get_summary_computes_on_demand_then_reads_the_cache(database, session, settings) -> None:
     article = make_article(session, settings)
     session.commit()
-    first = service.get_summary(database, article.id, settings)
-    again = service.get_summary(database, str(article.id), settings)
+    calls: list[str] = []
+
+    class Counting(BuiltinBackend):
+        def summarise(self, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(kwargs["title"])
+            return super().summarise(**kwargs)
+
+    first = service.get_summary(database, article.id, settings, backend=Counting())
+    again = service.get_summary(database, str(article.id), settings, backend=Counting())
     assert first == again
     assert rows(session) == 1
+    assert len(calls) == 1  # the second answer came from the stored summary
 
 
 def test_llm_summaries_are_cached_and_failures_are_retried_later(session, settings, llm) -> None:
