@@ -247,3 +247,23 @@ def test_the_server_voids_timed_out_holds_on_its_own(settings, tmp_path) -> None
         assert ledger.balance(s, budget).available == 100
         assert ledger.audit(s).ok
     database.dispose()
+
+
+def test_a_remembered_credential_is_checked_again_after_its_time(monkeypatch) -> None:
+    from readtoearn.web import credentials
+
+    now = [1000.0]
+    monkeypatch.setattr(credentials.time, "monotonic", lambda: now[0])
+    cache = credentials.CredentialCache(ttl_s=10)
+    reader = uuid.uuid4()
+    cache.put("bearer:abc", reader)
+    assert cache.get("bearer:abc") == reader
+    assert cache.get("bearer:other") is None
+    now[0] += 10.5
+    assert cache.get("bearer:abc") is None  # the beat route goes back to the database
+    cache.put("bearer:abc", reader)
+    cache.forget("bearer:abc")
+    assert cache.get("bearer:abc") is None
+    never = credentials.CredentialCache(ttl_s=0)  # READTOEARN_BEAT_AUTH_CACHE_S=0
+    never.put("bearer:abc", reader)
+    assert never.get("bearer:abc") is None
