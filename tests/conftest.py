@@ -95,13 +95,10 @@ class RolledBackDatabase(Database):
     """A Database whose every session joins one outer transaction that the test rolls back."""
 
     def __init__(self, engine: Engine, connection: Connection) -> None:
-        self.engine = engine
         factory = sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
-        self.read_sessions = factory
-        self.write_sessions = factory
-        self._write_lock = None
+        super().__init__(engine, sessions=factory)
 
     def dispose(self) -> None:  # the engine belongs to the run, not the app
         pass

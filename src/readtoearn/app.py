@@ -9,12 +9,14 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from readtoearn import __version__
+from readtoearn.batch import GroupCommitter
 from readtoearn.clock import Clock, SystemClock
 from readtoearn.config import Settings, get_settings
 from readtoearn.db import Database, make_engine
@@ -23,7 +25,7 @@ from readtoearn.reading import service as reading
 from readtoearn.reading.live import LiveStore, make_live_store
 from readtoearn.web import errors, metrics, security
 from readtoearn.web.credentials import CredentialCache
-from readtoearn.web.limits import BodyLimit
+from readtoearn.web.limits import BodyLimit, InFlightLimit
 from readtoearn.web.routes import accounts as account_pages
 from readtoearn.web.routes import (
     api_articles,
@@ -89,6 +91,13 @@ def _freeze_startup_objects() -> None:
 _FROZEN = False
 
 
+def _size_thread_pool(db: Database) -> None:
+    """Enough threads for every database slot plus the writer and some work without the
+    database: the gate admits no more than that, so a thread is never waited for in vain."""
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(limiter.total_tokens, db.slots + 16)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -98,13 +107,18 @@ def create_app(
     """Build the web application for some settings (read from the environment by default)."""
     settings = settings or get_settings()
     owns_database = database is None
-    db = database or Database(make_engine(settings.resolved_database_url))
+    wait_s = settings.db_wait_s
+    db = database or Database(
+        make_engine(settings.resolved_database_url, wait_s=wait_s), wait_s=wait_s
+    )
+    committer = GroupCommitter(db, max_batch=settings.group_commit_max)
 
     the_clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _freeze_startup_objects()
+        _size_thread_pool(db)
         sweeper = asyncio.create_task(_background_jobs(app, db, the_clock, settings))
         try:
             yield
@@ -114,6 +128,7 @@ def create_app(
             if store.in_process:  # this process's open reads would die with it
                 await run_in_threadpool(reading.flush_idle, db, store, the_clock, idle_s=None)
             await store.aclose()
+            await run_in_threadpool(committer.close)
             if owns_database:
                 db.dispose()
 
@@ -129,6 +144,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.clock = the_clock
+    app.state.committer = committer
     app.state.live = make_live_store(settings)
     app.state.readers = CredentialCache(settings.beat_auth_cache_s)
     errors.install(app)
@@ -144,6 +160,8 @@ def create_app(
     metrics.install(app)
     security.install(app)
     app.add_middleware(AccountsMiddleware)
+    # Outermost: a request over the cap is refused before any other work is done for it.
+    app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight)
     # The tracker's routes come first: routes are matched in order, and beats are the busiest.
     app.include_router(api_reads.router)
     if settings.bench_routes:

@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     # Adds POST /api/v1/_bench/noop (a beat-shaped body, no database) for bench/beats.py.
     bench_routes: bool = False
 
+    # Crowds (docs/operations.md): how long a request waits for the database before a 503 busy,
+    # how many requests one worker holds at once before it answers 503 at the door, and how many
+    # units of ledger work (completions, quiz bonuses, grants, redemptions) share one commit.
+    db_wait_s: Annotated[float, Field(gt=0, le=60)] = 5.0
+    max_in_flight: Annotated[int, Field(ge=1, le=100_000)] = 256
+    group_commit_max: Annotated[int, Field(ge=1, le=10_000)] = 100
+
     # The programme's money: what one point is worth to the operator (for the liability figure).
     point_value: Annotated[Decimal, Field(ge=0, le=1_000_000)] = Decimal("0.01")
     point_currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"

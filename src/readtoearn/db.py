@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import os
-import threading
+import random
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+import aiologic
+from prometheus_client import Counter
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool, StaticPool
 from sqlalchemy.types import TypeDecorator
+
+from readtoearn.errors import Busy
+
+T = TypeVar("T")
+
+BUSY_REFUSALS = Counter(
+    "readtoearn_database_busy_total",
+    "Requests refused because the database could not take them within db_wait_s",
+    ["kind"],
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -99,13 +113,22 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for the URL, configured for SQLite or PostgreSQL."""
+def make_engine(url: str, *, wait_s: float = 5.0, **kwargs: Any) -> Engine:
+    """An engine for the URL, configured for SQLite or PostgreSQL; a request waits at most
+    `wait_s` seconds for a pooled connection."""
+    kwargs.setdefault("pool_timeout", wait_s)
     if url.startswith("sqlite"):
+        poolclass = kwargs.pop("poolclass", None) or _sqlite_pool(url)
+        if poolclass is not QueuePool:
+            for key in ("pool_size", "max_overflow", "pool_timeout"):
+                kwargs.pop(key, None)
+        else:
+            kwargs.setdefault("pool_size", 8)
+            kwargs.setdefault("max_overflow", 8)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            poolclass=kwargs.pop("poolclass", None) or _sqlite_pool(url),
+            poolclass=poolclass,
             **kwargs,
         )
         _configure_sqlite(engine)
@@ -117,45 +140,222 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_pool(url: str) -> Any:
-    from sqlalchemy.pool import QueuePool, StaticPool
-
     if url in ("sqlite://", "sqlite:///:memory:"):
         return StaticPool
     return QueuePool if os.environ.get("READTOEARN_SQLITE_POOL") != "null" else NullPool
 
 
-class Database:
-    """An engine and the two session factories: reading, and writing (IMMEDIATE on SQLite)."""
+# What the current task or thread has been admitted to: (database, write) pairs. A context
+# variable, so the admission taken on the event loop follows the request into the thread pool.
+_ADMITTED: ContextVar[tuple[tuple[Database, bool], ...]] = ContextVar(
+    "readtoearn_admitted", default=()
+)
 
-    def __init__(self, engine: Engine) -> None:
+
+class Database:
+    """An engine, the two session factories (reading, and writing: IMMEDIATE on SQLite) and the
+    gate in front of them.
+
+    The gate is what keeps a crowd from hanging the server (docs/architecture.md): a request is
+    admitted to the database on the event loop, before it takes a thread, so a thread is only
+    ever held by work that can proceed. SQLite has one writer at a time: writers queue on a
+    one-place semaphore. Every other session takes one of a fixed number of connection slots,
+    fewer than the pool holds. Nobody waits longer than `wait_s`: past it the request is refused
+    with `Busy` (503, Retry-After) and nothing it did is kept.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        wait_s: float = 5.0,
+        sessions: sessionmaker[Session] | None = None,
+    ) -> None:
         self.engine = engine
-        self.read_sessions = sessionmaker(engine, expire_on_commit=False)
+        self.wait_s = wait_s
+        self.read_sessions = sessions or sessionmaker(engine, expire_on_commit=False)
         writer = engine.execution_options(sqlite_immediate=True)
-        self.write_sessions = sessionmaker(writer, expire_on_commit=False)
-        # SQLite has one writer at a time: queue this process's writers on a lock rather than
-        # let them spin on busy_timeout (which sleeps, and makes the tail latency explode).
-        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self.write_sessions = sessions or sessionmaker(writer, expire_on_commit=False)
+        single_writer = sessions is None and engine.dialect.name == "sqlite"
+        self._writer = aiologic.Semaphore(1) if single_writer else None
+        self._slots = aiologic.Semaphore(self.slots)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    @property
+    def slots(self) -> int:
+        """How many sessions may hold a connection at once (a third of the pool kept spare for
+        the writer, background jobs and a request's second session)."""
+        pool = self.engine.pool
+        if isinstance(pool, QueuePool):
+            return max(1, (pool.size() + pool._max_overflow) * 2 // 3)
+        return 32
+
+    # -- admission ------------------------------------------------------------------------------
+
+    def _gates(self, write: bool) -> tuple[aiologic.Semaphore, ...]:
+        if write and self._writer is not None:
+            return (self._writer,)  # the one writer never waits behind readers
+        return (self._slots,)
+
+    def _covered(self, write: bool) -> bool:
+        """True when this task or thread was already admitted to what `write` needs."""
+        for database, held_write in _ADMITTED.get():
+            if database is self and (held_write or not write or self._writer is None):
+                return True
+        return False
+
+    def _busy(self, write: bool) -> Busy:
+        BUSY_REFUSALS.labels("write" if write else "read").inc()
+        return Busy(
+            "the service is busy: please try again in a moment",
+            code="busy",
+        )
+
+    @asynccontextmanager
+    async def admitted(self, *, write: bool, wait_s: float | None = None) -> AsyncIterator[None]:
+        """Wait on the event loop (holding no thread) until the database can take this unit of
+        work; `Busy` after `wait_s` (the database's own by default)."""
+        if self._covered(write):
+            yield
+            return
+        deadline = time.monotonic() + (self.wait_s if wait_s is None else wait_s)
+        taken: list[aiologic.Semaphore] = []
+        try:
+            for gate in self._gates(write):
+                if not await gate.async_acquire(timeout=max(0.0, deadline - time.monotonic())):
+                    raise self._busy(write)
+                taken.append(gate)
+            outer = _ADMITTED.get()
+            _ADMITTED.set((*outer, (self, write)))
+            try:
+                yield
+            finally:
+                _ADMITTED.set(outer)
+        finally:
+            for gate in reversed(taken):
+                gate.release()
+
+    @contextmanager
+    def admitted_here(self, *, write: bool) -> Iterator[None]:
+        """`admitted` for a thread of its own (the CLI, background jobs): blocks this thread."""
+        if self._covered(write):
+            yield
+            return
+        deadline = time.monotonic() + self.wait_s
+        taken: list[aiologic.Semaphore] = []
+        try:
+            for gate in self._gates(write):
+                if not gate.green_acquire(timeout=max(0.0, deadline - time.monotonic())):
+                    raise self._busy(write)
+                taken.append(gate)
+            outer = _ADMITTED.get()
+            _ADMITTED.set((*outer, (self, write)))
+            try:
+                yield
+            finally:
+                _ADMITTED.set(outer)
+        finally:
+            for gate in reversed(taken):
+                gate.release()
+
+    # -- sessions -------------------------------------------------------------------------------
+
+    def open(self, *, write: bool) -> Session:
+        """A new session (no connection is taken until it is used); the caller must have been
+        admitted, and ends it with `finish` or `abandon`."""
+        session = (self.write_sessions if write else self.read_sessions)()
+        session.begin()
+        return session
+
+    @staticmethod
+    def finish(session: Session) -> None:
+        """Commit and close, then run what waited for the commit (see `after_commit`)."""
+        try:
+            session.commit()
+        finally:
+            session.close()
+        _run_after_commit(session)
+
+    @staticmethod
+    def abandon(session: Session) -> None:
+        """Roll back and close."""
+        try:
+            session.rollback()
+        finally:
+            session.close()
+
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
-        """A session whose transaction commits on success and rolls back on error."""
-        factory = self.write_sessions if write else self.read_sessions
-        lock = self._write_lock if write else None
-        if lock is not None:
-            lock.acquire()
-        try:
-            with factory() as session, session.begin():
+        """A session whose transaction commits on success and rolls back on error (admitted first,
+        waiting in this thread: for the CLI, background jobs and work already admitted)."""
+        with self.admitted_here(write=write):
+            session = self.open(write=write)
+            try:
                 yield session
-        finally:
-            if lock is not None:
-                lock.release()
+            except BaseException:
+                self.abandon(session)
+                raise
+            self.finish(session)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --------------------------------------------------------------------------- retries
+
+
+RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for the errors a fresh transaction can cure: serialization, deadlock, races."""
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None)
+    if state in RETRYABLE_SQLSTATES:
+        return True
+    if state == "23505":  # a concurrent twin inserted the same id first
+        name = getattr(getattr(orig, "diag", None), "constraint_name", "") or ""
+        return name.startswith(("pk_ledger_", "uq_ledger_"))
+    return "database is locked" in str(orig or "")
+
+
+def run_in_transaction(
+    database: Database, work: Callable[[Session], T], *, attempts: int = 10
+) -> T:
+    """Run work(session) in a write transaction, again in a fresh one when the database asks."""
+    for attempt in range(attempts):
+        try:
+            with database.session(write=True) as session:
+                return work(session)
+        except DBAPIError as exc:
+            if attempt == attempts - 1 or not is_retryable(exc):
+                raise
+            time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
+    raise AssertionError("unreachable")
+
+
+AFTER_COMMIT = "readtoearn_after_commit"
+
+
+def after_commit(session: Session, action: Callable[[], object]) -> None:
+    """Run `action` once the session's work is committed, never if it is rolled back.
+
+    Work run by the group committer (readtoearn.batch) keeps its actions apart, so the actions of
+    a unit whose savepoint was rolled back are dropped while the others' run after the one commit.
+    """
+    pending = session.info.get(AFTER_COMMIT)
+    if pending is not None:
+        pending.append(action)
+        return
+    event.listen(session, "after_commit", lambda _s: action(), once=True)
+
+
+def _run_after_commit(session: Session) -> None:
+    for action in session.info.pop(AFTER_COMMIT, ()):
+        action()
 
 
 def dialect_insert(conn: Connection) -> Any:

@@ -47,3 +47,11 @@ class Unavailable(ReadToEarnError):
     """A service the request needs cannot be reached for now: try again shortly."""
 
     code = "unavailable"
+
+
+class Busy(Unavailable):
+    """The database (or this server) could not take the request in time: nothing was done, and
+    the same request may be sent again after `retry_after_s` seconds."""
+
+    code = "busy"
+    retry_after_s = 1

@@ -8,19 +8,16 @@ work when the database reports a serialization failure or a deadlock.
 
 from __future__ import annotations
 
-import random
-import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Table, bindparam, or_, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from readtoearn.db import Database, utcnow
+from readtoearn.db import is_retryable, run_in_transaction, utcnow
 from readtoearn.errors import Unprocessable
 from readtoearn.ledger.accounts import (
     ACCOUNTS,
@@ -770,39 +767,6 @@ def _update_balances(conn: Connection, state: _Batch) -> None:
     if changes:
         changes.sort(key=lambda c: c["aid"])
         conn.execute(_UPDATE_BALANCES, changes)
-
-
-# --------------------------------------------------------------------------- retries
-
-
-RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """True for the errors a fresh transaction can cure: serialization, deadlock, races."""
-    orig = getattr(exc, "orig", None)
-    state = getattr(orig, "sqlstate", None)
-    if state in RETRYABLE_SQLSTATES:
-        return True
-    if state == "23505":  # a concurrent twin inserted the same id first
-        name = getattr(getattr(orig, "diag", None), "constraint_name", "") or ""
-        return name.startswith(("pk_ledger_", "uq_ledger_"))
-    return "database is locked" in str(orig or "")
-
-
-def run_in_transaction(
-    database: Database, work: Callable[[Session], T], *, attempts: int = 10
-) -> T:
-    """Run work(session) in a write transaction, again in a fresh one when the database asks."""
-    for attempt in range(attempts):
-        try:
-            with database.session(write=True) as session:
-                return work(session)
-        except DBAPIError as exc:
-            if attempt == attempts - 1 or not is_retryable(exc):
-                raise
-            time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
-    raise AssertionError("unreachable")
 
 
 # Queries, expiry and the audit live in modules of their own; they are part of this API.

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from prometheus_client import Counter
-from sqlalchemy import Table, event, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from readtoearn.articles import text as textlib
 from readtoearn.articles.models import Article
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
-from readtoearn.db import Database, new_id
+from readtoearn.db import Database, after_commit, new_id
 from readtoearn.errors import Conflict, NotFound, Unprocessable
 from readtoearn.reading import payout, tokens
 from readtoearn.reading.live import (
@@ -530,12 +530,12 @@ def prepare_beat(
 def _after_commit(session: Session, action: Callable[[], object]) -> None:
     """Run `action` once the session's transaction has committed (never if it rolls back)."""
 
-    def run(_session: Session) -> None:
+    def run() -> None:
         # When the store cannot be reached it keeps what it had; the next flush writes it again.
         with suppress(StoreUnavailable):
             action()
 
-    event.listen(session, "after_commit", run, once=True)
+    after_commit(session, run)
 
 
 def _beat_row(read_id: uuid.UUID, record: BeatRecord) -> dict[str, Any]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 from urllib.parse import quote
 
+import anyio
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from readtoearn.accounts.models import User
+from readtoearn.batch import GroupCommitter
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
 from readtoearn.db import Database
@@ -37,10 +41,27 @@ async def get_live_store(request: Request) -> LiveStore:
     return request.app.state.live
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed before the response leaves, rolled back on error."""
-    database: Database = request.app.state.db
-    with database.session(write=request.method not in SAFE_METHODS) as session:
+@asynccontextmanager
+async def _request_session(database: Database, *, write: bool) -> AsyncIterator[Session]:
+    """Admitted on the event loop first (no thread is held while the request waits: see
+    Database), then one transaction, committed before the response leaves or rolled back whole."""
+    async with database.admitted(write=write):
+        session = database.open(write=write)
+        try:
+            yield session
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(database.abandon, session)
+            raise
+        # Shielded: the gate must not open again while the commit is still running.
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(database.finish, session)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request, reading or writing by the method."""
+    write = request.method not in SAFE_METHODS
+    async with _request_session(request.app.state.db, write=write) as session:
         yield session
 
 
@@ -49,10 +70,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_write_session(request: Request) -> Iterator[Session]:
+async def get_write_session(request: Request) -> AsyncIterator[Session]:
     """A writing transaction even for a GET (one that may cache what it computes)."""
-    database: Database = request.app.state.db
-    with database.session(write=True) as session:
+    async with _request_session(request.app.state.db, write=True) as session:
         yield session
 
 
@@ -70,6 +90,15 @@ def get_optional_reader(request: Request, session: SessionDep) -> User | None:
     credential = credential_of(request)
     if credential is None:
         return None
+    return _reader_of(request, session, credential)
+
+
+def _lookup_reader(database: Database, request: Request, credential: str) -> User | None:
+    with database.session() as session:
+        return _reader_of(request, session, credential)
+
+
+def _reader_of(request: Request, session: Session, credential: str) -> User | None:
     user = user_of(session, credential)
     if user is None:
         if credential.startswith("bearer:"):
@@ -81,8 +110,31 @@ def get_optional_reader(request: Request, session: SessionDep) -> User | None:
     return user
 
 
+async def get_reader_alone(request: Request) -> User | None:
+    """The reader, looked up in a short reading transaction of its own, for routes whose work
+    goes to the group committer rather than the request's transaction (the User is detached:
+    read its fields, never change it)."""
+    credential = credential_of(request)
+    if credential is None:
+        return None
+    database: Database = request.app.state.db
+    async with database.admitted(write=False):
+        return await run_in_threadpool(_lookup_reader, database, request, credential)
+
+
 async def get_current_reader(request: Request, reader: OptionalReader) -> User:
     """The signed-in reader: 401 on the API, a redirect to the login page elsewhere."""
+    return _required(request, reader)
+
+
+async def get_current_reader_alone(
+    request: Request, reader: Annotated[User | None, Depends(get_reader_alone)]
+) -> User:
+    """The signed-in reader, for work handed to the group committer (see get_reader_alone)."""
+    return _required(request, reader)
+
+
+def _required(request: Request, reader: User | None) -> User:
     if reader is not None:
         return reader
     if request.url.path.startswith("/api/"):
@@ -99,6 +151,24 @@ async def get_current_operator(reader: CurrentReader) -> User:
     return reader
 
 
+async def get_current_operator_alone(
+    reader: Annotated[User, Depends(get_current_reader_alone)],
+) -> User:
+    """The signed-in operator, for work handed to the group committer."""
+    if not reader.is_operator:
+        raise Forbidden("operators only", code="operators_only")
+    return reader
+
+
+def get_committer(request: Request) -> GroupCommitter:
+    committer: GroupCommitter = request.app.state.committer
+    return committer
+
+
 OptionalReader = Annotated[User | None, Depends(get_optional_reader)]
 CurrentReader = Annotated[User, Depends(get_current_reader)]
 CurrentOperator = Annotated[User, Depends(get_current_operator)]
+# For routes whose work goes to the group committer (their reader comes from a session of its own).
+ReaderAlone = Annotated[User, Depends(get_current_reader_alone)]
+OperatorAlone = Annotated[User, Depends(get_current_operator_alone)]
+CommitterDep = Annotated[GroupCommitter, Depends(get_committer)]

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from readtoearn import errors
@@ -64,6 +65,15 @@ def error_response(
     return HTMLResponse(f"<h1>{status}</h1><p>{message}</p>", status_code=status)
 
 
+def busy_response(request: Request) -> Response:
+    """503 busy with Retry-After: nothing was done, the same request can be sent again."""
+    response = error_response(
+        request, 503, "busy", "the service is busy: please try again in a moment"
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def status_of(exc: errors.ReadToEarnError) -> int:
     """The HTTP status of a domain error (its nearest mapped class)."""
     for kind in type(exc).__mro__:
@@ -77,7 +87,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.ReadToEarnError)
     async def _domain(request: Request, exc: errors.ReadToEarnError) -> Response:
-        return error_response(request, status_of(exc), exc.code, exc.message)
+        response = error_response(request, status_of(exc), exc.code, exc.message)
+        if isinstance(exc, errors.Unavailable):
+            response.headers["Retry-After"] = str(getattr(exc, "retry_after_s", 1))
+        return response
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool(request: Request, exc: PoolTimeout) -> Response:
+        # No connection within db_wait_s: nothing was done, the request can be sent again.
+        log.warning("no database connection in time on %s %s", request.method, request.url.path)
+        return busy_response(request)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -106,11 +125,7 @@ def install(app: FastAPI) -> None:
         # back whole, so the same request (with the same Idempotency-Key) can simply be sent again.
         if is_retryable(exc):
             log.warning("busy database on %s %s", request.method, request.url.path)
-            response = error_response(
-                request, 503, "busy", "the service is busy: please try again in a moment"
-            )
-            response.headers["Retry-After"] = "1"
-            return response
+            return busy_response(request)
         return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)

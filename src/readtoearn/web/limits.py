@@ -1,12 +1,21 @@
-"""Request body limits: a huge body is refused before it is read into memory."""
+"""Limits at the door: a huge body is refused before it is read into memory, and a worker that
+already holds as many requests as it should answers 503 at once."""
 
 from __future__ import annotations
 
 import json
 
+from prometheus_client import Counter
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from readtoearn.web.errors import busy_response
+
 API_MAX_BODY = 64 * 1024
+REFUSED_AT_THE_DOOR = Counter(
+    "readtoearn_refused_in_flight_total",
+    "Requests answered 503 at once because the worker had max_in_flight requests in hand",
+)
 
 
 class BodyLimit:
@@ -78,3 +87,35 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class InFlightLimit:
+    """Admission at the door: past `max_in_flight` requests being served by this worker, answer
+    503 busy with Retry-After at once, before any work, rather than pile requests up (a fast
+    refusal is what lets the tracker and the pages back off and come back). Health and metrics
+    are always answered, so a busy worker is not mistaken for a dead one."""
+
+    EXEMPT = frozenset({"/healthz", "/metrics"})
+
+    def __init__(self, app: ASGIApp, max_in_flight: int) -> None:
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_in_flight:
+            REFUSED_AT_THE_DOOR.inc()
+            await self._refuse(scope, receive, send)
+            return
+        self.in_flight += 1  # one event loop per worker: no lock needed
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = busy_response(Request(scope, receive))
+        await response(scope, receive, send)

@@ -19,7 +19,9 @@ from readtoearn.accounts.models import User
 from readtoearn.accounts.ratelimit import RateLimiter, make_rate_limiter
 from readtoearn.config import Settings
 from readtoearn.db import Database
+from readtoearn.errors import Busy
 from readtoearn.web import csrf
+from readtoearn.web.errors import busy_response
 from readtoearn.web.i18n import LANG_COOKIE
 
 SESSION_COOKIE = "rte_session"
@@ -106,7 +108,12 @@ class AccountsMiddleware:
         session_secret = cookies.get(SESSION_COOKIE)
         if session_secret:
             database: Database = scope["app"].state.db
-            user = await run_in_threadpool(_load_user, database, session_secret)
+            try:
+                async with database.admitted(write=False):
+                    user = await run_in_threadpool(_load_user, database, session_secret)
+            except Busy:
+                await busy_response(request)(scope, receive, send)
+                return
             if user is None:
                 set_cookies.append(_cookie_header(SESSION_COOKIE, "", settings, max_age=0))
         request.state.user = user

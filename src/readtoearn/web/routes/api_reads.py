@@ -9,14 +9,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.orm import Session
 
 from readtoearn.reading import service as reading
 from readtoearn.web import i18n
 from readtoearn.web.credentials import credential_of, reader_of
 from readtoearn.web.deps import (
     ClockDep,
+    CommitterDep,
     CurrentReader,
     LiveStoreDep,
+    ReaderAlone,
     SessionDep,
     SettingsDep,
     WriteSessionDep,
@@ -243,23 +246,30 @@ async def beat(request: Request) -> Response:
             return _beat_response(result)
         except reading.NeedsDatabase:
             pass
-    result = await run_in_threadpool(_beat_in_thread, state, credential, read_id, beat)
+    async with state.db.admitted(write=False):
+        result = await run_in_threadpool(_beat_in_thread, state, credential, read_id, beat)
     return _beat_response(result)
 
 
 @router.post("/{read_id}/complete", responses=ERRORS, summary="Ask for the verdict")
-def complete(
+async def complete(
     read_id: str,
     body: CompleteIn,
-    reader: CurrentReader,
-    session: SessionDep,
+    reader: ReaderAlone,
+    committer: CommitterDep,
     store: LiveStoreDep,
     settings: SettingsDep,
     clock: ClockDep,
 ) -> CompleteOut:
-    outcome = reading.complete_read(
-        session, store, settings, clock, reader_id=reader.id, read_id=read_id, token=body.token
-    )
+    reader_id = reader.id
+
+    def work(session: Session) -> reading.Outcome:
+        return reading.complete_read(
+            session, store, settings, clock, reader_id=reader_id, read_id=read_id, token=body.token
+        )
+
+    # The verdict and its payment share a commit with other readers' (readtoearn.batch).
+    outcome = await committer.run(work)
     reasons = [r.value for r in outcome.reasons]
     return CompleteOut(
         read_id=str(outcome.read.id),
@@ -296,17 +306,22 @@ def quiz(
 
 
 @router.post("/{read_id}/quiz", responses=ERRORS, summary="Answer the quiz (one attempt)")
-def answer_quiz(
+async def answer_quiz(
     read_id: str,
     body: QuizAnswersIn,
-    reader: CurrentReader,
-    session: SessionDep,
+    reader: ReaderAlone,
+    committer: CommitterDep,
     settings: SettingsDep,
     clock: ClockDep,
 ) -> QuizResultOut:
-    outcome = reading.answer_quiz(
-        session, settings, clock, reader_id=reader.id, read_id=read_id, answers=body.answers
-    )
+    reader_id = reader.id
+
+    def work(session: Session) -> reading.QuizOutcome:
+        return reading.answer_quiz(
+            session, settings, clock, reader_id=reader_id, read_id=read_id, answers=body.answers
+        )
+
+    outcome = await committer.run(work)
     message = i18n.translations(reader.language).gettext(outcome.message)
     return QuizResultOut(
         correct=outcome.correct,

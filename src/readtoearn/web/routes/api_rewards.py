@@ -8,12 +8,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from readtoearn.errors import InvalidInput
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import Redemption
 from readtoearn.web import i18n
-from readtoearn.web.deps import CurrentReader, OptionalReader, SessionDep, SettingsDep
+from readtoearn.web.deps import (
+    CommitterDep,
+    CurrentReader,
+    OptionalReader,
+    ReaderAlone,
+    SessionDep,
+    SettingsDep,
+)
 from readtoearn.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/v1", tags=["rewards"])
@@ -141,12 +149,11 @@ def get_reward(
     responses=ERRORS,
     summary="Redeem a reward (send an Idempotency-Key: a retry never charges twice)",
 )
-def redeem(
+async def redeem(
     request: Request,
     reward_id: str,
-    reader: CurrentReader,
-    session: SessionDep,
-    settings: SettingsDep,
+    reader: ReaderAlone,
+    committer: CommitterDep,
     body: RedeemIn | None = None,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
@@ -156,10 +163,18 @@ def redeem(
             "when retrying)",
             code="idempotency_key_missing",
         )
+    key = idempotency_key
     address = body.shipping_address.model_dump() if body and body.shipping_address else None
-    done = rewards.redeem(session, reader.id, reward_id, idempotency_key, shipping_address=address)
-    out = RedemptionOut.of(done.redemption, _language(request, reader.language))
-    headers = {} if done.created else {"Idempotent-Replayed": "true"}
+    reader_id, language = reader.id, _language(request, reader.language)
+
+    def work(session: Session) -> tuple[RedemptionOut, bool]:
+        done = rewards.redeem(session, reader_id, reward_id, key, shipping_address=address)
+        return RedemptionOut.of(done.redemption, language), done.created
+
+    # Redemptions share a commit with other readers' (readtoearn.batch); the key keeps a retry
+    # from charging twice.
+    out, created = await committer.run(work)
+    headers = {} if created else {"Idempotent-Replayed": "true"}
     return JSONResponse(out.model_dump(mode="json"), status_code=201, headers=headers)
 
 
