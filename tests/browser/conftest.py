@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from readtoearn import migrations
@@ -24,6 +20,7 @@ from readtoearn.config import Settings
 from readtoearn.db import Database, make_engine
 from tests.conftest import SECRET
 from tests.factories import article_html
+from tests.live import free_socket, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,7 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-STARTUP_TIMEOUT_S = 15
 WIDE_TABLE = (
     "<table><tr>"
     + "".join(f"<th>Quarterly figure number {i}</th>" for i in range(12))
@@ -106,14 +102,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         database.dispose()
 
 
-def free_socket() -> socket.socket:
-    """A listening-ready socket on a free loopback port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @dataclass(frozen=True)
 class Running:
     url: str
@@ -150,28 +138,6 @@ def running_app(
             yield Running(url=url, database=database, prepared=prepared, app=app)
     finally:
         database.dispose()
-
-
-@contextmanager
-def serve(app: Any, sock: socket.socket) -> Iterator[None]:
-    """Run an app under uvicorn in a thread on a bound socket until the block ends."""
-    config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="on", ws="none", http="h11"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="session")

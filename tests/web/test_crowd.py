@@ -1,0 +1,309 @@
+"""A crowd at the door, through the real HTTP server (uvicorn in a thread, a database that really
+commits): more concurrent writers than the server has threads never hang it, health answers
+throughout, a request that cannot get the database in time is a 503 to retry with nothing kept,
+and a worker over its cap refuses at once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from readtoearn.accounts import service as accounts
+from readtoearn.accounts.models import ApiToken
+from readtoearn.app import create_app
+from readtoearn.config import Settings
+from readtoearn.db import Database
+from readtoearn.ledger import service as ledger
+from readtoearn.rewards import service as rewards
+from readtoearn.rewards.models import Redemption, RewardKind
+from tests.conftest import SECRET
+from tests.live import free_socket, serve
+from tests.readers import STRONG_PASSWORD
+
+pytestmark = pytest.mark.timeout(180)
+
+# A client gives up on one request after this long: the server hung if it is ever reached.
+CLIENT_TIMEOUT_S = 60.0
+
+
+@dataclass
+class Crowd:
+    url: str
+    database: Database
+    app: Any
+
+
+def crowd_settings(tmp_path: Any, **overrides: Any) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        secret_key=SECRET,
+        base_url="http://127.0.0.1",
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+        password_hash_parallelism=1,
+        ledger_expire_every_s=0,
+        login_max_attempts_per_ip=100_000,
+        **overrides,
+    )
+
+
+@contextmanager
+def live(database: Database, settings: Settings) -> Iterator[Crowd]:
+    sock = free_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app = create_app(settings, database=database)
+    with serve(app, sock):
+        yield Crowd(url=url, database=database, app=app)
+
+
+def readers_with_points(
+    database: Database, settings: Settings, count: int, points: int
+) -> list[tuple[str, str]]:
+    """`count` readers (e-mail, bearer token), each granted `points` from a funded budget."""
+    run = uuid.uuid4().hex[:8]
+    made = []
+    with database.session(write=True) as session:
+        ledger.fund_budget(session, count * points, ledger.transfer_id(f"crowd-fund:{run}"))
+        for i in range(count):
+            email = f"crowd-{run}-{i}@example.org"
+            user = accounts.create_user(session, settings, email=email, password=STRONG_PASSWORD)
+            rewards.grant_points(session, user.id, points, "crowd test", key=f"{run}-{i}")
+            made.append((email, accounts.issue_api_token(session, settings, user).token))
+    return made
+
+
+def premium_reward(database: Database, *, stock: int, cost: int) -> str:
+    draft = rewards.RewardDraft(
+        kind=RewardKind.PREMIUM,
+        name_en=f"Premium month {uuid.uuid4().hex[:6]}",
+        cost=cost,
+        stock=stock,
+        premium_days=30,
+    )
+    with database.session(write=True) as session:
+        return str(rewards.create_reward(session, draft).id)
+
+
+async def _send(
+    client: httpx.AsyncClient, method: str, path: str, **kwargs: Any
+) -> tuple[int, dict[str, Any], float]:
+    """One request, sent again after Retry-After while the server says 503 (same body, same
+    Idempotency-Key): what a well-behaved client does. Returns the final status, its body and
+    the seconds the first answer took."""
+    began = time.monotonic()
+    first = None
+    for _ in range(100):
+        response = await client.request(method, path, **kwargs)
+        first = first if first is not None else time.monotonic() - began
+        if response.status_code != 503:
+            return response.status_code, response.json(), first
+        assert response.headers["retry-after"].isdigit()
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{path} stayed busy")
+
+
+class HealthWatch:
+    """Asks /healthz every 50 ms in a thread of its own, and keeps the slowest answer."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.slowest = 0.0
+        self.statuses: Counter[int] = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        with httpx.Client(timeout=CLIENT_TIMEOUT_S) as client:
+            while not self._stop.is_set():
+                began = time.monotonic()
+                status = client.get(self.url + "/healthz").status_code
+                self.slowest = max(self.slowest, time.monotonic() - began)
+                self.statuses[status] += 1
+                time.sleep(0.05)
+
+    def __enter__(self) -> HealthWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=CLIENT_TIMEOUT_S)
+
+
+def test_a_hundred_redemptions_at_once_neither_hang_nor_oversell(
+    committing_database: Database, tmp_path: Any
+) -> None:
+    """The issue's own scenario: 20 readers with 100 points, stock 10, 100 redemptions at once
+    (before the gate, 41 concurrent writers hung SQLite for good and PostgreSQL gave 500s)."""
+    settings = crowd_settings(tmp_path)
+    database = committing_database
+    readers = readers_with_points(database, settings, 20, 100)
+    reward_id = premium_reward(database, stock=10, cost=30)
+
+    async def crowd(url: str) -> list[tuple[int, dict[str, Any], float]]:
+        limits = httpx.Limits(max_connections=200)
+        async with httpx.AsyncClient(base_url=url, timeout=CLIENT_TIMEOUT_S, limits=limits) as c:
+            return await asyncio.gather(
+                *(
+                    _send(
+                        c,
+                        "POST",
+                        f"/api/v1/rewards/{reward_id}/redemptions",
+                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"k{n}"},
+                    )
+                    for n in range(100)
+                    for token in [readers[n % 20][1]]
+                )
+            )
+
+    with live(database, settings) as server, HealthWatch(server.url) as health:
+        answers = asyncio.run(crowd(server.url))
+        page = httpx.get(server.url + "/rewards", timeout=CLIENT_TIMEOUT_S)
+
+    statuses = Counter(status for status, _, _ in answers)
+    assert statuses[201] == 10, statuses
+    assert set(statuses) <= {201, 409, 422}, statuses
+    assert health.statuses[200] > 0 and set(health.statuses) == {200}
+    assert health.slowest < 1.0, health.slowest
+    assert page.status_code == 200
+    made = {body["id"] for status, body, _ in answers if status == 201}
+    with database.session() as session:
+        kept = session.scalar(
+            select(func.count())
+            .select_from(Redemption)
+            .where(Redemption.reward_id == uuid.UUID(reward_id))
+        )
+        assert kept == len(made) == 10
+        assert ledger.audit(session).ok
+
+
+def test_more_logins_than_threads_all_get_an_answer(
+    committing_database: Database, tmp_path: Any
+) -> None:
+    """A write route that holds its transaction through the request (a login records the
+    session and checks the password): 120 at once, three times the default thread pool."""
+    settings = crowd_settings(tmp_path)
+    readers = readers_with_points(committing_database, settings, 12, 1)
+
+    async def crowd(url: str) -> list[tuple[int, dict[str, Any], float]]:
+        limits = httpx.Limits(max_connections=200)
+        async with httpx.AsyncClient(base_url=url, timeout=CLIENT_TIMEOUT_S, limits=limits) as c:
+            return await asyncio.gather(
+                *(
+                    _send(
+                        c,
+                        "POST",
+                        "/api/v1/auth/token",
+                        json={"email": readers[n % 12][0], "password": STRONG_PASSWORD},
+                    )
+                    for n in range(120)
+                )
+            )
+
+    with live(committing_database, settings) as server, HealthWatch(server.url) as health:
+        answers = asyncio.run(crowd(server.url))
+    assert Counter(status for status, _, _ in answers) == {200: 120}
+    assert health.slowest < 1.0, health.slowest
+
+
+def test_a_request_that_cannot_get_the_database_in_time_is_a_503_with_nothing_kept(
+    committing_database: Database, tmp_path: Any
+) -> None:
+    """db_wait_s bounds the wait: past it, 503 busy with Retry-After, the transaction never
+    begun; once the database is free, the same request goes through."""
+    if not committing_database.is_sqlite:
+        pytest.skip("the one-writer gate is SQLite's; PostgreSQL waits on connection slots")
+    settings = crowd_settings(tmp_path, db_wait_s=0.3)
+    database = Database(committing_database.engine, wait_s=0.3)
+    email = readers_with_points(database, settings, 1, 1)[0][0]
+    release = threading.Event()
+    holding = threading.Event()
+
+    def hold_the_writer() -> None:
+        with database.session(write=True):
+            holding.set()
+            release.wait(10)
+
+    with live(database, settings) as server:
+        holder = threading.Thread(target=hold_the_writer)
+        holder.start()
+        holding.wait(5)
+        began = time.monotonic()
+        body = {"email": email, "password": STRONG_PASSWORD}
+        refused = httpx.post(server.url + "/api/v1/auth/token", json=body, timeout=10)
+        waited = time.monotonic() - began
+        health = httpx.get(server.url + "/healthz", timeout=10)
+        release.set()
+        holder.join()
+        later = httpx.post(server.url + "/api/v1/auth/token", json=body, timeout=10)
+
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"]["code"] == "busy"
+    assert refused.headers["retry-after"] == "1"
+    assert 0.25 < waited < 2.0
+    assert health.status_code == 200
+    assert later.status_code == 200
+    with database.session() as session:
+        user = accounts.get_user_by_email(session, email)
+        assert user is not None
+        tokens = session.scalar(
+            select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id)
+        )
+    assert tokens == 2  # the one made with the reader, and the login that went through
+
+
+def test_a_worker_over_its_cap_refuses_at_once_and_health_still_answers(tmp_path: Any) -> None:
+    """max_in_flight: the requests past the cap get 503 busy with Retry-After without waiting
+    for the ones in hand."""
+    settings = crowd_settings(
+        tmp_path, max_in_flight=3, database_url=f"sqlite:///{tmp_path / 'cap.sqlite3'}"
+    )
+    from readtoearn import migrations
+    from readtoearn.db import make_engine
+
+    database = Database(make_engine(settings.resolved_database_url))
+    migrations.upgrade(database.engine)
+    app = create_app(settings, database=database)
+
+    @app.get("/api/v1/_test/slow")
+    async def slow() -> dict[str, bool]:
+        await asyncio.sleep(1.0)
+        return {"ok": True}
+
+    async def crowd(url: str) -> list[tuple[int, float]]:
+        async with httpx.AsyncClient(base_url=url, timeout=CLIENT_TIMEOUT_S) as client:
+
+            async def one() -> tuple[int, float]:
+                began = time.monotonic()
+                response = await client.get("/api/v1/_test/slow")
+                if response.status_code == 503:
+                    assert response.headers["retry-after"] == "1"
+                    assert response.json()["error"]["code"] == "busy"
+                return response.status_code, time.monotonic() - began
+
+            return await asyncio.gather(*(one() for _ in range(20)))
+
+    sock = free_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    try:
+        with serve(app, sock):
+            answers = asyncio.run(crowd(url))
+            health = httpx.get(url + "/healthz", timeout=10)
+    finally:
+        database.dispose()
+    served = [took for status, took in answers if status == 200]
+    refused = [took for status, took in answers if status == 503]
+    assert len(served) == 3 and len(refused) == 17, answers
+    assert max(refused) < 0.5, refused
+    assert health.status_code == 200
