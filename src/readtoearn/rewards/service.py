@@ -710,11 +710,23 @@ def get_store_item(
 # --------------------------------------------------------------------------- points
 
 
+def grant_transfer_id(key: str) -> uuid.UUID:
+    """The transfer of the grant made with `key`: the same key can never grant twice."""
+    return ledger.transfer_id(f"grant:{key}")
+
+
 def grant_points(
-    session: Session, reader_id: uuid.UUID, points: int, reason: str, *, key: str | None = None
+    session: Session,
+    reader_id: uuid.UUID,
+    points: int,
+    reason: str,
+    *,
+    key: str | None = None,
+    by: uuid.UUID | None = None,
 ) -> bool:
-    """An adjustment from the programme budget to a reader's wallet; False when the key was
-    used before (nothing granted twice)."""
+    """An adjustment from the programme budget to a reader's wallet (by the operator `by`, when
+    one made it); False when the key was used before for the same grant (nothing granted twice),
+    Conflict when it was used for another."""
     reason = reason.strip()
     if not reason:
         raise InvalidInput("give a reason: the reader sees it in their history")
@@ -723,12 +735,12 @@ def grant_points(
     if not 1 <= points <= 10**9:
         raise InvalidInput("grant at least 1 point")
     spec = TransferSpec(
-        id=ledger.transfer_id(f"grant:{key or uuid.uuid4()}"),
+        id=grant_transfer_id(key or str(uuid.uuid4())),
         debit_account_id=ledger.programme_budget(session),
         credit_account_id=ledger.get_or_create_wallet(session, reader_id),
         amount=points,
         code=TransferCode.ADJUSTMENT,
-        metadata={"reason": reason},
+        metadata={"reason": reason, **({"by": str(by)} if by else {})},
     )
     result = ledger.create_transfers(session, [spec])[0]
     if result.code is TransferResultCode.EXCEEDS_CREDITS:
@@ -737,6 +749,11 @@ def grant_points(
             f"the programme budget holds {available} point(s): fund it first "
             "(readtoearn budget fund N)",
             code="budget_empty",
+        )
+    if result.code.value.startswith("exists_with_different"):
+        raise Conflict(
+            "this key was already used for another grant: use a new key for a new grant",
+            code="idempotency_key_reused",
         )
     if not result.ok:
         raise ledger.LedgerError(result)

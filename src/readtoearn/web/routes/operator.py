@@ -6,20 +6,30 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from babel.numbers import format_currency, format_decimal
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BaseModel
+from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
-from readtoearn.errors import ReadToEarnError
+from readtoearn.accounts import service as accounts
+from readtoearn.errors import InvalidInput, NotFound, ReadToEarnError
 from readtoearn.fraud import dashboard
 from readtoearn.fraud import service as reviews
 from readtoearn.fraud.service import MAX_NOTE
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import AuditReport
 from readtoearn.reading.rules import Reason
+from readtoearn.rewards import service as rewards
 from readtoearn.web import i18n
 from readtoearn.web.csrf import CsrfChecked
-from readtoearn.web.deps import ClockDep, CurrentOperator, SessionDep, SettingsDep
+from readtoearn.web.deps import (
+    ClockDep,
+    CommitterDep,
+    CurrentOperator,
+    OperatorAlone,
+    SessionDep,
+    SettingsDep,
+)
 from readtoearn.web.errors import status_of
 from readtoearn.web.schemas import ErrorOut
 from readtoearn.web.templating import render
@@ -271,3 +281,68 @@ def dashboard_api(
             for a in board.top_articles
         ],
     )
+
+
+class GrantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reader_id: Annotated[str | None, Field(max_length=64)] = None
+    email: Annotated[str | None, Field(max_length=254)] = None
+    points: Annotated[int, Field(ge=1, le=10**9)]
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class GrantOut(BaseModel):
+    transfer_id: str
+    reader_id: str
+    points: int
+    created: bool
+
+
+@api_router.post(
+    "/grants",
+    status_code=201,
+    response_model=GrantOut,
+    responses={status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 422)},
+    summary="Grant points to a reader from the budget (send an Idempotency-Key)",
+)
+async def grant(
+    body: GrantIn,
+    operator: OperatorAlone,
+    committer: CommitterDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    if not idempotency_key:
+        raise InvalidInput(
+            "send an Idempotency-Key header (a new random value per grant, the same one when "
+            "retrying)",
+            code="idempotency_key_missing",
+        )
+    if (body.reader_id is None) == (body.email is None):
+        raise InvalidInput("name the reader by reader_id or by email (one of them)")
+    # Keys are the operator's own: two operators cannot collide on one.
+    key = f"api:{operator.id}:{idempotency_key}"
+    operator_id = operator.id
+
+    def work(session: Session) -> GrantOut:
+        if body.reader_id is not None:
+            reader = accounts.get_user(session, body.reader_id)
+        else:
+            found = accounts.get_user_by_email(session, body.email or "")
+            if found is None:
+                raise NotFound("no reader has this e-mail", code="reader_not_found")
+            reader = found
+        created = rewards.grant_points(
+            session, reader.id, body.points, body.reason, key=key, by=operator_id
+        )
+        return GrantOut(
+            transfer_id=str(rewards.grant_transfer_id(key)),
+            reader_id=str(reader.id),
+            points=body.points,
+            created=created,
+        )
+
+    # Grants share a commit with completions and redemptions (readtoearn.batch).
+    out = await committer.run(work)
+    headers = {} if out.created else {"Idempotent-Replayed": "true"}
+    return JSONResponse(out.model_dump(), status_code=201, headers=headers)
