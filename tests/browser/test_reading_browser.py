@@ -3,6 +3,7 @@ jumps to the end does not get them. Real Chromium, real tracker script, real ser
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Iterator
@@ -192,4 +193,36 @@ def test_a_reader_jumping_to_the_end_earns_nothing(browser, reading_server) -> N
         page.wait_for_timeout(2000)
     assert "+10" not in page.locator("#rte-status").inner_text()
     assert available_points(page, reading_server) == 0
+    context.close()
+
+
+def test_the_tracker_sends_the_same_beat_again_after_a_503(browser, reading_server) -> None:
+    """A busy server did nothing with the beat: the tracker waits Retry-After and sends the very
+    same beat (token, seq), and the read is credited all the same."""
+    context = human_context(browser)
+    page = context.new_page()
+    sign_up(page, reading_server, "busy@example.org")
+    bodies: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+
+    def busy_once(route: Any) -> None:
+        body = json.loads(route.request.post_data or "{}")
+        bodies.append(body)
+        if not refused and body.get("seq") == 2:
+            refused.append(body)
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"error": {"code": "busy", "message": "busy"}}',
+            )
+            return
+        route.continue_()
+
+    page.route("**/api/v1/reads/*/beats", busy_once)
+    page.goto(reading_server.url + reading_server.article_path)
+    status = read_with_the_wheel(page)
+    assert refused, "no second beat was sent"
+    after = bodies[bodies.index(refused[0]) + 1]
+    assert after == refused[0]  # the same beat, not a new one carrying the same token
+    assert status.get_attribute("data-kind") == "credited", status.inner_text()
     context.close()

@@ -60,9 +60,30 @@
     if (cfg.token) headers.Authorization = "Bearer " + cfg.token;
     return fetch(url, {
       method: "POST", credentials: cfg.token ? "omit" : "same-origin", keepalive: true,
-      headers: headers, body: JSON.stringify(body)
+      headers: headers, body: body
     }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (j) { return {status: r.status, body: j}; });
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        return {status: r.status, body: j, retryAfter: +r.headers.get("Retry-After") || 1};
+      });
+    });
+  }
+  // A busy server (503) did nothing with the request: send the very same body again after
+  // Retry-After, backing off with jitter so a crowd does not come back all at once. `again`
+  // also retries when the connection failed (only for calls that are safe to repeat).
+  function send(url, body, again, tries) {
+    tries = tries || 0;
+    if (typeof body !== "string") body = JSON.stringify(body);  // frozen: retried as it was
+    var retry = function (after) {
+      var ms = Math.min(30000, after * 1000 * Math.pow(2, tries)) * (0.5 + Math.random());
+      return new Promise(function (ok) { setTimeout(ok, ms); }).then(function () {
+        return send(url, body, again, tries + 1);
+      });
+    };
+    return post(url, body).then(function (res) {
+      return res.status === 503 && tries < 6 ? retry(res.retryAfter) : res;
+    }, function (err) {
+      if (again && tries < 6) return retry(1);
+      throw err;
     });
   }
   function code(res) {
@@ -91,8 +112,8 @@
   }
 
   function start() {
-    post(api, {article_id: cfg.articleId, view_token: cfg.viewToken || null,
-               webdriver: !!navigator.webdriver}).then(function (res) {
+    send(api, {article_id: cfg.articleId, view_token: cfg.viewToken || null,
+               webdriver: !!navigator.webdriver}, true).then(function (res) {
       if (res.status !== 201 && res.status !== 200) {
         done = true;
         say(errorText(res), res.status === 409 ? "done" : "error");
@@ -112,7 +133,7 @@
     if (!read || done || busy) return;
     busy = true;
     var body = payload();
-    post(api + "/" + read + "/beats", body).then(function (res) {
+    send(api + "/" + read + "/beats", body, false).then(function (res) {
       busy = false;
       if (res.status === 200) {
         sent();
@@ -138,7 +159,7 @@
 
   function complete() {
     if (done) return;
-    post(api + "/" + read + "/complete", {token: token}).then(function (res) {
+    send(api + "/" + read + "/complete", {token: token}, true).then(function (res) {
       var v = res.body && res.body.verdict;
       if (!v) { say(errorText(res), "error"); return; }
       if (v === "incomplete") return;
