@@ -56,3 +56,31 @@ def test_any_other_database_error_stays_a_500_without_details(settings, database
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal"
     assert "no such table" not in response.text
+
+
+def test_a_busy_page_tries_again_by_itself_and_a_busy_form_says_nothing_was_done(
+    settings, database
+) -> None:
+    from readtoearn.errors import Busy
+
+    app = create_app(settings, database=database)
+
+    @app.get("/busy")
+    def busy_page() -> None:
+        raise Busy("the service is busy")
+
+    @app.post("/busy")
+    def busy_form() -> None:
+        raise Busy("the service is busy")
+
+    with TestClient(app) as client:
+        page = client.get("/busy", headers={"Accept": "text/html"})
+        form = client.post("/busy", headers={"Accept": "text/html"})
+        french = client.get("/busy", headers={"Accept": "text/html", "Accept-Language": "fr"})
+    assert page.status_code == form.status_code == 503
+    assert page.headers["retry-after"] == form.headers["retry-after"] == "1"
+    assert '<meta http-equiv="refresh" content="2">' in page.text
+    assert "try again by itself" in page.text
+    assert "http-equiv" not in form.text
+    assert "nothing was done" in form.text
+    assert "Le site est très demandé" in french.text

@@ -63,6 +63,7 @@ ERROR_TITLES = {
     422: N_("Some of what was sent is not valid"),
     429: N_("Too many requests"),
     500: N_("Something went wrong on our side"),
+    503: N_("The site is busy"),
 }
 
 
@@ -100,6 +101,10 @@ def install(app: FastAPI, settings: Settings) -> None:
                 "status": status,
                 "title": ERROR_TITLES.get(status, ERROR_TITLES[500 if status >= 500 else 400]),
                 "message": message,
+                # A busy page asked for again by itself, after Retry-After (a form is not sent
+                # twice behind the reader's back: they are told to send it again).
+                "retry_s": 2 if status == 503 and request.method in ("GET", "HEAD") else None,
+                "busy_form": status == 503 and request.method not in ("GET", "HEAD"),
             },
             status_code=status,
         )
