@@ -14,6 +14,10 @@ savepoint of one transaction, and commits once, as TigerBeetle's clients batch t
 - what a unit asked to do after its commit (`db.after_commit`) runs after the batch's commit, and
   is dropped with the unit when its savepoint is rolled back.
 
+A unit that has waited `wait_s` (the database's `db_wait_s`) without being begun is refused
+with `Busy` (503, Retry-After) and never run, so a crowd that outruns the commits meets fast
+refusals rather than a queue minutes long.
+
 There is no waiting to fill a batch: a unit that arrives while the committer is idle runs at once,
 alone. Units pile up only while a commit is in flight, which is exactly when sharing pays.
 
@@ -39,7 +43,7 @@ from prometheus_client import Histogram
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from readtoearn.db import AFTER_COMMIT, Database, is_retryable
+from readtoearn.db import AFTER_COMMIT, BUSY_REFUSALS, Database, is_retryable
 from readtoearn.errors import Busy
 
 log = logging.getLogger(__name__)
@@ -57,17 +61,29 @@ class _Unit(Generic[T]):
     work: Callable[[Session], T]
     future: Future[T] = field(default_factory=Future)
     attempts: int = 0
+    queued_at: float = field(default_factory=time.monotonic)
 
 
 _STOP: Any = object()
+BUSY_MESSAGE = "the service is busy: please try again in a moment"
 
 
 class GroupCommitter:
     """Runs units of work (`work(session) -> result`) in shared transactions on a thread of its
     own; `run` (async) and `run_blocking` wait for the unit's own result after the commit."""
 
-    def __init__(self, database: Database, *, max_batch: int = 100, attempts: int = 10) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        max_batch: int = 100,
+        attempts: int = 10,
+        wait_s: float | None = None,
+    ) -> None:
         self.database = database
+        # A unit not begun within this many seconds is refused as Busy, never run: the queue
+        # cannot grow into minutes of waiting when units arrive faster than they commit.
+        self.wait_s = database.wait_s if wait_s is None else wait_s
         self.max_batch = max_batch
         self.attempts = attempts
         self._queue: queue.SimpleQueue[_Unit[Any]] = queue.SimpleQueue()
@@ -154,7 +170,7 @@ class GroupCommitter:
             for unit in again:
                 unit.attempts += 1
                 if unit.attempts >= self.attempts:
-                    _settle(unit, error=Busy("the service is busy: please try again in a moment"))
+                    _settle(unit, error=Busy(BUSY_MESSAGE))
                 else:
                     batch.append(unit)
             if batch:
@@ -182,6 +198,10 @@ class GroupCommitter:
         session.info[AFTER_COMMIT] = actions
         try:
             for unit in batch:
+                if unit.attempts == 0 and unit.queued_at < time.monotonic() - self.wait_s:
+                    BUSY_REFUSALS.labels("group_commit").inc()
+                    outcomes.append((unit, None, Busy(BUSY_MESSAGE)))
+                    continue
                 mark = len(actions)
                 try:
                     with session.begin_nested():

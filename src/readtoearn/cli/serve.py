@@ -58,4 +58,7 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
         workers=workers,
         access_log=access_log,
         log_level="info",
+        # Longer than the longest beat interval (60 s): a tracker reuses its connection, and a
+        # server closing it at the moment a beat is sent would drop that beat.
+        timeout_keep_alive=75,
     )

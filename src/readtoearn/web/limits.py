@@ -15,6 +15,7 @@ API_MAX_BODY = 64 * 1024
 REFUSED_AT_THE_DOOR = Counter(
     "readtoearn_refused_in_flight_total",
     "Requests answered 503 at once because the worker had max_in_flight requests in hand",
+    ["lane"],
 )
 
 
@@ -92,30 +93,33 @@ class _TooLarge(Exception):
 class InFlightLimit:
     """Admission at the door: past `max_in_flight` requests being served by this worker, answer
     503 busy with Retry-After at once, before any work, rather than pile requests up (a fast
-    refusal is what lets the tracker and the pages back off and come back). Health and metrics
-    are always answered, so a busy worker is not mistaken for a dead one."""
+    refusal is what lets the tracker and the pages back off and come back).
+
+    Two lanes, each with its own cap: the tracker's beats (cheap, on the event loop, the bulk of
+    the traffic) and everything else (pages and writes that may wait for the database). A crowd
+    of writers waiting their turn then cannot crowd out the beats of the readers already reading,
+    nor the other way round. Health and metrics are always answered, so a busy worker is not
+    mistaken for a dead one."""
 
     EXEMPT = frozenset({"/healthz", "/metrics"})
 
     def __init__(self, app: ASGIApp, max_in_flight: int) -> None:
         self.app = app
         self.max_in_flight = max_in_flight
-        self.in_flight = 0
+        self.in_flight = {True: 0, False: 0}  # beat lane, other lane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.EXEMPT:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in self.EXEMPT:
             await self.app(scope, receive, send)
             return
-        if self.in_flight >= self.max_in_flight:
-            REFUSED_AT_THE_DOOR.inc()
-            await self._refuse(scope, receive, send)
+        lane = path.endswith("/beats") and path.startswith("/api/v1/reads/")
+        if self.in_flight[lane] >= self.max_in_flight:
+            REFUSED_AT_THE_DOOR.labels("beats" if lane else "other").inc()
+            await busy_response(Request(scope, receive))(scope, receive, send)
             return
-        self.in_flight += 1  # one event loop per worker: no lock needed
+        self.in_flight[lane] += 1  # one event loop per worker: no lock needed
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight -= 1
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = busy_response(Request(scope, receive))
-        await response(scope, receive, send)
+            self.in_flight[lane] -= 1

@@ -232,3 +232,25 @@ def test_a_closed_committer_refuses_new_work_as_busy(committing_database: Databa
     committer.close()
     with pytest.raises(Busy):
         committer.submit(lambda _s: 2)
+
+
+def test_a_unit_not_begun_within_the_wait_is_refused_as_busy_and_never_runs(
+    committing_database: Database,
+) -> None:
+    from readtoearn.errors import Busy
+
+    committer = GroupCommitter(committing_database, wait_s=0.2)
+    ran: list[int] = []
+    gate = threading.Event()
+    held = committer.submit(lambda _s: gate.wait(10))
+    late = committer.submit(lambda _s: ran.append(1))
+    try:
+        threading.Timer(0.5, gate.set).start()  # the first unit holds the committer 0.5 s
+        held.result(timeout=30)
+        with pytest.raises(Busy):
+            late.result(timeout=30)
+        assert committer.run_blocking(lambda _s: 2) == 2  # a fresh unit goes through
+    finally:
+        gate.set()
+        committer.close()
+    assert ran == []
