@@ -89,7 +89,6 @@ class GroupCommitter:
         self._queue: queue.SimpleQueue[_Unit[Any]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._closed = False
 
     # -- submitting ---------------------------------------------------------------------------
 
@@ -97,8 +96,6 @@ class GroupCommitter:
         """Queue a unit of work; its future holds the result once the batch has committed."""
         unit: _Unit[T] = _Unit(work)
         with self._lock:
-            if self._closed:
-                raise Busy("the server is stopping: please try again in a moment")
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._serve, name="readtoearn-group-commit", daemon=True
@@ -121,10 +118,10 @@ class GroupCommitter:
         return self.submit(work).result()
 
     def close(self, timeout: float = 30.0) -> None:
-        """Finish what is queued, then stop the thread."""
+        """Finish what is queued, then stop the thread (work given later starts a new one: an
+        app's lifespan may end and begin again, as test clients do)."""
         with self._lock:
-            self._closed = True
-            thread = self._thread
+            thread, self._thread = self._thread, None
             if thread is not None:
                 self._queue.put(_STOP)
         if thread is not None:

@@ -6,6 +6,7 @@ and a worker over its cap refuses at once."""
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 import uuid
@@ -324,3 +325,50 @@ def test_a_worker_over_its_cap_refuses_at_once_and_health_still_answers(tmp_path
     assert len(served) == 3 and len(refused) == 17, answers
     assert max(refused) < 0.5, refused
     assert health.status_code == 200
+
+
+def test_passwords_are_hashed_without_holding_the_writer(
+    committing_database: Database, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argon2 takes tens of milliseconds of CPU: logins and sign-ups do it before their writing
+    transaction, so a crowd of them does not queue every other writer behind its hashing."""
+    if not committing_database.is_sqlite:
+        pytest.skip("the one writer is SQLite's")
+    from readtoearn.accounts import passwords
+
+    settings = crowd_settings(tmp_path)
+    database = Database(committing_database.engine)
+    email = readers_with_points(database, settings, 1, 1)[0][0]
+    writer_held: list[bool] = []
+    verify, hash_ = passwords.verify_password, passwords.hash_password
+
+    def watched(real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            writer_held.append(database._writer is not None and database._writer.value == 0)
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(passwords, "verify_password", watched(verify))
+    monkeypatch.setattr(passwords, "hash_password", watched(hash_))
+    with live(database, settings) as server, httpx.Client(base_url=server.url) as client:
+        login = client.post(
+            "/api/v1/auth/token", json={"email": email, "password": STRONG_PASSWORD}
+        )
+        form = client.get("/account/signup")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        signup = client.post(
+            "/account/signup",
+            data={
+                "email": "newcomer@example.org",
+                "password": STRONG_PASSWORD,
+                "display_name": "Newcomer",
+                "csrf_token": token.group(1),
+            },
+            follow_redirects=False,
+        )
+    assert login.status_code == 200, login.text
+    assert signup.status_code == 303, signup.text
+    assert len(writer_held) >= 2
+    assert not any(writer_held), writer_held

@@ -110,8 +110,11 @@ def create_user(
     language: str | None = None,
     is_operator: bool = False,
     external_id: str | None = None,
+    password_hash: str | None = None,
 ) -> User:
     """Create a reader (or an operator); `password=None` makes one who cannot log in by password.
+    `password_hash` is the password's hash when it was computed beforehand, outside the
+    transaction (`passwords.hash_password`: tens of milliseconds of CPU).
 
     Raises InvalidInput for a bad address, name, language or weak password, Conflict when the
     e-mail (or the integrator's id) is already taken.
@@ -127,7 +130,9 @@ def create_user(
         email=address,
         display_name=name,
         language=lang,
-        password_hash=passwords.hash_password(settings, password) if password else None,
+        password_hash=(password_hash or passwords.hash_password(settings, password))
+        if password
+        else None,
         is_operator=is_operator,
         external_id=external_id,
     )
@@ -144,6 +149,18 @@ def create_user(
     return user
 
 
+def prepare_password(
+    settings: Settings, password: str, *, email: str, display_name: str = ""
+) -> str:
+    """A new password checked for strength and hashed: the slow part of joining, to run before
+    the writing transaction (then `sign_up(..., password_hash=...)`)."""
+    address = normalise_email(email)
+    passwords.check_strength(
+        password, email=address, display_name=_clean_name(display_name, address)
+    )
+    return passwords.hash_password(settings, password)
+
+
 def register_reader(
     session: Session,
     settings: Settings,
@@ -152,6 +169,7 @@ def register_reader(
     password: str,
     display_name: str = "",
     language: str | None = None,
+    password_hash: str | None = None,
 ) -> User:
     """A reader joins the programme with an e-mail and a password; returns the new User."""
     return create_user(
@@ -161,6 +179,7 @@ def register_reader(
         password=password,
         display_name=display_name,
         language=language,
+        password_hash=password_hash,
     )
 
 
@@ -197,6 +216,61 @@ def _login_keys(email: str, ip: str | None) -> tuple[str, str | None]:
     return email_key, (f"login:ip:{ip}" if ip else None)
 
 
+@dataclass(frozen=True)
+class CheckedLogin:
+    """Credentials found right, before anything is written (see `check_login`)."""
+
+    user_id: uuid.UUID
+    hash_seen: str
+    new_hash: str | None  # the password hashed again with today's parameters, when they changed
+
+
+def check_login(
+    session: Session,
+    settings: Settings,
+    limiter: RateLimiter,
+    *,
+    email: str,
+    password: str,
+    ip: str | None = None,
+) -> CheckedLogin:
+    """The half of a login that only reads: the limits, the user, the password (argon2, the slow
+    part). Unauthorized for an unknown e-mail and a wrong password alike, in about the same time;
+    RateLimited after too many failures. Run it outside a writing transaction, then
+    `complete_login` in one: a crowd of logins then never holds SQLite's one writer while
+    hashing."""
+    window = settings.login_window_s
+    email_key, ip_key = _login_keys(email, ip)
+    if limiter.count(email_key, window) >= settings.login_max_attempts or (
+        ip_key and limiter.count(ip_key, window) >= settings.login_max_attempts_per_ip
+    ):
+        raise RateLimited(TOO_MANY_ATTEMPTS, code="too_many_attempts")
+    user = get_user_by_email(session, email)
+    ok = passwords.verify_password(settings, user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active or user.password_hash is None:
+        limiter.hit(email_key, window)
+        if ip_key:
+            limiter.hit(ip_key, window)
+        raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
+    limiter.reset(email_key)
+    new_hash = None
+    if passwords.needs_rehash(settings, user.password_hash):
+        new_hash = passwords.hash_password(settings, password)
+    return CheckedLogin(user.id, user.password_hash, new_hash)
+
+
+def complete_login(session: Session, checked: CheckedLogin) -> User:
+    """The writing half of a login: the user as checked (Unauthorized if the password changed or
+    the account was closed in between), the new hash, the time of the login."""
+    user = session.get(User, checked.user_id)
+    if user is None or not user.is_active or user.password_hash != checked.hash_seen:
+        raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
+    if checked.new_hash:
+        user.password_hash = checked.new_hash
+    user.last_login_at = utcnow()
+    return user
+
+
 def authenticate(
     session: Session,
     settings: Settings,
@@ -211,24 +285,8 @@ def authenticate(
 
     Rehashes the password when the hashing parameters have changed since it was set.
     """
-    window = settings.login_window_s
-    email_key, ip_key = _login_keys(email, ip)
-    if limiter.count(email_key, window) >= settings.login_max_attempts or (
-        ip_key and limiter.count(ip_key, window) >= settings.login_max_attempts_per_ip
-    ):
-        raise RateLimited(TOO_MANY_ATTEMPTS, code="too_many_attempts")
-    user = get_user_by_email(session, email)
-    ok = passwords.verify_password(settings, user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
-        limiter.hit(email_key, window)
-        if ip_key:
-            limiter.hit(ip_key, window)
-        raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
-    limiter.reset(email_key)
-    if user.password_hash and passwords.needs_rehash(settings, user.password_hash):
-        user.password_hash = passwords.hash_password(settings, password)
-    user.last_login_at = utcnow()
-    return user
+    checked = check_login(session, settings, limiter, email=email, password=password, ip=ip)
+    return complete_login(session, checked)
 
 
 # -- browser sessions --------------------------------------------------------------------------
@@ -256,6 +314,7 @@ def sign_up(
     password: str,
     display_name: str = "",
     language: str | None = None,
+    password_hash: str | None = None,
 ) -> tuple[User, str]:
     """Join and stay signed in: the new reader and the secret of their first session."""
     user = register_reader(
@@ -265,6 +324,7 @@ def sign_up(
         password=password,
         display_name=display_name,
         language=language,
+        password_hash=password_hash,
     )
     return user, start_session(session, settings, user)
 
@@ -282,6 +342,13 @@ def log_in(
     """Check credentials and open a fresh session (the previous one, if any, is ended, so a
     session secret planted before login is worth nothing after it)."""
     user = authenticate(session, settings, limiter, email=email, password=password, ip=ip)
+    return open_session(session, settings, user, previous_session=previous_session)
+
+
+def open_session(
+    session: Session, settings: Settings, user: User, *, previous_session: str | None = None
+) -> tuple[User, str]:
+    """A fresh browser session for a user whose login was completed (the previous one ended)."""
     end_session(session, previous_session)
     return user, start_session(session, settings, user)
 

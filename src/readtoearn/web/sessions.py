@@ -168,5 +168,24 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+async def check_login(
+    request: Request, limiter: RateLimiter, *, email: str, password: str
+) -> accounts.CheckedLogin:
+    """Limits, user and password checked in a reading transaction (argon2 runs in a thread):
+    a crowd of logins never holds the database's writer while it hashes."""
+    database: Database = request.app.state.db
+    settings: Settings = request.app.state.settings
+    ip = client_ip(request)
+
+    def check() -> accounts.CheckedLogin:
+        with database.session() as session:
+            return accounts.check_login(
+                session, settings, limiter, email=email, password=password, ip=ip
+            )
+
+    async with database.admitted(write=False):
+        return await run_in_threadpool(check)
+
+
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 EmailBackendDep = Annotated[EmailBackend, Depends(get_email_backend)]

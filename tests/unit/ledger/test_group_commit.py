@@ -224,14 +224,18 @@ def test_a_unit_that_meets_a_deadlock_runs_again_and_is_applied_once(
         assert ledger.audit(session).ok
 
 
-def test_a_closed_committer_refuses_new_work_as_busy(committing_database: Database) -> None:
-    from readtoearn.errors import Busy
-
+def test_a_closed_committer_finishes_its_queue_and_starts_again_for_new_work(
+    committing_database: Database,
+) -> None:
     committer = GroupCommitter(committing_database)
-    assert committer.run_blocking(lambda _s: 1) == 1
+    gate = threading.Event()
+    held = committer.submit(lambda _s: gate.wait(10))
+    queued = committer.submit(lambda _s: 1)
+    threading.Timer(0.2, gate.set).start()
     committer.close()
-    with pytest.raises(Busy):
-        committer.submit(lambda _s: 2)
+    assert held.done() and queued.result(timeout=0) == 1  # nothing queued is dropped
+    assert committer.run_blocking(lambda _s: 2) == 2
+    committer.close()
 
 
 def test_a_unit_not_begun_within_the_wait_is_refused_as_busy_and_never_runs(

@@ -7,20 +7,27 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from readtoearn.accounts import service as accounts
 from readtoearn.errors import ReadToEarnError
 from readtoearn.rewards import service as rewards
 from readtoearn.web.credentials import session_cookie
 from readtoearn.web.csrf import CsrfChecked
-from readtoearn.web.deps import CurrentReader, OptionalReader, SessionDep, SettingsDep
+from readtoearn.web.deps import (
+    CommitterDep,
+    CurrentReader,
+    OptionalReader,
+    SessionDep,
+    SettingsDep,
+)
 from readtoearn.web.errors import status_of
 from readtoearn.web.sessions import (
     SESSION_COOKIE,
     EmailBackendDep,
     RateLimiterDep,
+    check_login,
     clear_session_cookie,
-    client_ip,
     set_language_cookie,
     set_session_cookie,
 )
@@ -90,10 +97,10 @@ def signup_form(request: Request, settings: SettingsDep, next_: NextParam = "") 
 
 
 @router.post("/signup", response_class=HTMLResponse)
-def signup(
+async def signup(
     request: Request,
     _csrf: CsrfChecked,
-    session: SessionDep,
+    committer: CommitterDep,
     settings: SettingsDep,
     email: FormText = "",
     password: FormText = "",
@@ -103,13 +110,20 @@ def signup(
 ) -> Response:
     target = safe_next(next_)
     try:
-        user, secret = accounts.sign_up(
-            session,
-            settings,
-            email=email,
-            password=password,
-            display_name=display_name,
-            language=language or None,
+        # The slow part (argon2) first, outside any writing transaction.
+        password_hash = await run_in_threadpool(
+            accounts.prepare_password, settings, password, email=email, display_name=display_name
+        )
+        user, secret = await committer.run(
+            lambda s: accounts.sign_up(
+                s,
+                settings,
+                email=email,
+                password=password,
+                display_name=display_name,
+                language=language or None,
+                password_hash=password_hash,
+            )
         )
     except ReadToEarnError as exc:
         values = {"email": email, "display_name": display_name, "language": language}
@@ -135,10 +149,10 @@ def login_form(
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(
+async def login(
     request: Request,
     _csrf: CsrfChecked,
-    session: SessionDep,
+    committer: CommitterDep,
     settings: SettingsDep,
     limiter: RateLimiterDep,
     email: FormText = "",
@@ -146,15 +160,14 @@ def login(
     next_: Annotated[str, Form(alias="next", max_length=2000)] = "",
 ) -> Response:
     target = safe_next(next_)
+    previous = request.cookies.get(SESSION_COOKIE)
     try:
-        user, secret = accounts.log_in(
-            session,
-            settings,
-            limiter,
-            email=email,
-            password=password,
-            ip=client_ip(request),
-            previous_session=request.cookies.get(SESSION_COOKIE),
+        # The password is checked outside any writing transaction; the session shares a commit.
+        checked = await check_login(request, limiter, email=email, password=password)
+        user, secret = await committer.run(
+            lambda s: accounts.open_session(
+                s, settings, accounts.complete_login(s, checked), previous_session=previous
+            )
         )
     except ReadToEarnError as exc:
         context = {"next": target, "email": email, "error": exc.message}

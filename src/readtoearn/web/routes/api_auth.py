@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from readtoearn.accounts import service as accounts
 from readtoearn.accounts.service import IssuedToken
 from readtoearn.web.credentials import bearer
-from readtoearn.web.deps import CurrentReader, SessionDep, SettingsDep
+from readtoearn.web.deps import CommitterDep, CurrentReader, SessionDep, SettingsDep
 from readtoearn.web.schemas import ErrorOut
-from readtoearn.web.sessions import RateLimiterDep, client_ip
+from readtoearn.web.sessions import RateLimiterDep, check_login
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -62,20 +62,17 @@ class ReaderOut(BaseModel):
     summary="Exchange an e-mail and password for a bearer token",
     responses=ERRORS,
 )
-def create_token(
+async def create_token(
     body: Credentials,
     request: Request,
-    session: SessionDep,
+    committer: CommitterDep,
     settings: SettingsDep,
     limiter: RateLimiterDep,
 ) -> TokenOut:
-    issued = accounts.login_for_token(
-        session,
-        settings,
-        limiter,
-        email=body.email,
-        password=body.password,
-        ip=client_ip(request),
+    # The password is checked outside any writing transaction; the token shares a commit.
+    checked = await check_login(request, limiter, email=body.email, password=body.password)
+    issued = await committer.run(
+        lambda s: accounts.issue_api_token(s, settings, accounts.complete_login(s, checked))
     )
     return TokenOut.of(issued)
 
