@@ -111,7 +111,12 @@ def create_app(
     db = database or Database(
         make_engine(settings.resolved_database_url, wait_s=wait_s), wait_s=wait_s
     )
-    committer = GroupCommitter(db, max_batch=settings.group_commit_max, wait_s=wait_s)
+    committer = GroupCommitter(
+        db,
+        max_batch=settings.group_commit_max,
+        wait_s=wait_s,
+        prelude=ledger.lock_programme_budget,
+    )
 
     the_clock = clock or SystemClock()
 

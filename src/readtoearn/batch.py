@@ -39,7 +39,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from prometheus_client import Histogram
+from prometheus_client import Counter, Histogram
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,10 @@ from readtoearn.errors import Busy
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+BATCH_RETRIES = Counter(
+    "readtoearn_group_commit_retries_total",
+    "Units run again because their batch or their savepoint met a deadlock or the like",
+)
 BATCH_SIZE = Histogram(
     "readtoearn_group_commit_units",
     "Units of work that shared one commit",
@@ -79,8 +83,12 @@ class GroupCommitter:
         max_batch: int = 100,
         attempts: int = 10,
         wait_s: float | None = None,
+        prelude: Callable[[Session], object] | None = None,
     ) -> None:
         self.database = database
+        # Run first in every batch's transaction (the app takes the hot row's lock there, so
+        # batches queue on it before they hold anything else).
+        self.prelude = prelude
         # A unit not begun within this many seconds is refused as Busy, never run: the queue
         # cannot grow into minutes of waiting when units arrive faster than they commit.
         self.wait_s = database.wait_s if wait_s is None else wait_s
@@ -164,6 +172,7 @@ class GroupCommitter:
             for unit, value, error in outcomes:
                 _settle(unit, value=value, error=error)
             batch = []
+            BATCH_RETRIES.inc(len(again))
             for unit in again:
                 unit.attempts += 1
                 if unit.attempts >= self.attempts:
@@ -194,6 +203,8 @@ class GroupCommitter:
         actions: list[Callable[[], object]] = []
         session.info[AFTER_COMMIT] = actions
         try:
+            if self.prelude is not None:
+                self.prelude(session)
             for unit in batch:
                 if unit.attempts == 0 and unit.queued_at < time.monotonic() - self.wait_s:
                     BUSY_REFUSALS.labels("group_commit").inc()

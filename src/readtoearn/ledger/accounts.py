@@ -172,6 +172,20 @@ def programme_budget(session: Session) -> uuid.UUID:
     return ensure_account(session, AccountCode.BUDGET)
 
 
+def lock_programme_budget(session: Session) -> None:
+    """Take the programme budget's row lock now (PostgreSQL; SQLite has one writer anyway).
+
+    Almost every credit debits the budget, so it is the row that transactions queue on. A batch
+    of units (readtoearn.batch) takes it first: batches then wait for each other before holding
+    anything else, and two batches can never deadlock over a read row on one side and the budget
+    on the other (a completion retried on another worker while the first try waits).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    budget = programme_budget(session)
+    session.execute(select(Account.id).where(Account.id == budget).with_for_update())
+
+
 def system_account(session: Session, code: AccountCode, ledger: str = POINTS) -> uuid.UUID:
     """The id of a ledger's single account of a kind (funding, redemption, expiry...)."""
     return ensure_account(session, code, ledger)

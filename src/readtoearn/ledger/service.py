@@ -26,6 +26,7 @@ from readtoearn.ledger.accounts import (
     create_accounts,
     ensure_account,
     get_or_create_wallet,
+    lock_programme_budget,
     programme_budget,
     system_account,
 )
@@ -808,6 +809,7 @@ __all__ = [
     "list_expiring",
     "list_lots",
     "list_transfers",
+    "lock_programme_budget",
     "programme_budget",
     "reverse",
     "run_in_transaction",

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +21,7 @@ from readtoearn.batch import GroupCommitter
 from readtoearn.db import Database, after_commit, new_id
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import TransferSpec
-from readtoearn.ledger.models import TransferCode
+from readtoearn.ledger.models import Account, TransferCode
 from tests.unit.ledger.test_state_machine import EXAMPLES, PHASES, STEPS, make_machine
 
 
@@ -258,3 +258,59 @@ def test_a_unit_not_begun_within_the_wait_is_refused_as_busy_and_never_runs(
         gate.set()
         committer.close()
     assert ran == []
+
+
+def test_every_batch_begins_with_the_prelude_then_two_committers_cannot_deadlock(
+    committing_database: Database,
+) -> None:
+    """Two committers (two workers) whose units lock a row and then the budget, in opposite
+    batches: with the budget locked first by the prelude, they queue instead of deadlocking."""
+    database = committing_database
+    budget, _ = _wallet_and_budget(database, 1000)
+    preludes: list[int] = []
+
+    def prelude(session: Session) -> None:
+        preludes.append(1)
+        ledger.lock_programme_budget(session)
+
+    first = GroupCommitter(database, prelude=prelude)
+    second = GroupCommitter(database, prelude=prelude)
+
+    def pay(key: str) -> Any:
+        def work(session: Session) -> bool:
+            # A row of its own first (a reader's wallet, as a completion locks its read), then
+            # the budget: without the prelude, two batches can each hold what the other needs.
+            owner = uuid.uuid5(uuid.NAMESPACE_URL, f"owner:{int(key.rsplit(':', 1)[1]) % 5}")
+            other = ledger.get_or_create_wallet(session, owner)
+            session.execute(select(Account.id).where(Account.id == other).with_for_update())
+            spec = TransferSpec(
+                id=ledger.transfer_id(key),
+                debit_account_id=budget,
+                credit_account_id=other,
+                amount=1,
+                code=TransferCode.ADJUSTMENT,
+            )
+            return ledger.create_transfers(session, [spec])[0].ok
+
+        return work
+
+    from readtoearn.batch import BATCH_RETRIES
+
+    retries = BATCH_RETRIES._value.get()
+    keys = [f"two-workers:{new_id()}:{i}" for i in range(120)]
+    try:
+        with ThreadPoolExecutor(32) as pool:
+            answers = list(
+                pool.map(
+                    lambda ik: (first if ik[0] % 2 else second).run_blocking(pay(ik[1])),
+                    enumerate(keys),
+                )
+            )
+    finally:
+        first.close()
+        second.close()
+    assert all(answers)
+    assert 0 < len(preludes) <= 120
+    assert BATCH_RETRIES._value.get() == retries  # no deadlock, nothing run twice
+    with database.session() as session:
+        assert ledger.audit(session).ok
