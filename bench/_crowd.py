@@ -42,6 +42,7 @@ from readtoearn.reading import tokens
 from readtoearn.reading.models import Read
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import RewardKind
+from readtoearn.summaries import service as summaries
 
 SECRET = "crowd-bench-secret-key-that-is-long-enough-0123"
 BEAT_S = 5  # the shortest beat interval the settings allow
@@ -162,6 +163,9 @@ def prepare(
                 ),
                 settings,
             ).article
+            # As `readtoearn import` does: the summary, figures and quiz material are computed
+            # once, before the crowd comes (not by the first thousand readers at once).
+            summaries.summary_for_article(session, article, settings)
             ledger.fund_budget(session, funding, ledger.transfer_id("crowd-funding"))
             people = []
             for i in range(readers):

@@ -188,7 +188,7 @@ class GroupCommitter:
         """One transaction for the batch: (unit, result, error) for each unit that is settled,
         and the units to run again (their savepoint met a deadlock or the like)."""
         try:
-            with self.database.admitted_here(write=True):
+            with self.database.writer_turn():
                 return self._in_transaction(batch)
         except Busy as exc:  # the units' own errors never get here: this is the admission's
             return [(unit, None, exc) for unit in batch], []

@@ -261,6 +261,17 @@ class Database:
             for gate in reversed(taken):
                 gate.release()
 
+    @contextmanager
+    def writer_turn(self) -> Iterator[None]:
+        """The one writer's place (SQLite), for a thread of its own that writes on behalf of many
+        requests (the group committer): it takes no connection slot, since it is one per process
+        and must not queue behind the requests it serves. Elsewhere, nothing to wait for."""
+        if self._writer is None:
+            yield
+            return
+        with self.admitted_here(write=True):
+            yield
+
     # -- sessions -------------------------------------------------------------------------------
 
     def open(self, *, write: bool) -> Session:
