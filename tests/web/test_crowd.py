@@ -372,3 +372,43 @@ def test_passwords_are_hashed_without_holding_the_writer(
     assert signup.status_code == 303, signup.text
     assert len(writer_held) >= 2
     assert not any(writer_held), writer_held
+
+
+def test_with_every_connection_slot_taken_pages_answer_503_and_health_says_busy(
+    committing_database: Database, tmp_path: Any
+) -> None:
+    """Readers with a session cookie, readers without, the API and health: a database that
+    cannot give a connection within db_wait_s is a 503 to retry (a page, JSON on the API),
+    never a hang nor a 500; health answers 200 "busy" within half a second."""
+    settings = crowd_settings(tmp_path, db_wait_s=0.3)
+    database = Database(committing_database.engine, wait_s=0.3)
+    with database.session(write=True) as session:
+        user = accounts.create_user(
+            session, settings, email=f"slots-{uuid.uuid4().hex[:6]}@example.org", password=None
+        )
+        cookie = accounts.start_session(session, settings, user)
+    taken = 0
+    while database._slots.green_acquire(blocking=False):
+        taken += 1
+    try:
+        with live(database, settings) as server, httpx.Client(base_url=server.url) as client:
+            page = client.get("/rewards", headers={"Accept": "text/html"})
+            signed_in = client.get(
+                "/rewards", headers={"Accept": "text/html", "Cookie": f"rte_session={cookie}"}
+            )
+            api = client.get("/api/v1/rewards")
+            began = time.monotonic()
+            health = client.get("/healthz")
+            health_s = time.monotonic() - began
+    finally:
+        for _ in range(taken):
+            database._slots.release()
+    assert taken == database.slots
+    for response in (page, signed_in, api):
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "1"
+    assert "text/html" in page.headers["content-type"]
+    assert "text/html" in signed_in.headers["content-type"]
+    assert api.json()["error"]["code"] == "busy"
+    assert health.status_code == 200 and health.json()["database"] == "busy"
+    assert health_s < 1.0
