@@ -35,6 +35,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -384,9 +385,15 @@ def run(
     began = time.monotonic()
     try:
         with _crowd.running(world, workers=workers) as server:
-            calls = asyncio.run(
-                drive(world, server, result, kill_at=kill_at, arrive_s=arrive_s, limit_s=limit_s)
-            )
+            # On an event loop of its own thread: a caller may already run one on this thread
+            # (the test suite's browser tests keep Playwright's loop running).
+            with ThreadPoolExecutor(1) as pool:
+                calls = pool.submit(
+                    asyncio.run,
+                    drive(
+                        world, server, result, kill_at=kill_at, arrive_s=arrive_s, limit_s=limit_s
+                    ),
+                ).result()
             result.seconds = time.monotonic() - began
             _crowd.save_journal(data / "journal.jsonl", calls)
             database = world.database()
