@@ -20,7 +20,6 @@ from readtoearn.web.deps import (
     CurrentReader,
     LiveStoreDep,
     ReaderAlone,
-    SessionDep,
     SettingsDep,
     WriteSessionDep,
 )
@@ -102,36 +101,43 @@ class CompleteOut(BaseModel):
 
 
 @router.post("", status_code=201, responses=ERRORS, summary="Start (or resume) a read")
-def start(
+async def start(
     body: StartIn,
     request: Request,
-    reader: CurrentReader,
-    session: SessionDep,
+    reader: ReaderAlone,
+    committer: CommitterDep,
     store: LiveStoreDep,
     settings: SettingsDep,
     clock: ClockDep,
 ) -> JSONResponse:
-    started = reading.start_read(
-        session,
-        store,
-        settings,
-        clock,
-        reader_id=reader.id,
-        article_id=body.article_id,
-        view_token=body.view_token,
-        webdriver=body.webdriver,
-        user_agent=request.headers.get("user-agent", ""),
-    )
-    out = StartOut(
-        read_id=str(started.read.id),
-        token=started.token,
-        seq=started.read.next_seq,
-        beat_interval_s=settings.beat_interval_s,
-        resumed=started.resumed,
-        progress=started.progress,
-        required=started.required,
-    )
-    return JSONResponse(out.model_dump(), status_code=200 if started.resumed else 201)
+    reader_id = reader.id
+    user_agent = request.headers.get("user-agent", "")
+
+    def work(session: Session) -> StartOut:
+        started = reading.start_read(
+            session,
+            store,
+            settings,
+            clock,
+            reader_id=reader_id,
+            article_id=body.article_id,
+            view_token=body.view_token,
+            webdriver=body.webdriver,
+            user_agent=user_agent,
+        )
+        return StartOut(
+            read_id=str(started.read.id),
+            token=started.token,
+            seq=started.read.next_seq,
+            beat_interval_s=settings.beat_interval_s,
+            resumed=started.resumed,
+            progress=started.progress,
+            required=started.required,
+        )
+
+    # A crowd arriving on a story starts reads as fast as it completes them: they share commits.
+    out = await committer.run(work)
+    return JSONResponse(out.model_dump(), status_code=200 if out.resumed else 201)
 
 
 def _beat_of(body: BeatIn) -> reading.Beat:
