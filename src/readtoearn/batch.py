@@ -175,7 +175,8 @@ class GroupCommitter:
             BATCH_RETRIES.inc(len(again))
             for unit in again:
                 unit.attempts += 1
-                if unit.attempts >= self.attempts:
+                waited = time.monotonic() - unit.queued_at
+                if unit.attempts >= self.attempts or waited > self.wait_s:
                     _settle(unit, error=Busy(BUSY_MESSAGE))
                 else:
                     batch.append(unit)
@@ -203,6 +204,9 @@ class GroupCommitter:
         actions: list[Callable[[], object]] = []
         session.info[AFTER_COMMIT] = actions
         try:
+            # Begin now, outside any unit: a database that cannot be had (another process holds
+            # SQLite's writer) fails the batch once, not each of its units after a wait.
+            session.connection()
             if self.prelude is not None:
                 self.prelude(session)
             for unit in batch:

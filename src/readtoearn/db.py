@@ -90,7 +90,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
     """WAL, foreign keys, and SQLAlchemy-controlled BEGIN (DEFERRED or IMMEDIATE)."""
 
     @event.listens_for(engine, "connect")
@@ -99,7 +99,9 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # Another process's writer (a CLI command, a second worker) is waited for as long as a
+        # request waits for this process's own: then "database is locked", a 503 to retry.
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -127,11 +129,11 @@ def make_engine(url: str, *, wait_s: float = 5.0, **kwargs: Any) -> Engine:
             kwargs.setdefault("max_overflow", 8)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": wait_s},
             poolclass=poolclass,
             **kwargs,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, int(wait_s * 1000))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)

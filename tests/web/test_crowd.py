@@ -412,3 +412,48 @@ def test_with_every_connection_slot_taken_pages_answer_503_and_health_says_busy(
     assert api.json()["error"]["code"] == "busy"
     assert health.status_code == 200 and health.json()["database"] == "busy"
     assert health_s < 1.0
+
+
+def test_another_process_holding_the_sqlite_writer_is_a_503_within_the_wait(
+    committing_database: Database, tmp_path: Any
+) -> None:
+    """A CLI command or a second worker holding SQLite's lock is waited for db_wait_s, as this
+    process's own writers are (it was 30 s): then 503 busy, nothing kept, and a retry goes
+    through once the lock is free."""
+    if not committing_database.is_sqlite:
+        pytest.skip("SQLite's file lock")
+    from readtoearn.db import make_engine
+
+    url = str(committing_database.engine.url)
+    settings = crowd_settings(tmp_path, db_wait_s=0.3)
+    server_db = Database(make_engine(url, wait_s=0.3), wait_s=0.3)
+    other_process = Database(make_engine(url))  # a gate of its own, as another process has
+    email = readers_with_points(server_db, settings, 1, 1)[0][0]
+    body = {"email": email, "password": STRONG_PASSWORD}
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with other_process.session(write=True) as session:
+            session.execute(select(func.count()).select_from(ApiToken))  # BEGIN IMMEDIATE
+            holding.set()
+            release.wait(10)
+
+    try:
+        with live(server_db, settings) as server:
+            holder = threading.Thread(target=hold)
+            holder.start()
+            assert holding.wait(5)
+            began = time.monotonic()
+            refused = httpx.post(server.url + "/api/v1/auth/token", json=body, timeout=30)
+            waited = time.monotonic() - began
+            release.set()
+            holder.join()
+            later = httpx.post(server.url + "/api/v1/auth/token", json=body, timeout=30)
+    finally:
+        release.set()
+        server_db.dispose()
+        other_process.dispose()
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"]["code"] == "busy"
+    assert waited < 3.0, waited
+    assert later.status_code == 200, later.text

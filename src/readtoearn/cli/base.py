@@ -36,11 +36,18 @@ def _first_line(exc: Exception) -> str:
     return " ".join(lines[1:3]) if len(lines) > 1 else (lines[0] if lines else repr(exc))
 
 
+CLI_WAIT_S = 30.0
+
+
 @contextmanager
 def open_database(settings: Settings) -> Iterator[Database]:
     """A database for a command, disposed of afterwards."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(make_engine(settings.resolved_database_url))
+    # An operator at a terminal can wait longer than a reader's request (db_wait_s) for a
+    # busy server's writer.
+    database = Database(
+        make_engine(settings.resolved_database_url, wait_s=CLI_WAIT_S), wait_s=CLI_WAIT_S
+    )
     try:
         yield database
     finally:
