@@ -278,7 +278,7 @@ def test_a_request_that_cannot_get_the_database_in_time_is_a_503_with_nothing_ke
 
 def test_a_worker_over_its_cap_refuses_at_once_and_health_still_answers(tmp_path: Any) -> None:
     """max_in_flight: the requests past the cap get 503 busy with Retry-After without waiting
-    for the ones in hand; beats, in a lane of their own, still get in."""
+    for the ones in hand; beats and writes, in lanes of their own, still get in."""
     settings = crowd_settings(
         tmp_path, max_in_flight=3, database_url=f"sqlite:///{tmp_path / 'cap.sqlite3'}"
     )
@@ -307,9 +307,12 @@ def test_a_worker_over_its_cap_refuses_at_once_and_health_still_answers(tmp_path
 
             slow = [asyncio.create_task(one()) for _ in range(20)]
             await asyncio.sleep(0.3)
-            # The beats have a lane of their own: the slow crowd does not turn them away.
+            # Beats and writes have lanes of their own: the slow crowd of reading requests
+            # turns neither away.
             beat = await client.post("/api/v1/reads/x/beats", json={})
             assert beat.status_code == 401, beat.text
+            write = await client.post("/api/v1/reads", json={})
+            assert write.status_code == 401, write.text
             return await asyncio.gather(*slow)
 
     sock = free_socket()

@@ -95,27 +95,34 @@ class InFlightLimit:
     503 busy with Retry-After at once, before any work, rather than pile requests up (a fast
     refusal is what lets the tracker and the pages back off and come back).
 
-    Two lanes, each with its own cap: the tracker's beats (cheap, on the event loop, the bulk of
-    the traffic) and everything else (pages and writes that may wait for the database). A crowd
-    of writers waiting their turn then cannot crowd out the beats of the readers already reading,
-    nor the other way round. Health and metrics are always answered, so a busy worker is not
-    mistaken for a dead one."""
+    Three lanes, each with its own cap: the tracker's beats (cheap, on the event loop, the bulk
+    of the traffic), reading requests (pages, GET on the API) and writing ones (which may queue
+    for the database's writer). A crowd of writers waiting their turn then turns away neither the
+    beats of readers already reading (a lost beat is lost reading time) nor the pages of readers
+    arriving. Health and metrics are always answered, so a busy worker is not mistaken for a dead
+    one."""
 
     EXEMPT = frozenset({"/healthz", "/metrics"})
+    SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
     def __init__(self, app: ASGIApp, max_in_flight: int) -> None:
         self.app = app
         self.max_in_flight = max_in_flight
-        self.in_flight = {True: 0, False: 0}  # beat lane, other lane
+        self.in_flight = {"beats": 0, "reads": 0, "writes": 0}
+
+    def lane(self, scope: Scope) -> str:
+        path = scope.get("path", "")
+        if path.endswith("/beats") and path.startswith("/api/v1/reads/"):
+            return "beats"
+        return "reads" if scope.get("method") in self.SAFE else "writes"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or path in self.EXEMPT:
+        if scope["type"] != "http" or scope.get("path", "") in self.EXEMPT:
             await self.app(scope, receive, send)
             return
-        lane = path.endswith("/beats") and path.startswith("/api/v1/reads/")
+        lane = self.lane(scope)
         if self.in_flight[lane] >= self.max_in_flight:
-            REFUSED_AT_THE_DOOR.labels("beats" if lane else "other").inc()
+            REFUSED_AT_THE_DOOR.labels(lane).inc()
             await busy_response(Request(scope, receive))(scope, receive, send)
             return
         self.in_flight[lane] += 1  # one event loop per worker: no lock needed
