@@ -111,12 +111,16 @@ def create_app(
     db = database or Database(
         make_engine(settings.resolved_database_url, wait_s=wait_s), wait_s=wait_s
     )
+    # Two committers: one for work that moves points, whose batches take the budget's row lock
+    # first (so they queue instead of deadlocking), and one for the rest (read starts, logins,
+    # sign-ups), which need not wait for the budget.
     committer = GroupCommitter(
         db,
         max_batch=settings.group_commit_max,
         wait_s=wait_s,
         prelude=ledger.lock_programme_budget,
     )
+    plain_committer = GroupCommitter(db, max_batch=settings.group_commit_max, wait_s=wait_s)
 
     the_clock = clock or SystemClock()
 
@@ -134,6 +138,7 @@ def create_app(
                 await run_in_threadpool(reading.flush_idle, db, store, the_clock, idle_s=None)
             await store.aclose()
             await run_in_threadpool(committer.close)
+            await run_in_threadpool(plain_committer.close)
             if owns_database:
                 db.dispose()
 
@@ -150,6 +155,7 @@ def create_app(
     app.state.db = db
     app.state.clock = the_clock
     app.state.committer = committer
+    app.state.plain_committer = plain_committer
     app.state.live = make_live_store(settings)
     app.state.readers = CredentialCache(settings.beat_auth_cache_s)
     errors.install(app)

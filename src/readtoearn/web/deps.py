@@ -160,8 +160,15 @@ async def get_current_operator_alone(
     return reader
 
 
-def get_committer(request: Request) -> GroupCommitter:
+async def get_committer(request: Request) -> GroupCommitter:
+    """The group committer for work that moves points (its batches lock the budget first)."""
     committer: GroupCommitter = request.app.state.committer
+    return committer
+
+
+async def get_plain_committer(request: Request) -> GroupCommitter:
+    """The group committer for work that moves no points (read starts, logins, sign-ups)."""
+    committer: GroupCommitter = request.app.state.plain_committer
     return committer
 
 
@@ -172,3 +179,4 @@ CurrentOperator = Annotated[User, Depends(get_current_operator)]
 ReaderAlone = Annotated[User, Depends(get_current_reader_alone)]
 OperatorAlone = Annotated[User, Depends(get_current_operator_alone)]
 CommitterDep = Annotated[GroupCommitter, Depends(get_committer)]
+PlainCommitterDep = Annotated[GroupCommitter, Depends(get_plain_committer)]

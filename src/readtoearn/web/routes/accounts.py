@@ -15,9 +15,9 @@ from readtoearn.rewards import service as rewards
 from readtoearn.web.credentials import session_cookie
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import (
-    CommitterDep,
     CurrentReader,
     OptionalReader,
+    PlainCommitterDep,
     SessionDep,
     SettingsDep,
 )
@@ -100,7 +100,7 @@ def signup_form(request: Request, settings: SettingsDep, next_: NextParam = "") 
 async def signup(
     request: Request,
     _csrf: CsrfChecked,
-    committer: CommitterDep,
+    committer: PlainCommitterDep,
     settings: SettingsDep,
     email: FormText = "",
     password: FormText = "",
@@ -152,7 +152,7 @@ def login_form(
 async def login(
     request: Request,
     _csrf: CsrfChecked,
-    committer: CommitterDep,
+    committer: PlainCommitterDep,
     settings: SettingsDep,
     limiter: RateLimiterDep,
     email: FormText = "",

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from readtoearn.accounts import service as accounts
 from readtoearn.accounts.service import IssuedToken
 from readtoearn.web.credentials import bearer
-from readtoearn.web.deps import CommitterDep, CurrentReader, SessionDep, SettingsDep
+from readtoearn.web.deps import CurrentReader, PlainCommitterDep, SessionDep, SettingsDep
 from readtoearn.web.schemas import ErrorOut
 from readtoearn.web.sessions import RateLimiterDep, check_login
 
@@ -65,7 +65,7 @@ class ReaderOut(BaseModel):
 async def create_token(
     body: Credentials,
     request: Request,
-    committer: CommitterDep,
+    committer: PlainCommitterDep,
     settings: SettingsDep,
     limiter: RateLimiterDep,
 ) -> TokenOut:
