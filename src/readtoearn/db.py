@@ -197,10 +197,10 @@ class Database:
 
     # -- admission ------------------------------------------------------------------------------
 
-    def _gates(self, write: bool) -> tuple[aiologic.Semaphore, ...]:
+    def _gate(self, write: bool) -> aiologic.Semaphore:
         if write and self._writer is not None:
-            return (self._writer,)  # the one writer never waits behind readers
-        return (self._slots,)
+            return self._writer  # the one writer never waits behind readers
+        return self._slots
 
     def _covered(self, write: bool) -> bool:
         """True when this task or thread was already admitted to what `write` needs."""
@@ -223,22 +223,14 @@ class Database:
         if self._covered(write):
             yield
             return
-        deadline = time.monotonic() + (self.wait_s if wait_s is None else wait_s)
-        taken: list[aiologic.Semaphore] = []
+        gate = self._gate(write)
+        if not await gate.async_acquire(timeout=self.wait_s if wait_s is None else wait_s):
+            raise self._busy(write)
         try:
-            for gate in self._gates(write):
-                if not await gate.async_acquire(timeout=max(0.0, deadline - time.monotonic())):
-                    raise self._busy(write)
-                taken.append(gate)
-            outer = _ADMITTED.get()
-            _ADMITTED.set((*outer, (self, write)))
-            try:
+            with self._holding(write):
                 yield
-            finally:
-                _ADMITTED.set(outer)
         finally:
-            for gate in reversed(taken):
-                gate.release()
+            gate.release()
 
     @contextmanager
     def admitted_here(self, *, write: bool) -> Iterator[None]:
@@ -246,22 +238,24 @@ class Database:
         if self._covered(write):
             yield
             return
-        deadline = time.monotonic() + self.wait_s
-        taken: list[aiologic.Semaphore] = []
+        gate = self._gate(write)
+        if not gate.green_acquire(timeout=self.wait_s):
+            raise self._busy(write)
         try:
-            for gate in self._gates(write):
-                if not gate.green_acquire(timeout=max(0.0, deadline - time.monotonic())):
-                    raise self._busy(write)
-                taken.append(gate)
-            outer = _ADMITTED.get()
-            _ADMITTED.set((*outer, (self, write)))
-            try:
+            with self._holding(write):
                 yield
-            finally:
-                _ADMITTED.set(outer)
         finally:
-            for gate in reversed(taken):
-                gate.release()
+            gate.release()
+
+    @contextmanager
+    def _holding(self, write: bool) -> Iterator[None]:
+        """Note the admission where this task's or thread's later sessions will see it."""
+        outer = _ADMITTED.get()
+        _ADMITTED.set((*outer, (self, write)))
+        try:
+            yield
+        finally:
+            _ADMITTED.set(outer)
 
     @contextmanager
     def writer_turn(self) -> Iterator[None]:
