@@ -99,6 +99,12 @@ def test_the_ledger_matches_its_model_over_the_batched_path(engine) -> None:
     )
 
 
+def pay(session: Session, key: str, debit: uuid.UUID, credit: uuid.UUID, amount: int) -> bool:
+    """One plain transfer, its id derived from `key`; whether the ledger took it."""
+    spec = TransferSpec(ledger.transfer_id(key), debit, credit, amount, TransferCode.ADJUSTMENT)
+    return ledger.create_transfers(session, [spec])[0].ok
+
+
 def _wallet_and_budget(database: Database, amount: int) -> tuple[uuid.UUID, uuid.UUID]:
     with database.session(write=True) as session:
         ledger.fund_budget(session, amount, ledger.transfer_id(f"group-fund:{new_id()}"))
@@ -115,15 +121,8 @@ def test_sixty_four_callers_share_commits_and_each_gets_its_own_answer(
     committer = GroupCommitter(database)
     keys = [f"pay:{new_id()}" for _ in range(640)]
 
-    def pay(key: str) -> bool:
-        spec = TransferSpec(
-            id=ledger.transfer_id(key),
-            debit_account_id=budget,
-            credit_account_id=wallet,
-            amount=1,
-            code=TransferCode.ADJUSTMENT,
-        )
-        return committer.run_blocking(lambda s: ledger.create_transfers(s, [spec])[0].ok)
+    def pay_one(key: str) -> bool:
+        return committer.run_blocking(lambda s: pay(s, key, budget, wallet, 1))
 
     from readtoearn.batch import BATCH_SIZE
 
@@ -131,7 +130,7 @@ def test_sixty_four_callers_share_commits_and_each_gets_its_own_answer(
     batches_before = sum(b.get() for b in BATCH_SIZE._buckets)
     try:
         with ThreadPoolExecutor(64) as pool:
-            paid = list(pool.map(pay, keys))
+            paid = list(pool.map(pay_one, keys))
     finally:
         committer.close()
     batches = sum(b.get() for b in BATCH_SIZE._buckets) - batches_before
@@ -155,14 +154,7 @@ def test_a_failing_unit_takes_only_itself_and_its_after_commit_actions(
 
     def unit(name: str, fails: bool) -> Any:
         def work(session: Session) -> str:
-            spec = TransferSpec(
-                id=ledger.transfer_id(f"{name}:{wallet}"),
-                debit_account_id=budget,
-                credit_account_id=wallet,
-                amount=10,
-                code=TransferCode.ADJUSTMENT,
-            )
-            assert ledger.create_transfers(session, [spec])[0].ok
+            assert pay(session, f"{name}:{wallet}", budget, wallet, 10)
             after_commit(session, lambda: ran.append(name))
             if fails:
                 raise UnitFailed(name)
@@ -202,14 +194,7 @@ def test_a_unit_that_meets_a_deadlock_runs_again_and_is_applied_once(
 
     def work(session: Session) -> bool:
         attempts.append(1)
-        spec = TransferSpec(
-            id=ledger.transfer_id(f"deadlocked:{wallet}"),
-            debit_account_id=budget,
-            credit_account_id=wallet,
-            amount=7,
-            code=TransferCode.ADJUSTMENT,
-        )
-        assert ledger.create_transfers(session, [spec])[0].ok
+        assert pay(session, f"deadlocked:{wallet}", budget, wallet, 7)
         if len(attempts) == 1:
             raise OperationalError("UPDATE ledger_accounts", {}, _Deadlock())
         return True
@@ -276,21 +261,14 @@ def test_every_batch_begins_with_the_prelude_then_two_committers_cannot_deadlock
     first = GroupCommitter(database, prelude=prelude)
     second = GroupCommitter(database, prelude=prelude)
 
-    def pay(key: str) -> Any:
+    def paying(key: str) -> Any:
         def work(session: Session) -> bool:
             # A row of its own first (a reader's wallet, as a completion locks its read), then
             # the budget: without the prelude, two batches can each hold what the other needs.
             owner = uuid.uuid5(uuid.NAMESPACE_URL, f"owner:{int(key.rsplit(':', 1)[1]) % 5}")
             other = ledger.get_or_create_wallet(session, owner)
             session.execute(select(Account.id).where(Account.id == other).with_for_update())
-            spec = TransferSpec(
-                id=ledger.transfer_id(key),
-                debit_account_id=budget,
-                credit_account_id=other,
-                amount=1,
-                code=TransferCode.ADJUSTMENT,
-            )
-            return ledger.create_transfers(session, [spec])[0].ok
+            return pay(session, key, budget, other, 1)
 
         return work
 
@@ -302,7 +280,7 @@ def test_every_batch_begins_with_the_prelude_then_two_committers_cannot_deadlock
         with ThreadPoolExecutor(32) as pool:
             answers = list(
                 pool.map(
-                    lambda ik: (first if ik[0] % 2 else second).run_blocking(pay(ik[1])),
+                    lambda ik: (first if ik[0] % 2 else second).run_blocking(paying(ik[1])),
                     enumerate(keys),
                 )
             )
