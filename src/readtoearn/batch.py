@@ -1,8 +1,9 @@
 """Group commit: units of write work from many requests share one transaction and one commit.
 
-A commit is the expensive part of a small write (an fsync on PostgreSQL: about 300 single-transfer
-transactions a second here). The committer takes every unit that is waiting, runs each in a
-savepoint of one transaction, and commits once, as TigerBeetle's clients batch their requests:
+A commit costs a round trip and, on PostgreSQL, an fsync; many writers each in a transaction of
+their own also queue on the same hot rows. The committer takes every unit that is waiting, runs
+each in a savepoint of one transaction, and commits once, as TigerBeetle's clients batch their
+requests:
 
 - each unit keeps its own result: one that raises is rolled back to its savepoint alone, and its
   caller gets its error, while the others go on;
@@ -21,9 +22,9 @@ refusals rather than a queue minutes long.
 There is no waiting to fill a batch: a unit that arrives while the committer is idle runs at once,
 alone. Units pile up only while a commit is in flight, which is exactly when sharing pays.
 
-One committer thread per process. On SQLite it is a writer like any other (it takes the one
-writer's place for each batch); on PostgreSQL the batches of several processes interleave, and
-rows are locked in id order inside each unit, as always.
+Each committer is one thread (the app has two: see app.py). On SQLite it is a writer like any
+other (it takes the one writer's place for each batch); on PostgreSQL the batches of several
+processes interleave, and rows are locked in id order inside each unit, as always.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -43,7 +43,7 @@ from prometheus_client import Counter, Histogram
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from readtoearn.db import AFTER_COMMIT, BUSY_REFUSALS, Database, is_retryable
+from readtoearn.db import AFTER_COMMIT, BUSY_REFUSALS, Database, backoff_s, is_retryable
 from readtoearn.errors import Busy
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,6 @@ class _Unit(Generic[T]):
 
 
 _STOP: Any = object()
-BUSY_MESSAGE = "the service is busy: please try again in a moment"
 
 
 class GroupCommitter:
@@ -175,13 +174,16 @@ class GroupCommitter:
             BATCH_RETRIES.inc(len(again))
             for unit in again:
                 unit.attempts += 1
-                waited = time.monotonic() - unit.queued_at
-                if unit.attempts >= self.attempts or waited > self.wait_s:
-                    _settle(unit, error=Busy(BUSY_MESSAGE))
+                if unit.attempts >= self.attempts or self._too_late(unit):
+                    _settle(unit, error=Busy())
                 else:
                     batch.append(unit)
             if batch:
-                time.sleep(random.uniform(0, min(0.1, 0.002 * 2 ** batch[0].attempts)))
+                time.sleep(backoff_s(batch[0].attempts))
+
+    def _too_late(self, unit: _Unit[Any]) -> bool:
+        """A unit that has waited `wait_s` since it was queued is not begun (again)."""
+        return time.monotonic() - unit.queued_at > self.wait_s
 
     def _run_once(
         self, batch: list[_Unit[Any]]
@@ -210,9 +212,9 @@ class GroupCommitter:
             if self.prelude is not None:
                 self.prelude(session)
             for unit in batch:
-                if unit.attempts == 0 and unit.queued_at < time.monotonic() - self.wait_s:
+                if unit.attempts == 0 and self._too_late(unit):
                     BUSY_REFUSALS.labels("group_commit").inc()
-                    outcomes.append((unit, None, Busy(BUSY_MESSAGE)))
+                    outcomes.append((unit, None, Busy()))
                     continue
                 mark = len(actions)
                 try:

@@ -77,8 +77,9 @@ class Settings(BaseSettings):
     bench_routes: bool = False
 
     # Crowds (docs/operations.md): how long a request waits for the database before a 503 busy,
-    # how many requests one worker holds at once before it answers 503 at the door, and how many
-    # units of ledger work (completions, quiz bonuses, grants, redemptions) share one commit.
+    # how many requests one worker holds at once (per lane) before it answers 503 at the door, and
+    # how many units of work (read starts, completions, quiz answers, grants, redemptions, logins,
+    # sign-ups) share one commit.
     db_wait_s: Annotated[float, Field(gt=0, le=60)] = 5.0
     max_in_flight: Annotated[int, Field(ge=1, le=100_000)] = 256
     group_commit_max: Annotated[int, Field(ge=1, le=10_000)] = 100

@@ -211,10 +211,7 @@ class Database:
 
     def _busy(self, write: bool) -> Busy:
         BUSY_REFUSALS.labels("write" if write else "read").inc()
-        return Busy(
-            "the service is busy: please try again in a moment",
-            code="busy",
-        )
+        return Busy()
 
     @asynccontextmanager
     async def admitted(self, *, write: bool, wait_s: float | None = None) -> AsyncIterator[None]:
@@ -340,8 +337,13 @@ def run_in_transaction(
         except DBAPIError as exc:
             if attempt == attempts - 1 or not is_retryable(exc):
                 raise
-            time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
+            time.sleep(backoff_s(attempt))
     raise AssertionError("unreachable")
+
+
+def backoff_s(attempt: int) -> float:
+    """How long to wait before trying a transaction again: random, growing, at most 0.1 s."""
+    return random.uniform(0, min(0.1, 0.002 * 2**attempt))
 
 
 AFTER_COMMIT = "readtoearn_after_commit"

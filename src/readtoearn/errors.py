@@ -49,9 +49,15 @@ class Unavailable(ReadToEarnError):
     code = "unavailable"
 
 
+BUSY_MESSAGE = "the service is busy: please try again in a moment"
+
+
 class Busy(Unavailable):
     """The database (or this server) could not take the request in time: nothing was done, and
     the same request may be sent again after `retry_after_s` seconds."""
 
     code = "busy"
     retry_after_s = 1
+
+    def __init__(self, message: str = BUSY_MESSAGE) -> None:
+        super().__init__(message)

@@ -339,16 +339,22 @@ def log_in(
     ip: str | None = None,
     previous_session: str | None = None,
 ) -> tuple[User, str]:
-    """Check credentials and open a fresh session (the previous one, if any, is ended, so a
-    session secret planted before login is worth nothing after it)."""
-    user = authenticate(session, settings, limiter, email=email, password=password, ip=ip)
-    return open_session(session, settings, user, previous_session=previous_session)
+    """Check credentials and open a fresh session, in one transaction (the web routes run the
+    two halves apart: `check_login`, then `open_session`)."""
+    checked = check_login(session, settings, limiter, email=email, password=password, ip=ip)
+    return open_session(session, settings, checked, previous_session=previous_session)
 
 
 def open_session(
-    session: Session, settings: Settings, user: User, *, previous_session: str | None = None
+    session: Session,
+    settings: Settings,
+    checked: CheckedLogin,
+    *,
+    previous_session: str | None = None,
 ) -> tuple[User, str]:
-    """A fresh browser session for a user whose login was completed (the previous one ended)."""
+    """Complete a checked login and open a fresh session (the previous one, if any, is ended, so
+    a session secret planted before login is worth nothing after it)."""
+    user = complete_login(session, checked)
     end_session(session, previous_session)
     return user, start_session(session, settings, user)
 
@@ -458,9 +464,15 @@ def login_for_token(
     password: str,
     ip: str | None = None,
 ) -> IssuedToken:
-    """Credentials in, bearer token out (POST /api/v1/auth/token)."""
-    user = authenticate(session, settings, limiter, email=email, password=password, ip=ip)
-    return issue_api_token(session, settings, user)
+    """Credentials in, bearer token out, in one transaction (POST /api/v1/auth/token runs the two
+    halves apart: `check_login`, then `token_for_login`)."""
+    checked = check_login(session, settings, limiter, email=email, password=password, ip=ip)
+    return token_for_login(session, settings, checked)
+
+
+def token_for_login(session: Session, settings: Settings, checked: CheckedLogin) -> IssuedToken:
+    """Complete a checked login with a bearer token."""
+    return issue_api_token(session, settings, complete_login(session, checked))
 
 
 def _token_row(session: Session, secret: str | None) -> ApiToken | None:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
@@ -45,7 +45,6 @@ from readtoearn.ledger.models import (
 )
 
 R = TransferResultCode
-T = TypeVar("T")
 
 TRANSFERS = cast(Table, Transfer.__table__)
 

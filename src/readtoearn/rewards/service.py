@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from readtoearn.accounts import service as accounts
 from readtoearn.articles.text import slugify
 from readtoearn.db import dialect_insert, utcnow
 from readtoearn.errors import Conflict, InvalidInput, NotFound, Unprocessable
@@ -758,6 +759,42 @@ def grant_points(
     if not result.ok:
         raise ledger.LedgerError(result)
     return result.created
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An operator's grant: its transfer, the reader credited, and whether it was made now (False:
+    the same key had made it before)."""
+
+    transfer_id: uuid.UUID
+    reader_id: uuid.UUID
+    created: bool
+
+
+def grant_by_operator(
+    session: Session,
+    operator_id: uuid.UUID,
+    *,
+    key: str,
+    points: int,
+    reason: str,
+    reader_id: str | None = None,
+    email: str | None = None,
+) -> Grant:
+    """An operator credits a reader, named by id or by e-mail, from the budget. The key is the
+    operator's own (two operators cannot collide on one): the same key again grants nothing."""
+    if (reader_id is None) == (email is None):
+        raise InvalidInput("name the reader by reader_id or by email (one of them)")
+    if reader_id is not None:
+        reader = accounts.get_user(session, reader_id)
+    else:
+        found = accounts.get_user_by_email(session, email or "")
+        if found is None:
+            raise NotFound("no reader has this e-mail", code="reader_not_found")
+        reader = found
+    scoped = f"api:{operator_id}:{key}"
+    created = grant_points(session, reader.id, points, reason, key=scoped, by=operator_id)
+    return Grant(grant_transfer_id(scoped), reader.id, created)
 
 
 def describe_entries(

@@ -8,7 +8,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 import anyio
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -17,7 +17,7 @@ from readtoearn.batch import GroupCommitter
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
 from readtoearn.db import Database
-from readtoearn.errors import Forbidden
+from readtoearn.errors import Forbidden, InvalidInput
 from readtoearn.reading.live import LiveStore
 from readtoearn.web.credentials import credential_of, user_of
 
@@ -175,6 +175,22 @@ async def get_plain_committer(request: Request) -> GroupCommitter:
 OptionalReader = Annotated[User | None, Depends(get_optional_reader)]
 CurrentReader = Annotated[User, Depends(get_current_reader)]
 CurrentOperator = Annotated[User, Depends(get_current_operator)]
+
+
+async def get_idempotency_key(
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> str:
+    """The request's Idempotency-Key header, which money-moving routes require."""
+    if not idempotency_key:
+        raise InvalidInput(
+            "send an Idempotency-Key header (a new random value per request, the same one "
+            "when retrying)",
+            code="idempotency_key_missing",
+        )
+    return idempotency_key
+
+
+IdempotencyKey = Annotated[str, Depends(get_idempotency_key)]
 # For routes whose work goes to the group committer (their reader comes from a session of its own).
 ReaderAlone = Annotated[User, Depends(get_current_reader_alone)]
 OperatorAlone = Annotated[User, Depends(get_current_operator_alone)]

@@ -13,7 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from readtoearn import errors
-from readtoearn.ledger.service import is_retryable
+from readtoearn.db import is_retryable
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,8 @@ def error_response(
 
 def busy_response(request: Request) -> Response:
     """503 busy with Retry-After: nothing was done, the same request can be sent again."""
-    response = error_response(
-        request, 503, "busy", "the service is busy: please try again in a moment"
-    )
-    response.headers["Retry-After"] = "1"
+    response = error_response(request, 503, errors.Busy.code, errors.BUSY_MESSAGE)
+    response.headers["Retry-After"] = str(errors.Busy.retry_after_s)
     return response
 
 

@@ -165,9 +165,7 @@ async def login(
         # The password is checked outside any writing transaction; the session shares a commit.
         checked = await check_login(request, limiter, email=email, password=password)
         user, secret = await committer.run(
-            lambda s: accounts.open_session(
-                s, settings, accounts.complete_login(s, checked), previous_session=previous
-            )
+            lambda s: accounts.open_session(s, settings, checked, previous_session=previous)
         )
     except ReadToEarnError as exc:
         context = {"next": target, "email": email, "error": exc.message}

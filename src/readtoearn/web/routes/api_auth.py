@@ -71,9 +71,7 @@ async def create_token(
 ) -> TokenOut:
     # The password is checked outside any writing transaction; the token shares a commit.
     checked = await check_login(request, limiter, email=body.email, password=body.password)
-    issued = await committer.run(
-        lambda s: accounts.issue_api_token(s, settings, accounts.complete_login(s, checked))
-    )
+    issued = await committer.run(lambda s: accounts.token_for_login(s, settings, checked))
     return TokenOut.of(issued)
 
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from readtoearn.errors import InvalidInput
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import Redemption
 from readtoearn.web import i18n
 from readtoearn.web.deps import (
     CommitterDep,
     CurrentReader,
+    IdempotencyKey,
     OptionalReader,
     ReaderAlone,
     SessionDep,
@@ -154,16 +154,9 @@ async def redeem(
     reward_id: str,
     reader: ReaderAlone,
     committer: CommitterDep,
+    key: IdempotencyKey,
     body: RedeemIn | None = None,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
-    if not idempotency_key:
-        raise InvalidInput(
-            "send an Idempotency-Key header (a new random value per redemption, the same one "
-            "when retrying)",
-            code="idempotency_key_missing",
-        )
-    key = idempotency_key
     address = body.shipping_address.model_dump() if body and body.shipping_address else None
     reader_id, language = reader.id, _language(request, reader.language)
 

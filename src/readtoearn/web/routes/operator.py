@@ -6,13 +6,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from babel.numbers import format_currency, format_decimal
-from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from readtoearn.accounts import service as accounts
-from readtoearn.errors import InvalidInput, NotFound, ReadToEarnError
+from readtoearn.errors import ReadToEarnError
 from readtoearn.fraud import dashboard
 from readtoearn.fraud import service as reviews
 from readtoearn.fraud.service import MAX_NOTE
@@ -26,6 +25,7 @@ from readtoearn.web.deps import (
     ClockDep,
     CommitterDep,
     CurrentOperator,
+    IdempotencyKey,
     OperatorAlone,
     SessionDep,
     SettingsDep,
@@ -307,42 +307,28 @@ class GrantOut(BaseModel):
     summary="Grant points to a reader from the budget (send an Idempotency-Key)",
 )
 async def grant(
-    body: GrantIn,
-    operator: OperatorAlone,
-    committer: CommitterDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    body: GrantIn, operator: OperatorAlone, committer: CommitterDep, key: IdempotencyKey
 ) -> JSONResponse:
-    if not idempotency_key:
-        raise InvalidInput(
-            "send an Idempotency-Key header (a new random value per grant, the same one when "
-            "retrying)",
-            code="idempotency_key_missing",
-        )
-    if (body.reader_id is None) == (body.email is None):
-        raise InvalidInput("name the reader by reader_id or by email (one of them)")
-    # Keys are the operator's own: two operators cannot collide on one.
-    key = f"api:{operator.id}:{idempotency_key}"
     operator_id = operator.id
 
-    def work(session: Session) -> GrantOut:
-        if body.reader_id is not None:
-            reader = accounts.get_user(session, body.reader_id)
-        else:
-            found = accounts.get_user_by_email(session, body.email or "")
-            if found is None:
-                raise NotFound("no reader has this e-mail", code="reader_not_found")
-            reader = found
-        created = rewards.grant_points(
-            session, reader.id, body.points, body.reason, key=key, by=operator_id
-        )
-        return GrantOut(
-            transfer_id=str(rewards.grant_transfer_id(key)),
-            reader_id=str(reader.id),
+    def work(session: Session) -> rewards.Grant:
+        return rewards.grant_by_operator(
+            session,
+            operator_id,
+            key=key,
             points=body.points,
-            created=created,
+            reason=body.reason,
+            reader_id=body.reader_id,
+            email=body.email,
         )
 
     # Grants share a commit with completions and redemptions (readtoearn.batch).
-    out = await committer.run(work)
-    headers = {} if out.created else {"Idempotent-Replayed": "true"}
+    done = await committer.run(work)
+    out = GrantOut(
+        transfer_id=str(done.transfer_id),
+        reader_id=str(done.reader_id),
+        points=body.points,
+        created=done.created,
+    )
+    headers = {} if done.created else {"Idempotent-Replayed": "true"}
     return JSONResponse(out.model_dump(), status_code=201, headers=headers)
