@@ -289,8 +289,9 @@ def setup(name: str, url: str) -> Env:
 # --------------------------------------------------------------------------- the two sides
 
 
-def ours(env: Env, session: Session, batch: list[tuple[int, int]], hot: bool) -> None:
-    specs = [
+def _specs(env: Env, batch: list[tuple[int, int]], hot: bool) -> list[TransferSpec]:
+    """One-point transfers between the drawn wallets (from the budget in the hot case)."""
+    return [
         TransferSpec(
             new_id(),
             env.budget if hot else env.wallets[a],
@@ -300,6 +301,10 @@ def ours(env: Env, session: Session, batch: list[tuple[int, int]], hot: bool) ->
         )
         for a, b in batch
     ]
+
+
+def ours(env: Env, session: Session, batch: list[tuple[int, int]], hot: bool) -> None:
+    specs = _specs(env, batch, hot)
     for attempt in range(20):
         try:
             with session.begin():
@@ -360,16 +365,7 @@ def raw(env: Env, conn: Any, batch: list[tuple[int, int]], hot: bool) -> None:
 def grouped(env: Env, batch: list[tuple[int, int]], hot: bool) -> None:
     """A request's unit of work handed to the group committer, as the completion, quiz, grant
     and redemption routes do: it shares a transaction and a commit with the others waiting."""
-    specs = [
-        TransferSpec(
-            new_id(),
-            env.budget if hot else env.wallets[a],
-            env.wallets[b],
-            1,
-            TransferCode.ADJUSTMENT,
-        )
-        for a, b in batch
-    ]
+    specs = _specs(env, batch, hot)
     results = env.committer.run_blocking(lambda s: ledger.create_transfers(s, specs))
     if not all(r.ok for r in results):
         raise AssertionError(results)
