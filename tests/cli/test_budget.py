@@ -193,3 +193,13 @@ def test_the_operations_guide_shows_what_budget_show_prints(env) -> None:
     block = guide.split("```\nbudget available", 1)[1].split("```", 1)[0]
     documented = set(figures("budget available" + block))
     assert documented == set(figures(run(env, "budget", "show").output))
+
+
+def test_serve_keeps_connections_longer_than_any_beat_interval(env, monkeypatch) -> None:
+    """A tracker reuses its connection between beats: a server that closed idle connections
+    sooner than the interval could close one just as a beat is sent on it."""
+    started: list[dict[str, object]] = []
+    monkeypatch.setattr("readtoearn.cli.serve.uvicorn.run", lambda *a, **k: started.append(k))
+    assert run(env, "serve", "--no-demo").exit_code == 0
+    longest_interval = Settings.model_fields["beat_interval_s"].metadata[-1].le
+    assert started[0]["timeout_keep_alive"] > longest_interval
