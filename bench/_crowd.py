@@ -1,5 +1,6 @@
 """What bench/crash.py and bench/crowd.py share: a prepared database, the real server in a
-subprocess, the clients' journal, and the comparison of that journal with the ledger.
+subprocess, an honest reader's steps, the clients' journal, and the comparison of that journal
+with the ledger.
 
 The journal is the clients' side of the story. Every request that can move points (a read's
 completion, a quiz answer, an operator's grant, a redemption) is a `Call`: what was sent, and each
@@ -12,8 +13,10 @@ reader's wallet holds a transfer that no client knows of.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -24,11 +27,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import or_, select, text
+from sqlalchemy.orm import Session
 
 from readtoearn import migrations
 from readtoearn.accounts import service as accounts
@@ -38,7 +43,7 @@ from readtoearn.config import Settings, normalise_database_url
 from readtoearn.db import Database, make_engine
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.models import AccountCode, Transfer
-from readtoearn.reading import tokens
+from readtoearn.reading import payout, tokens
 from readtoearn.reading.models import Read
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import RewardKind
@@ -92,17 +97,33 @@ class World:
         """A new connection pool on the world's database (dispose of it after use)."""
         return Database(make_engine(normalise_database_url(self.database_url)))
 
-    def view_token(self) -> str:
-        """What the article page embeds for a signed-in reader: proof of a page view."""
-        return tokens.sign_view(SECRET, uuid.UUID(self.article_id), time.time())
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A read-only session on a pool of its own, closed on the way out."""
+        database = self.database()
+        try:
+            with database.session() as session:
+                yield session
+        finally:
+            database.dispose()
 
     def drop(self) -> None:
         """Drop the PostgreSQL schema (a SQLite file goes with its directory)."""
         if self.schema:
-            admin = make_engine(normalise_database_url(self.pg_url), pool_size=1, max_overflow=0)
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
-            admin.dispose()
+            _pg_admin(self.pg_url, f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+
+
+def _pg_admin(pg_url: str, statement: str) -> None:
+    """Run one statement on the PostgreSQL database itself (outside the world's schema)."""
+    admin = make_engine(normalise_database_url(pg_url), pool_size=1, max_overflow=0)
+    with admin.begin() as conn:
+        conn.execute(text(statement))
+    admin.dispose()
+
+
+def view_token(article_id: str) -> str:
+    """What the article page embeds for a signed-in reader: proof of a page view, now."""
+    return tokens.sign_view(SECRET, uuid.UUID(article_id), time.time())
 
 
 def pg_schema_url(pg_url: str, schema: str) -> str:
@@ -128,10 +149,7 @@ def prepare(
     schema = ""
     if pg_url:
         schema = f"rte_crowd_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(normalise_database_url(pg_url), pool_size=1, max_overflow=0)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
+        _pg_admin(pg_url, f'CREATE SCHEMA "{schema}"')
         database_url = pg_schema_url(pg_url, schema)
     else:
         database_url = f"sqlite:///{data / 'crowd.sqlite3'}"
@@ -212,6 +230,73 @@ def quiz_answers(database: Database, read_id: str) -> dict[str, str]:
     with database.session() as session:
         stored = session.scalar(select(Read.quiz).where(Read.id == uuid.UUID(read_id)))
     return {q["id"]: q["answer_id"] for q in (stored or {}).get("questions", [])}
+
+
+# --------------------------------------------------------------------------- the honest reader
+
+
+class Step(StrEnum):
+    """What an honest reader does next."""
+
+    BEAT = "beat"  # wait a beat interval and send the next beat
+    COMPLETE = "complete"  # ask for the verdict
+    RESTART = "restart"  # start (or resume) the read again: POST /api/v1/reads
+    DONE = "done"  # the verdict is final
+
+
+FINAL_VERDICTS = ("credited", "held", "rejected")
+
+
+@dataclass
+class HonestRead:
+    """One reader's side of a read, without I/O: the next beat, and the step after each answer.
+    bench/crash.py (asyncio) and bench/crowd_locustfile.py (gevent) send the requests."""
+
+    paragraphs: int
+    rng: random.Random
+    read_id: str = ""
+    token: str = ""  # the chain token the next beat or the completion carries
+    seq: int = 0
+    beats: int = 0  # beats answered since the read (re)started
+
+    def start(self, answer: dict[str, Any]) -> None:
+        """Take the read up from POST /api/v1/reads's answer (a new read, or one resumed)."""
+        self.read_id, self.token = answer["read_id"], answer["token"]
+        self.seq, self.beats = int(answer["seq"]), 0
+
+    def beat(self) -> dict[str, Any]:
+        """The next beat's body: one more paragraph in view each time."""
+        shown = min(self.beats + 1, self.paragraphs)
+        return {
+            "token": self.token,
+            "seq": self.seq,
+            "active_ms": BEAT_S * 1000 - self.rng.randint(0, 300),
+            "scroll_max": min(1.0, shown / self.paragraphs * self.rng.uniform(0.93, 0.99)),
+            "paragraphs_seen": list(range(shown)),
+            "visible": True,
+            "focused": True,
+            "events": {"scroll": self.rng.randint(1, 15), "wheel": self.rng.randint(1, 12)},
+            "viewport_h": 900,
+            "document_h": 2400,
+        }
+
+    def beaten(self, status: int | None, answer: Any) -> Step:
+        """The step after a beat's answer. A refusal (out of order: the chain died with the
+        process, or the beat got through before its connection did) starts the read again, as
+        the tracker does; the end in view after three beats asks for the verdict."""
+        if status != 200:
+            return Step.RESTART
+        self.token, self.seq, self.beats = answer["token"], self.seq + 1, self.beats + 1
+        if answer["progress"] < 1 or not answer["end_reached"] or self.beats < 3:
+            return Step.BEAT
+        return Step.COMPLETE
+
+    @staticmethod
+    def judged(verdict: str) -> Step:
+        """The step after the verdict (or the error code that came instead of one)."""
+        if verdict in FINAL_VERDICTS:
+            return Step.DONE
+        return Step.BEAT if verdict == "incomplete" else Step.RESTART
 
 
 # --------------------------------------------------------------------------- the server
@@ -329,6 +414,18 @@ def running(world: World, *, workers: int = 1) -> Iterator[Server]:
         server.stop()
 
 
+def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Add the options every crowd takes (the database, the workers, --keep); parse, check."""
+    parser.add_argument("--pg", default="", help="PostgreSQL URL (a schema of its own is used)")
+    parser.add_argument("--redis", default="", help="Redis URL (required with --pg)")
+    parser.add_argument("--workers", type=int, default=None, help="default: 1, or 2 with --pg")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    args = parser.parse_args(argv)
+    if args.pg and not args.redis:
+        parser.error("--pg runs several workers, which share open reads through Redis: --redis")
+    return args
+
+
 def run_audit(world: World) -> tuple[int, str]:
     """`readtoearn audit` on the world's database: (exit status, output)."""
     done = subprocess.run(
@@ -424,7 +521,6 @@ class Comparison:
     died: Counter[str] = field(default_factory=Counter)  # calls whose connection died, by kind
     died_took_effect: Counter[str] = field(default_factory=Counter)
     by_kind: Counter[str] = field(default_factory=Counter)  # "kind status/code" -> calls
-    grant_api_missing: int = 0
 
     @property
     def ok(self) -> bool:
@@ -446,11 +542,6 @@ class Comparison:
             f"ledger agrees: {self.confirmed} transfer(s) confirmed, {self.denied} refusal(s) "
             f"with nothing written"
         )
-        if self.grant_api_missing:
-            lines.append(
-                f"note: {self.grant_api_missing} grant(s) answered 404: "
-                "POST /api/v1/operator/grants does not exist yet"
-            )
         lines.append(f"mismatches: {len(self.problems)}")
         lines += [f"  MISMATCH {p}" for p in self.problems[:50]]
         if len(self.problems) > 50:
@@ -464,11 +555,11 @@ def _effect(call: Call, problems: list[str]) -> tuple[list[uuid.UUID], bool | No
     status, body, code = call.status, call.body, error_code(call.body)
     where = f"{call.kind} {call.key} (reader {call.reader_id})"
     if call.kind == "complete":
-        ids = [ledger.transfer_id(f"read:{call.key}")]
+        ids = [payout.read_transfer_id(uuid.UUID(call.key))]
         if status == 200:
             return ids, body.get("verdict") in SETTLED
     elif call.kind == "quiz":
-        ids = [ledger.transfer_id(f"quiz:{call.key}")]
+        ids = [payout.quiz_transfer_id(uuid.UUID(call.key))]
         if status == 200:
             return ids, int(body.get("points", 0)) > 0
         if status == 409 and code == "quiz_answered":
@@ -509,8 +600,8 @@ def _effect(call: Call, problems: list[str]) -> tuple[list[uuid.UUID], bool | No
     return ids, False  # a refusal (4xx): nothing was done
 
 
-def compare(database: Database, calls: Iterable[Call]) -> Comparison:
-    """Hold the clients' journal against the ledger (see the module's docstring)."""
+def compare(world: World, calls: Iterable[Call]) -> Comparison:
+    """Hold the clients' journal against the world's ledger (see the module's docstring)."""
     result = Comparison()
     problems = result.problems
     told: dict[uuid.UUID, list[tuple[Call, bool | None]]] = {}
@@ -522,8 +613,6 @@ def compare(database: Database, calls: Iterable[Call]) -> Comparison:
         if call.kind == "complete" and call.status == 200:
             answer += f" {call.body.get('verdict')}"
         result.by_kind[f"{call.kind} {answer} {code}".strip()] += 1
-        if call.kind == "grant" and call.status == 404:
-            result.grant_api_missing += 1
         ids, effect = _effect(call, problems)
         if call.died:
             result.died[call.kind] += 1
@@ -531,7 +620,7 @@ def compare(database: Database, calls: Iterable[Call]) -> Comparison:
         for transfer_id in ids:
             told.setdefault(transfer_id, []).append((call, effect))
 
-    with database.session() as session:
+    with world.session() as session:
         stored = {t.id: t for t in ledger.list_transfers(session, told)}
         # Verdicts never change once given: one credited answer and one rejected is a bug.
         for transfer_id, answers in told.items():

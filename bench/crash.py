@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -45,7 +46,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/_crowd.py, however we are run
 
 import _crowd
-from _crowd import Attempt, Call, Comparison, Server, World
+from _crowd import Attempt, Call, Comparison, HonestRead, Server, Step, World
 
 GRANT_POINTS = 5
 REQUEST_TIMEOUT_S = 20.0
@@ -96,7 +97,6 @@ class Crowd:
 
     def __init__(self, world: World, server: Server, result: Result, deadline: float) -> None:
         self.world = world
-        self.server = server
         self.result = result
         self.deadline = deadline
         self.calls: list[Call] = []
@@ -120,9 +120,11 @@ class Crowd:
         body: dict[str, Any] | None = None,
         key: str | None = None,
         call: Call | None = None,
-    ) -> tuple[int | None, Any, httpx.Headers]:
+    ) -> tuple[int | None, Any]:
         """Send a request until it is answered (not 503, not a dead connection) or the run's
-        deadline passes; every attempt is counted, and kept on the call when there is one."""
+        deadline passes; every attempt is counted, and kept on the call (journaled) if any."""
+        if call is not None:
+            self.calls.append(call)
         headers = {"Authorization": f"Bearer {bearer}"}
         if key is not None:
             headers["Idempotency-Key"] = key
@@ -142,7 +144,7 @@ class Crowd:
                 if call is not None:
                     call.attempts.append(Attempt(None, fate, time.monotonic() - began))
                 if time.monotonic() > self.deadline:
-                    return None, None, httpx.Headers()
+                    return None, None
                 await asyncio.sleep(0.2)
                 continue
             seconds = time.monotonic() - began
@@ -164,118 +166,86 @@ class Crowd:
             if call is not None:
                 call.body = answer
                 call.replayed = response.headers.get("idempotent-replayed") == "true"
-            return response.status_code, answer, response.headers
+            return response.status_code, answer
 
     # -- readers ------------------------------------------------------------------------------
 
-    async def start_read(self, reader: _crowd.Reader) -> tuple[str, str, int] | None:
-        """Start (or resume) the read: (read id, chain token, next seq), None when refused."""
-        body = {"article_id": self.world.article_id, "view_token": self.world.view_token()}
+    async def start_read(self, reader: _crowd.Reader, read: HonestRead) -> bool:
+        """Start (or resume) the read; False when refused."""
+        body = {
+            "article_id": self.world.article_id,
+            "view_token": _crowd.view_token(self.world.article_id),
+        }
         route = "POST /api/v1/reads"
         while time.monotonic() < self.deadline:
-            status, answer, _ = await self.send(
+            status, answer = await self.send(
                 "POST", route, "/api/v1/reads", bearer=reader.bearer, body=body
             )
             if status in (200, 201):
-                return answer["read_id"], answer["token"], int(answer["seq"])
+                read.start(answer)
+                return True
             if status == 409 and _crowd.error_code(answer) == "read_in_progress":
                 await asyncio.sleep(0.2)  # a twin request is opening it: resume that one
                 continue
-            return None
-        return None
-
-    def beat_body(self, token: str, seq: int, n: int) -> dict[str, Any]:
-        """The n-th beat since the read (re)started: one more paragraph in view each time."""
-        shown = min(n, self.world.paragraphs)
-        return {
-            "token": token,
-            "seq": seq,
-            "active_ms": _crowd.BEAT_S * 1000 - self.rng.randint(0, 300),
-            "scroll_max": min(1.0, shown / self.world.paragraphs * self.rng.uniform(0.93, 0.99)),
-            "paragraphs_seen": list(range(shown)),
-            "visible": True,
-            "focused": True,
-            "events": {"scroll": self.rng.randint(1, 15), "wheel": self.rng.randint(1, 12)},
-            "viewport_h": 900,
-            "document_h": 2400,
-        }
+            return False
+        return False
 
     async def read(self, reader: _crowd.Reader) -> None:
         """One honest read of the article, then its quiz."""
         await self.send("GET", "GET article page", self.world.article_path, bearer=reader.bearer)
-        started = await self.start_read(reader)
-        if started is None:
+        read = HonestRead(self.world.paragraphs, self.rng)
+        if not await self.start_read(reader, read):
             self.result.problems.append(f"reader {reader.id}: the read could not start")
             return
-        read_id, token, seq = started
-        beats = 0
         route = "POST /api/v1/reads/{id}/beats"
         verdict = ""
         while time.monotonic() < self.deadline:
             await asyncio.sleep(_crowd.BEAT_S + self.rng.uniform(0.15, 0.4))
-            path = f"/api/v1/reads/{read_id}/beats"
-            body = self.beat_body(token, seq, beats + 1)
-            status, answer, _ = await self.send(
-                "POST", route, path, bearer=reader.bearer, body=body
+            path = f"/api/v1/reads/{read.read_id}/beats"
+            status, answer = await self.send(
+                "POST", route, path, bearer=reader.bearer, body=read.beat()
             )
-            if status != 200:
-                # Out of order: the chain died with the process (or the beat got through
-                # before its connection did). Start the read again, as the tracker does.
-                started = await self.start_read(reader)
-                if started is None:
-                    return
-                read_id, token, seq = started
-                beats = 0
-                continue
-            token, seq, beats = answer["token"], seq + 1, beats + 1
-            if answer["progress"] < 1 or not answer["end_reached"] or beats < 3:
-                continue
-            verdict, token = await self.complete(reader, read_id, token)
-            if verdict in ("credited", "held", "rejected"):
+            step = read.beaten(status, answer)
+            if step is Step.COMPLETE:
+                verdict = await self.complete(reader, read)
+                step = read.judged(verdict)
+            if step is Step.DONE:
                 break
-            if verdict != "incomplete":
-                started = await self.start_read(reader)
-                if started is None:
-                    return
-                read_id, token, seq = started
-                beats = 0
+            if step is Step.RESTART and not await self.start_read(reader, read):
+                return
         if verdict == "credited":
             self.result.credited_reads += 1
-            await self.quiz(reader, read_id)
+            await self.quiz(reader, read.read_id)
 
-    async def complete(self, reader: _crowd.Reader, read_id: str, token: str) -> tuple[str, str]:
+    async def complete(self, reader: _crowd.Reader, read: HonestRead) -> str:
         """Ask for the verdict (journaled); the verdict, or the error code."""
-        call = Call("complete", reader.id, read_id, sent={"token": token[:16]})
-        self.calls.append(call)
-        status, answer, _ = await self.send(
+        status, answer = await self.send(
             "POST",
             "POST /api/v1/reads/{id}/complete",
-            f"/api/v1/reads/{read_id}/complete",
+            f"/api/v1/reads/{read.read_id}/complete",
             bearer=reader.bearer,
-            body={"token": token},
-            call=call,
+            body={"token": read.token},
+            call=Call("complete", reader.id, read.read_id, sent={"token": read.token[:16]}),
         )
         if status == 200:
-            return str(answer["verdict"]), token
-        return _crowd.error_code(answer) or str(status), token
+            return str(answer["verdict"])
+        return _crowd.error_code(answer) or str(status)
 
     async def quiz(self, reader: _crowd.Reader, read_id: str) -> None:
         path = f"/api/v1/reads/{read_id}/quiz"
-        status, _, _ = await self.send(
+        status, _ = await self.send(
             "GET", "GET /api/v1/reads/{id}/quiz", path, bearer=reader.bearer
         )
         if status != 200:
             return
         answers = await asyncio.to_thread(_crowd.quiz_answers, self.database, read_id)
-        call = Call("quiz", reader.id, read_id, sent={"right": bool(answers)})
-        self.calls.append(call)
         await self.send(
             "POST",
             "POST /api/v1/reads/{id}/quiz",
             path,
             bearer=reader.bearer,
             body={"answers": answers},
-            call=call,
+            call=Call("quiz", reader.id, read_id, sent={"right": bool(answers)}),
         )
 
     async def redeem_loop(self, reader: _crowd.Reader) -> None:
@@ -284,8 +254,6 @@ class Crowd:
         while not self.stop.is_set() and time.monotonic() < self.deadline:
             await asyncio.sleep(self.rng.uniform(0.2, 0.6))
             key = f"redeem-{uuid.uuid4().hex}"
-            call = Call("redeem", reader.id, key)
-            self.calls.append(call)
             await self.send(
                 "POST",
                 "POST /api/v1/rewards/{id}/redemptions",
@@ -293,7 +261,7 @@ class Crowd:
                 bearer=reader.bearer,
                 body={},
                 key=key,
-                call=call,
+                call=Call("redeem", reader.id, key),
             )
 
     # -- the operator -------------------------------------------------------------------------
@@ -305,19 +273,16 @@ class Crowd:
             reader = self.rng.choice(self.world.readers)
             key = f"grant-{uuid.uuid4().hex}"
             body = {"email": reader.email, "points": GRANT_POINTS, "reason": "crowd test"}
-            call = Call("grant", reader.id, key, sent={"points": GRANT_POINTS})
-            self.calls.append(call)
-            status, _, _ = await self.send(
+            await self.send(
                 "POST",
                 route,
                 "/api/v1/operator/grants",
                 bearer=self.world.operator_bearer,
                 body=body,
                 key=key,
-                call=call,
+                call=Call("grant", reader.id, key, sent={"points": GRANT_POINTS}),
             )
-            # Until the grant API exists, one 404 a second is enough to say so.
-            await asyncio.sleep(1.0 if status == 404 else self.rng.uniform(0.05, 0.15))
+            await asyncio.sleep(self.rng.uniform(0.05, 0.15))
 
 
 async def crash(server: Server, result: Result, kill_at: float) -> None:
@@ -396,11 +361,7 @@ def run(
                 ).result()
             result.seconds = time.monotonic() - began
             _crowd.save_journal(data / "journal.jsonl", calls)
-            database = world.database()
-            try:
-                result.comparison = _crowd.compare(database, calls)
-            finally:
-                database.dispose()
+            result.comparison = _crowd.compare(world, calls)
             result.audit_status, result.audit_output = _crowd.run_audit(world)
             if result.credited_reads == 0:
                 result.problems.append("no read was credited: the crowd tested nothing")
@@ -416,13 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--readers", type=int, default=12)
     parser.add_argument("--kill-at", type=float, default=16.5, help="seconds into the load")
-    parser.add_argument("--pg", default="", help="PostgreSQL URL (a schema of its own is used)")
-    parser.add_argument("--redis", default="", help="Redis URL (required with --pg)")
-    parser.add_argument("--workers", type=int, default=None, help="default: 1, or 2 with --pg")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory")
-    args = parser.parse_args(argv)
-    if args.pg and not args.redis:
-        parser.error("--pg runs several workers, which share open reads through Redis: --redis")
+    args = _crowd.parse_args(parser, argv)
     data = Path(tempfile.mkdtemp(prefix="rte-crash-"))
     result = run(
         data,
@@ -436,8 +391,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.keep or not result.ok:
         print(f"data, server log and journal kept in {data}")
     else:
-        import shutil
-
         shutil.rmtree(data, ignore_errors=True)
     return 0 if result.ok else 1
 

@@ -91,12 +91,10 @@ def run(args: argparse.Namespace, data: Path) -> int:
         with _crowd.running(world, workers=workers) as server:
             plan = {
                 "url": server.url,
-                "secret": _crowd.SECRET,
                 "article_id": world.article_id,
                 "article_path": world.article_path,
                 "paragraphs": world.paragraphs,
                 "reward_id": world.reward_id,
-                "beat_s": _crowd.BEAT_S,
                 "readers": [[r.id, r.email, r.bearer] for r in world.readers],
                 "signups": signups,
                 "racers": args.racers,
@@ -128,11 +126,7 @@ def run(args: argparse.Namespace, data: Path) -> int:
             calls = _crowd.load_journal(data / "journal.jsonl")
             print("\n".join(figures_table(figures)))
             print(f"reads credited: {figures['credited']}")
-            database = world.database()
-            try:
-                comparison = _crowd.compare(database, calls)
-            finally:
-                database.dispose()
+            comparison = _crowd.compare(world, calls)
             status, output = _crowd.run_audit(world)
     finally:
         world.drop()
@@ -164,17 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--signups", type=float, default=0.05, help="share of newcomers")
     parser.add_argument("--racers", type=float, default=0.10, help="share racing for the reward")
     parser.add_argument("--stock", type=int, default=50, help="units of the reward")
-    parser.add_argument("--pg", default="", help="PostgreSQL URL (a schema of its own is used)")
-    parser.add_argument("--redis", default="", help="Redis URL (required with --pg)")
-    parser.add_argument("--workers", type=int, default=None, help="default: 1, or 2 with --pg")
     parser.add_argument("--timeout-s", type=float, default=30.0, help="per request")
     parser.add_argument("--limit-s", type=float, default=120.0, help="after the last arrival")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory")
-    args = parser.parse_args(argv)
+    args = _crowd.parse_args(parser, argv)
     if args.quick:
         args.readers, args.arrival_s = 300, 20.0
-    if args.pg and not args.redis:
-        parser.error("--pg runs several workers, which share open reads through Redis: --redis")
     if shutil.which("locust", path=str(Path(sys.executable).parent)) is None:
         parser.error("Locust is not installed: .venv/bin/pip install locust")
     data = Path(tempfile.mkdtemp(prefix="rte-crowd-"))

@@ -28,9 +28,7 @@ from locust import FastHttpUser, constant, events, task
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/_crowd.py
 
 import _crowd
-from _crowd import Attempt, Call
-
-from readtoearn.reading import tokens
+from _crowd import Attempt, Call, HonestRead, Step
 
 PLAN: dict[str, Any] = json.loads(Path(os.environ["RTE_CROWD_PLAN"]).read_text())
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -92,7 +90,10 @@ class Reader(FastHttpUser):
         redirects: bool = True,
     ) -> tuple[int | None, Any, Any]:
         """Send until answered (not 503, not a dead connection) or the run's deadline: the same
-        request each time, so an Idempotency-Key or a chain token makes a retry safe."""
+        request each time, so an Idempotency-Key or a chain token makes a retry safe. A call
+        is journaled, with every attempt."""
+        if call is not None:
+            CALLS.append(call)
         headers: dict[str, str] = {}
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
@@ -157,63 +158,38 @@ class Reader(FastHttpUser):
                 return
         reader_id, _email, bearer = reader
         self.send("GET", "GET /articles/{id}/{slug}", PLAN["article_path"])
-        started = self.open_read(bearer)
-        if started is None:
+        read = HonestRead(PLAN["paragraphs"], self.rng)
+        if not self.open_read(bearer, read):
             return
-        read_id, token, seq = started
-        beats, verdict = 0, ""
+        verdict = ""
         while time.time() < DEADLINE:
-            gevent.sleep(PLAN["beat_s"] + self.rng.uniform(0.1, 1.0))
-            shown = min(beats + 1, PLAN["paragraphs"])
-            body = {
-                "token": token,
-                "seq": seq,
-                "active_ms": PLAN["beat_s"] * 1000 - self.rng.randint(0, 300),
-                "scroll_max": min(1.0, shown / PLAN["paragraphs"] * self.rng.uniform(0.93, 0.99)),
-                "paragraphs_seen": list(range(shown)),
-                "events": {"scroll": self.rng.randint(1, 15), "wheel": self.rng.randint(1, 12)},
-                "viewport_h": 900,
-                "document_h": 2400,
-            }
+            gevent.sleep(_crowd.BEAT_S + self.rng.uniform(0.1, 1.0))
             status, answer, _ = self.send(
                 "POST",
                 "POST /api/v1/reads/{id}/beats",
-                f"/api/v1/reads/{read_id}/beats",
+                f"/api/v1/reads/{read.read_id}/beats",
                 bearer=bearer,
-                body=body,
+                body=read.beat(),
             )
-            if status != 200:
-                started = self.open_read(bearer)  # out of order: take the read up again
-                if started is None:
-                    return
-                read_id, token, seq = started
-                beats = 0
-                continue
-            token, seq, beats = answer["token"], seq + 1, beats + 1
-            if answer["progress"] < 1 or not answer["end_reached"] or beats < 3:
-                continue
-            call = Call("complete", reader_id, read_id, sent={"token": token[:16]})
-            CALLS.append(call)
-            status, answer, _ = self.send(
-                "POST",
-                "POST /api/v1/reads/{id}/complete",
-                f"/api/v1/reads/{read_id}/complete",
-                bearer=bearer,
-                body={"token": token},
-                call=call,
-            )
-            verdict = answer.get("verdict", "") if status == 200 else ""
-            if verdict in ("credited", "held", "rejected"):
+            step = read.beaten(status, answer)
+            if step is Step.COMPLETE:
+                status, answer, _ = self.send(
+                    "POST",
+                    "POST /api/v1/reads/{id}/complete",
+                    f"/api/v1/reads/{read.read_id}/complete",
+                    bearer=bearer,
+                    body={"token": read.token},
+                    call=Call("complete", reader_id, read.read_id, sent={"token": read.token[:16]}),
+                )
+                verdict = answer.get("verdict", "") if status == 200 else ""
+                step = read.judged(verdict)
+            if step is Step.DONE:
                 break
-            if verdict != "incomplete":
-                started = self.open_read(bearer)
-                if started is None:
-                    return
-                read_id, token, seq = started
-                beats = 0
+            if step is Step.RESTART and not self.open_read(bearer, read):
+                return
         if verdict == "credited":
             STATE["credited"] += 1
-            self.quiz(reader_id, bearer, read_id)
+            self.quiz(reader_id, bearer, read.read_id)
         if self.rng.random() < PLAN["racers"]:
             self.redeem(reader_id, bearer)
 
@@ -247,20 +223,23 @@ class Reader(FastHttpUser):
         status, me, _ = self.send("GET", "GET /api/v1/me", "/api/v1/me", bearer=bearer)
         return [str(me["id"]), email, bearer] if status == 200 else None
 
-    def open_read(self, bearer: str) -> tuple[str, str, int] | None:
-        """Start or resume the read with a page-view token: (read id, token, next seq)."""
-        view = tokens.sign_view(PLAN["secret"], uuid.UUID(PLAN["article_id"]), time.time())
-        body = {"article_id": PLAN["article_id"], "view_token": view}
+    def open_read(self, bearer: str, read: HonestRead) -> bool:
+        """Start or resume the read with a page-view token; False when refused."""
+        body = {
+            "article_id": PLAN["article_id"],
+            "view_token": _crowd.view_token(PLAN["article_id"]),
+        }
         for _ in range(20):
             status, answer, _ = self.send(
                 "POST", "POST /api/v1/reads", "/api/v1/reads", bearer=bearer, body=body
             )
             if status in (200, 201):
-                return answer["read_id"], answer["token"], int(answer["seq"])
+                read.start(answer)
+                return True
             if status != 409 or _crowd.error_code(answer) != "read_in_progress":
-                return None
+                return False
             gevent.sleep(0.2)
-        return None
+        return False
 
     def quiz(self, reader_id: str, bearer: str, read_id: str) -> None:
         path = f"/api/v1/reads/{read_id}/quiz"
@@ -268,22 +247,18 @@ class Reader(FastHttpUser):
         if status != 200:
             return
         answers = {q["id"]: q["choices"][0]["id"] for q in quiz["questions"]}
-        # A guess: whether it is right is known only from the answer (None: unknown).
-        call = Call("quiz", reader_id, read_id, sent={"right": None})
-        CALLS.append(call)
         self.send(
             "POST",
             "POST /api/v1/reads/{id}/quiz",
             path,
             bearer=bearer,
             body={"answers": answers},
-            call=call,
+            # A guess: whether it is right is known only from the answer (None: unknown).
+            call=Call("quiz", reader_id, read_id, sent={"right": None}),
         )
 
     def redeem(self, reader_id: str, bearer: str) -> None:
         key = f"crowd-{uuid.uuid4().hex}"
-        call = Call("redeem", reader_id, key)
-        CALLS.append(call)
         self.send(
             "POST",
             "POST /api/v1/rewards/{id}/redemptions",
@@ -291,7 +266,7 @@ class Reader(FastHttpUser):
             bearer=bearer,
             body={},
             key=key,
-            call=call,
+            call=Call("redeem", reader_id, key),
         )
 
 

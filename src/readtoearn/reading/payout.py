@@ -26,6 +26,11 @@ def read_transfer_id(read_id: uuid.UUID) -> uuid.UUID:
     return ledger.transfer_id(f"read:{read_id}")
 
 
+def quiz_transfer_id(read_id: uuid.UUID) -> uuid.UUID:
+    """The transfer that pays a read's quiz bonus: derived from the read, so it is paid once."""
+    return ledger.transfer_id(f"quiz:{read_id}")
+
+
 def pay_read(session: Session, read: Read, points: int, *, pending: bool) -> Payment:
     """Credit a read (posted, or pending when held); not ok when the budget cannot pay."""
     transfer_id = read_transfer_id(read.id)
@@ -48,7 +53,7 @@ def pay_read(session: Session, read: Read, points: int, *, pending: bool) -> Pay
 
 def pay_quiz_bonus(session: Session, read: Read, points: int) -> Payment:
     """Credit a passed quiz's bonus from the budget; not ok when the budget cannot pay."""
-    transfer_id = ledger.transfer_id(f"quiz:{read.id}")
+    transfer_id = quiz_transfer_id(read.id)
     spec = TransferSpec(
         id=transfer_id,
         debit_account_id=ledger.programme_budget(session),
