@@ -19,6 +19,30 @@ from readtoearn.clock import ManualClock
 from readtoearn.config import Settings, normalise_database_url
 from readtoearn.db import Database, make_engine
 
+# The trust gates (docs/fraud.md) are on by default; most tests prove something else, with many
+# readers on one address and one test client, so the suite turns them off here, in the environment
+# (live servers in subprocesses inherit it), and the tests of each gate turn theirs back on.
+TRUST_GATES_OFF = {
+    "READTOEARN_POW_ENABLED": "false",
+    "READTOEARN_REDEEM_REQUIRE_VERIFIED_EMAIL": "false",
+    "READTOEARN_REDEEM_MIN_ACCOUNT_DAYS": "0",
+    "READTOEARN_REDEEM_MIN_READ_DAYS": "0",
+    "READTOEARN_REDEEM_REVIEW_ABOVE_POINTS": "0",
+    "READTOEARN_RATE_LIMIT_SIGNUP": "100000/minute",
+    "READTOEARN_RATE_LIMIT_LOGIN": "100000/minute",
+    "READTOEARN_RATE_LIMIT_TOKEN": "100000/minute",
+    "READTOEARN_RATE_LIMIT_START_READ": "100000/minute",
+    "READTOEARN_RATE_LIMIT_REDEEM": "100000/minute",
+    "READTOEARN_FRAUD_ACCOUNTS_PER_DEVICE": "1000",
+    "READTOEARN_FRAUD_READS_PER_DEVICE_PER_DAY": "100000",
+    "READTOEARN_FRAUD_READS_PER_ADDRESS_PER_DAY": "100000",
+    "READTOEARN_FRAUD_READERS_PER_ADDRESS_PER_DAY": "100000",
+    "READTOEARN_FRAUD_SIGNUPS_PER_ADDRESS_PER_HOUR": "100000",
+    "READTOEARN_FRAUD_LOCKSTEP_WINDOW_S": "0",
+}
+for _name, _value in TRUST_GATES_OFF.items():
+    os.environ.setdefault(_name, _value)
+
 PG_URL = os.environ.get("READTOEARN_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("READTOEARN_TEST_REDIS_URL", "")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"

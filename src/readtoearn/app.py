@@ -24,6 +24,7 @@ from readtoearn.ledger import service as ledger
 from readtoearn.reading import service as reading
 from readtoearn.reading.live import LiveStore, make_live_store
 from readtoearn.web import errors, metrics, security
+from readtoearn.web.client import DeviceCookieMiddleware
 from readtoearn.web.credentials import CredentialCache
 from readtoearn.web.limits import BodyLimit, InFlightLimit
 from readtoearn.web.routes import accounts as account_pages
@@ -171,6 +172,7 @@ def create_app(
     metrics.install(app)
     security.install(app)
     app.add_middleware(AccountsMiddleware)
+    app.add_middleware(DeviceCookieMiddleware, settings=settings)
     # Outermost: a request over the cap is refused before any other work is done for it.
     app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight)
     # The tracker's routes come first: routes are matched in order, and beats are the busiest.

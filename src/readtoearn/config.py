@@ -98,6 +98,45 @@ class Settings(BaseSettings):
     login_max_attempts_per_ip: Annotated[int, Field(ge=1)] = 50
     login_window_s: Annotated[int, Field(ge=1)] = 900
     integrator_secret: str = Field(default="", repr=False)
+
+    # Trust (docs/fraud.md, docs/privacy.md). The client's address is the socket's peer, or the
+    # X-Forwarded-For entry left by the last of these proxies (addresses or CIDR ranges).
+    trusted_proxies: list[str] = []
+    device_cookie_days: Annotated[int, Field(ge=1, le=3650)] = 400
+    # Signals on a completed read (each holds it for review when it fires).
+    fraud_accounts_per_device: Annotated[int, Field(ge=1, le=1000)] = 1
+    fraud_reads_per_device_per_day: Annotated[int, Field(ge=1)] = 20
+    fraud_reads_per_address_per_day: Annotated[int, Field(ge=1)] = 60
+    fraud_readers_per_address_per_day: Annotated[int, Field(ge=1)] = 6
+    fraud_signups_per_address_per_hour: Annotated[int, Field(ge=1)] = 5
+    fraud_lockstep_window_s: Annotated[int, Field(ge=0, le=86400)] = 900
+    fraud_lockstep_similarity: Annotated[float, Field(gt=0, le=1)] = 0.85
+    quiz_max_wpm: Annotated[int, Field(ge=50, le=5000)] = 600
+    # What is kept of devices and addresses, and for how long (docs/privacy.md).
+    fraud_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    # A reader may appeal a held or rejected read once, within this many days; held reads nobody
+    # decides are voided after held_timeout_days.
+    appeal_days: Annotated[int, Field(ge=0, le=365)] = 14
+    held_timeout_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    # A cost per account: proof of work (ALTCHA) at sign-up, token exchange and redemption.
+    pow_enabled: bool = True
+    pow_max_number: Annotated[int, Field(ge=10, le=10_000_000)] = 100_000
+    pow_expires_s: Annotated[int, Field(ge=30, le=86400)] = 600
+    # Rate limits in the notation of the `limits` library ("5/hour", "10 per 15 minutes"), per
+    # address group, and per account where there is one; kept in Redis when redis_url is set.
+    rate_limit_signup: str = "10/hour"
+    rate_limit_login: str = "30/15 minutes"
+    rate_limit_token: str = "30/15 minutes"  # noqa: S105 - a rate, not a secret
+    rate_limit_start_read: str = "120/minute"
+    rate_limit_redeem: str = "20/hour"
+    # Trust before payout: what a reader needs before spending points.
+    redeem_require_verified_email: bool = True
+    redeem_min_account_days: Annotated[int, Field(ge=0, le=3650)] = 7
+    redeem_min_read_days: Annotated[int, Field(ge=0, le=365)] = 3
+    # Redemptions costing more than this wait for an operator (0: none do).
+    redeem_review_above_points: Annotated[int, Field(ge=0)] = 5000
+    email_verification_days: Annotated[int, Field(ge=1, le=90)] = 7
+
     smtp_host: str = ""
     smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
     smtp_user: str = ""

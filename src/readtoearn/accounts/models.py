@@ -31,6 +31,11 @@ class User(Base):
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the reader followed the link of the verification e-mail (or an integrator or the
+    # CLI vouched for the address): redemptions wait for it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The keyed hash of the address group (/24, /64) the account was created from (docs/privacy.md).
+    signup_address: Mapped[str | None] = mapped_column(String(32), index=True)
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -72,6 +77,14 @@ class ApiToken(_Secret, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="api_tokens")
+
+
+class EmailVerification(_Secret, Base):
+    """A single-use link that proves the reader receives mail at their address."""
+
+    __tablename__ = "email_verifications"
+
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PasswordReset(_Secret, Base):

@@ -16,7 +16,11 @@ class Read(Base):
     """One reader reading one article: open until a verdict closes it."""
 
     __tablename__ = "reads"
-    __table_args__ = (Index("ix_reads_reader_id_started_at", "reader_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_reads_reader_id_started_at", "reader_id", "started_at"),
+        Index("ix_reads_device_completed_at", "device", "completed_at"),
+        Index("ix_reads_address_completed_at", "address", "completed_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     reader_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -48,8 +52,16 @@ class Read(Base):
     points: Mapped[int] = mapped_column(Integer, default=0)
     transfer_id: Mapped[uuid.UUID | None] = mapped_column()
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+    # Who is behind the read, as keyed hashes (docs/privacy.md): the device cookie and the
+    # client's address group. Cleared after the retention period.
+    device: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(32))
+    # The risk score (0-100) of the signals that fired, and what each one found (docs/fraud.md).
+    risk: Mapped[int] = mapped_column(Integer, default=0)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # The reader's own draw of the article's quiz (answers included: it never leaves the server).
     quiz: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    quiz_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     quiz_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     quiz_correct: Mapped[int | None] = mapped_column(Integer)
     quiz_points: Mapped[int] = mapped_column(Integer, default=0)

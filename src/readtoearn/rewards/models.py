@@ -27,6 +27,7 @@ class CodeStatus(enum.StrEnum):
 
 
 class RedemptionStatus(enum.StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"  # above the cost threshold: an operator decides
     DONE = "done"  # a code given, premium access granted
     AWAITING_SHIPMENT = "awaiting_shipment"
     SHIPPED = "shipped"
@@ -108,6 +109,18 @@ class Redemption(Base):
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     code_burned: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The risk score and the signals behind it (docs/fraud.md), and who is behind the redemption
+    # as keyed hashes (docs/privacy.md).
+    risk: Mapped[int] = mapped_column(Integer, default=0)
+    reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    device: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(32))
+    # An operator's decision on a redemption that waited for approval.
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str] = mapped_column(Text, default="")
 
     reward: Mapped[Reward] = relationship(lazy="joined")
     code: Mapped[RewardCode | None] = relationship(lazy="joined")
