@@ -121,9 +121,10 @@ def _pg_admin(pg_url: str, statement: str) -> None:
     admin.dispose()
 
 
-def view_token(article_id: str) -> str:
+def view_token(article_id: str, reader_id: str) -> str:
     """What the article page embeds for a signed-in reader: proof of a page view, now."""
-    return tokens.sign_view(SECRET, uuid.UUID(article_id), time.time())
+    subject = tokens.reader_subject(uuid.UUID(reader_id))
+    return tokens.sign_view(SECRET, uuid.UUID(article_id), time.time(), subject)
 
 
 def pg_schema_url(pg_url: str, schema: str) -> str:

@@ -174,7 +174,7 @@ class Crowd:
         """Start (or resume) the read; False when refused."""
         body = {
             "article_id": self.world.article_id,
-            "view_token": _crowd.view_token(self.world.article_id),
+            "view_token": _crowd.view_token(self.world.article_id, reader.id),
         }
         route = "POST /api/v1/reads"
         while time.monotonic() < self.deadline:

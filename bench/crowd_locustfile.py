@@ -159,7 +159,7 @@ class Reader(FastHttpUser):
         reader_id, _email, bearer = reader
         self.send("GET", "GET /articles/{id}/{slug}", PLAN["article_path"])
         read = HonestRead(PLAN["paragraphs"], self.rng)
-        if not self.open_read(bearer, read):
+        if not self.open_read(reader_id, bearer, read):
             return
         verdict = ""
         while time.time() < DEADLINE:
@@ -185,7 +185,7 @@ class Reader(FastHttpUser):
                 step = read.judged(verdict)
             if step is Step.DONE:
                 break
-            if step is Step.RESTART and not self.open_read(bearer, read):
+            if step is Step.RESTART and not self.open_read(reader_id, bearer, read):
                 return
         if verdict == "credited":
             STATE["credited"] += 1
@@ -223,11 +223,11 @@ class Reader(FastHttpUser):
         status, me, _ = self.send("GET", "GET /api/v1/me", "/api/v1/me", bearer=bearer)
         return [str(me["id"]), email, bearer] if status == 200 else None
 
-    def open_read(self, bearer: str, read: HonestRead) -> bool:
+    def open_read(self, reader_id: str, bearer: str, read: HonestRead) -> bool:
         """Start or resume the read with a page-view token; False when refused."""
         body = {
             "article_id": PLAN["article_id"],
-            "view_token": _crowd.view_token(PLAN["article_id"]),
+            "view_token": _crowd.view_token(PLAN["article_id"], reader_id),
         }
         for _ in range(20):
             status, answer, _ = self.send(

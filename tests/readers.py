@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,9 +64,17 @@ class Client:
     def words(self) -> list[int]:
         return list(textlib.paragraph_word_counts(self.article.html))
 
+    reader_id: str | None = None
+
     def view_token(self) -> str:
+        """The view token the article page would carry for this reader."""
+        if self.reader_id is None:
+            self.reader_id = self.http.get("/api/v1/me", headers=self.headers).json()["id"]
         return tokens.sign_view(
-            self.settings.resolved_secret_key, self.article.id, self.clock.now().timestamp()
+            self.settings.resolved_secret_key,
+            self.article.id,
+            self.clock.now().timestamp(),
+            tokens.reader_subject(uuid.UUID(self.reader_id)),
         )
 
     def start(self, *, page_view: bool = True, webdriver: bool = False) -> Any:

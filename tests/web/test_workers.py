@@ -27,7 +27,7 @@ SECRET = "workers-test-secret-key-that-is-long-enough-0123"
 BEAT_S = 5  # the shortest interval the settings allow
 
 
-def prepare(data: Path) -> tuple[dict[str, str], str, str]:
+def prepare(data: Path) -> tuple[dict[str, str], str, str, uuid.UUID]:
     """A SQLite database with a short article, a funded budget and a reader's bearer token."""
     env = {
         **os.environ,
@@ -48,14 +48,15 @@ def prepare(data: Path) -> tuple[dict[str, str], str, str]:
         user = accounts.create_user(session, settings, email="w@example.org", password=None)
         bearer = accounts.issue_api_token(session, settings, user).token
         article_id = str(article.id)
+        reader_id = user.id
     database.dispose()
-    return env, article_id, bearer
+    return env, article_id, bearer, reader_id
 
 
 def test_two_workers_share_a_read_through_redis(tmp_path: Path) -> None:
     if not REDIS_URL:
         pytest.skip("Redis: READTOEARN_TEST_REDIS_URL is not set")
-    env, article_id, bearer = prepare(tmp_path)
+    env, article_id, bearer, reader_id = prepare(tmp_path)
     log = tmp_path / "serve.log"
     with socket_port() as port, log.open("wb") as output:
         server = subprocess.Popen(
@@ -67,7 +68,8 @@ def test_two_workers_share_a_read_through_redis(tmp_path: Path) -> None:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url, server, log)
         headers = {"Authorization": f"Bearer {bearer}"}
-        view = tokens.sign_view(SECRET, uuid.UUID(article_id), time.time())
+        subject = tokens.reader_subject(reader_id)
+        view = tokens.sign_view(SECRET, uuid.UUID(article_id), time.time(), subject)
 
         def post(path: str, body: dict[str, object]) -> httpx.Response:
             # A fresh connection each time: the kernel hands it to either worker.

@@ -60,6 +60,8 @@ class LiveRead:
     allowance_words: int = 0
     flags: tuple[str, ...] = ()
     closed: bool = False  # a verdict was given; the database is about to say so
+    started_at: float = 0.0  # the server's clock when the read began: no read outruns it
+    input_at: float = 0.0  # the server's clock at the last beat that reported a trusted input
 
     @property
     def chain(self) -> str:
@@ -93,6 +95,8 @@ class LiveRead:
                 self.allowance_words,
                 self.flags,
                 self.closed,
+                self.started_at,
+                self.input_at,
             ],
             separators=(",", ":"),
         )
@@ -100,9 +104,12 @@ class LiveRead:
     @classmethod
     def loads(cls, text: str | bytes) -> LiveRead:
         v = json.loads(text)
+        if len(v) < 20:  # written before reads kept their start: the last beat is the bound
+            v = [*v[:18], v[8] - v[9] / 1000, 0.0]
         return cls(
             uuid.UUID(v[0]), uuid.UUID(v[1]), uuid.UUID(v[2]), v[3], v[4], v[5], v[6], v[7],
             v[8], v[9], v[10], v[11], tuple(v[12]), v[13], v[14], v[15], tuple(v[16]), v[17],
+            v[18], v[19],
         )  # fmt: skip
 
 

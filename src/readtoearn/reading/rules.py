@@ -34,6 +34,12 @@ class Reason(StrEnum):
     PARALLEL_READS = "parallel_reads"
     UNUSUAL_VELOCITY = "unusual_velocity"
     ROBOTIC_SCROLLING = "robotic_scrolling"
+    NO_INPUT = "no_input"
+    SHARED_DEVICE = "shared_device"
+    BUSY_DEVICE = "busy_device"
+    BUSY_ADDRESS = "busy_address"
+    SIGNUP_BURST = "signup_burst"
+    LOCKSTEP = "lockstep"
     NO_PAGE_VIEW = "no_page_view"
     DAILY_LIMIT = "daily_limit"
     BUDGET_EMPTY = "budget_empty"
@@ -53,7 +59,19 @@ READER_MESSAGES: dict[Reason, str] = {
     Reason.PARALLEL_READS: "Several articles were being read at the same time.",
     Reason.UNUSUAL_VELOCITY: "Unusually many articles were read in a short time.",
     Reason.ROBOTIC_SCROLLING: "The scrolling was perfectly regular, as a script's is.",
+    Reason.NO_INPUT: (
+        "Part of the page went by without any scrolling, key, pointer or touch input: "
+        "that part does not count."
+    ),
     Reason.NO_PAGE_VIEW: "The read did not start from the article page.",
+    Reason.SHARED_DEVICE: "Other accounts earn points on this same browser.",
+    Reason.BUSY_DEVICE: "This browser has earned more reads today than one person reads.",
+    Reason.BUSY_ADDRESS: (
+        "Unusually many reads came from your network today: a person will check, "
+        "which happens with shared connections."
+    ),
+    Reason.SIGNUP_BURST: "Many accounts were created from your network at the same time as yours.",
+    Reason.LOCKSTEP: "Other accounts read this article at the same moment, in the very same way.",
     Reason.DAILY_LIMIT: "Today's limit of rewarded reads has been reached.",
     Reason.BUDGET_EMPTY: "The programme's budget is empty for now: the points are kept for you.",
     Reason.ALREADY_CREDITED: "This article has already earned you points.",
@@ -69,6 +87,11 @@ SUSPICIOUS = frozenset(
         Reason.UNUSUAL_VELOCITY,
         Reason.ROBOTIC_SCROLLING,
         Reason.NO_PAGE_VIEW,
+        Reason.SHARED_DEVICE,
+        Reason.BUSY_DEVICE,
+        Reason.BUSY_ADDRESS,
+        Reason.SIGNUP_BURST,
+        Reason.LOCKSTEP,
     }
 )
 
@@ -94,9 +117,22 @@ class Rules:
 
 
 def credit_beat(
-    claimed_active_ms: int, server_elapsed_s: float, *, visible: bool, focused: bool, rules: Rules
+    claimed_active_ms: int,
+    server_elapsed_s: float,
+    *,
+    visible: bool,
+    focused: bool,
+    rules: Rules,
+    since_start_s: float | None = None,
+    credited_ms: int = 0,
 ) -> int:
-    """Milliseconds a beat earns: the claim, capped by the server's own clock.
+    """Milliseconds a beat earns: the claim, capped by the server's own clock twice over.
+
+    Per beat, by the time since the previous beat, plus a slack for network jitter only when the
+    beats are at least an interval apart (beats sent closer together earn no slack, so slack
+    cannot be farmed). Over the whole read, by the time since it started (`since_start_s`) plus
+    one slack, less what the read has already been credited (`credited_ms`): however many beats
+    arrive, the read's time never runs faster than the server's clock.
 
     A hidden or unfocused page earns nothing; so does a beat after a gap of several intervals
     (a sleeping laptop, or a script replaying a recording later).
@@ -105,8 +141,45 @@ def credit_beat(
         return 0
     if server_elapsed_s > rules.max_gap_s:
         return 0
-    cap_ms = int((max(server_elapsed_s, 0.0) + rules.slack_s) * 1000)
-    return min(claimed_active_ms, cap_ms)
+    elapsed = max(server_elapsed_s, 0.0)
+    slack = rules.slack_s if elapsed >= rules.beat_interval_s else 0.0
+    cap_ms = int((elapsed + slack) * 1000)
+    if since_start_s is not None:
+        room_ms = int((max(since_start_s, 0.0) + rules.slack_s) * 1000) - credited_ms
+        cap_ms = min(cap_ms, max(room_ms, 0))
+    return max(min(claimed_active_ms, cap_ms), 0)
+
+
+# Inputs a script cannot make without driving the browser; `scroll` is not one (a script's
+# window.scrollTo fires trusted scroll events).
+TRUSTED_INPUTS = ("wheel", "key", "pointer", "touch")
+
+
+def had_input(events: dict[str, int], seconds_since_last_input: float, rules: Rules) -> bool:
+    """Whether the reader touched the page in this beat or the one before.
+
+    The previous beat counts too: a paragraph scrolled into view just before a beat is reported
+    by the next one, when the reader may be reading it without touching anything.
+    """
+    if any(int(events.get(kind, 0)) > 0 for kind in TRUSTED_INPUTS):
+        return True
+    return seconds_since_last_input <= rules.beat_interval_s * 1.5
+
+
+def paragraphs_without_input(
+    new: Sequence[int], words_by_paragraph: Sequence[int], words_seen: int, allowance: int
+) -> list[int]:
+    """Of the paragraphs newly in view in a beat with no input, those that count: the ones that
+    fit in the first screenful (seen without scrolling), in document order."""
+    kept: list[int] = []
+    room = allowance - words_seen
+    for paragraph in sorted(new):
+        words = words_by_paragraph[paragraph]
+        if words > room:
+            break
+        kept.append(paragraph)
+        room -= words
+    return kept
 
 
 def required_active_seconds(words: int, rules: Rules) -> int:
@@ -193,6 +266,8 @@ def assess(state: ReadState, rules: Rules) -> Assessment:
     if state.beats_credited < rules.min_beats:
         missing.append(Reason.TOO_FEW_BEATS)
     if missing:
+        if Reason.NO_INPUT in state.flags:
+            missing.append(Reason.NO_INPUT)
         return Assessment(Verdict.INCOMPLETE, tuple(missing))
 
     suspicious = sorted(state.flags & SUSPICIOUS)

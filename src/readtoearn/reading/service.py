@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from prometheus_client import Counter
@@ -15,6 +15,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from readtoearn.accounts.models import User
 from readtoearn.articles import service as articles
 from readtoearn.articles import text as textlib
 from readtoearn.articles.models import Article
@@ -22,7 +23,9 @@ from readtoearn.clock import Clock
 from readtoearn.config import Settings
 from readtoearn.db import Database, after_commit, new_id
 from readtoearn.errors import Conflict, NotFound, Unprocessable
-from readtoearn.reading import payout, tokens
+from readtoearn.fraud import sightings
+from readtoearn.fraud.sightings import Seen
+from readtoearn.reading import payout, signals, tokens
 from readtoearn.reading.live import (
     EVENT_KINDS,
     BeatRecord,
@@ -33,6 +36,7 @@ from readtoearn.reading.live import (
 )
 from readtoearn.reading.models import Read, ReadBeat
 from readtoearn.reading.rules import (
+    TRUSTED_INPUTS,
     ReadState,
     Reason,
     Rules,
@@ -40,7 +44,8 @@ from readtoearn.reading.rules import (
     assess,
     credit_beat,
     first_screen_allowance,
-    is_robotic,
+    had_input,
+    paragraphs_without_input,
     points_for,
     progress,
     progress_of,
@@ -55,7 +60,6 @@ READS_COMPLETED = Counter(
 )
 BEATS = Counter("readtoearn_beats_total", "Tracker beats accepted", ["credited"])
 BEATS_CREDITED, BEATS_UNCREDITED = BEATS.labels("yes"), BEATS.labels("no")
-PARALLEL_MIN_OVERLAPS = 2
 
 
 _RULES: dict[int, tuple[Settings, Rules]] = {}
@@ -162,8 +166,14 @@ def start_read(
     view_token: str | None = None,
     webdriver: bool = False,
     user_agent: str = "",
+    device_id: str | None = None,
+    seen: Seen = Seen(),
 ) -> Started:
-    """Open a read of an article (or resume the open one) and issue the first chain token."""
+    """Open a read of an article (or resume the open one) and issue the first chain token.
+
+    `device_id` is the browser's device cookie (a view token may be bound to it), `seen` the
+    keyed hashes of the device and address group, kept on the read for the signals.
+    """
     article = articles.get_article(session, article_id)
     key = _key(reader_id, article.id)
     rewarded = session.scalar(select(Read).where(Read.reward_key == key))
@@ -202,17 +212,12 @@ def start_read(
         read.nonce = tokens.new_nonce()
         read.last_beat_at = max(read.last_beat_at, now)
     flags = set(read.flags)
-    # Our article pages sign view tokens with the secret key; an integrator's server may sign
-    # them with the shared integrator secret (docs/api.md).
-    keys = [settings.resolved_secret_key, settings.integrator_secret]
-    if any(
-        key
-        and tokens.verify_view(
-            key, view_token, article.id, settings.view_token_max_age_s, now.timestamp()
-        )
-        for key in keys
-    ):
+    if _viewed(session, settings, article.id, reader_id, view_token, device_id, now):
         read.page_view = True
+    # The read is where the reader is now (a resumed read moves with them).
+    read.device = seen.device or read.device
+    read.address = seen.address or read.address
+    sightings.record(session, reader_id, seen, now)
     if webdriver:
         flags.add(Reason.AUTOMATION)
     read.flags = sorted(flags)
@@ -225,6 +230,38 @@ def start_read(
         resumed=resumed,
         required=requirements(article, settings),
         progress=progress(_state(read, article), rules_of(settings)),
+    )
+
+
+def _viewed(
+    session: Session,
+    settings: Settings,
+    article_id: uuid.UUID,
+    reader_id: uuid.UUID,
+    view_token: str | None,
+    device_id: str | None,
+    now: datetime,
+) -> bool:
+    """Whether the view token proves a page view served to this reader or this browser.
+
+    Our article pages sign it with the secret key, for the signed-in reader or else the device;
+    an integrator's server may sign it with the integrator secret for its own user id.
+    """
+    if not view_token:
+        return False
+    at, max_age = now.timestamp(), settings.view_token_max_age_s
+    ours = [tokens.reader_subject(reader_id)]
+    if device_id:
+        ours.append(tokens.device_subject(device_id))
+    secret = settings.resolved_secret_key
+    if tokens.verify_view(secret, view_token, article_id, ours, max_age, at):
+        return True
+    if not settings.integrator_secret:
+        return False
+    external_id = session.scalar(select(User.external_id).where(User.id == reader_id))
+    theirs = [tokens.external_subject(external_id)] if external_id else []
+    return tokens.verify_view(
+        settings.integrator_secret, view_token, article_id, theirs, max_age, at
     )
 
 
@@ -329,6 +366,7 @@ def _live(read: Read, content_hash: str, word_count: int, paragraph_count: int) 
         scroll_max=read.scroll_max,
         allowance_words=read.allowance_words,
         flags=tuple(read.flags),
+        started_at=read.started_at.timestamp(),
     )
 
 
@@ -459,16 +497,27 @@ def prepare_beat(
         visible=beat.visible,
         focused=beat.focused,
         rules=rules,
+        since_start_s=now - state.started_at,
+        credited_ms=state.active_ms,
     )
-    seen = set(state.paragraphs_seen)
-    new = set(beat.paragraphs_seen) - seen
-    new_words = sum(words_by_paragraph[p] for p in new)
     allowance = state.allowance_words
     if state.beats_total == 0:
         allowance = first_screen_allowance(
             state.word_count, beat.viewport_h, beat.document_h, rules
         )
     flags = set(state.flags)
+    seen = set(state.paragraphs_seen)
+    new = set(beat.paragraphs_seen) - seen
+    scroll_max = max(state.scroll_max, min(max(beat.scroll_max, 0.0), 1.0))
+    touched = any(beat.events.get(kind, 0) > 0 for kind in TRUSTED_INPUTS)
+    if not had_input(beat.events, now - state.input_at, rules):
+        # The page moved with nobody touching it: only what the first screen showed counts.
+        kept = paragraphs_without_input(list(new), words_by_paragraph, state.words_seen, allowance)
+        if len(kept) < len(new):
+            flags.add(Reason.NO_INPUT)
+        new = set(kept)
+        scroll_max = state.scroll_max
+    new_words = sum(words_by_paragraph[p] for p in new)
     if beat.webdriver:
         flags.add(Reason.AUTOMATION)
     # Parallel tabs: another read of this reader earned time since this read's last beat.
@@ -497,9 +546,11 @@ def prepare_beat(
         beats_credited=state.beats_credited + (1 if credited else 0),
         paragraphs_seen=paragraphs_seen,
         words_seen=words_seen,
-        scroll_max=max(state.scroll_max, min(max(beat.scroll_max, 0.0), 1.0)),
+        scroll_max=scroll_max,
         allowance_words=allowance,
         flags=tuple(sorted(flags)),
+        started_at=state.started_at,
+        input_at=now if touched else state.input_at,
     )
     record = BeatRecord(
         claims.seq,
@@ -595,38 +646,6 @@ def flush_idle(database: Database, store: LiveStore, clock: Clock, *, idle_s: fl
     return written
 
 
-def _parallel(beats: Sequence[ReadBeat]) -> bool:
-    """Reading in several tabs: other reads earned time during at least two of this read's beats.
-
-    One overlap is what a reader moving from one article to the next produces (the last beat of
-    the page they left arrives after the new read began); a second one is not.
-    """
-    return sum(1 for beat in beats if beat.overlap) >= PARALLEL_MIN_OVERLAPS
-
-
-def _robotic(beats: Sequence[ReadBeat]) -> bool:
-    deltas, inputs, previous = [], [], 0.0
-    for beat in beats:
-        deltas.append(round(max(beat.scroll_max - previous, 0.0), 4))
-        previous = max(previous, beat.scroll_max)
-        inputs.append(sum(int(v) for v in (beat.events or {}).values()))
-    return is_robotic(deltas, inputs)
-
-
-def _velocity(session: Session, read: Read, now: datetime, settings: Settings) -> bool:
-    recent = session.scalar(
-        select(func.count())
-        .select_from(Read)
-        .where(
-            Read.reader_id == read.reader_id,
-            Read.id != read.id,
-            Read.status.in_([Verdict.CREDITED.value, Verdict.HELD.value]),
-            Read.completed_at >= now - timedelta(hours=1),
-        )
-    )
-    return (recent or 0) >= settings.velocity_max_reads_per_hour
-
-
 def _over_daily_cap(
     session: Session, read: Read, now: datetime, points: int, settings: Settings
 ) -> bool:
@@ -662,19 +681,16 @@ def complete_read(
     _check_chain(read, token, settings)
     article = session.get_one(Article, read.article_id)
     now = clock.now()
-    flags = set(read.flags)
-    if not read.page_view:
-        flags.add(Reason.NO_PAGE_VIEW)
     beats = session.scalars(
         select(ReadBeat).where(ReadBeat.read_id == read.id).order_by(ReadBeat.seq)
     ).all()
-    if _robotic(beats):
-        flags.add(Reason.ROBOTIC_SCROLLING)
-    if _parallel(beats):
-        flags.add(Reason.PARALLEL_READS)
-    if _velocity(session, read, now, settings):
-        flags.add(Reason.UNUSUAL_VELOCITY)
-    read.flags = sorted(flags)
+    findings = signals.run_checks(
+        signals.Context(session, settings, read, beats, now),
+        frozenset(Reason(f) for f in read.flags),
+    )
+    read.flags = sorted(findings.reasons)
+    read.risk = findings.risk
+    read.evidence = findings.evidence
     assessment = assess(_state(read, article), rules_of(settings))
     verdict, reasons = assessment.verdict, list(assessment.reasons)
     if verdict is Verdict.INCOMPLETE:
@@ -732,8 +748,15 @@ def get_panel(
 ) -> Panel:
     """The reading panel of an article page: its points, a page-view token, any earlier reward."""
     rewarded = session.scalar(select(Read).where(Read.reward_key == _key(reader_id, article.id)))
-    view = tokens.sign_view(settings.resolved_secret_key, article.id, clock.now().timestamp())
+    view = view_token_for(settings, clock, article.id, tokens.reader_subject(reader_id))
     return Panel(points=_points(article, settings), view_token=view, rewarded=rewarded)
+
+
+def view_token_for(settings: Settings, clock: Clock, article_id: uuid.UUID, subject: str) -> str:
+    """A page-view token for an article page served now to `subject` (a reader or a device)."""
+    return tokens.sign_view(
+        settings.resolved_secret_key, article_id, clock.now().timestamp(), subject
+    )
 
 
 def settle_held(read: Read, *, approved: bool) -> None:

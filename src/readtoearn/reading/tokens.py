@@ -12,13 +12,14 @@ import hmac
 import os
 import struct
 import uuid
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
 from readtoearn.errors import Unauthorized
 
 _CHAIN = b"rte-chain-v2"
-_VIEW = b"rte-view-v1"
+_VIEW = b"rte-view-v2"
 MAC_BYTES = 16
 
 
@@ -98,16 +99,39 @@ def verify_chain(
     return claims
 
 
-def sign_view(secret: str, article_id: uuid.UUID, at: float) -> str:
-    """A token the article page carries, proving the read started from a page view."""
+def reader_subject(reader_id: uuid.UUID) -> str:
+    """The subject of a view token served to a signed-in reader."""
+    return f"r:{reader_id}"
+
+
+def device_subject(device_id: str) -> str:
+    """The subject of a view token served to a browser that is not signed in."""
+    return f"d:{device_id}"
+
+
+def external_subject(external_id: str) -> str:
+    """The subject of a view token an integrator signs for one of its users (docs/api.md)."""
+    return f"u:{external_id}"
+
+
+def sign_view(secret: str, article_id: uuid.UUID, at: float, subject: str) -> str:
+    """A token the article page carries, proving the read started from a page view served to
+    `subject` (a reader, or a device): a token copied to anyone else proves nothing."""
     stamp = struct.pack(">Q", int(at))
-    return f"{_b64(stamp)}.{_b64(_mac(secret, _VIEW, article_id.bytes, stamp))}"
+    mac = _mac(secret, _VIEW, article_id.bytes, stamp, subject.encode())
+    return f"{_b64(stamp)}.{_b64(mac)}"
 
 
 def verify_view(
-    secret: str, text: str | None, article_id: uuid.UUID, max_age_s: int, now: float
+    secret: str,
+    text: str | None,
+    article_id: uuid.UUID,
+    subjects: Iterable[str],
+    max_age_s: int,
+    now: float,
 ) -> bool:
-    """True when the token was signed for this article's page within max_age_s seconds."""
+    """True when the token was signed for this article's page, for one of `subjects`, within
+    max_age_s seconds."""
     if not text:
         return False
     try:
@@ -116,6 +140,9 @@ def verify_view(
         issued = struct.unpack(">Q", stamp)[0]
     except (ValueError, TypeError, struct.error):
         return False
-    if not hmac.compare_digest(mac, _mac(secret, _VIEW, article_id.bytes, stamp)):
+    if not -60 <= now - issued <= max_age_s:
         return False
-    return -60 <= now - issued <= max_age_s
+    return any(
+        hmac.compare_digest(mac, _mac(secret, _VIEW, article_id.bytes, stamp, s.encode()))
+        for s in subjects
+    )

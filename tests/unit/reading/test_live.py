@@ -290,7 +290,12 @@ def opened(session, settings, clock):  # type: ignore[no-untyped-def]
 
 
 def start(session, store, settings, clock, reader, article) -> reading.Started:  # type: ignore[no-untyped-def]
-    view = tokens.sign_view(settings.resolved_secret_key, article.id, clock.now().timestamp())
+    view = tokens.sign_view(
+        settings.resolved_secret_key,
+        article.id,
+        clock.now().timestamp(),
+        tokens.reader_subject(reader.id),
+    )
     return reading.start_read(
         session, store, settings, clock, reader_id=reader.id, article_id=article.id, view_token=view
     )

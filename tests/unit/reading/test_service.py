@@ -31,7 +31,12 @@ def new_reader(session, settings, name: str = "ada"):
 
 def read_fully(session, store, settings, clock, reader, article) -> reading.Outcome:
     """A complete honest read through the service: every paragraph, at a reading pace."""
-    view = tokens.sign_view(settings.resolved_secret_key, article.id, clock.now().timestamp())
+    view = tokens.sign_view(
+        settings.resolved_secret_key,
+        article.id,
+        clock.now().timestamp(),
+        tokens.reader_subject(reader.id),
+    )
     started = reading.start_read(
         session, store, settings, clock, reader_id=reader.id, article_id=article.id, view_token=view
     )
@@ -161,8 +166,11 @@ def test_an_integrators_signed_page_view_counts(session, store, settings, clock)
     secret = "an-integrator-secret-that-is-long-enough-0123"
     integrated = settings.model_copy(update={"integrator_secret": secret})
     reader = new_reader(session, settings)
+    reader.external_id = "their-7"
     (article,) = articles_for(session, settings, 1)
-    view = tokens.sign_view(secret, article.id, clock.now().timestamp())
+    view = tokens.sign_view(
+        secret, article.id, clock.now().timestamp(), tokens.external_subject("their-7")
+    )
     started = reading.start_read(
         session,
         store,
@@ -173,8 +181,11 @@ def test_an_integrators_signed_page_view_counts(session, store, settings, clock)
         view_token=view,
     )
     assert started.read.page_view is True
-    stale = tokens.sign_view(secret, article.id, clock.now().timestamp() - 7 * 3600)
+    stale = tokens.sign_view(
+        secret, article.id, clock.now().timestamp() - 7 * 3600, tokens.external_subject("their-8")
+    )
     other = new_reader(session, settings, "bob")
+    other.external_id = "their-8"
     late = reading.start_read(
         session,
         store,

@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
+from readtoearn.fraud.sightings import Seen
 from readtoearn.reading import service as reading
-from readtoearn.web import i18n
+from readtoearn.web import client, i18n
 from readtoearn.web.credentials import credential_of, reader_of
 from readtoearn.web.deps import (
     ClockDep,
@@ -113,6 +114,8 @@ async def start(
 ) -> JSONResponse:
     reader_id = reader.id
     user_agent = request.headers.get("user-agent", "")
+    device_id = client.device_id(request, settings)
+    seen = Seen(client.request_device(request, settings), client.request_address(request, settings))
 
     def work(session: Session) -> StartOut:
         started = reading.start_read(
@@ -125,6 +128,8 @@ async def start(
             view_token=body.view_token,
             webdriver=body.webdriver,
             user_agent=user_agent,
+            device_id=device_id,
+            seen=seen,
         )
         return StartOut(
             read_id=str(started.read.id),

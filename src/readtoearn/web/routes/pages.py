@@ -17,10 +17,11 @@ from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.errors import NotFound
 from readtoearn.reading import service as reading
+from readtoearn.reading import tokens
 from readtoearn.rewards import service as rewards
 from readtoearn.summaries import service as summaries
 from readtoearn.summaries.figures import format_figure, hedge_label
-from readtoearn.web import i18n, security
+from readtoearn.web import client, i18n, security
 from readtoearn.web.deps import ClockDep, DatabaseDep, SessionDep, SettingsDep
 from readtoearn.web.templating import (
     article_translation_context,
@@ -173,6 +174,12 @@ def article_page(
         if reader is not None
         else None
     )
+    device = client.device_id(request, settings) if reader is None else None
+    device_view_token = (
+        reading.view_token_for(settings, clock, article.id, tokens.device_subject(device))
+        if device
+        else None
+    )
     # The generated summary and key figures show when stored (at import); "Summary" asks for
     # them on demand, as a plain link that works without JavaScript.
     show_summary = request.query_params.get("summary") == "1"
@@ -200,6 +207,7 @@ def article_page(
             "page_url": page_url,
             "assistants": assistant_links(page_url, article.language),
             "panel": panel,
+            "device_view_token": device_view_token,
             "digest": digest,
             "figures": figures,
             "show_summary": show_summary,
