@@ -49,8 +49,10 @@ class Client:
     clock: ManualClock
     settings: Settings
     article: Article
-    bearer: str
+    bearer: str | None  # None: the session cookie of `http` signs the reader in, as on our pages
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    # The view token the article page carried (see `Person`); signed here when None.
+    page_view_token: str | None = None
     read_id: str | None = None
     token: str | None = None
     seq: int = 1
@@ -58,7 +60,7 @@ class Client:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.bearer}"}
+        return {"Authorization": f"Bearer {self.bearer}"} if self.bearer else {}
 
     @property
     def words(self) -> list[int]:
@@ -80,7 +82,7 @@ class Client:
     def start(self, *, page_view: bool = True, webdriver: bool = False) -> Any:
         body = {"article_id": str(self.article.id), "webdriver": webdriver}
         if page_view:
-            body["view_token"] = self.view_token()
+            body["view_token"] = self.page_view_token or self.view_token()
         response = self.http.post("/api/v1/reads", json=body, headers=self.headers)
         if response.status_code in (200, 201):
             data = response.json()

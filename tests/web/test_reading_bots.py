@@ -5,8 +5,14 @@ Every client here speaks HTTP to the real app; a manual clock stands for the ser
 
 from __future__ import annotations
 
-import pytest
+import uuid
 
+import pytest
+from bs4 import BeautifulSoup
+
+from readtoearn.accounts import service as accounts
+from readtoearn.reading import tokens
+from readtoearn.web.sessions import SESSION_COOKIE
 from tests.factories import make_article
 from tests.readers import Client, fund, make_reader, wallet
 
@@ -229,3 +235,94 @@ def test_automation_is_held(tracker, session, reader) -> None:
     assert "automation" in result["reasons"]
     assert posted(session, reader) == 0
     assert wallet(session, reader[0].id)[1] == 10  # pending: visible, not spendable
+
+
+# ------------------------------------------- attacks that start from a real page view
+
+
+@pytest.fixture
+def viewer(client, clock, settings, article, session) -> Client:
+    """A signed-in reader who opened the article page, as a browser does, and reads from it."""
+    fund(session)
+    user, _ = make_reader(session, settings, "eve")
+    client.cookies.set(SESSION_COOKIE, accounts.start_session(session, settings, user))
+    session.commit()
+    page = client.get(f"/articles/{article.id}/{article.slug}")
+    soup = BeautifulSoup(page.text, "html.parser")
+    view = soup.select_one("#rte-tracker")["data-view-token"]
+    return Client(client, clock, settings, article, None, page_view_token=view)
+
+
+def test_a_burst_of_beats_earns_no_more_than_the_clock(viewer, session) -> None:
+    started = viewer.clock.now()
+    assert viewer.start().status_code == 201
+    for i in range(20):  # 20 beats within one second, each claiming 15 s
+        response = viewer.beat(
+            wait_s=0.05, active_ms=15_000, paragraphs=[i] if i < 24 else [], scroll=i / 24
+        )
+        assert response.status_code == 200, response.text
+    elapsed = (viewer.clock.now() - started).total_seconds()
+    assert elapsed <= 1.0
+    # One second of clock, plus one slack, is all the read can have earned.
+    assert response.json()["active_seconds"] <= elapsed + 2.0
+    result = viewer.complete().json()
+    assert result["verdict"] != "credited"
+    assert posted_points(session, viewer) == 0
+
+
+def test_slack_farming_runs_no_faster_than_the_clock(viewer, session, settings) -> None:
+    started = viewer.clock.now()
+    viewer.start()
+    for i in range(24):  # a beat every 3 s claiming 5 s
+        response = viewer.beat(
+            wait_s=3, active_ms=5_000, paragraphs=[i], scroll=(i + 1) / 24,
+            events={"wheel": 2 + i % 3, "pointer": 1 + i % 5},
+        )  # fmt: skip
+        body = response.json()
+        elapsed = (viewer.clock.now() - started).total_seconds()
+        assert body["active_seconds"] <= elapsed, (i, body, elapsed)
+    # 72 s of clock for an article that needs 90 s: not credited, however much was claimed.
+    result = viewer.complete().json()
+    assert result["verdict"] == "incomplete"
+    assert "not_enough_time" in result["reasons"]
+    assert posted_points(session, viewer) == 0
+
+
+def test_scrolling_to_the_end_without_any_input_is_not_reading(viewer, session) -> None:
+    viewer.start()
+    steps = [2, 3, 1, 4, 2, 3, 1, 2, 3, 3]  # irregular, so not "robotic"
+    shown = 0
+    for step in steps:
+        new = list(range(shown, min(24, shown + step)))
+        shown = min(24, shown + step)
+        # Scroll events only: a script's window.scrollTo fires them too.
+        viewer.beat(paragraphs=new, scroll=shown / 24, events={"scroll": 3 + step})
+    for _ in range(3):
+        viewer.beat(events={"scroll": 0})
+    result = viewer.complete().json()
+    assert result["verdict"] == "incomplete"
+    assert "no_input" in result["reasons"]
+    assert "not_enough_paragraphs" in result["reasons"]
+    assert posted_points(session, viewer) == 0
+
+
+def test_a_view_token_served_to_someone_else_proves_nothing(viewer, session, settings) -> None:
+    other, _ = make_reader(session, settings, "mallory")
+    session.commit()
+    viewer.page_view_token = tokens.sign_view(
+        settings.resolved_secret_key,
+        viewer.article.id,
+        viewer.clock.now().timestamp(),
+        tokens.reader_subject(other.id),
+    )
+    viewer.start()
+    viewer.read_like_a_human()
+    result = viewer.complete().json()
+    assert result["verdict"] == "held"
+    assert "no_page_view" in result["reasons"]
+
+
+def posted_points(session, viewer: Client) -> int:
+    session.expire_all()
+    reader_id = viewer.http.get("/api/v1/me").json()["id"]
+    return wallet(session, uuid.UUID(reader_id))[0]

@@ -10,7 +10,9 @@ from readtoearn.reading.rules import (
     assess,
     credit_beat,
     first_screen_allowance,
+    had_input,
     is_robotic,
+    paragraphs_without_input,
     points_for,
     progress,
     required_active_seconds,
@@ -142,3 +144,74 @@ def test_progress_is_the_least_advanced_measure() -> None:
     assert progress(state(active_ms=30_000), RULES) == 0.5
     assert progress(state(paragraphs_seen=4), RULES) == 0.5
     assert progress(state(), RULES) == 1.0
+
+
+# ------------------------------------------------ time over the whole read, and input
+
+
+def test_beats_closer_than_the_interval_earn_no_slack() -> None:
+    spaced = credit_beat(20_000, 12.0, visible=True, focused=True, rules=RULES)
+    close = credit_beat(20_000, 3.0, visible=True, focused=True, rules=RULES)
+    assert spaced == 14_000  # 12 s and the 2 s slack
+    assert close == 3_000  # exactly the clock
+
+
+def test_the_whole_read_never_outruns_the_clock_since_it_started() -> None:
+    # A read started 5 s ago and already credited 4 s can earn at most 5 + 2 - 4 = 3 s more.
+    got = credit_beat(
+        15_000, 12.0, visible=True, focused=True, rules=RULES, since_start_s=5.0, credited_ms=4_000
+    )
+    assert got == 3_000
+    spent = credit_beat(
+        15_000, 12.0, visible=True, focused=True, rules=RULES, since_start_s=5.0, credited_ms=9_000
+    )
+    assert spent == 0
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 60), st.integers(0, 120_000), st.booleans()),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_credited_time_never_exceeds_elapsed_time_plus_one_slack(beats) -> None:
+    """Whatever the number, spacing and claims of the beats."""
+    since_start, credited = 0.0, 0
+    for gap, claim, visible in beats:
+        since_start += gap
+        credited += credit_beat(
+            claim,
+            gap,
+            visible=visible,
+            focused=True,
+            rules=RULES,
+            since_start_s=since_start,
+            credited_ms=credited,
+        )
+        assert credited <= (since_start + RULES.slack_s) * 1000
+
+
+def test_trusted_input_is_wheel_key_pointer_or_touch_in_this_beat_or_the_last() -> None:
+    assert had_input({"wheel": 1}, 1e9, RULES)
+    assert had_input({"touch": 3}, 1e9, RULES)
+    # Scroll events fire for a script's window.scrollTo too: they prove nothing.
+    assert not had_input({"scroll": 40}, 1e9, RULES)
+    assert not had_input({}, 1e9, RULES)
+    # The reader scrolled during the previous beat and is reading what came into view.
+    assert had_input({}, RULES.beat_interval_s, RULES)
+
+
+def test_without_input_only_the_first_screen_counts() -> None:
+    words = [50, 50, 50, 50, 50]
+    assert paragraphs_without_input([0, 1, 2, 3], words, 0, 120) == [0, 1]
+    assert paragraphs_without_input([2, 3], words, 100, 120) == []
+    assert paragraphs_without_input([0, 1], words, 0, 400) == [0, 1]
+
+
+def test_an_incomplete_read_says_when_input_was_missing() -> None:
+    result = assess(state(paragraphs_seen=2, flags=frozenset({Reason.NO_INPUT})), RULES)
+    assert result.verdict is Verdict.INCOMPLETE
+    assert Reason.NO_INPUT in result.reasons
+    # A read that is complete despite a moment without input is not held for it.
+    assert assess(state(flags=frozenset({Reason.NO_INPUT})), RULES).verdict is Verdict.CREDITED
