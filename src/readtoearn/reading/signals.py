@@ -199,16 +199,32 @@ def beat_features(beats: Sequence[ReadBeat]) -> list[tuple[int, float, int, floa
 def similarity(
     a: Sequence[tuple[int, float, int, float]], b: Sequence[tuple[int, float, int, float]]
 ) -> float:
-    """How alike two reads' beat series are, 0..1: the share of beats that match on at least
-    three of paragraphs, scroll, inputs and timing. People differ on most of these; copies of one
-    script do not."""
+    """How alike two reads' beat series are, 0..1: the higher of two measures.
+
+    Beat by beat: the share of beats that match on at least three of paragraphs, scroll, inputs
+    and timing. People differ on most of these; copies of one script do not. And where they
+    stopped: the share of the scroll positions (to 1/10,000 of the article) that one read
+    reported at its beats and the other reported too. A script replayed in several browsers
+    stops at the very same places even when its beats fall at other moments; two people almost
+    never do.
+    """
     if min(len(a), len(b)) < LOCKSTEP_MIN_BEATS or abs(len(a) - len(b)) > 1:
         return 0.0
     alike = 0
     for (pa, sa, ia, ga), (pb, sb, ib, gb) in zip(a, b, strict=False):
         matches = (pa == pb) + (abs(sa - sb) < 0.01) + (abs(ia - ib) <= 1) + (abs(ga - gb) < 0.5)
         alike += matches >= 3
-    return alike / max(len(a), len(b))
+    by_beat = alike / max(len(a), len(b))
+    stops_a, stops_b = _stops(a), _stops(b)
+    if min(len(stops_a), len(stops_b)) < 2:
+        return by_beat
+    by_stops = len(stops_a & stops_b) / min(len(stops_a), len(stops_b))
+    return max(by_beat, by_stops)
+
+
+def _stops(features: Sequence[tuple[int, float, int, float]]) -> set[float]:
+    """The scroll positions a read reported, leaving out the top and the end (everyone's)."""
+    return {round(scroll, 4) for _, scroll, _, _ in features if 0.02 < scroll < 0.98}
 
 
 def _lockstep(ctx: Context) -> Evidence | None:

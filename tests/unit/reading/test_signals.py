@@ -147,6 +147,13 @@ def test_people_reading_alike_by_chance_are_not_in_lockstep() -> None:
     assert signals.similarity(person[:3], person[:3]) == 0.0  # too short to tell
 
 
+def test_one_script_stops_at_the_same_places_whatever_the_beats_timing() -> None:
+    # The same wheel steps in two browsers, the beats falling at other moments.
+    first = [(0, 0.0, 7, 0.0), (3, 0.4101, 8, 5.0), (4, 0.8423, 8, 5.0), (1, 1.0, 8, 5.0)]
+    second = [(1, 0.111, 9, 0.0), (2, 0.4101, 6, 5.0), (4, 0.8423, 7, 5.0), (1, 1.0, 8, 5.0)]
+    assert signals.similarity(first, second) == 1.0
+
+
 def test_the_risk_score_adds_weights_and_stops_at_100(session, on, article) -> None:
     ada = reader(session, on, "solo")
     row = read(session, ada, article)
