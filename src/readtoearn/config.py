@@ -111,7 +111,8 @@ class Settings(BaseSettings):
     fraud_signups_per_address_per_hour: Annotated[int, Field(ge=1)] = 5
     fraud_lockstep_window_s: Annotated[int, Field(ge=0, le=86400)] = 900
     fraud_lockstep_similarity: Annotated[float, Field(gt=0, le=1)] = 0.85
-    quiz_max_wpm: Annotated[int, Field(ge=50, le=5000)] = 600
+    # Quiz answers faster than the questions read at this pace earn no bonus (0: no check).
+    quiz_max_wpm: Annotated[int, Field(ge=0, le=5000)] = 600
     # What is kept of devices and addresses, and for how long (docs/privacy.md).
     fraud_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
     # A reader may appeal a held or rejected read once, within this many days; held reads nobody

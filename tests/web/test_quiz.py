@@ -154,3 +154,33 @@ def test_the_quiz_page_works_without_javascript(client, credited, session, setti
     assert "already answered" in again.select_one(".quiz__result").text
     forged = client.post(f"/reads/{credited.read_id}/quiz", data={**form, "csrf_token": "x"})
     assert forged.status_code == 403
+
+
+def test_answers_faster_than_the_questions_can_be_read_earn_no_bonus(
+    app, client, clock, credited, session, settings
+) -> None:
+    app.state.settings = settings.model_copy(update={"quiz_max_wpm": 600})
+    url = f"/api/v1/reads/{credited.read_id}/quiz"
+    client.get(url, headers=credited.headers)
+    clock.advance(2)  # the three questions and their choices take longer than that to read
+    answers = answers_of(session, credited.read_id, right=True)
+    result = client.post(url, json={"answers": answers}, headers=credited.headers).json()
+    assert result["passed"] is True
+    assert result["points"] == 0
+    assert "faster than the questions can be read" in result["message"]
+    session.expire_all()
+    read = session.scalar(select(Read).where(Read.id == uuid.UUID(credited.read_id)))
+    assert read.evidence["quiz_too_fast"]["seconds"] == 2.0
+    assert wallet(session, read.reader_id)[0] == 10
+
+
+def test_a_person_reading_the_questions_earns_the_bonus(
+    app, client, clock, credited, session, settings
+) -> None:
+    app.state.settings = settings.model_copy(update={"quiz_max_wpm": 600})
+    url = f"/api/v1/reads/{credited.read_id}/quiz"
+    client.get(url, headers=credited.headers)
+    clock.advance(45)
+    answers = answers_of(session, credited.read_id, right=True)
+    result = client.post(url, json={"answers": answers}, headers=credited.headers).json()
+    assert result["points"] == settings.quiz_bonus_points

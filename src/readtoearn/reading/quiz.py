@@ -19,6 +19,9 @@ from readtoearn.summaries import service as summaries
 from readtoearn.summaries.backends import BuiltinBackend
 from readtoearn.summaries.quiz import Quiz, grade
 
+# The evidence key when a quiz was answered faster than it can be read (docs/fraud.md).
+QUIZ_TOO_FAST = "quiz_too_fast"
+
 
 @dataclass(frozen=True)
 class QuizOutcome:
@@ -37,8 +40,19 @@ def _quiz_read(session: Session, reader_id: uuid.UUID, read_id: str) -> Read:
     return read
 
 
-def get_quiz(session: Session, settings: Settings, *, reader_id: uuid.UUID, read_id: str) -> Quiz:
-    """The reader's quiz for a credited read: drawn once for this read, then always the same."""
+def get_quiz(
+    session: Session,
+    settings: Settings,
+    *,
+    reader_id: uuid.UUID,
+    read_id: str,
+    clock: Clock | None = None,
+) -> Quiz:
+    """The reader's quiz for a credited read: drawn once for this read, then always the same.
+
+    With a clock, the first time it is shown is noted: answers that come faster than the
+    questions can be read earn no bonus (see `answer_quiz`).
+    """
     read = _quiz_read(session, reader_id, read_id)
     if read.quiz is None:
         article = session.get_one(Article, read.article_id)
@@ -48,8 +62,23 @@ def get_quiz(session: Session, settings: Settings, *, reader_id: uuid.UUID, read
         if not quiz.questions:
             raise NotFound("this article has no quiz", code="no_quiz")
         read.quiz = quiz.to_dict()
-        session.flush()
+    if clock is not None and read.quiz_shown_at is None and read.quiz_answered_at is None:
+        read.quiz_shown_at = clock.now()
+    session.flush()
     return Quiz.from_dict(read.quiz)
+
+
+def reading_seconds(quiz: Quiz, settings: Settings) -> float:
+    """The least time in which a quiz's questions and choices can be read (quiz_max_wpm)."""
+    if not settings.quiz_max_wpm:
+        return 0.0
+    words = sum(
+        len(q.prompt.split())
+        + len(q.sentence.split())
+        + sum(len(c.text.split()) for c in q.choices)
+        for q in quiz.questions
+    )
+    return words * 60 / settings.quiz_max_wpm
 
 
 def answer_quiz(
@@ -69,15 +98,26 @@ def answer_quiz(
         raise Conflict(
             "this quiz has already been answered: one attempt only", code="quiz_answered"
         )
-    result = grade(Quiz.from_dict(read.quiz), answers)
+    quiz = Quiz.from_dict(read.quiz)
+    result = grade(quiz, answers)
+    now = clock.now()
     points, message = 0, "Not every answer was right: no bonus this time."
-    if result.passed:
+    needed = reading_seconds(quiz, settings)
+    taken = (now - read.quiz_shown_at).total_seconds() if read.quiz_shown_at else None
+    if result.passed and taken is not None and taken < needed:
+        # Answered before the questions could have been read: a script, or answers passed on.
+        read.evidence = {
+            **(read.evidence or {}),
+            QUIZ_TOO_FAST: {"seconds": round(taken, 1), "needed": round(needed, 1)},
+        }
+        message = "The answers came faster than the questions can be read: no bonus."
+    elif result.passed:
         paid = payout.pay_quiz_bonus(session, read, settings.quiz_bonus_points)
         if paid.ok:
             points, message = settings.quiz_bonus_points, "All right: the bonus is yours."
         else:
             message = "All right, but the programme's budget is empty: no bonus for now."
-    read.quiz_answered_at = clock.now()
+    read.quiz_answered_at = now
     read.quiz_correct = result.correct
     read.quiz_points = points
     session.flush()

@@ -27,12 +27,13 @@ from readtoearn.web.deps import (
 )
 from readtoearn.web.routes.api_wallet import explain
 from readtoearn.web.schemas import ErrorOut
+from readtoearn.web.trust import StartReadGate
 
 router = APIRouter(prefix="/api/v1/reads", tags=["reading"])
 bench_router = APIRouter(prefix="/api/v1/_bench", include_in_schema=False)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (401, 404, 409, 413, 422)
+    status: {"model": ErrorOut} for status in (401, 404, 409, 413, 422, 429)
 }
 
 
@@ -107,6 +108,7 @@ async def start(
     body: StartIn,
     request: Request,
     reader: ReaderAlone,
+    _gate: StartReadGate,
     committer: PlainCommitterDep,
     store: LiveStoreDep,
     settings: SettingsDep,
@@ -312,9 +314,14 @@ class QuizResultOut(BaseModel):
 
 @router.get("/{read_id}/quiz", responses=ERRORS, summary="The reader's quiz for a credited read")
 def quiz(
-    read_id: str, reader: CurrentReader, session: WriteSessionDep, settings: SettingsDep
+    read_id: str,
+    reader: CurrentReader,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> dict[str, Any]:
-    return reading.get_quiz(session, settings, reader_id=reader.id, read_id=read_id).public()
+    quiz = reading.get_quiz(session, settings, reader_id=reader.id, read_id=read_id, clock=clock)
+    return quiz.public()
 
 
 @router.post("/{read_id}/quiz", responses=ERRORS, summary="Answer the quiz (one attempt)")

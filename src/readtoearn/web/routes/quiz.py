@@ -46,8 +46,9 @@ def quiz_page(
     reader: CurrentReader,
     session: WriteSessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
 ) -> HTMLResponse:
-    quiz = reading.get_quiz(session, settings, reader_id=reader.id, read_id=read_id)
+    quiz = reading.get_quiz(session, settings, reader_id=reader.id, read_id=read_id, clock=clock)
     answered = reading.get_quiz_result(session, reader_id=reader.id, read_id=read_id)
     return render(
         request,
