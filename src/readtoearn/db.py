@@ -359,7 +359,33 @@ def after_commit(session: Session, action: Callable[[], object]) -> None:
     if pending is not None:
         pending.append(action)
         return
-    event.listen(session, "after_commit", lambda _s: action(), once=True)
+
+    queued = session.info.get(_QUEUED)
+    if queued is None:
+        queued = session.info[_QUEUED] = []
+        if not session.info.get(_LISTENING):
+            session.info[_LISTENING] = True
+            event.listen(session, "after_commit", _run_queued)
+            event.listen(session, "after_transaction_end", _drop_queued)
+    queued.append(action)
+
+
+_QUEUED = "readtoearn_after_commit_queued"
+_LISTENING = "readtoearn_after_commit_listening"
+
+
+def _run_queued(session: Session) -> None:
+    # SQLAlchemy also fires after_commit when a savepoint is released: wait for the outermost.
+    if session.in_nested_transaction():
+        return
+    for action in session.info.pop(_QUEUED, ()):
+        action()
+
+
+def _drop_queued(session: Session, transaction: Any) -> None:
+    # The outermost transaction ended without a commit (after one, the queue is empty already).
+    if transaction.parent is None:
+        session.info.pop(_QUEUED, None)
 
 
 def _run_after_commit(session: Session) -> None:

@@ -1,7 +1,10 @@
 """Rewards: the catalogue, stock, code pools, redemption, cancellation, fulfilment, draws.
 
 A redemption is one linked ledger operation: one unit out of the reward's stock ledger and the
-points out of the reader's wallet into the redemption sink, together or not at all. A reader's
+points out of the reader's wallet into the redemption sink, together or not at all. Before it, the
+trust gates (fraud/trust.py); with it, a risk score (fraud/redemptions.py); one that costs more
+than the operator's threshold, or is too risky, holds both as pending transfers and waits for an
+operator (rewards/approval.py). A reader's
 redemptions are serialised on their profile row (so an Idempotency-Key replay and the per-reader
 limit are exact); a reward's redemptions are serialised on its stock account, which the ledger
 locks, and a code is taken from the pool after that, with SKIP LOCKED on PostgreSQL.
@@ -16,18 +19,34 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts import service as accounts
 from readtoearn.articles.text import slugify
-from readtoearn.db import dialect_insert, utcnow
+from readtoearn.db import utcnow
 from readtoearn.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from readtoearn.fraud import redemptions as risks
+from readtoearn.fraud import sightings, trust
+from readtoearn.fraud.sightings import Seen
+from readtoearn.fraud.trust import Trust, TrustRules
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import TransferResultCode, TransferSpec
 from readtoearn.ledger.models import AccountCode, TransferCode, TransferFlags, stock_ledger
+
+# Redemptions that wait for an operator live in a module of their own; they are part of this API.
+from readtoearn.rewards.approval import (  # noqa: F401 (re-exported)
+    Awaiting,
+    Decided,
+    approve,
+    decision_of,
+    list_awaiting,
+    list_decided,
+    refuse,
+)
+from readtoearn.rewards.fulfil import fulfil, lock_profile
 from readtoearn.rewards.models import (
     CodeStatus,
     Redemption,
@@ -280,21 +299,6 @@ def redemption_transfer_ids(reader_id: uuid.UUID, key: str) -> tuple[uuid.UUID, 
     return ledger.transfer_id(base), ledger.transfer_id(f"{base}:stock")
 
 
-def _lock_profile(session: Session, reader_id: uuid.UUID) -> RewardProfile:
-    conn = session.connection()
-    table = cast(Table, RewardProfile.__table__)
-    conn.execute(dialect_insert(conn)(table).values(user_id=reader_id).on_conflict_do_nothing())
-    stmt = (
-        select(RewardProfile)
-        .where(RewardProfile.user_id == reader_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    profile = session.scalar(stmt)
-    assert profile is not None
-    return profile
-
-
 def clean_address(address: dict[str, Any] | None) -> dict[str, str]:
     """A shipping address with the fields we keep; InvalidInput when one is missing."""
     if not isinstance(address, dict):
@@ -346,15 +350,22 @@ def redeem(
     *,
     shipping_address: dict[str, Any] | None = None,
     now: datetime | None = None,
+    rules: TrustRules | None = None,
+    seen: Seen | None = None,
+    as_of: datetime | None = None,
 ) -> Redeemed:
-    """Spend a reader's points on a reward, once per Idempotency-Key."""
+    """Spend a reader's points on a reward, once per Idempotency-Key.
+
+    `rules` are the operator's trust gates and review threshold (None: none, as for the command
+    line's own redemptions), judged at `as_of` (the app's clock; default `now`); `seen` is who the
+    request came from (device, address group)."""
     if not KEY_SHAPE.match(idempotency_key or ""):
         raise InvalidInput(
             "the Idempotency-Key must be 1 to 200 visible ASCII characters",
             code="idempotency_key_invalid",
         )
     now = now or utcnow()
-    profile = _lock_profile(session, reader_id)
+    profile = lock_profile(session, reader_id)
     earlier = session.scalar(
         select(Redemption).where(
             Redemption.reader_id == reader_id, Redemption.idempotency_key == idempotency_key
@@ -369,6 +380,8 @@ def redeem(
             )
         return Redeemed(earlier, created=False)
 
+    if rules is not None:
+        trust.check_trust(session, reader_id, rules, as_of or now)
     _check_available(reward, now)
     address = clean_address(shipping_address) if reward.kind == RewardKind.PHYSICAL else None
     if reward.per_reader_limit is not None:
@@ -388,6 +401,14 @@ def redeem(
                 code="not_enough_lifetime_points",
             )
 
+    seen = seen or Seen()
+    sightings.record(session, reader_id, seen, now)
+    risk = risks.assess(session, reader_id, seen, now)
+    threshold = rules.review_above_points if rules is not None else 0
+    # Held for an operator: the points and the unit are reserved (pending), nothing is given yet.
+    review = threshold > 0 and (reward.cost > threshold or risk.needs_review)
+    hold = TransferFlags.PENDING if review else TransferFlags.NONE
+
     points_id, stock_id = redemption_transfer_ids(reader_id, idempotency_key)
     redemption_id = uuid.uuid4()
     meta = {"reward_id": str(reward.id), "redemption_id": str(redemption_id)}
@@ -401,7 +422,7 @@ def redeem(
                 credit_account_id=issued,
                 amount=1,
                 code=TransferCode.REDEMPTION,
-                flags=TransferFlags.LINKED,
+                flags=TransferFlags.LINKED | hold,
                 metadata=meta,
             )
         )
@@ -412,6 +433,7 @@ def redeem(
             credit_account_id=ledger.system_account(session, AccountCode.REDEMPTION),
             amount=reward.cost,
             code=TransferCode.REDEMPTION,
+            flags=hold,
             metadata=meta,
         )
     )
@@ -429,47 +451,27 @@ def redeem(
             )
         raise ledger.LedgerError(result)
 
-    code = _take_code(session, reward) if reward.kind == RewardKind.CODE else None
-    if reward.kind == RewardKind.PREMIUM and reward.premium_days:
-        start = max(now, profile.premium_until or now)
-        profile.premium_until = start + timedelta(days=reward.premium_days)
-    status = {
-        RewardKind.PHYSICAL: RedemptionStatus.AWAITING_SHIPMENT,
-        RewardKind.DRAW: RedemptionStatus.ENTERED,
-    }.get(RewardKind(reward.kind), RedemptionStatus.DONE)
     redemption = Redemption(
         id=redemption_id,
         reward_id=reward.id,
         reader_id=reader_id,
         idempotency_key=idempotency_key,
-        status=str(status),
+        status=str(RedemptionStatus.AWAITING_APPROVAL),
         cost=reward.cost,
-        code_id=code.id if code else None,
         shipping_address=address,
         points_transfer_id=points_id,
         stock_transfer_id=stock_id if reward.limited else None,
         created_at=now,
+        risk=risk.score,
+        reasons=risk.reasons,
+        device=seen.device,
+        address=seen.address,
     )
+    if not review:
+        fulfil(session, redemption, reward, profile, now)
     session.add(redemption)
     session.flush()
     return Redeemed(redemption, created=True)
-
-
-def _take_code(session: Session, reward: Reward) -> RewardCode:
-    # The stock account is locked by now, so codes of this reward are taken one at a time;
-    # SKIP LOCKED keeps PostgreSQL from queueing on a row another transaction holds anyway.
-    stmt = (
-        select(RewardCode)
-        .where(RewardCode.reward_id == reward.id, RewardCode.status == CodeStatus.AVAILABLE)
-        .order_by(RewardCode.created_at, RewardCode.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    code = session.scalar(stmt)
-    if code is None:
-        raise Conflict("this reward is out of stock", code="out_of_stock")
-    code.status = str(CodeStatus.ISSUED)
-    return code
 
 
 # --------------------------------------------------------------------------- operator actions
@@ -493,9 +495,14 @@ def cancel(
     """Undo a redemption: points back by reversal, the unit back on the shelf, the code back
     in the pool (or burned)."""
     redemption = get_redemption(session, redemption_id)
-    profile = _lock_profile(session, redemption.reader_id)
+    profile = lock_profile(session, redemption.reader_id)
     if redemption.status == RedemptionStatus.CANCELLED:
         raise Conflict("this redemption is already cancelled", code="already_cancelled")
+    if redemption.status == RedemptionStatus.AWAITING_APPROVAL:
+        raise Conflict(
+            "this redemption waits for approval: refuse it instead (rewards refuse)",
+            code="awaiting_approval",
+        )
     if redemption.status == RedemptionStatus.SHIPPED:
         raise Conflict("this item has been shipped: it cannot be cancelled", code="shipped")
     if redemption.status in (RedemptionStatus.WON, RedemptionStatus.NOT_WON):
@@ -633,6 +640,7 @@ class StoreItem:
     stock_left: int | None
     affordable: bool
     blocked: str | None  # why this reader cannot redeem it now, in plain words
+    untrusted: bool = False  # blocked only because the reader is not trusted yet (Store.trust)
 
 
 @dataclass(frozen=True)
@@ -640,13 +648,22 @@ class Store:
     available: int  # the reader's spendable points (0 when anonymous)
     lifetime: int
     items: list[StoreItem]
+    # What the reader still needs before redeeming anything (None: anonymous, or no rules).
+    trust: Trust | None = None
 
 
 def get_store(
-    session: Session, reader_id: uuid.UUID | None, *, now: datetime | None = None
+    session: Session,
+    reader_id: uuid.UUID | None,
+    *,
+    now: datetime | None = None,
+    rules: TrustRules | None = None,
+    as_of: datetime | None = None,
 ) -> Store:
-    """The catalogue with stock left and, for a reader, what they can afford."""
+    """The catalogue with stock left and, for a reader, what they can afford and whether the
+    trust gates let them redeem yet (judged at `as_of`, the app's clock; default `now`)."""
     now = now or utcnow()
+    standing = None
     rewards = list_rewards(session)
     stock = stock_by_reward(session, rewards)
     available = lifetime = 0
@@ -660,18 +677,23 @@ def get_store(
             .group_by(Redemption.reward_id)
         )
         held = {row[0]: row[1] for row in rows}
+        if rules is not None:
+            standing = trust.get_trust(session, reader_id, rules, as_of or now)
     items = []
     for reward in rewards:
         left = stock[reward.id]
+        blocked = _blocked(reward, left, now, held.get(reward.id, 0), lifetime, reader_id)
+        untrusted = blocked is None and standing is not None and not standing.trusted
         items.append(
             StoreItem(
                 reward=reward,
                 stock_left=left,
                 affordable=reader_id is not None and available >= reward.cost,
-                blocked=_blocked(reward, left, now, held.get(reward.id, 0), lifetime, reader_id),
+                blocked=standing.message() if untrusted and standing else blocked,
+                untrusted=untrusted,
             )
         )
-    return Store(available=available, lifetime=lifetime, items=items)
+    return Store(available=available, lifetime=lifetime, items=items, trust=standing)
 
 
 def _blocked(
@@ -697,11 +719,17 @@ def _blocked(
 
 
 def get_store_item(
-    session: Session, reader_id: uuid.UUID | None, ref: str, *, now: datetime | None = None
+    session: Session,
+    reader_id: uuid.UUID | None,
+    ref: str,
+    *,
+    now: datetime | None = None,
+    rules: TrustRules | None = None,
+    as_of: datetime | None = None,
 ) -> tuple[Store, StoreItem]:
     """One reward as a reader sees it (its page)."""
     reward = get_reward(session, ref)
-    store = get_store(session, reader_id, now=now)
+    store = get_store(session, reader_id, now=now, rules=rules, as_of=as_of)
     for item in store.items:
         if item.reward.id == reward.id:
             return store, item

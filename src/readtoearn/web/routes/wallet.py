@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from readtoearn.fraud import redemptions as risks
 from readtoearn.reading import service as reading
 from readtoearn.rewards import service as rewards
 from readtoearn.web.deps import CurrentReader, SessionDep, SettingsDep
@@ -27,6 +28,7 @@ ENTRY_LABELS = {
 NOTED_CODES = ("redemption", "adjustment", "reversal")
 # What each state of a redemption is called under "My rewards" (translated in rewards.po).
 REDEMPTION_LABELS = {
+    "awaiting_approval": "Waiting for approval",
     "done": "Done",
     "awaiting_shipment": "To be shipped",
     "shipped": "Shipped",
@@ -61,5 +63,6 @@ def wallet_page(
             "redemptions": rewards.list_redemptions(session, reader_id=reader.id),
             "premium_until": rewards.get_premium_until(session, reader.id),
             "redemption_labels": REDEMPTION_LABELS,
+            "risk_messages": risks.READER_MESSAGES,
         },
     )
