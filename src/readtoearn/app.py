@@ -188,6 +188,7 @@ def create_app(
     app.include_router(api_summaries.router)
     app.include_router(api_rewards.router)
     app.include_router(account_pages.router)
+    app.include_router(account_pages.email_router)
     app.include_router(wallet.router)
     app.include_router(quiz.router)
     app.include_router(rewards.router)

@@ -40,7 +40,15 @@ class Unprocessable(ReadToEarnError):
 
 
 class RateLimited(ReadToEarnError):
+    """Too many attempts: the same request may succeed after `retry_after_s` seconds."""
+
     code = "rate_limited"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, retry_after_s: int | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.retry_after_s = retry_after_s
 
 
 class Unavailable(ReadToEarnError):

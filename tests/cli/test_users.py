@@ -147,3 +147,10 @@ def test_without_migrations_the_error_is_readable(tmp_path) -> None:
     result = run(env, "users", "list")
     assert result.exit_code == 1
     assert result.output.startswith("Error: database error:")
+
+
+def test_readers_created_by_an_operator_have_a_verified_address(env) -> None:
+    result = run(env, "users", "create", "--email", "ed@example.org", "--password", PASSWORD)
+    assert result.exit_code == 0, result.output
+    user, _settings = stored_user(env, "ed@example.org")
+    assert user is not None and accounts.is_email_verified(user)

@@ -479,6 +479,7 @@ def test_api_token_me_and_revoke(client, session, settings) -> None:
         "display_name": "Ann",
         "language": "fr",
         "is_operator": False,
+        "email_verified": False,
     }
     assert client.delete("/api/v1/auth/token", headers=auth).status_code == 204
     after = client.get("/api/v1/me", headers=auth)

@@ -1,116 +1,205 @@
-"""Counting attempts in fixed windows: in process by default, in Redis when configured."""
+"""Rate limits with the `limits` library: fixed windows counted in this process by default, in
+Redis (shared by every worker and node) when redis_url is set.
+
+Counting and deciding are one step: every attempt is counted first, by one atomic increment,
+and refused when the count it gets back is over the limit. A crowd of simultaneous attempts
+therefore cannot all read "under the limit" before any of them is counted.
+
+When Redis cannot be reached the limiter lets attempts through (and logs it) rather than turning
+every request into an error.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from functools import lru_cache
+from typing import Any
+
+from limits import RateLimitItem, parse
+from limits.errors import StorageError
+from limits.storage import RedisStorage, Storage
+from limits.strategies import FixedWindowRateLimiter
 
 from readtoearn.config import Settings
+from readtoearn.errors import RateLimited
 
 log = logging.getLogger(__name__)
 
-
-class RateLimiter(Protocol):
-    """Counts attempts per key in windows of `window_s` seconds."""
-
-    def hit(self, key: str, window_s: int) -> int:
-        """Count one attempt; return the attempts of the current window, this one included."""
-        ...
-
-    def count(self, key: str, window_s: int) -> int:
-        """The attempts of the current window."""
-        ...
-
-    def reset(self, key: str) -> None:
-        """Forget a key (after a successful login, say)."""
-        ...
+TOO_MANY_REQUESTS = "too many attempts: wait a little before trying again"
 
 
-class MemoryRateLimiter:
-    """Windows kept in this process; right for a single worker."""
+class MemoryStorage(Storage):
+    """A `limits` storage of fixed windows in this process (right for a single worker).
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000):
+    Unlike the library's own memory storage it takes one lock for every operation (so an
+    increment is atomic across threads), runs no timer thread, holds at most `max_keys` windows
+    and reads an injectable clock.
+    """
+
+    STORAGE_SCHEME = None  # built directly, never from a URI
+
+    def __init__(self, clock: Callable[[], float] = time.time, max_keys: int = 100_000) -> None:
+        super().__init__()
         self._clock = clock
         self._max_keys = max_keys
         self._lock = threading.Lock()
-        self._windows: dict[str, tuple[float, int]] = {}
+        self._windows: dict[str, tuple[float, int]] = {}  # key -> (ends at, count)
 
-    def _current(self, key: str, window_s: int, now: float) -> tuple[float, int]:
-        started, count = self._windows.get(key, (now, 0))
-        if now - started >= window_s:
-            return now, 0
-        return started, count
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return ValueError
 
-    def hit(self, key: str, window_s: int) -> int:
+    def _live(self, key: str, now: float) -> tuple[float, int] | None:
+        window = self._windows.get(key)
+        if window is not None and window[0] <= now:
+            del self._windows[key]
+            return None
+        return window
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         with self._lock:
             now = self._clock()
-            if len(self._windows) >= self._max_keys:
-                self._prune(now, window_s)
-            started, count = self._current(key, window_s, now)
-            self._windows[key] = (started, count + 1)
-            return count + 1
+            window = self._live(key, now)
+            if window is None:
+                if len(self._windows) >= self._max_keys:
+                    self._prune(now)
+                window = (now + expiry, 0)
+            count = max(window[1] + amount, 0)
+            self._windows[key] = (window[0], count)
+            return count
 
-    def count(self, key: str, window_s: int) -> int:
+    def get(self, key: str) -> int:
         with self._lock:
-            return self._current(key, window_s, self._clock())[1]
+            window = self._live(key, self._clock())
+            return window[1] if window else 0
 
-    def reset(self, key: str) -> None:
+    def get_expiry(self, key: str) -> float:
+        with self._lock:
+            now = self._clock()
+            window = self._live(key, now)
+            return window[0] if window else now
+
+    def clear(self, key: str) -> None:
         with self._lock:
             self._windows.pop(key, None)
 
-    def _prune(self, now: float, window_s: int) -> None:
-        stale = [k for k, (started, _) in self._windows.items() if now - started >= window_s]
-        for key in stale:
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int | None:
+        with self._lock:
+            count = len(self._windows)
+            self._windows.clear()
+            return count
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, (ends, _) in self._windows.items() if ends <= now]:
             del self._windows[key]
         if len(self._windows) >= self._max_keys:  # still full: forget the oldest half
-            for key, _ in sorted(self._windows.items(), key=lambda kv: kv[1][0])[
-                : self._max_keys // 2
-            ]:
+            oldest = sorted(self._windows.items(), key=lambda kv: kv[1][0])
+            for key, _ in oldest[: self._max_keys // 2]:
                 del self._windows[key]
 
 
-class RedisRateLimiter:
-    """Windows kept in Redis, shared by every worker and node.
+@lru_cache(maxsize=64)
+def rate(text: str) -> RateLimitItem:
+    """A rate in the notation of `limits` ("10/hour", "30 per 15 minutes"), parsed once."""
+    return parse(text)
 
-    When Redis cannot be reached the limiter lets attempts through (and logs it) rather than
-    turning every login into an error.
-    """
 
-    def __init__(self, client: Any, prefix: str = "rte:rl:") -> None:
-        import redis
+class RateLimiter:
+    """Fixed windows over a `limits` storage: plain counters (`hit`, `count`, `reset`) for the
+    login and e-mail limits, and rates in the `limits` notation (`limit`) for the rest."""
 
-        self._client = client
-        self._prefix = prefix
-        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+    def __init__(self, storage: Storage, clock: Callable[[], float] = time.time) -> None:
+        self.storage = storage
+        self._clock = clock
+        self._windows = FixedWindowRateLimiter(storage)
 
-    def hit(self, key: str, window_s: int) -> int:
-        name = self._prefix + key
+    def _unavailable(self, exc: Exception) -> None:
+        log.warning("rate limiter: storage unavailable (%s)", type(exc).__name__)
+
+    def hit(self, key: str, window_s: int, cost: int = 1) -> int:
+        """Count one attempt (atomically); return the attempts of the current window, this one
+        included (0 when the storage cannot be reached)."""
         try:
-            pipe = self._client.pipeline(transaction=True)
-            # The first attempt creates the key with its expiry; INCR keeps the expiry.
-            pipe.set(name, 0, ex=window_s, nx=True)
-            pipe.incr(name)
-            return int(pipe.execute()[1])
-        except self._errors as exc:
-            log.warning("rate limiter: Redis unavailable (%s)", type(exc).__name__)
+            return self.storage.incr(key, window_s, amount=cost)
+        except (StorageError, OSError) as exc:
+            self._unavailable(exc)
             return 0
+
+    def give_back(self, key: str, window_s: int) -> None:
+        """Uncount one attempt that turned out not to be one the limit is about."""
+        self.hit(key, window_s, cost=-1)
 
     def count(self, key: str, window_s: int) -> int:
+        """The attempts of the current window."""
         try:
-            value = self._client.get(self._prefix + key)
-        except self._errors as exc:
-            log.warning("rate limiter: Redis unavailable (%s)", type(exc).__name__)
+            return self.storage.get(key)
+        except (StorageError, OSError) as exc:
+            self._unavailable(exc)
             return 0
-        return int(value) if value is not None else 0
 
     def reset(self, key: str) -> None:
+        """Forget a key (after a successful login, say)."""
         try:
-            self._client.delete(self._prefix + key)
-        except self._errors as exc:
-            log.warning("rate limiter: Redis unavailable (%s)", type(exc).__name__)
+            self.storage.clear(key)
+        except (StorageError, OSError) as exc:
+            self._unavailable(exc)
+
+    def retry_after(self, key: str) -> int:
+        """Whole seconds until the window of a key ends (at least 1)."""
+        try:
+            ends = self.storage.get_expiry(key)
+        except (StorageError, OSError) as exc:
+            self._unavailable(exc)
+            return 1
+        return max(1, math.ceil(ends - self._clock()))
+
+    def limit(
+        self,
+        rate_text: str,
+        *key: str,
+        message: str = TOO_MANY_REQUESTS,
+        code: str = "rate_limited",
+    ) -> None:
+        """Count one attempt against a rate for a key; RateLimited (with the seconds to wait)
+        when it is over."""
+        item = rate(rate_text)
+        try:
+            if self._windows.hit(item, *key):
+                return
+            reset_at = self._windows.get_window_stats(item, *key).reset_time
+        except (StorageError, OSError) as exc:
+            self._unavailable(exc)
+            return
+        retry = max(1, math.ceil(reset_at - self._clock()))
+        raise RateLimited(message, code=code, retry_after_s=retry)
+
+
+class MemoryRateLimiter(RateLimiter):
+    """Windows kept in this process; right for a single worker."""
+
+    def __init__(self, clock: Callable[[], float] = time.time, max_keys: int = 100_000) -> None:
+        super().__init__(MemoryStorage(clock=clock, max_keys=max_keys), clock=clock)
+
+
+class RedisRateLimiter(RateLimiter):
+    """Windows kept in Redis, shared by every worker and node (a Lua script increments a key and
+    sets its expiry in one step)."""
+
+    def __init__(self, client: Any, prefix: str = "rte:rl:") -> None:
+        storage = RedisStorage(
+            "redis://",
+            connection_pool=client.connection_pool,
+            key_prefix=prefix.rstrip(":"),
+            wrap_exceptions=True,
+        )
+        super().__init__(storage)
 
 
 def make_rate_limiter(settings: Settings) -> RateLimiter:
@@ -118,5 +207,8 @@ def make_rate_limiter(settings: Settings) -> RateLimiter:
     if settings.redis_url:
         import redis
 
-        return RedisRateLimiter(redis.Redis.from_url(settings.redis_url, socket_timeout=2.0))
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
+        )
+        return RedisRateLimiter(client)
     return MemoryRateLimiter()

@@ -1,8 +1,8 @@
 """Accounts: joining, logging in and out, sessions, API tokens, password change and reset,
-and integrators' sign-in.
+e-mail verification and integrators' sign-in.
 
-Every secret handed out (session cookie, bearer token, reset link) is `secrets.token_urlsafe(32)`;
-only its SHA-256 is stored, so a copy of the database lets nobody in.
+Every secret handed out (session cookie, bearer token, reset or verification link) is
+`secrets.token_urlsafe(32)`; only its SHA-256 is stored, so a copy of the database lets nobody in.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 import uuid
@@ -25,7 +26,13 @@ from sqlalchemy.orm import Session
 
 from readtoearn.accounts import passwords
 from readtoearn.accounts.email import EmailBackend, OutgoingEmail
-from readtoearn.accounts.models import ApiToken, PasswordReset, User, UserSession
+from readtoearn.accounts.models import (
+    ApiToken,
+    EmailVerification,
+    PasswordReset,
+    User,
+    UserSession,
+)
 from readtoearn.accounts.ratelimit import RateLimiter
 from readtoearn.config import Settings
 from readtoearn.db import utcnow
@@ -36,8 +43,11 @@ from readtoearn.errors import (
     NotFound,
     RateLimited,
     Unauthorized,
+    Unavailable,
 )
 from readtoearn.ledger import service as ledger
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "fr")
 MAX_EMAIL_LENGTH = 254
@@ -45,6 +55,7 @@ MAX_NAME_LENGTH = 120
 MAX_TOKEN_LENGTH = 200
 RESET_TTL = timedelta(hours=1)
 RESET_REQUESTS_PER_HOUR = 5
+VERIFICATION_REQUESTS_PER_HOUR = 3
 ASSERTION_MAX_LIFETIME = timedelta(hours=1)
 BAD_CREDENTIALS = "wrong e-mail or password"
 TOO_MANY_ATTEMPTS = "too many failed login attempts: wait a few minutes before trying again"
@@ -111,10 +122,14 @@ def create_user(
     is_operator: bool = False,
     external_id: str | None = None,
     password_hash: str | None = None,
+    email_verified: bool = False,
+    signup_address: str | None = None,
 ) -> User:
     """Create a reader (or an operator); `password=None` makes one who cannot log in by password.
     `password_hash` is the password's hash when it was computed beforehand, outside the
-    transaction (`passwords.hash_password`: tens of milliseconds of CPU).
+    transaction (`passwords.hash_password`: tens of milliseconds of CPU). `email_verified` when
+    whoever creates the account vouches for the address (an operator, an integrator);
+    `signup_address` is the keyed hash of the address group it was created from.
 
     Raises InvalidInput for a bad address, name, language or weak password, Conflict when the
     e-mail (or the integrator's id) is already taken.
@@ -135,6 +150,8 @@ def create_user(
         else None,
         is_operator=is_operator,
         external_id=external_id,
+        email_verified_at=utcnow() if email_verified else None,
+        signup_address=signup_address,
     )
     try:
         with session.begin_nested():
@@ -170,6 +187,7 @@ def register_reader(
     display_name: str = "",
     language: str | None = None,
     password_hash: str | None = None,
+    signup_address: str | None = None,
 ) -> User:
     """A reader joins the programme with an e-mail and a password; returns the new User."""
     return create_user(
@@ -180,6 +198,7 @@ def register_reader(
         display_name=display_name,
         language=language,
         password_hash=password_hash,
+        signup_address=signup_address,
     )
 
 
@@ -238,21 +257,32 @@ def check_login(
     part). Unauthorized for an unknown e-mail and a wrong password alike, in about the same time;
     RateLimited after too many failures. Run it outside a writing transaction, then
     `complete_login` in one: a crowd of logins then never holds SQLite's one writer while
-    hashing."""
+    hashing.
+
+    Every attempt is counted before its password is checked, in the same atomic step that says
+    whether it is over the limit: of any number of simultaneous attempts on one address, at most
+    login_max_attempts get their password checked. A success clears the address's count and
+    gives its attempt back to the client's (only failures count there).
+    """
     window = settings.login_window_s
     email_key, ip_key = _login_keys(email, ip)
-    if limiter.count(email_key, window) >= settings.login_max_attempts or (
-        ip_key and limiter.count(ip_key, window) >= settings.login_max_attempts_per_ip
-    ):
-        raise RateLimited(TOO_MANY_ATTEMPTS, code="too_many_attempts")
+    if limiter.hit(email_key, window) > settings.login_max_attempts:
+        raise RateLimited(
+            TOO_MANY_ATTEMPTS,
+            code="too_many_attempts",
+            retry_after_s=limiter.retry_after(email_key),
+        )
+    if ip_key and limiter.hit(ip_key, window) > settings.login_max_attempts_per_ip:
+        raise RateLimited(
+            TOO_MANY_ATTEMPTS, code="too_many_attempts", retry_after_s=limiter.retry_after(ip_key)
+        )
     user = get_user_by_email(session, email)
     ok = passwords.verify_password(settings, user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active or user.password_hash is None:
-        limiter.hit(email_key, window)
-        if ip_key:
-            limiter.hit(ip_key, window)
         raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
     limiter.reset(email_key)
+    if ip_key:
+        limiter.give_back(ip_key, window)
     new_hash = None
     if passwords.needs_rehash(settings, user.password_hash):
         new_hash = passwords.hash_password(settings, password)
@@ -315,8 +345,10 @@ def sign_up(
     display_name: str = "",
     language: str | None = None,
     password_hash: str | None = None,
-) -> tuple[User, str]:
-    """Join and stay signed in: the new reader and the secret of their first session."""
+    signup_address: str | None = None,
+) -> Joined:
+    """Join and stay signed in: the new reader, the secret of their first session, and the
+    verification e-mail to send once the transaction has committed (`send_email`)."""
     user = register_reader(
         session,
         settings,
@@ -325,8 +357,19 @@ def sign_up(
         display_name=display_name,
         language=language,
         password_hash=password_hash,
+        signup_address=signup_address,
     )
-    return user, start_session(session, settings, user)
+    secret = start_session(session, settings, user)
+    return Joined(user, secret, start_email_verification(session, settings, user))
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A reader who has just joined: the account, its first session, its verification e-mail."""
+
+    user: User
+    session_secret: str
+    verification: OutgoingEmail
 
 
 def log_in(
@@ -605,6 +648,129 @@ def reset_password(session: Session, settings: Settings, secret: str, new: str) 
     return user
 
 
+# -- e-mail verification ----------------------------------------------------------------------
+
+VERIFY_TEXT = {
+    "en": (
+        "Confirm your e-mail address",
+        "Hello {name},\n\nWelcome to {site}! Confirm that this address is yours by opening this "
+        "link within {days} days and pressing the button on the page:\n\n{link}\n\nYou can earn "
+        "points straight away; rewards are redeemed once the address is confirmed.\nIf you did not "
+        "join {site}, ignore this message.\n",
+    ),
+    "fr": (
+        "Confirmez votre adresse e-mail",
+        "Bonjour {name},\n\nBienvenue sur {site} ! Confirmez que cette adresse est la vôtre en "
+        "ouvrant ce lien d'ici {days} jours et en appuyant sur le bouton de la page :\n\n{link}\n"
+        "\nVous pouvez gagner des points dès maintenant ; les récompenses s'obtiennent une fois "
+        "l'adresse confirmée.\nSi vous ne vous êtes pas inscrit sur {site}, ignorez ce message.\n",
+    ),
+}
+INVALID_VERIFICATION = "this confirmation link is invalid or has expired: ask for a new one"
+TOO_MANY_VERIFICATIONS = (
+    "we have sent several confirmation e-mails already: wait before asking again"
+)
+EMAIL_UNAVAILABLE = "we could not send the e-mail just now: try again in a few minutes"
+
+
+def is_email_verified(user: User) -> bool:
+    """Whether the reader has shown they receive mail at their address (or it was vouched for)."""
+    return user.email_verified_at is not None
+
+
+def start_email_verification(session: Session, settings: Settings, user: User) -> OutgoingEmail:
+    """A new single-use confirmation link for a reader's address (valid email_verification_days),
+    as the message to send once the transaction has committed (`send_email`)."""
+    secret = new_secret()
+    days = settings.email_verification_days
+    session.add(
+        EmailVerification(
+            user_id=user.id,
+            token_hash=hash_secret(secret),
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
+    session.flush()
+    subject, body = VERIFY_TEXT.get(user.language, VERIFY_TEXT["en"])
+    link = f"{settings.base_url.rstrip('/')}/verify-email?token={secret}"
+    return OutgoingEmail(
+        to=user.email,
+        subject=f"{settings.site_name}: {subject}",
+        body=body.format(name=user.display_name, site=settings.site_name, link=link, days=days),
+    )
+
+
+def request_email_verification(
+    session: Session,
+    settings: Settings,
+    backend: EmailBackend,
+    limiter: RateLimiter,
+    user: User,
+) -> bool:
+    """E-mail a new confirmation link to a reader who asks again; False when the address is
+    verified already. RateLimited past VERIFICATION_REQUESTS_PER_HOUR an hour, Unavailable when
+    the mail cannot leave."""
+    if is_email_verified(user):
+        return False
+    key = f"verify:{user.id}"
+    if limiter.hit(key, 3600) > VERIFICATION_REQUESTS_PER_HOUR:
+        raise RateLimited(
+            TOO_MANY_VERIFICATIONS, code="too_many_emails", retry_after_s=limiter.retry_after(key)
+        )
+    if not send_email(backend, start_email_verification(session, settings, user)):
+        raise Unavailable(EMAIL_UNAVAILABLE, code="email_unavailable")
+    return True
+
+
+def send_email(backend: EmailBackend, message: OutgoingEmail) -> bool:
+    """Deliver a message; False (and a log line, without the message) when the backend cannot."""
+    try:
+        backend.send(message)
+    except OSError as exc:
+        log.warning("could not send an e-mail (%s)", type(exc).__name__)
+        return False
+    return True
+
+
+def check_email_verification(session: Session, secret: str) -> EmailVerification:
+    """The live confirmation link a token names, or InvalidInput (unknown, used or expired)."""
+    row = (
+        session.scalar(
+            select(EmailVerification).where(EmailVerification.token_hash == hash_secret(secret))
+        )
+        if secret and len(secret) <= MAX_TOKEN_LENGTH
+        else None
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise InvalidInput(INVALID_VERIFICATION, code="invalid_verification")
+    return row
+
+
+def verify_email(session: Session, secret: str) -> User:
+    """Confirm a reader's address through their link; the link (and any older one) is used up."""
+    row = check_email_verification(session, secret)
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise InvalidInput(INVALID_VERIFICATION, code="invalid_verification")
+    now = utcnow()
+    # A guarded update, so two concurrent uses of one link cannot both count.
+    used = session.execute(
+        update(EmailVerification)
+        .where(EmailVerification.id == row.id, EmailVerification.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if not getattr(used, "rowcount", 0):
+        raise InvalidInput(INVALID_VERIFICATION, code="invalid_verification")
+    session.execute(
+        update(EmailVerification)
+        .where(EmailVerification.user_id == user.id, EmailVerification.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+    return user
+
+
 # -- integrators' sign-in ----------------------------------------------------------------------
 
 
@@ -650,7 +816,8 @@ def _verify_assertion(settings: Settings, assertion: str) -> dict[str, Any]:
 
 def exchange_assertion(session: Session, settings: Settings, assertion: str) -> IssuedToken:
     """Trade an integrator's signed assertion for a reader token, creating the reader the first
-    time their `sub` is seen. The same assertion may be used again until it expires."""
+    time their `sub` is seen. The same assertion may be used again until it expires. A claim
+    `email_verified: true` vouches for the reader's address (when it is the one on record)."""
     if not settings.integrator_secret:
         raise Forbidden("integrator sign-in is not enabled on this site", code="exchange_disabled")
     claims = _verify_assertion(settings, assertion)
@@ -680,8 +847,16 @@ def exchange_assertion(session: Session, settings: Settings, assertion: str) -> 
             display_name=name if isinstance(name, str) else "",
             language=language if isinstance(language, str) and language in LANGUAGES else None,
             external_id=external_id,
+            email_verified=claims.get("email_verified") is True,
         )
     elif not user.is_active:
         raise Forbidden("this account is disabled", code="account_disabled")
+    elif (
+        claims.get("email_verified") is True
+        and user.email_verified_at is None
+        and isinstance(email, str)
+        and email.strip().lower() == user.email
+    ):
+        user.email_verified_at = now
     user.last_login_at = now
     return issue_api_token(session, settings, user, source="exchange")

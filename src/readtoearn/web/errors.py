@@ -80,14 +80,22 @@ def status_of(exc: errors.ReadToEarnError) -> int:
     return 400
 
 
+def headers_of(exc: errors.ReadToEarnError) -> dict[str, str]:
+    """The headers an error's answer carries: Retry-After when waiting is what it asks for."""
+    if isinstance(exc, errors.Unavailable):
+        return {"Retry-After": str(getattr(exc, "retry_after_s", 1))}
+    if isinstance(exc, errors.RateLimited) and exc.retry_after_s:
+        return {"Retry-After": str(exc.retry_after_s)}
+    return {}
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on an app."""
 
     @app.exception_handler(errors.ReadToEarnError)
     async def _domain(request: Request, exc: errors.ReadToEarnError) -> Response:
         response = error_response(request, status_of(exc), exc.code, exc.message)
-        if isinstance(exc, errors.Unavailable):
-            response.headers["Retry-After"] = str(getattr(exc, "retry_after_s", 1))
+        response.headers.update(headers_of(exc))
         return response
 
     @app.exception_handler(PoolTimeout)

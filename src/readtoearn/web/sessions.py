@@ -20,7 +20,7 @@ from readtoearn.accounts.ratelimit import RateLimiter, make_rate_limiter
 from readtoearn.config import Settings
 from readtoearn.db import Database
 from readtoearn.errors import Busy
-from readtoearn.web import csrf
+from readtoearn.web import client, csrf
 from readtoearn.web.errors import busy_response
 from readtoearn.web.i18n import LANG_COOKIE
 
@@ -164,18 +164,16 @@ def get_email_backend(request: Request) -> EmailBackend:
     return backend
 
 
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 async def check_login(
     request: Request, limiter: RateLimiter, *, email: str, password: str
 ) -> accounts.CheckedLogin:
     """Limits, user and password checked in a reading transaction (argon2 runs in a thread):
-    a crowd of logins never holds the database's writer while it hashes."""
+    a crowd of logins never holds the database's writer while it hashes. Every login, page or
+    API, counts against rate_limit_login for its address group first."""
     database: Database = request.app.state.db
     settings: Settings = request.app.state.settings
-    ip = client_ip(request)
+    ip = client.client_ip(request, settings)
+    group = client.address_group(ip, settings) or "unknown"
 
     def check() -> accounts.CheckedLogin:
         with database.session() as session:
@@ -183,6 +181,8 @@ async def check_login(
                 session, settings, limiter, email=email, password=password, ip=ip
             )
 
+    # Counted before the database is asked for anything: a refusal costs it nothing.
+    await run_in_threadpool(limiter.limit, settings.rate_limit_login, "login", group)
     async with database.admitted(write=False):
         return await run_in_threadpool(check)
 

@@ -1,4 +1,5 @@
-"""Account pages: join, log in and out, profile, password change and reset."""
+"""Account pages: join, log in and out, profile, e-mail confirmation, password change and
+reset."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from readtoearn.accounts import service as accounts
+from readtoearn.accounts.models import User
 from readtoearn.errors import ReadToEarnError
 from readtoearn.rewards import service as rewards
+from readtoearn.web.client import request_address
 from readtoearn.web.credentials import session_cookie
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import (
@@ -21,7 +25,7 @@ from readtoearn.web.deps import (
     SessionDep,
     SettingsDep,
 )
-from readtoearn.web.errors import status_of
+from readtoearn.web.errors import headers_of, status_of
 from readtoearn.web.sessions import (
     SESSION_COOKIE,
     EmailBackendDep,
@@ -32,8 +36,11 @@ from readtoearn.web.sessions import (
     set_session_cookie,
 )
 from readtoearn.web.templating import render
+from readtoearn.web.trust import POW_FIELD, address_key, agate
 
 router = APIRouter(prefix="/account", include_in_schema=False)
+# The confirmation link of the e-mail, short and at the root: {base_url}/verify-email?token=...
+email_router = APIRouter(include_in_schema=False)
 
 DEFAULT_NEXT = "/account"
 LANGUAGE_CHOICES = (("en", "English"), ("fr", "Français"))
@@ -43,6 +50,7 @@ RESET_SENT = (
 )
 PASSWORD_CHANGED = "Your password has been changed. Log in with the new one."  # noqa: S105
 PASSWORDS_DIFFER = "the two new passwords differ"
+VERIFICATION_SENT = "We have sent you a new confirmation link: check your inbox."
 
 FormText = Annotated[str, Form(max_length=2000)]
 NextParam = Annotated[str, Query(alias="next", max_length=2000)]
@@ -102,19 +110,24 @@ async def signup(
     _csrf: CsrfChecked,
     committer: PlainCommitterDep,
     settings: SettingsDep,
+    backend: EmailBackendDep,
     email: FormText = "",
     password: FormText = "",
     display_name: FormText = "",
     language: FormText = "",
+    altcha: Annotated[str, Form(alias=POW_FIELD, max_length=8000)] = "",
     next_: Annotated[str, Form(alias="next", max_length=2000)] = "",
 ) -> Response:
     target = safe_next(next_)
+    address = address_key(request)
     try:
-        # The slow part (argon2) first, outside any writing transaction.
+        # The cheap refusals first (rate, proof of work), then the slow part (argon2), both
+        # outside any writing transaction.
+        await agate(request, [(settings.rate_limit_signup, ("signup", address))], proof=altcha)
         password_hash = await run_in_threadpool(
             accounts.prepare_password, settings, password, email=email, display_name=display_name
         )
-        user, secret = await committer.run(
+        joined = await committer.run(
             lambda s: accounts.sign_up(
                 s,
                 settings,
@@ -123,15 +136,21 @@ async def signup(
                 display_name=display_name,
                 language=language or None,
                 password_hash=password_hash,
+                signup_address=request_address(request, settings),
             )
         )
     except ReadToEarnError as exc:
         values = {"email": email, "display_name": display_name, "language": language}
         context = {"next": target, "values": values, "languages": LANGUAGE_CHOICES}
-        return _page(request, "signup.html", {**context, "error": exc.message}, status_of(exc))
+        page = _page(request, "signup.html", {**context, "error": exc.message}, status_of(exc))
+        page.headers.update(headers_of(exc))
+        return page
+    # Sent once the account is committed, outside the shared commit (SMTP may be slow); a mail
+    # that cannot leave now is sent again from the account page.
+    await run_in_threadpool(accounts.send_email, backend, joined.verification)
     response = _redirect(target)
-    set_session_cookie(response, settings, secret)
-    set_language_cookie(response, settings, user.language)
+    set_session_cookie(response, settings, joined.session_secret)
+    set_language_cookie(response, settings, joined.user.language)
     return response
 
 
@@ -169,7 +188,9 @@ async def login(
         )
     except ReadToEarnError as exc:
         context = {"next": target, "email": email, "error": exc.message}
-        return _page(request, "login.html", context, status_of(exc))
+        page = _page(request, "login.html", context, status_of(exc))
+        page.headers.update(headers_of(exc))
+        return page
     response = _redirect(target)
     set_session_cookie(response, settings, secret)
     set_language_cookie(response, settings, user.language)
@@ -189,15 +210,48 @@ def logout(request: Request, _csrf: CsrfChecked, session: SessionDep, settings: 
 # -- the reader's own pages --------------------------------------------------------------------
 
 
-@router.get("", response_class=HTMLResponse)
-def profile(request: Request, reader: CurrentReader, session: SessionDep) -> HTMLResponse:
+def _profile(
+    request: Request,
+    session: Session,
+    reader: User,
+    extra: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     premium_until = rewards.get_premium_until(session, reader.id)
     context = {
         "reader": reader,
         "languages": dict(LANGUAGE_CHOICES),
         "premium_until": premium_until,
+        "email_verified": accounts.is_email_verified(reader),
+        **(extra or {}),
     }
-    return _page(request, "profile.html", context)
+    return _page(request, "profile.html", context, status_code)
+
+
+@router.get("", response_class=HTMLResponse)
+def profile(request: Request, reader: CurrentReader, session: SessionDep) -> HTMLResponse:
+    return _profile(request, session, reader)
+
+
+@router.post("/verify-email", response_class=HTMLResponse)
+def resend_verification(
+    request: Request,
+    _csrf: CsrfChecked,
+    reader: CurrentReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    backend: EmailBackendDep,
+    limiter: RateLimiterDep,
+) -> Response:
+    try:
+        sent = accounts.request_email_verification(session, settings, backend, limiter, reader)
+    except ReadToEarnError as exc:
+        page = _profile(request, session, reader, {"error": exc.message}, status_of(exc))
+        page.headers.update(headers_of(exc))
+        return page
+    if not sent:  # verified already
+        return _redirect("/account")
+    return _profile(request, session, reader, {"notice": VERIFICATION_SENT})
 
 
 @router.get("/password", response_class=HTMLResponse)
@@ -263,7 +317,7 @@ def reset_request(
 
 
 def _no_referrer(response: Response) -> Response:
-    # The page's address holds the reset secret: never send it to another site.
+    # The page's address holds a secret (reset or confirmation link): never send it elsewhere.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -298,3 +352,35 @@ def reset_password(
     response = _redirect("/account/login?reset=done")
     clear_session_cookie(response, settings)
     return _no_referrer(response)
+
+
+# -- e-mail confirmation -----------------------------------------------------------------------
+# Following the link only shows a page: the address is confirmed by its button (a POST), so the
+# mail scanners that fetch every link of a message do not use it up.
+
+TokenParam = Annotated[str, Query(max_length=200)]
+
+
+@email_router.get("/verify-email", response_class=HTMLResponse)
+def verify_email_form(request: Request, session: SessionDep, token: TokenParam = "") -> Response:
+    try:
+        accounts.check_email_verification(session, token)
+    except ReadToEarnError as exc:
+        page = _page(request, "verify_email.html", {"invalid": exc.message}, status_of(exc))
+        return _no_referrer(page)
+    return _no_referrer(_page(request, "verify_email.html", {"token": token}))
+
+
+@email_router.post("/verify-email", response_class=HTMLResponse)
+def verify_email(
+    request: Request,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    try:
+        user = accounts.verify_email(session, token)
+    except ReadToEarnError as exc:
+        page = _page(request, "verify_email.html", {"invalid": exc.message}, status_of(exc))
+        return _no_referrer(page)
+    return _no_referrer(_page(request, "verify_email.html", {"verified": user.email}))

@@ -1,4 +1,5 @@
-"""JSON API v1: bearer tokens for API clients, integrators' sign-in, and the current reader."""
+"""JSON API v1: bearer tokens for API clients, integrators' sign-in, the current reader, and the
+proof-of-work challenges the token and redemption routes ask for."""
 
 from __future__ import annotations
 
@@ -7,17 +8,21 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from readtoearn.accounts import service as accounts
+from readtoearn.accounts.models import User
 from readtoearn.accounts.service import IssuedToken
 from readtoearn.web.credentials import bearer
 from readtoearn.web.deps import CurrentReader, PlainCommitterDep, SessionDep, SettingsDep
 from readtoearn.web.schemas import ErrorOut
 from readtoearn.web.sessions import RateLimiterDep, check_login
+from readtoearn.web.trust import ProofOfWorkDep, TokenGate
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut},
     401: {"model": ErrorOut},
     422: {"model": ErrorOut},
     429: {"model": ErrorOut},
@@ -48,13 +53,23 @@ class TokenOut(BaseModel):
 
 
 class ReaderOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     email: str
     display_name: str
     language: str
     is_operator: bool
+    email_verified: bool
+
+    @classmethod
+    def of(cls, reader: User) -> ReaderOut:
+        return cls(
+            id=reader.id,
+            email=reader.email,
+            display_name=reader.display_name,
+            language=reader.language,
+            is_operator=reader.is_operator,
+            email_verified=accounts.is_email_verified(reader),
+        )
 
 
 @router.post(
@@ -65,6 +80,7 @@ class ReaderOut(BaseModel):
 async def create_token(
     body: Credentials,
     request: Request,
+    _gate: TokenGate,
     committer: PlainCommitterDep,
     settings: SettingsDep,
     limiter: RateLimiterDep,
@@ -97,10 +113,21 @@ def revoke_token(
     summary="Trade an integrator's signed assertion for a reader token",
     responses={**ERRORS, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
 )
-def exchange(body: Assertion, session: SessionDep, settings: SettingsDep) -> TokenOut:
+def exchange(
+    body: Assertion, _gate: TokenGate, session: SessionDep, settings: SettingsDep
+) -> TokenOut:
     return TokenOut.of(accounts.exchange_assertion(session, settings, body.assertion))
 
 
 @router.get("/me", summary="The signed-in reader", responses={401: {"model": ErrorOut}})
 def me(reader: CurrentReader) -> ReaderOut:
-    return ReaderOut.model_validate(reader)
+    return ReaderOut.of(reader)
+
+
+@router.get(
+    "/pow/challenge",
+    summary="A proof-of-work challenge (ALTCHA), to solve and send in the X-Altcha header",
+)
+async def pow_challenge(pow_: ProofOfWorkDep) -> JSONResponse:
+    # One challenge per request (a hash and a signature): no cache may hand one to two clients.
+    return JSONResponse(pow_.challenge(), headers={"Cache-Control": "no-store"})

@@ -23,6 +23,7 @@ from readtoearn.web.deps import (
     SettingsDep,
 )
 from readtoearn.web.schemas import ErrorOut
+from readtoearn.web.trust import RedeemGate
 
 router = APIRouter(prefix="/api/v1", tags=["rewards"])
 
@@ -146,7 +147,7 @@ def get_reward(
     "/rewards/{reward_id}/redemptions",
     status_code=201,
     response_model=RedemptionOut,
-    responses=ERRORS,
+    responses={**ERRORS, 429: {"model": ErrorOut}},
     summary="Redeem a reward (send an Idempotency-Key: a retry never charges twice)",
 )
 async def redeem(
@@ -155,6 +156,7 @@ async def redeem(
     reader: ReaderAlone,
     committer: CommitterDep,
     key: IdempotencyKey,
+    _gate: RedeemGate,
     body: RedeemIn | None = None,
 ) -> JSONResponse:
     address = body.shipping_address.model_dump() if body and body.shipping_address else None

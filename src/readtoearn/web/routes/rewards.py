@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from readtoearn.errors import ReadToEarnError
 from readtoearn.rewards import service as rewards
-from readtoearn.web import i18n
+from readtoearn.web import i18n, trust
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import CurrentReader, OptionalReader, SessionDep, SettingsDep
-from readtoearn.web.errors import status_of
+from readtoearn.web.errors import headers_of, status_of
 from readtoearn.web.templating import render
+from readtoearn.web.trust import POW_FIELD
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,6 +77,7 @@ def redeem_form(
     postal_code: FormText = "",
     city: FormText = "",
     country: FormText = "",
+    altcha: Annotated[str, Form(alias=POW_FIELD, max_length=8000)] = "",
 ) -> Response:
     address = {
         "name": name,
@@ -88,11 +90,14 @@ def redeem_form(
     language = i18n.negotiate(request, settings.default_language)
     # A savepoint: a refusal undoes everything the attempt wrote, and the page can still say why.
     try:
+        trust.check_redeem(request, reader.id, altcha)
         with session.begin_nested():
             done = rewards.redeem(
                 session, reader.id, ref, idempotency_key, shipping_address=address
             )
     except ReadToEarnError as exc:
         extra = {"error": exc.message, "address": address}
-        return _reward_page(request, session, reader.id, ref, language, extra, status_of(exc))
+        page = _reward_page(request, session, reader.id, ref, language, extra, status_of(exc))
+        page.headers.update(headers_of(exc))
+        return page
     return RedirectResponse(f"/account/wallet?redeemed={done.redemption.id}#my-rewards", 303)

@@ -1,0 +1,84 @@
+"""A reader joins in a real browser: the vendored ALTCHA widget solves the proof of work under
+the site's strict Content-Security-Policy, the confirmation e-mail lands in the outbox, and its
+link confirms the address on the press of a button."""
+
+from __future__ import annotations
+
+import email
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import Running, running_app
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "newcomer@example.org"
+PASSWORD = "a long enough passphrase 42"
+OPEN = "100000/minute"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """A live server with the proof of work on (a small one: the test proves the widget works,
+    not how long it takes)."""
+    with running_app(
+        tmp_path_factory.mktemp("signup"),
+        lambda _session, _settings: None,
+        pow_enabled=True,
+        pow_max_number=5000,
+        rate_limit_signup=OPEN,
+        rate_limit_login=OPEN,
+    ) as running:
+        yield running
+
+
+def outbox(running: Running) -> list[email.message.EmailMessage]:
+    folder = Path(running.app.state.settings.data_dir) / "outbox"
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in sorted(folder.glob("*.eml"))
+    ]
+
+
+def test_a_reader_joins_solving_the_proof_of_work_and_confirms_the_address(
+    browser: Browser, site: Running
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        page.goto(site.url + "/account/signup")
+        widget = page.locator("altcha-widget")
+        expect(widget).to_be_visible()
+        page.fill("#email", EMAIL)  # focusing the form sets the widget to work
+        page.fill("#password", PASSWORD)
+        page.fill("#display_name", "Newcomer")
+        expect(widget.locator("[data-state=verified]")).to_be_visible(timeout=30_000)
+        solution = page.locator("altcha-widget input[name=altcha]")
+        assert len(solution.input_value()) > 100
+        page.get_by_role("button", name="Join", exact=True).click()
+        page.wait_for_url(site.url + "/account")
+        expect(page.locator(".email-status--pending")).to_have_text("not confirmed yet")
+
+        [message] = outbox(site)
+        assert message["To"] == EMAIL
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        match = re.search(r"(http://127\.0\.0\.1:\d+/verify-email\?token=\S+)", text)
+        assert match, text
+        page.goto(match.group(1))
+        expect(page.get_by_role("button", name="Confirm my address")).to_be_visible()
+        page.get_by_role("button", name="Confirm my address").click()
+        expect(page.locator(".form-notice")).to_contain_text(f"{EMAIL} is confirmed")
+
+        page.goto(site.url + "/account")
+        expect(page.locator(".email-status--verified")).to_have_text("confirmed")
+        expect(page.get_by_role("button", name="Send the link again")).to_have_count(0)
+    finally:
+        context.close()
+    assert problems == []
