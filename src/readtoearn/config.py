@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = []
     device_cookie_days: Annotated[int, Field(ge=1, le=3650)] = 400
     # Signals on a completed read (each holds it for review when it fires).
-    fraud_accounts_per_device: Annotated[int, Field(ge=1, le=1000)] = 1
+    fraud_accounts_per_device: Annotated[int, Field(ge=1)] = 1
     fraud_reads_per_device_per_day: Annotated[int, Field(ge=1)] = 20
     fraud_reads_per_address_per_day: Annotated[int, Field(ge=1)] = 60
     fraud_readers_per_address_per_day: Annotated[int, Field(ge=1)] = 6
