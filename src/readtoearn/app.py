@@ -16,10 +16,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from readtoearn import __version__
+from readtoearn.accounts.email import make_email_backend
 from readtoearn.batch import GroupCommitter
 from readtoearn.clock import Clock, SystemClock
 from readtoearn.config import Settings, get_settings
 from readtoearn.db import Database, make_engine
+from readtoearn.fraud import retention, timeouts
+from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
 from readtoearn.reading import service as reading
 from readtoearn.reading.live import LiveStore, make_live_store
@@ -35,7 +38,9 @@ from readtoearn.web.routes import (
     api_rewards,
     api_summaries,
     api_wallet,
+    appeals,
     health,
+    operator_trust,
     pages,
     quiz,
     rewards,
@@ -49,7 +54,8 @@ log = logging.getLogger(__name__)
 
 async def _background_jobs(app: FastAPI, db: Database, clock: Clock, settings: Settings) -> None:
     """Keep things tidy without a cron: write the open reads that went idle to the database
-    every little while, and run `ledger expire` at startup and every ledger_expire_every_s."""
+    every little while, and run `ledger expire`, `review expire` and `review forget` at startup
+    and every ledger_expire_every_s."""
     period = min(60.0, settings.reading_flush_idle_s / 2)
     next_expiry = time.monotonic()
     while True:
@@ -59,6 +65,10 @@ async def _background_jobs(app: FastAPI, db: Database, clock: Clock, settings: S
                 await run_in_threadpool(_expire_ledger, db, clock, settings)
             except Exception:  # retried at the next turn; the app carries on
                 log.exception("voiding timed-out holds and expiring points failed")
+            try:
+                await run_in_threadpool(_trust_jobs, app, db, clock, settings)
+            except Exception:  # retried at the next turn; the app carries on
+                log.exception("expiring held reads and forgetting old sightings failed")
         await asyncio.sleep(period)
         try:
             idle_s = settings.reading_flush_idle_s
@@ -76,6 +86,25 @@ def _expire_ledger(db: Database, clock: Clock, settings: Settings) -> None:
     )
     if voided or report.points:
         log.info("ledger: voided %d hold(s), expired %d point(s)", voided, report.points)
+
+
+def _trust_jobs(app: FastAPI, db: Database, clock: Clock, settings: Settings) -> None:
+    """What `readtoearn review expire` and `readtoearn review forget` do: held reads nobody
+    decided are voided (their readers told), and devices and addresses past the retention are
+    forgotten. Safe to run in several workers at once."""
+    now = clock.now()
+    backend = getattr(app.state, "email_backend", None) or make_email_backend(settings)
+    app.state.email_backend = backend
+    notifier = Notifier.of(settings, backend)
+    expired = ledger.run_in_transaction(
+        db,
+        lambda s: timeouts.expire_held(s, now, settings.held_timeout_days, notifier=notifier),
+    )
+    purged = ledger.run_in_transaction(
+        db, lambda s: retention.purge(s, now, settings.fraud_retention_days)
+    )
+    if expired.reads or purged.total:
+        log.info("trust: %d held read(s) expired, %d row(s) forgotten", expired.reads, purged.total)
 
 
 def _freeze_startup_objects() -> None:
@@ -194,5 +223,9 @@ def create_app(
     app.include_router(rewards.router)
     app.include_router(operator_pages.router)
     app.include_router(operator_pages.api_router)
+    app.include_router(operator_trust.router)
+    app.include_router(operator_trust.api_router)
+    app.include_router(appeals.router)
+    app.include_router(appeals.api_router)
     app.include_router(pages.router)
     return app

@@ -1,17 +1,22 @@
-"""`readtoearn budget` and `readtoearn review`: fund the programme, watch it, decide held reads."""
+"""`readtoearn budget` and `readtoearn review`: fund the programme, watch it, decide held reads
+and appeals, expire the held reads nobody decides, forget old devices and addresses."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import click
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts import service as accounts
+from readtoearn.accounts.email import make_email_backend
 from readtoearn.cli.base import Failure, friendly_errors, load_settings, open_database
-from readtoearn.db import new_id
-from readtoearn.fraud import dashboard
+from readtoearn.config import Settings
+from readtoearn.db import new_id, utcnow
+from readtoearn.fraud import appeals, dashboard, retention, timeouts
 from readtoearn.fraud import service as reviews
+from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
 
 DEMO_FUNDING = 100_000
@@ -193,3 +198,115 @@ def approve(read: str, note: str, by: str | None) -> None:
 def reject(read: str, note: str, by: str | None) -> None:
     """Reject the held read READ: its pending points go back to the budget."""
     _decide(read, note, by, approve=False)
+
+
+def _notifier(settings: Settings) -> Notifier:
+    return Notifier.of(settings, make_email_backend(settings))
+
+
+def _now(value: str | None) -> datetime:
+    if not value:
+        return utcnow()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise Failure(f"--now: not an ISO 8601 time: {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+_now_option = click.option("--now", default=None, help="Act as if it were this time (ISO 8601).")
+
+
+@review.command()
+@_now_option
+@friendly_errors
+def expire(now: str | None) -> None:
+    """Void the held reads nobody decided within READTOEARN_HELD_TIMEOUT_DAYS (readers are told).
+
+    Reads held only for want of budget wait for it and do not expire.
+    """
+    settings = load_settings()
+    when, notifier = _now(now), _notifier(settings)
+    with open_database(settings) as database:
+        done = ledger.run_in_transaction(
+            database,
+            lambda s: timeouts.expire_held(s, when, settings.held_timeout_days, notifier=notifier),
+        )
+    click.echo(f"{done.reads} held read(s) expired, {done.points} point(s) back in the budget")
+
+
+@review.command()
+@_now_option
+@friendly_errors
+def forget(now: str | None) -> None:
+    """Forget devices and addresses older than READTOEARN_FRAUD_RETENTION_DAYS (docs/privacy.md)."""
+    settings = load_settings()
+    when = _now(now)
+    with open_database(settings) as database:
+        done = ledger.run_in_transaction(
+            database, lambda s: retention.purge(s, when, settings.fraud_retention_days)
+        )
+    click.echo(
+        f"deleted {done.sightings} sighting(s); cleared {done.reads} read(s), "
+        f"{done.redemptions} redemption(s) and {done.signups} sign-up address(es)"
+    )
+
+
+@review.group("appeals")
+def appeals_group() -> None:
+    """Readers' appeals of held or rejected reads."""
+
+
+@appeals_group.command("list")
+@friendly_errors
+def appeals_list() -> None:
+    """List the appeals waiting for a decision, oldest first."""
+    settings = load_settings()
+    with open_database(settings) as database, database.session() as session:
+        rows = [
+            f"{o.appeal.id}  {o.appeal.created_at:%Y-%m-%d %H:%M}  {o.reader_email}  "
+            f"read {o.read.id} ({o.read.status})  {o.article_title}\n    {o.appeal.message}"
+            for o in appeals.list_open(session)
+        ]
+    click.echo("\n".join(rows) if rows else "no appeal waits for a decision")
+
+
+def _decide_appeal(appeal: str, note: str, by: str | None, *, approve: bool) -> None:
+    settings = load_settings()
+    notifier = _notifier(settings)
+
+    def work(session: Session) -> tuple[str, str, int]:
+        done = appeals.decide_appeal(
+            session,
+            appeal,
+            _operator_id(session, by),
+            approve=approve,
+            note=note,
+            settings=settings,
+            notifier=notifier,
+        )
+        return done.appeal.decision or "", done.read.status, done.read.points
+
+    with open_database(settings) as database:
+        decision, status, points = ledger.run_in_transaction(database, work)
+    click.echo(f"appeal {appeal}: {decision}; the read is {status} ({points} point(s))")
+
+
+@appeals_group.command("approve")
+@click.argument("appeal")
+@_note
+@_by
+@friendly_errors
+def appeal_approve(appeal: str, note: str, by: str | None) -> None:
+    """Approve APPEAL: a held read is approved, a rejected one credited from the budget."""
+    _decide_appeal(appeal, note, by, approve=True)
+
+
+@appeals_group.command("reject")
+@click.argument("appeal")
+@_note
+@_by
+@friendly_errors
+def appeal_reject(appeal: str, note: str, by: str | None) -> None:
+    """Reject APPEAL: the read stays as it was."""
+    _decide_appeal(appeal, note, by, approve=False)

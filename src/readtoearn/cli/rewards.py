@@ -1,4 +1,5 @@
-"""`readtoearn rewards`: the catalogue, stock, code pools, cancellations, shipping and draws."""
+"""`readtoearn rewards`: the catalogue, stock, code pools, cancellations, shipping, draws, and
+the redemptions that wait for an operator."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
+from readtoearn.accounts import service as accounts
+from readtoearn.accounts.email import make_email_backend
 from readtoearn.cli.base import Failure, friendly_errors, load_settings, open_database
+from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import RewardKind
@@ -242,3 +246,65 @@ def redemptions(reward: str | None, limit: int) -> None:
                 f"reader {r.reader_id}{'  ' + address if address else ''}"
             )
     click.echo("\n".join(lines) if lines else "no redemptions")
+
+
+@rewards_group.command()
+@friendly_errors
+def awaiting() -> None:
+    """List the redemptions waiting for an operator, oldest first, with their risk."""
+    settings = load_settings()
+    with open_database(settings) as database, database.session() as session:
+        lines = []
+        for a in rewards.list_awaiting(session):
+            r = a.redemption
+            linked = [email for _id, email in a.linked.device + a.linked.address]
+            lines.append(
+                f"{r.id}  {r.created_at:%Y-%m-%d %H:%M}  {r.reward.slug:<24} {r.cost:>7} pts  "
+                f"risk {r.risk:>3} {','.join(r.reasons) or '-'}  {a.reader_email}"
+                + (f"\n    linked: {', '.join(sorted(set(linked)))}" if linked else "")
+            )
+    click.echo("\n".join(lines) if lines else "no redemption waits for approval")
+
+
+def _decide(redemption: str, note: str, by: str | None, *, approve: bool) -> None:
+    settings = load_settings()
+    notifier = Notifier.of(settings, make_email_backend(settings))
+
+    def work(s: Session) -> tuple[str, str, bool]:
+        operator = None
+        if by:
+            user = accounts.get_user_by_email(s, by)
+            if user is None or not user.is_operator:
+                raise Failure(f"--by: {by} is not an operator")
+            operator = user.id
+        decide = rewards.approve if approve else rewards.refuse
+        done = decide(s, redemption, operator, note, notifier=notifier)
+        return done.decision, done.redemption.status, done.created
+
+    with open_database(settings) as database:
+        decision, status, created = ledger.run_in_transaction(database, work)
+    said = "" if created else " (already, nothing changed)"
+    click.echo(f"redemption {redemption}: {decision}{said}; now {status.replace('_', ' ')}")
+
+
+_by = click.option("--by", metavar="EMAIL", help="The operator deciding (default: none named).")
+
+
+@rewards_group.command()
+@click.argument("redemption")
+@click.option("--note", default="", help="Why (kept with the decision; the reader receives it).")
+@_by
+@friendly_errors
+def approve(redemption: str, note: str, by: str | None) -> None:
+    """Approve a redemption waiting for an operator: the points are spent, the reward given."""
+    _decide(redemption, note, by, approve=True)
+
+
+@rewards_group.command()
+@click.argument("redemption")
+@click.option("--note", required=True, help="Why (kept with the decision; the reader receives it).")
+@_by
+@friendly_errors
+def refuse(redemption: str, note: str, by: str | None) -> None:
+    """Refuse a redemption waiting for an operator: the points and the unit are released."""
+    _decide(redemption, note, by, approve=False)

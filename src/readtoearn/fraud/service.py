@@ -242,6 +242,19 @@ def reject(
     return _decide(session, read_id, operator_id, note, Decision.REJECTED, now)
 
 
+def expire(
+    session: Session, read_id: str | uuid.UUID, *, now: datetime | None = None
+) -> ReadReview | None:
+    """Void a held read nobody decided in time, with no operator on the decision (see
+    fraud/timeouts.py); None when it is no longer held (decided meanwhile, by anyone)."""
+    rid = _read_uuid(read_id)
+    with session.begin_nested():
+        read = _locked_read(session, rid)
+        if read.status != HELD or get_review(session, rid) is not None:
+            return None
+        return _decide_locked(session, rid, None, "", Decision.EXPIRED, now)
+
+
 def _budget_available(session: Session) -> int:
     try:
         return ledger.balance(session, ledger.account_id(AccountCode.BUDGET)).available

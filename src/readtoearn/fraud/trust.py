@@ -66,7 +66,8 @@ class Missing:
                 "your account must be a little older: you can redeem from "
                 f"{self.ready_at:%Y-%m-%d %H:%M} UTC"
             )
-        return f"read articles to the end on {self.need} different days ({self.have} so far)"
+        days = "day" if self.need == 1 else "days"
+        return f"read articles to the end on {self.need} different {days} ({self.have} so far)"
 
 
 @dataclass(frozen=True)

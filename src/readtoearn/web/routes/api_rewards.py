@@ -10,10 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from readtoearn.fraud.sightings import Seen
+from readtoearn.fraud.trust import TrustRules
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import Redemption
-from readtoearn.web import i18n
+from readtoearn.web import client, i18n
 from readtoearn.web.deps import (
+    ClockDep,
     CommitterDep,
     CurrentReader,
     IdempotencyKey,
@@ -28,7 +31,7 @@ from readtoearn.web.trust import RedeemGate
 router = APIRouter(prefix="/api/v1", tags=["rewards"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (400, 401, 404, 409, 422)
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 422)
 }
 Text200 = Annotated[str, Field(max_length=200)]
 
@@ -79,6 +82,9 @@ class RedemptionOut(BaseModel):
     code: str | None
     shipping_address: dict[str, str] | None
     created_at: datetime
+    # The risk score (0-100) and its signals (docs/fraud.md).
+    risk: int
+    reasons: list[str]
 
     @classmethod
     def of(cls, redemption: Redemption, language: str) -> RedemptionOut:
@@ -93,6 +99,8 @@ class RedemptionOut(BaseModel):
             code=code.code if code is not None and not redemption.code_burned else None,
             shipping_address=redemption.shipping_address,
             created_at=redemption.created_at,
+            risk=redemption.risk,
+            reasons=list(redemption.reasons or ()),
         )
 
 
@@ -124,9 +132,16 @@ def _out(item: rewards.StoreItem, language: str) -> RewardOut:
 
 @router.get("/rewards", summary="The rewards catalogue")
 def list_rewards(
-    request: Request, reader: OptionalReader, session: SessionDep, settings: SettingsDep
+    request: Request,
+    reader: OptionalReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> list[RewardOut]:
-    store = rewards.get_store(session, reader.id if reader else None)
+    rules = TrustRules.of(settings)
+    store = rewards.get_store(
+        session, reader.id if reader else None, as_of=clock.now(), rules=rules
+    )
     language = _language(request, settings.default_language)
     return [_out(item, language) for item in store.items]
 
@@ -138,8 +153,12 @@ def get_reward(
     reader: OptionalReader,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
 ) -> RewardOut:
-    _store, item = rewards.get_store_item(session, reader.id if reader else None, reward_id)
+    reader_id, rules = reader.id if reader else None, TrustRules.of(settings)
+    _store, item = rewards.get_store_item(
+        session, reader_id, reward_id, as_of=clock.now(), rules=rules
+    )
     return _out(item, _language(request, settings.default_language))
 
 
@@ -157,13 +176,26 @@ async def redeem(
     committer: CommitterDep,
     key: IdempotencyKey,
     _gate: RedeemGate,
+    settings: SettingsDep,
+    clock: ClockDep,
     body: RedeemIn | None = None,
 ) -> JSONResponse:
     address = body.shipping_address.model_dump() if body and body.shipping_address else None
     reader_id, language = reader.id, _language(request, reader.language)
+    seen = Seen(client.request_device(request, settings), client.request_address(request, settings))
+    rules = TrustRules.of(settings)
 
     def work(session: Session) -> tuple[RedemptionOut, bool]:
-        done = rewards.redeem(session, reader_id, reward_id, key, shipping_address=address)
+        done = rewards.redeem(
+            session,
+            reader_id,
+            reward_id,
+            key,
+            shipping_address=address,
+            as_of=clock.now(),
+            rules=rules,
+            seen=seen,
+        )
         return RedemptionOut.of(done.redemption, language), done.created
 
     # Redemptions share a commit with other readers' (readtoearn.batch); the key keeps a retry

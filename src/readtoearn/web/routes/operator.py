@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from readtoearn.errors import ReadToEarnError
-from readtoearn.fraud import dashboard
+from readtoearn.fraud import appeals, dashboard
 from readtoearn.fraud import service as reviews
 from readtoearn.fraud.service import MAX_NOTE
 from readtoearn.ledger import service as ledger
@@ -50,6 +50,8 @@ DECISION_ERRORS = {
 NOTICES = {
     "approved": "Read approved: its points are now spendable.",
     "rejected": "Read rejected: its points went back to the budget.",
+    "appeal_approved": "Appeal approved.",
+    "appeal_rejected": "Appeal rejected.",
 }
 # Why a read was held, for operators (translated in operator.po).
 REASON_LABELS = {
@@ -120,7 +122,7 @@ def release_holds(
     return RedirectResponse(f"/operator?released={result.reads}", status_code=303)
 
 
-def _queue_page(
+def queue_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -132,6 +134,7 @@ def _queue_page(
     language = i18n.negotiate(request, settings.default_language)
     context = {
         "held": reviews.list_held(session),
+        "appeals": appeals.list_open(session),
         "decisions": reviews.list_reviews(session),
         "reason_labels": REASON_LABELS,
         "error": error,
@@ -150,7 +153,7 @@ def review_queue(
     settings: SettingsDep,
     done: str = "",
 ) -> HTMLResponse:
-    return _queue_page(request, session, settings, notice=NOTICES.get(done))
+    return queue_page(request, session, settings, notice=NOTICES.get(done))
 
 
 def _decide(
@@ -169,7 +172,7 @@ def _decide(
     except ReadToEarnError as exc:
         status = status_of(exc)
         message = DECISION_ERRORS.get(exc.code, exc.message)
-        return _queue_page(request, session, settings, error=message, status_code=status)
+        return queue_page(request, session, settings, error=message, status_code=status)
     done = "approved" if approve else "rejected"
     return RedirectResponse(f"/operator/reviews?done={done}", status_code=303)
 

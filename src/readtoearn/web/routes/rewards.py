@@ -9,11 +9,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from readtoearn.config import Settings
 from readtoearn.errors import ReadToEarnError
+from readtoearn.fraud.sightings import Seen
+from readtoearn.fraud.trust import TrustRules
 from readtoearn.rewards import service as rewards
-from readtoearn.web import i18n, trust
+from readtoearn.web import client, i18n, trust
 from readtoearn.web.csrf import CsrfChecked
-from readtoearn.web.deps import CurrentReader, OptionalReader, SessionDep, SettingsDep
+from readtoearn.web.deps import ClockDep, CurrentReader, OptionalReader, SessionDep, SettingsDep
 from readtoearn.web.errors import headers_of, status_of
 from readtoearn.web.templating import render
 from readtoearn.web.trust import POW_FIELD
@@ -25,9 +28,16 @@ FormText = Annotated[str, Form(max_length=200)]
 
 @router.get("/rewards", response_class=HTMLResponse)
 def store_page(
-    request: Request, reader: OptionalReader, session: SessionDep, settings: SettingsDep
+    request: Request,
+    reader: OptionalReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> HTMLResponse:
-    store = rewards.get_store(session, reader.id if reader else None)
+    rules = TrustRules.of(settings)
+    store = rewards.get_store(
+        session, reader.id if reader else None, as_of=clock.now(), rules=rules
+    )
     language = i18n.negotiate(request, settings.default_language)
     return render(request, "rewards/store.html", {"store": store, "language": language})
 
@@ -35,13 +45,16 @@ def store_page(
 def _reward_page(
     request: Request,
     session: Session,
+    settings: Settings,
     reader_id: uuid.UUID | None,
     ref: str,
     language: str,
     extra: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    store, item = rewards.get_store_item(session, reader_id, ref)
+    now = request.app.state.clock.now()
+    rules = TrustRules.of(settings)
+    store, item = rewards.get_store_item(session, reader_id, ref, as_of=now, rules=rules)
     context = {
         "store": store,
         "item": item,
@@ -59,7 +72,7 @@ def reward_page(
     request: Request, ref: str, reader: OptionalReader, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     language = i18n.negotiate(request, settings.default_language)
-    return _reward_page(request, session, reader.id if reader else None, ref, language)
+    return _reward_page(request, session, settings, reader.id if reader else None, ref, language)
 
 
 @router.post("/rewards/{ref}/redeem", response_class=HTMLResponse)
@@ -70,6 +83,7 @@ def redeem_form(
     reader: CurrentReader,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     idempotency_key: FormText = "",
     name: FormText = "",
     line1: FormText = "",
@@ -88,16 +102,25 @@ def redeem_form(
         "country": country,
     }
     language = i18n.negotiate(request, settings.default_language)
+    seen = Seen(client.request_device(request, settings), client.request_address(request, settings))
     # A savepoint: a refusal undoes everything the attempt wrote, and the page can still say why.
     try:
         trust.check_redeem(request, reader.id, altcha)
         with session.begin_nested():
             done = rewards.redeem(
-                session, reader.id, ref, idempotency_key, shipping_address=address
+                session,
+                reader.id,
+                ref,
+                idempotency_key,
+                shipping_address=address,
+                as_of=clock.now(),
+                rules=TrustRules.of(settings),
+                seen=seen,
             )
     except ReadToEarnError as exc:
         extra = {"error": exc.message, "address": address}
-        page = _reward_page(request, session, reader.id, ref, language, extra, status_of(exc))
+        status = status_of(exc)
+        page = _reward_page(request, session, settings, reader.id, ref, language, extra, status)
         page.headers.update(headers_of(exc))
         return page
     return RedirectResponse(f"/account/wallet?redeemed={done.redemption.id}#my-rewards", 303)
