@@ -94,6 +94,8 @@ def test_a_reader_appeals_a_held_read_from_the_wallet_once(
     french = client.get("/account/wallet?lang=fr").text
     assert "Contestation envoyée" in french
 
+    [read_out] = client.get("/api/v1/me/wallet", headers=bearer(token)).json()["reads"]
+    assert read_out["appeal"]["decision"] is None and read_out["appealable_until"] is None
     again = client.post(
         f"/api/v1/reads/{held.id}/appeal", json={"message": "again"}, headers=bearer(token)
     )
@@ -124,6 +126,13 @@ def test_the_api_lets_only_the_owner_appeal_before_the_deadline(
         completed_at=clock.now() - timedelta(days=settings.appeal_days, minutes=1),
     )
     session.commit()
+    reads = {
+        r["read_id"]: r
+        for r in client.get("/api/v1/me/wallet", headers=bearer(token)).json()["reads"]
+    }
+    deadline = held.completed_at + timedelta(days=settings.appeal_days)
+    assert reads[str(held.id)]["appealable_until"] == deadline.isoformat().replace("+00:00", "Z")
+    assert reads[str(late.id)]["appealable_until"] is None
     path = f"/api/v1/reads/{held.id}/appeal"
     assert client.post(path, json={"message": "x"}).status_code == 401
     stranger = client.post(path, json={"message": "mine"}, headers=bearer(bob_token))
@@ -182,6 +191,8 @@ def test_operators_decide_appeals_on_the_queue_and_through_the_api(
     listed = client.get("/api/v1/operator/appeals", headers=bearer(op_token)).json()
     assert [a["read_id"] for a in listed] == [str(held.id), str(rejected.id)]
     assert listed[0]["reader_email"] == "ada@example.org" and listed[0]["message"] == "honest"
+    board = client.get("/api/v1/operator/dashboard", headers=bearer(op_token)).json()
+    assert (board["appeals_waiting"], board["redemptions_waiting"]) == (2, 0)
 
     # The held read's appeal, approved on the queue page.
     client.cookies.set(SESSION_COOKIE, accounts.start_session(session, settings, op))
@@ -306,6 +317,7 @@ def test_the_server_voids_stale_holds_and_forgets_old_sightings(
             assert ledger.audit(s).ok
         page = client.get("/api/v1/me/wallet", headers=bearer(token)).json()
         assert page["reads"][0]["verdict"] == "rejected" and page["pending"] == 0
+        assert page["reads"][0]["review"] == "expired"
         client.cookies.set(SESSION_COOKIE, _login_db(db, settings, reader_id))
         wallet_page = client.get("/account/wallet").text
         assert "Nobody reviewed this read in time" in wallet_page

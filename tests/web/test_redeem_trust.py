@@ -259,6 +259,7 @@ def test_a_costly_redemption_waits_and_an_operator_approves_it_on_the_page(
     op, _op_token = operator(session, settings)
     client.cookies.set(SESSION_COOKIE, accounts.start_session(session, settings, op))
     session.commit()
+    assert "1 redemption is waiting for approval." in client.get("/operator").text
     queue = BeautifulSoup(client.get("/operator/redemptions").text, "html.parser")
     waiting = queue.select_one(f"[data-redemption='{body['id']}']")
     assert waiting is not None and "ada@example.org" in waiting.text

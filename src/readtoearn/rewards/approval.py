@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts.models import User
@@ -225,6 +225,16 @@ def list_awaiting(session: Session, *, limit: int = 200) -> list[Awaiting]:
         )
         for r, email, name in rows
     ]
+
+
+def count_awaiting(session: Session) -> int:
+    """How many redemptions wait for an operator."""
+    stmt = (
+        select(func.count())
+        .select_from(Redemption)
+        .where(Redemption.status == RedemptionStatus.AWAITING_APPROVAL)
+    )
+    return session.execute(stmt).scalar_one()
 
 
 def list_decided(session: Session, *, limit: int = 20) -> list[tuple[Redemption, str | None]]:

@@ -41,6 +41,7 @@ from readtoearn.rewards.approval import (  # noqa: F401 (re-exported)
     Awaiting,
     Decided,
     approve,
+    count_awaiting,
     decision_of,
     list_awaiting,
     list_decided,

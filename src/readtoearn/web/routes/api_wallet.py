@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from readtoearn.fraud import appeals
 from readtoearn.reading import service as reading
 from readtoearn.reading.rules import READER_MESSAGES, Reason
 from readtoearn.web import i18n
-from readtoearn.web.deps import CurrentReader, SessionDep, SettingsDep
+from readtoearn.web.deps import ClockDep, CurrentReader, SessionDep, SettingsDep
 from readtoearn.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/v1/me", tags=["wallet"])
@@ -25,6 +27,13 @@ class EntryOut(BaseModel):
     article_title: str | None
 
 
+class AppealStateOut(BaseModel):
+    id: str
+    decision: str | None  # None while it waits for an operator
+    note: str
+    created_at: datetime
+
+
 class ReadOut(BaseModel):
     read_id: str
     article_id: str
@@ -34,6 +43,11 @@ class ReadOut(BaseModel):
     reasons: list[str]
     messages: list[str]
     completed_at: datetime | None
+    # The review's decision when one was made: approved, rejected, or expired (nobody decided).
+    review: str | None = None
+    appeal: AppealStateOut | None = None
+    # Until when the reader may appeal this read (POST /api/v1/reads/{id}/appeal), when they may.
+    appealable_until: datetime | None = None
 
 
 class ExpiringOut(BaseModel):
@@ -58,8 +72,32 @@ def explain(reasons: list[str], language: str) -> list[str]:
 
 
 @router.get("/wallet", responses={401: {"model": ErrorOut}}, summary="Balances and history")
-def wallet(reader: CurrentReader, session: SessionDep, settings: SettingsDep) -> WalletOut:
+def wallet(
+    reader: CurrentReader, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> WalletOut:
     data = reading.get_wallet(session, reader.id, expiry_days=settings.points_expiry_days)
+    read_ids = [read.id for read, _title in data.reads]
+    appealed = appeals.appeals_of(session, read_ids)
+    decided = appeals.reviews_of(session, read_ids)
+    now = clock.now()
+
+    def appeal_of(read_id: Any) -> AppealStateOut | None:
+        appeal = appealed.get(read_id)
+        if appeal is None:
+            return None
+        return AppealStateOut(
+            id=str(appeal.id),
+            decision=appeal.decision,
+            note=appeal.note,
+            created_at=appeal.created_at,
+        )
+
+    def appealable_until(read: Any) -> datetime | None:
+        deadline = appeals.appeal_deadline(read, settings.appeal_days)
+        if deadline is None or now > deadline or read.id in appealed:
+            return None
+        return deadline
+
     return WalletOut(
         available=data.available,
         pending=data.pending,
@@ -86,6 +124,9 @@ def wallet(reader: CurrentReader, session: SessionDep, settings: SettingsDep) ->
                 reasons=list(read.reasons),
                 messages=explain(list(read.reasons), reader.language),
                 completed_at=read.completed_at,
+                review=getattr(decided.get(read.id), "decision", None),
+                appeal=appeal_of(read.id),
+                appealable_until=appealable_until(read),
             )
             for read, title in data.reads
         ],

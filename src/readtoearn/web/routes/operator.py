@@ -85,7 +85,14 @@ def _dashboard_page(
 ) -> HTMLResponse:
     language = i18n.negotiate(request, settings.default_language)
     board = dashboard.get_dashboard(session, settings, clock.now())
-    context = {"board": board, "audit": audit, "released": released, **_formatters(language)}
+    context = {
+        "board": board,
+        "audit": audit,
+        "released": released,
+        "appeals_waiting": appeals.count_open(session),
+        "redemptions_waiting": rewards.count_awaiting(session),
+        **_formatters(language),
+    }
     return render(request, "operator/dashboard.html", context)
 
 
@@ -239,6 +246,8 @@ class DashboardOut(BaseModel):
     last_7_days: ReadCountsOut
     programme: ProgrammeOut
     held_waiting: int
+    appeals_waiting: int
+    redemptions_waiting: int
     top_articles: list[TopArticleOut]
 
 
@@ -279,6 +288,8 @@ def dashboard_api(
             currency=p.currency,
         ),
         held_waiting=board.held_waiting,
+        appeals_waiting=appeals.count_open(session),
+        redemptions_waiting=rewards.count_awaiting(session),
         top_articles=[
             TopArticleOut(article_id=str(a.article_id), title=a.title, credited=a.credited)
             for a in board.top_articles
