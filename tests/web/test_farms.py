@@ -182,3 +182,38 @@ def test_fresh_accounts_on_one_address_reading_in_lockstep_earn_what_one_earns(
     assert all("lockstep" in r["reasons"] for r in results if r["verdict"] == "held")
     total = sum(posted(session, p.reader_id) for p in farm)
     assert total <= on.points_per_read
+
+
+def test_the_operator_sees_the_evidence_of_a_farm(browsers, session, on, clock, articles) -> None:
+    article = articles[0]
+    farm = [browser(browsers, "192.0.2.7") for _ in range(2)]
+    trackers = []
+    for i, person in enumerate(farm):
+        person.sign_in(session, on, f"twin{i}")
+        trackers.append(person.open(article, clock, on, seed=5))
+        trackers[-1].start()
+    for round_ in range(12):
+        clock.advance(12)
+        shown = min(24, 2 * (round_ + 1))
+        for tracker in trackers:
+            tracker.beat(
+                wait_s=0, active_ms=12_000, paragraphs=range(max(0, shown - 2), shown),
+                scroll=shown / 24 * 0.97, events={"wheel": 3 + round_ % 4, "pointer": 6},
+            )  # fmt: skip
+    assert [t.complete().json()["verdict"] for t in trackers] == ["credited", "held"]
+    operator = browser(browsers, "198.51.100.1")
+    boss = accounts.create_user(
+        session, on, email="boss@example.org", password=None, is_operator=True
+    )
+    operator.http.cookies.set(SESSION_COOKIE, accounts.start_session(session, on, boss))
+    session.commit()
+    page = BeautifulSoup(operator.http.get("/operator/reviews").text, "html.parser")
+    held = page.select_one(".review")
+    text = held.get_text(" ", strip=True)
+    assert "Read in lockstep with other accounts" in text
+    assert "Risk 50 of 100" in text
+    assert "twin0@example.org" in text  # the other account, by name
+    table = held.select_one("table.evidence__beats")
+    assert "similarity 1.0" in table.caption.get_text()
+    assert len(table.select("tbody tr")) == 12  # the two reads, beat by beat
+    assert "twin0@example.org" in held.select_one(".evidence__facts").get_text()  # linked

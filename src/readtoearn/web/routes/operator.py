@@ -12,11 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from readtoearn.errors import ReadToEarnError
-from readtoearn.fraud import appeals, dashboard
+from readtoearn.fraud import appeals, dashboard, evidence
 from readtoearn.fraud import service as reviews
 from readtoearn.fraud.service import MAX_NOTE
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import AuditReport
+from readtoearn.reading.quiz import QUIZ_TOO_FAST
 from readtoearn.reading.rules import Reason
 from readtoearn.rewards import service as rewards
 from readtoearn.web import i18n
@@ -61,6 +62,12 @@ REASON_LABELS = {
     Reason.ROBOTIC_SCROLLING.value: "Perfectly regular scrolling",
     Reason.NO_PAGE_VIEW.value: "Did not start from the article page",
     Reason.BUDGET_EMPTY.value: "Budget empty when earned",
+    Reason.SHARED_DEVICE.value: "A browser shared with other accounts",
+    Reason.BUSY_DEVICE.value: "Too many reads on one browser today",
+    Reason.BUSY_ADDRESS.value: "Too many reads or readers on one network today",
+    Reason.SIGNUP_BURST.value: "Made in a burst of sign-ups from one network",
+    Reason.LOCKSTEP.value: "Read in lockstep with other accounts",
+    QUIZ_TOO_FAST: "Quiz answered faster than it can be read",
 }
 
 
@@ -139,9 +146,11 @@ def queue_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     language = i18n.negotiate(request, settings.default_language)
+    held, waiting = reviews.list_held(session), appeals.list_open(session)
     context = {
-        "held": reviews.list_held(session),
-        "appeals": appeals.list_open(session),
+        "held": held,
+        "appeals": waiting,
+        "evidence": evidence.for_reads(session, [h.read for h in held] + [a.read for a in waiting]),
         "decisions": reviews.list_reviews(session),
         "reason_labels": REASON_LABELS,
         "error": error,
