@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from readtoearn import __version__
 from readtoearn.accounts.email import make_email_backend
+from readtoearn.accounts.ratelimit import check_rates
 from readtoearn.batch import GroupCommitter
 from readtoearn.clock import Clock, SystemClock
 from readtoearn.config import Settings, get_settings
@@ -136,6 +137,7 @@ def create_app(
 ) -> FastAPI:
     """Build the web application for some settings (read from the environment by default)."""
     settings = settings or get_settings()
+    check_rates(settings)  # a mistyped rate is refused at startup, not at the first sign-up
     owns_database = database is None
     wait_s = settings.db_wait_s
     db = database or Database(
@@ -194,7 +196,7 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Altcha"],
             max_age=600,
         )
     app.add_middleware(BodyLimit)

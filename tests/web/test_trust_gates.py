@@ -13,8 +13,11 @@ from typing import Any
 
 import altcha
 import pytest
+from babel.messages.extract import extract
 from fastapi.testclient import TestClient
 
+from readtoearn.accounts import pow as pow_module
+from readtoearn.accounts import ratelimit
 from readtoearn.accounts import service as accounts
 from readtoearn.accounts.pow import MemoryReplayStore, ProofOfWork
 from readtoearn.app import create_app
@@ -22,6 +25,8 @@ from readtoearn.config import Settings
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import RewardKind
 from readtoearn.rewards.service import RewardDraft
+from readtoearn.web import i18n
+from readtoearn.web.routes import accounts as account_pages
 from tests.conftest import SECRET
 from tests.readers import STRONG_PASSWORD, fund, make_reader
 
@@ -346,3 +351,60 @@ def test_redemptions_are_limited_per_reader(serve, tmp_path, shop) -> None:
     refused = redeem(client, shop, "k-3")
     assert error(refused) == (429, "rate_limited")
     assert 3500 < int(refused.headers["retry-after"]) <= 3600
+
+
+def test_accounts_keep_the_keyed_group_they_joined_from(serve, tmp_path, session) -> None:
+    settings = gate_settings(tmp_path)
+    sign_up(serve(settings, "203.0.113.5"), "a1@example.org")
+    sign_up(serve(settings, "203.0.113.250"), "a2@example.org")
+    sign_up(serve(settings, "198.51.100.7"), "a3@example.org")
+    claims = {"sub": "u-9", "email": "a4@example.org", "exp": int(time.time()) + 300}
+    body = {"assertion": accounts.sign_assertion(INTEGRATOR_SECRET, claims)}
+    assert serve(settings, "198.51.100.99").post("/api/v1/auth/exchange", json=body).is_success
+    groups = {
+        address: accounts.get_user_by_email(session, address).signup_address
+        for address in ("a1@example.org", "a2@example.org", "a3@example.org", "a4@example.org")
+    }
+    assert groups["a1@example.org"] == groups["a2@example.org"]  # one /24
+    assert groups["a3@example.org"] == groups["a4@example.org"] != groups["a1@example.org"]
+    assert all(g and "203.0.113" not in g and "198.51" not in g for g in groups.values())
+
+
+def test_every_accounts_string_has_a_french_translation() -> None:
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2)}
+    templates = Path(accounts.__file__).parents[1] / "web" / "templates" / "accounts"
+    messages: set[str] = set()
+    for path in sorted(templates.glob("*.html")):
+        with path.open("rb") as handle:
+            for _line, message, _comments, _context in extract("jinja2", handle, keywords):
+                first = message[0] if isinstance(message, tuple) else message
+                if first:
+                    messages.add(first)
+    # What the gates and the confirmation say, shown on the pages through _(error).
+    messages |= {
+        pow_module.REQUIRED,
+        pow_module.INVALID,
+        ratelimit.TOO_MANY_REQUESTS,
+        accounts.TOO_MANY_ATTEMPTS,
+        accounts.INVALID_VERIFICATION,
+        accounts.TOO_MANY_VERIFICATIONS,
+        accounts.EMAIL_UNAVAILABLE,
+        account_pages.VERIFICATION_SENT,
+    }
+    catalogue = i18n.translations("fr")._catalog  # type: ignore[attr-defined]
+    known = {key[0] if isinstance(key, tuple) else key for key in catalogue}
+    assert sorted(messages - known) == []
+
+
+def test_a_publishers_front_end_may_send_the_proof_header(serve, tmp_path) -> None:
+    client = serve(gate_settings(tmp_path, cors_origins=["https://news.example"]))
+    preflight = client.options(
+        "/api/v1/auth/exchange",
+        headers={
+            "Origin": "https://news.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, x-altcha",
+        },
+    )
+    assert preflight.status_code == 200
+    assert "x-altcha" in preflight.headers["access-control-allow-headers"].lower()

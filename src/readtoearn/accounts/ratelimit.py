@@ -111,6 +111,28 @@ def rate(text: str) -> RateLimitItem:
     return parse(text)
 
 
+RATE_SETTINGS = (
+    "rate_limit_signup",
+    "rate_limit_login",
+    "rate_limit_token",
+    "rate_limit_start_read",
+    "rate_limit_redeem",
+)
+
+
+def check_rates(settings: Settings) -> None:
+    """ValueError naming the setting when one of the rates is not in the notation of `limits`."""
+    for name in RATE_SETTINGS:
+        text = getattr(settings, name)
+        try:
+            rate(text)
+        except ValueError:
+            raise ValueError(
+                f"READTOEARN_{name.upper()}={text!r} is not a rate such as '10/hour' or "
+                "'30 per 15 minutes'"
+            ) from None
+
+
 class RateLimiter:
     """Fixed windows over a `limits` storage: plain counters (`hit`, `count`, `reset`) for the
     login and e-mail limits, and rates in the `limits` notation (`limit`) for the rest."""

@@ -814,7 +814,9 @@ def _verify_assertion(settings: Settings, assertion: str) -> dict[str, Any]:
     return claims
 
 
-def exchange_assertion(session: Session, settings: Settings, assertion: str) -> IssuedToken:
+def exchange_assertion(
+    session: Session, settings: Settings, assertion: str, *, signup_address: str | None = None
+) -> IssuedToken:
     """Trade an integrator's signed assertion for a reader token, creating the reader the first
     time their `sub` is seen. The same assertion may be used again until it expires. A claim
     `email_verified: true` vouches for the reader's address (when it is the one on record)."""
@@ -848,6 +850,7 @@ def exchange_assertion(session: Session, settings: Settings, assertion: str) -> 
             language=language if isinstance(language, str) and language in LANGUAGES else None,
             external_id=external_id,
             email_verified=claims.get("email_verified") is True,
+            signup_address=signup_address,
         )
     elif not user.is_active:
         raise Forbidden("this account is disabled", code="account_disabled")

@@ -166,3 +166,10 @@ def test_redis_rates_are_shared_between_limiters(redis_limiter) -> None:
     with pytest.raises(RateLimited) as caught:
         limiter.limit("2/minute", "token", "group")
     assert 0 < (caught.value.retry_after_s or 0) <= 60
+
+
+def test_a_mistyped_rate_is_refused_when_the_app_is_made(tmp_path) -> None:
+    from readtoearn.app import create_app
+
+    with pytest.raises(ValueError, match="READTOEARN_RATE_LIMIT_REDEEM='twenty a day'"):
+        create_app(Settings(data_dir=tmp_path, rate_limit_redeem="twenty a day"))

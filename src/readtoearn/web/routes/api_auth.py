@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from readtoearn.accounts import service as accounts
 from readtoearn.accounts.models import User
 from readtoearn.accounts.service import IssuedToken
+from readtoearn.web.client import request_address
 from readtoearn.web.credentials import bearer
 from readtoearn.web.deps import CurrentReader, PlainCommitterDep, SessionDep, SettingsDep
 from readtoearn.web.schemas import ErrorOut
@@ -114,9 +115,15 @@ def revoke_token(
     responses={**ERRORS, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
 )
 def exchange(
-    body: Assertion, _gate: TokenGate, session: SessionDep, settings: SettingsDep
+    body: Assertion,
+    request: Request,
+    _gate: TokenGate,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> TokenOut:
-    return TokenOut.of(accounts.exchange_assertion(session, settings, body.assertion))
+    address = request_address(request, settings)
+    issued = accounts.exchange_assertion(session, settings, body.assertion, signup_address=address)
+    return TokenOut.of(issued)
 
 
 @router.get("/me", summary="The signed-in reader", responses={401: {"model": ErrorOut}})
