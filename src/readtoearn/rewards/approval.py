@@ -28,7 +28,7 @@ from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import TransferSpec
 from readtoearn.ledger.models import TransferCode, TransferFlags
 from readtoearn.rewards.fulfil import fulfil, lock_profile
-from readtoearn.rewards.models import Redemption, RedemptionStatus
+from readtoearn.rewards.models import Redemption, RedemptionStatus, RewardKind
 
 MAX_NOTE = 2000
 APPROVED = "approved"
@@ -139,6 +139,8 @@ def _decide(
         raise Conflict("this redemption is not waiting for approval", code="not_awaiting_approval")
     profile = lock_profile(session, redemption.reader_id)
     reward = redemption.reward
+    if decision == APPROVED and reward.kind == RewardKind.DRAW and reward.drawn_at is not None:
+        raise Conflict("the draw has been run since: refuse this entry instead", code="draw_closed")
     if decision == APPROVED:
         specs = _settle(redemption, APPROVED, TransferFlags.POST_PENDING)
         _apply(session, specs)

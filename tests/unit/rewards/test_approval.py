@@ -136,6 +136,18 @@ def test_a_redemption_that_never_waited_cannot_be_decided(session, ada) -> None:
         rewards.approve(session, done.id, None)
 
 
+def test_an_entry_cannot_be_approved_once_the_draw_has_run(session, ada) -> None:
+    slug = reward(session, RewardKind.DRAW, 500)
+    waiting = rewards.redeem(session, ada.id, slug, "k", rules=OPEN).redemption
+    result = rewards.draw(session, slug, 1, seed="s")
+    assert result.entries == 0  # the waiting entry is not in the draw
+    with pytest.raises(Conflict) as closed:
+        rewards.approve(session, waiting.id, None)
+    assert closed.value.code == "draw_closed"
+    assert rewards.refuse(session, waiting.id, None, "too late for the draw").created
+    assert wallet(session, ada.id) == (1000, 0)
+
+
 def test_premium_starts_when_approved(session, ada) -> None:
     slug = reward(session, RewardKind.PREMIUM, 200, premium_days=30)
     waiting = rewards.redeem(session, ada.id, slug, "k", rules=OPEN).redemption

@@ -49,6 +49,7 @@ DECISION_ERRORS = {
     "budget_empty": "The budget cannot pay this read yet. Fund the budget, then approve it.",
     "already_rewarded": "The reader has since been rewarded for this article: reject the appeal.",
     "out_of_stock": "This reward is out of stock: refuse the redemption.",
+    "draw_closed": "The draw has been run since: refuse this entry.",
 }
 NOTICES = {
     "approved": "Redemption approved: the reader gets the reward.",
