@@ -207,7 +207,10 @@ def test_operators_decide_appeals_on_the_queue_and_through_the_api(
         follow_redirects=False,
     )
     assert answer.status_code == 303
-    assert "Appeal approved." in client.get(answer.headers["location"]).text
+    after = BeautifulSoup(client.get(answer.headers["location"]).text, "html.parser")
+    assert "Appeal approved." in after.text
+    decided = after.select_one(f"[data-appeal-decided='{listed[0]['id']}']")
+    assert "op@example.org" in decided.text and "fair enough" in decided.text
     session.expire_all()
     assert session.get(Read, held.id).status == "credited"
     assert wallet(session, reader.id) == (10, 0)

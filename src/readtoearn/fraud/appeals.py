@@ -278,6 +278,21 @@ def list_open(session: Session, *, limit: int = 200) -> list[OpenAppeal]:
     return [OpenAppeal(*row) for row in session.execute(stmt)]
 
 
+def list_decided(session: Session, *, limit: int = 20) -> list[tuple[ReadAppeal, str | None, str]]:
+    """The latest answers to appeals, newest first: each with the operator's e-mail (None: from
+    the command line) and the article's title."""
+    stmt = (
+        select(ReadAppeal, User.email, Article.title)
+        .join(Read, Read.id == ReadAppeal.read_id)
+        .join(Article, Article.id == Read.article_id)
+        .outerjoin(User, User.id == ReadAppeal.operator_id)
+        .where(ReadAppeal.decided_at.is_not(None))
+        .order_by(ReadAppeal.decided_at.desc(), ReadAppeal.id.desc())
+        .limit(limit)
+    )
+    return [(row[0], row[1], row[2]) for row in session.execute(stmt)]
+
+
 def count_open(session: Session) -> int:
     """How many appeals wait for a decision."""
     stmt = select(func.count()).select_from(ReadAppeal).where(ReadAppeal.decision.is_(None))

@@ -150,6 +150,7 @@ def queue_page(
     context = {
         "held": held,
         "appeals": waiting,
+        "appeal_decisions": appeals.list_decided(session),
         "evidence": evidence.for_reads(session, [h.read for h in held] + [a.read for a in waiting]),
         "decisions": reviews.list_reviews(session),
         "reason_labels": REASON_LABELS,
