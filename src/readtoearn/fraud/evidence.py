@@ -54,10 +54,8 @@ class ReadEvidence:
 
 def _rows(beats: Sequence[ReadBeat]) -> list[BeatRow]:
     return [
-        BeatRow(beat.seq, round(gap, 1), paragraphs, scroll, inputs)
-        for beat, (paragraphs, scroll, inputs, gap) in zip(
-            beats, signals.beat_features(beats), strict=True
-        )
+        BeatRow(beat.seq, round(f.gap, 1), f.paragraphs, f.scroll, f.inputs)
+        for beat, f in zip(beats, signals.beat_features(beats), strict=True)
     ]
 
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -185,46 +185,108 @@ def _signup_burst(ctx: Context) -> Evidence | None:
     }
 
 
-def beat_features(beats: Sequence[ReadBeat]) -> list[tuple[int, float, int, float]]:
-    """Per beat: new paragraphs, scroll reached, inputs, and seconds since the previous beat."""
+class Feature(NamedTuple):
+    """One beat as lockstep compares it."""
+
+    paragraphs: int  # newly seen
+    scroll: float  # depth reached, 0..1
+    inputs: int  # wheel, key, pointer and touch events
+    gap: float  # seconds since the previous beat
+    at: float = 0.0  # the server's clock when it arrived (0: unknown)
+
+
+def beat_features(beats: Sequence[ReadBeat]) -> list[Feature]:
+    """The features of a read's beats, in order."""
     features, previous = [], None
     for beat in beats:
         gap = (beat.received_at - previous).total_seconds() if previous else 0.0
         previous = beat.received_at
         inputs = sum(int(v) for k, v in (beat.events or {}).items() if k != "scroll")
-        features.append((beat.new_paragraphs, beat.scroll_max, inputs, gap))
+        at = beat.received_at.timestamp()
+        features.append(Feature(beat.new_paragraphs, beat.scroll_max, inputs, gap, at))
     return features
 
 
-def similarity(
-    a: Sequence[tuple[int, float, int, float]], b: Sequence[tuple[int, float, int, float]]
-) -> float:
-    """How alike two reads' beat series are, 0..1: the higher of two measures.
+def similarity(a: Sequence[Feature], b: Sequence[Feature]) -> float:
+    """How alike two reads' beat series are, 0..1: the highest of three measures.
 
-    Beat by beat: the share of beats that match on at least three of paragraphs, scroll, inputs
-    and timing. People differ on most of these; copies of one script do not. And where they
-    stopped: the share of the scroll positions (to 1/10,000 of the article) that one read
-    reported at its beats and the other reported too. A script replayed in several browsers
-    stops at the very same places even when its beats fall at other moments; two people almost
-    never do.
+    - Beat by beat: the share of beats that match on at least three of paragraphs, scroll,
+      inputs and timing. People differ on most of these; copies of one script do not.
+    - Where they stopped: the share of the scroll positions (to 1/10,000 of the article) that one
+      read reported and the other reported too. A script replayed in several browsers stops at
+      the very same places; two people almost never do.
+    - In time: the share of one read's moving beats at which its progress (paragraphs seen, depth)
+      lies within what the other read reported just before and just after that moment. Browsers
+      driven by one script move together, whatever the phase of their beats; two people only when
+      they started together and read at the very same pace.
     """
-    if min(len(a), len(b)) < LOCKSTEP_MIN_BEATS or abs(len(a) - len(b)) > 1:
+    if min(len(a), len(b)) < LOCKSTEP_MIN_BEATS:
         return 0.0
-    alike = 0
-    for (pa, sa, ia, ga), (pb, sb, ib, gb) in zip(a, b, strict=False):
-        matches = (pa == pb) + (abs(sa - sb) < 0.01) + (abs(ia - ib) <= 1) + (abs(ga - gb) < 0.5)
-        alike += matches >= 3
-    by_beat = alike / max(len(a), len(b))
+    by_beat = 0.0
+    # Beats before the page first moved are waiting, not reading: a farm's browsers open one
+    # after the other, and the first ones wait longer.
+    moving_a, moving_b = _from_first_move(a), _from_first_move(b)
+    if (
+        min(len(moving_a), len(moving_b)) >= LOCKSTEP_MIN_BEATS
+        and abs(len(moving_a) - len(moving_b)) <= 1
+    ):
+        alike = 0
+        for fa, fb in zip(moving_a, moving_b, strict=False):
+            matches = (
+                (fa.paragraphs == fb.paragraphs)
+                + (abs(fa.scroll - fb.scroll) < 0.01)
+                + (abs(fa.inputs - fb.inputs) <= 1)
+                + (abs(fa.gap - fb.gap) < 0.5)
+            )
+            alike += matches >= 3
+        by_beat = alike / max(len(moving_a), len(moving_b))
+    by_stops = 0.0
     stops_a, stops_b = _stops(a), _stops(b)
-    if min(len(stops_a), len(stops_b)) < 2:
-        return by_beat
-    by_stops = len(stops_a & stops_b) / min(len(stops_a), len(stops_b))
-    return max(by_beat, by_stops)
+    if min(len(stops_a), len(stops_b)) >= 2:
+        by_stops = len(stops_a & stops_b) / min(len(stops_a), len(stops_b))
+    return max(by_beat, by_stops, _in_time(a, b), _in_time(b, a))
 
 
-def _stops(features: Sequence[tuple[int, float, int, float]]) -> set[float]:
+def _from_first_move(features: Sequence[Feature]) -> Sequence[Feature]:
+    """The beats from the one before the page first scrolled."""
+    for index, feature in enumerate(features):
+        if feature.scroll > 0.02:
+            return features[max(index - 1, 0) :]
+    return features
+
+
+def _stops(features: Sequence[Feature]) -> set[float]:
     """The scroll positions a read reported, leaving out the top and the end (everyone's)."""
-    return {round(scroll, 4) for _, scroll, _, _ in features if 0.02 < scroll < 0.98}
+    return {round(f.scroll, 4) for f in features if 0.02 < f.scroll < 0.98}
+
+
+def _progress(features: Sequence[Feature]) -> list[tuple[float, int, float]]:
+    """(time, paragraphs seen so far, depth reached so far) at each beat."""
+    out, seen, depth = [], 0, 0.0
+    for f in features:
+        seen += f.paragraphs
+        depth = max(depth, f.scroll)
+        out.append((f.at, seen, depth))
+    return out
+
+
+def _in_time(a: Sequence[Feature], b: Sequence[Feature]) -> float:
+    """The share of a's moving beats whose progress lies within b's around the same moment."""
+    if not all(f.at for f in (*a, *b)):
+        return 0.0
+    pa, pb = _progress(a), _progress(b)
+    compared = matched = 0
+    previous = (0, 0.0)
+    for at, seen, depth in pa:
+        moved = (seen, depth) != previous
+        previous = (seen, depth)
+        if not moved or not pb[0][0] <= at <= pb[-1][0]:
+            continue
+        before = max((p for p in pb if p[0] <= at), key=lambda p: p[0])
+        after = min((p for p in pb if p[0] >= at), key=lambda p: p[0])
+        compared += 1
+        matched += before[1] <= seen <= after[1] and before[2] - 0.01 <= depth <= after[2] + 0.01
+    return matched / compared if compared >= LOCKSTEP_MIN_BEATS - 1 else 0.0
 
 
 def _lockstep(ctx: Context) -> Evidence | None:

@@ -140,8 +140,9 @@ def test_one_stranger_reading_alike_is_not_lockstep_but_two_are(session, on, art
 
 
 def test_people_reading_alike_by_chance_are_not_in_lockstep() -> None:
-    person = [(2, 0.15, 5, 12.0), (2, 0.31, 11, 11.2), (3, 0.52, 2, 12.9), (2, 0.74, 9, 11.6)]
-    other = [(2, 0.17, 8, 12.4), (2, 0.29, 3, 12.8), (3, 0.55, 14, 11.1), (2, 0.71, 1, 12.2)]
+    F = signals.Feature
+    person = [F(2, 0.15, 5, 12.0), F(2, 0.31, 11, 11.2), F(3, 0.52, 2, 12.9), F(2, 0.74, 9, 11.6)]
+    other = [F(2, 0.17, 8, 12.4), F(2, 0.29, 3, 12.8), F(3, 0.55, 14, 11.1), F(2, 0.71, 1, 12.2)]
     assert signals.similarity(person, other) < 0.5
     assert signals.similarity(person, person) == 1.0
     assert signals.similarity(person[:3], person[:3]) == 0.0  # too short to tell
@@ -149,9 +150,25 @@ def test_people_reading_alike_by_chance_are_not_in_lockstep() -> None:
 
 def test_one_script_stops_at_the_same_places_whatever_the_beats_timing() -> None:
     # The same wheel steps in two browsers, the beats falling at other moments.
-    first = [(0, 0.0, 7, 0.0), (3, 0.4101, 8, 5.0), (4, 0.8423, 8, 5.0), (1, 1.0, 8, 5.0)]
-    second = [(1, 0.111, 9, 0.0), (2, 0.4101, 6, 5.0), (4, 0.8423, 7, 5.0), (1, 1.0, 8, 5.0)]
+    F = signals.Feature
+    first = [F(0, 0.0, 7, 0.0), F(3, 0.4101, 8, 5.0), F(4, 0.8423, 8, 5.0), F(1, 1.0, 8, 5.0)]
+    second = [F(1, 0.111, 9, 0.0), F(2, 0.4101, 6, 5.0), F(4, 0.8423, 7, 5.0), F(1, 1.0, 8, 5.0)]
     assert signals.similarity(first, second) == 1.0
+
+
+def test_browsers_moving_together_are_in_lockstep_whatever_their_beats_phase() -> None:
+    """One script scrolls three pages at once; their beats fall at different moments (the reads
+    of the stealth farm in tests/browser, as measured under load)."""
+    F = signals.Feature
+    t = 1_000.0
+    first = [F(0, 0.0, 5, 0.0, t), F(2, 0.2107, 6, 5.0, t + 5), F(2, 0.6761, 7, 5.0, t + 10),
+             F(3, 1.0, 8, 5.0, t + 15)]  # fmt: skip
+    second = [F(0, 0.0, 7, 0.0, t + 2.1), F(3, 0.4101, 8, 5.0, t + 7.1),
+              F(4, 0.8423, 8, 5.0, t + 12.1), F(1, 1.0, 6, 5.0, t + 17.1)]  # fmt: skip
+    assert signals.similarity(first, second) == 1.0
+    # The same reading a minute later is not lockstep: people read alike, not together.
+    later = [f._replace(at=f.at + 60) for f in second]
+    assert signals.similarity(first, later) < 0.5
 
 
 def test_the_risk_score_adds_weights_and_stops_at_100(session, on, article) -> None:
