@@ -172,7 +172,8 @@ def test_fresh_accounts_on_one_address_reading_in_lockstep_earn_what_one_earns(
         for tracker in trackers:
             response = tracker.beat(
                 wait_s=0, active_ms=12_000, paragraphs=range(max(0, shown - 2), shown),
-                scroll=shown / 24 * 0.97, events={"scroll": 4, "wheel": 3 + round_ % 4, "pointer": 6},
+                scroll=shown / 24 * 0.97,
+                events={"scroll": 4, "wheel": 3 + round_ % 4, "pointer": 6},
             )  # fmt: skip
             assert response.status_code == 200, response.text
     results = [tracker.complete().json() for tracker in trackers]
