@@ -13,8 +13,8 @@ from readtoearn.config import Settings
 from readtoearn.errors import Conflict, NotFound
 from readtoearn.reading import payout
 from readtoearn.reading.models import Read
+from readtoearn.reading.reads import owned_read
 from readtoearn.reading.rules import Verdict
-from readtoearn.reading.service import owned_read
 from readtoearn.summaries import service as summaries
 from readtoearn.summaries.backends import BuiltinBackend
 from readtoearn.summaries.quiz import Quiz, grade

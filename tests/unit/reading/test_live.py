@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from readtoearn.accounts import service as accounts
-from readtoearn.errors import Conflict, Unavailable
+from readtoearn.errors import Conflict, NotFound, Unavailable
 from readtoearn.reading import service as reading
 from readtoearn.reading import tokens
 from readtoearn.reading.live import (
@@ -442,7 +442,7 @@ def test_another_reader_cannot_beat_a_read_the_store_holds(
     store = MemoryLiveStore()
     started = start(session, store, settings, clock, reader, article)
     thief = accounts.create_user(session, settings, email="eve@example.org", password=None)
-    with pytest.raises(reading.NotFound):
+    with pytest.raises(NotFound):
         beats(session, store, settings, clock, thief, started.read.id, started.token, [1])
     assert store.records(started.read.id) == []
     count = session.scalar(select(func.count()).select_from(ReadBeat))

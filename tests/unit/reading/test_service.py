@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from readtoearn.accounts import service as accounts
 from readtoearn.clock import ManualClock
+from readtoearn.errors import Conflict
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.models import Transfer
 from readtoearn.reading import service as reading
@@ -156,7 +157,7 @@ def test_one_rewarded_read_per_reader_and_article(session, store, settings, cloc
     reader = new_reader(session, settings)
     (article,) = articles_for(session, settings, 1)
     read_fully(session, store, settings, clock, reader, article)
-    with pytest.raises(reading.Conflict):
+    with pytest.raises(Conflict):
         reading.start_read(
             session, store, settings, clock, reader_id=reader.id, article_id=article.id
         )

@@ -1,0 +1,154 @@
+"""Completing a read: its signals, the verdict and its reasons, the payment; and what an
+operator's review or new budget later decides about a held read."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from prometheus_client import Counter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from readtoearn.articles.models import Article
+from readtoearn.clock import Clock
+from readtoearn.config import Settings
+from readtoearn.errors import Conflict
+from readtoearn.reading import payout, signals, tokens
+from readtoearn.reading.live import LiveStore
+from readtoearn.reading.models import Read, ReadBeat
+from readtoearn.reading.reads import OPEN, check_chain, owned_read
+from readtoearn.reading.rules import Reason, Verdict, assess
+from readtoearn.reading.snapshot import absorb, after_commit_quietly
+from readtoearn.reading.terms import points_of, reward_key, rules_of, state_of
+
+READS_COMPLETED = Counter(
+    "readtoearn_reads_completed_total", "Reads given a final verdict", ["verdict"]
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    read: Read
+    verdict: Verdict
+    points: int
+    reasons: tuple[Reason, ...]
+
+
+def _over_daily_cap(
+    session: Session, read: Read, now: datetime, points: int, settings: Settings
+) -> bool:
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(Read.points), 0)).where(
+            Read.reader_id == read.reader_id,
+            Read.status.in_([Verdict.CREDITED.value, Verdict.HELD.value]),
+            Read.completed_at >= day_start,
+        )
+    ).one()
+    return count >= settings.daily_read_cap or total + points > settings.daily_points_cap
+
+
+def complete_read(
+    session: Session,
+    store: LiveStore,
+    settings: Settings,
+    clock: Clock,
+    *,
+    reader_id: uuid.UUID,
+    read_id: str,
+    token: str,
+) -> Outcome:
+    """The verdict on a read; repeating it returns the same verdict and never pays twice."""
+    read = owned_read(session, reader_id, read_id)
+    if read.status != OPEN:
+        tokens.verify_chain(
+            settings.resolved_secret_key, token, read.reader_id, read.article_id, read.id
+        )
+        return _outcome(read)
+    live = absorb(session, store, read)
+    check_chain(read, token, settings)
+    article = session.get_one(Article, read.article_id)
+    now = clock.now()
+    beats = session.scalars(
+        select(ReadBeat).where(ReadBeat.read_id == read.id).order_by(ReadBeat.seq)
+    ).all()
+    findings = signals.run_checks(
+        signals.Context(session, settings, read, beats, now),
+        frozenset(Reason(f) for f in read.flags),
+    )
+    read.flags = sorted(findings.reasons)
+    read.risk = findings.risk
+    read.evidence = findings.evidence
+    assessment = assess(state_of(read, article), rules_of(settings))
+    verdict, reasons = assessment.verdict, list(assessment.reasons)
+    if verdict is Verdict.INCOMPLETE:
+        return Outcome(read=read, verdict=verdict, points=0, reasons=tuple(reasons))
+
+    points = 0
+    if verdict in (Verdict.CREDITED, Verdict.HELD):
+        points = points_of(article, settings)
+        if _over_daily_cap(session, read, now, points, settings):
+            verdict, reasons, points = Verdict.REJECTED, [Reason.DAILY_LIMIT], 0
+    if verdict in (Verdict.CREDITED, Verdict.HELD):
+        paid = payout.pay_read(session, read, points, pending=verdict is Verdict.HELD)
+        if not paid.ok:
+            verdict = Verdict.HELD
+            reasons = [*[r for r in reasons if r is not Reason.READ_IN_FULL], Reason.BUDGET_EMPTY]
+        read.transfer_id = paid.transfer_id
+        read.reward_key = reward_key(read.reader_id, read.article_id)
+
+    # Beats that raced this verdict are refused from now on; the store forgets the read once the
+    # verdict is committed.
+    if live is not None and not store.close(read.id, live.chain):
+        raise Conflict("this beat was already received or came out of order", code="out_of_order")
+    after_commit_quietly(session, lambda: store.drop(read.id))
+    read.status = verdict.value
+    read.verdict = verdict.value
+    read.reasons = [r.value for r in reasons]
+    read.points = points
+    read.completed_at = now
+    read.open_key = None
+    session.flush()
+    READS_COMPLETED.labels(verdict.value).inc()
+    return _outcome(read)
+
+
+def _outcome(read: Read) -> Outcome:
+    return Outcome(
+        read=read,
+        verdict=Verdict(read.verdict or Verdict.INCOMPLETE),
+        points=read.points,
+        reasons=tuple(Reason(r) for r in read.reasons),
+    )
+
+
+def settle_held(read: Read, *, approved: bool) -> None:
+    """Record an operator's decision on a held read: credited in full, or rejected for nothing.
+
+    A rejected read keeps its reward key: the article cannot be farmed again after review.
+    """
+    if approved:
+        read.status = read.verdict = Verdict.CREDITED.value
+        read.reasons = [Reason.READ_IN_FULL.value]
+    else:
+        read.status = read.verdict = Verdict.REJECTED.value
+        kept = [r for r in read.reasons if r != Reason.BUDGET_EMPTY.value]
+        read.reasons = kept or list(read.reasons)
+        read.points = 0
+
+
+def record_funding(read: Read, transfer_id: uuid.UUID) -> bool:
+    """A read held for want of budget has been paid; True when it is now credited.
+
+    One that was also suspicious keeps its other reasons and stays held for an operator.
+    """
+    read.transfer_id = transfer_id
+    suspicious = [r for r in read.reasons if r != Reason.BUDGET_EMPTY.value]
+    if suspicious:
+        read.reasons = suspicious
+        return False
+    read.status = read.verdict = Verdict.CREDITED.value
+    read.reasons = [Reason.READ_IN_FULL.value]
+    return True
