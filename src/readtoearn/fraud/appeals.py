@@ -35,7 +35,6 @@ from readtoearn.fraud import service as reviews
 from readtoearn.fraud.models import Decision, ReadAppeal, ReadReview
 from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
-from readtoearn.ledger.interfaces import TransferResultCode, TransferSpec
 from readtoearn.ledger.models import TransferCode
 from readtoearn.reading import payout
 from readtoearn.reading import service as reading
@@ -171,18 +170,15 @@ def _credit_rejected(
         paid = payout.pay_read(session, read, points, pending=False)
         transfer_id, ok = paid.transfer_id, paid.ok
     else:  # its own credit was a pending one, voided: a fresh credit of its own
-        spec = TransferSpec(
-            id=appeal_transfer_id(read.id),
-            debit_account_id=ledger.programme_budget(session),
-            credit_account_id=ledger.get_or_create_wallet(session, read.reader_id),
+        credit = ledger.credit_reader(
+            session,
+            reader_id=read.reader_id,
             amount=points,
             code=TransferCode.READ_REWARD,
+            transfer_id=appeal_transfer_id(read.id),
             metadata={**metadata, "article_id": str(read.article_id)},
         )
-        result = ledger.create_transfers(session, [spec])[0]
-        if not result.ok and result.code is not TransferResultCode.EXCEEDS_CREDITS:
-            raise ledger.LedgerError(result)
-        transfer_id, ok = spec.id, result.ok
+        transfer_id, ok = credit.transfer_id, credit.ok
     if not ok or transfer_id is None:
         raise Unprocessable(
             f"the budget cannot pay this read's {points} point(s) yet: fund the budget first "

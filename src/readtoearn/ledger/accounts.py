@@ -1,25 +1,25 @@
 """Ledger accounts: their deterministic ids, creation, and the well-known accounts.
 
 Part of the ledger's service API (re-exported by ledger/service.py); accounts hold no points
-until ledger/service.py writes transfers to them.
+until ledger/transfers.py writes transfers to them.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from readtoearn.db import dialect_insert, utcnow
 from readtoearn.errors import Conflict
 from readtoearn.ledger.interfaces import AccountResult, AccountResultCode, AccountSpec
 from readtoearn.ledger.models import POINTS, Account, AccountCode, AccountFlags
+from readtoearn.ledger.rows import ACCOUNTS, flags_of, load_accounts
 
-ACCOUNTS = cast(Table, Account.__table__)
 # uuid5 namespace of every id the ledger derives from a business key.
 NAMESPACE = uuid.UUID("5d3c1f0e-8a4b-5e62-9c1d-7f2a0b3e4d51")
 KNOWN_ACCOUNT_CODES = frozenset(AccountCode)
@@ -76,7 +76,7 @@ def create_accounts(
         for row in rows.values():
             if conn.execute(stmt, row).first() is not None:
                 inserted.add(row["id"])
-    stored = _load_accounts(conn, rows.keys()) if rows else {}
+    stored = load_accounts(conn, rows.keys()) if rows else {}
     out: list[AccountResult] = []
     seen: set[uuid.UUID] = set()
     for i, spec in enumerate(specs):
@@ -118,23 +118,9 @@ def _compare_account(spec: AccountSpec, row: Any) -> AccountResultCode:
         return AccountResultCode.EXISTS_WITH_DIFFERENT_LEDGER
     if row.owner_id != spec.owner_id:
         return AccountResultCode.EXISTS_WITH_DIFFERENT_OWNER_ID
-    if _flags_of(row) != spec.flags:
+    if flags_of(row) != spec.flags:
         return AccountResultCode.EXISTS_WITH_DIFFERENT_FLAGS
     return AccountResultCode.EXISTS
-
-
-def _flags_of(row: Any) -> AccountFlags:
-    flags = AccountFlags.NONE
-    if row.debits_must_not_exceed_credits:
-        flags |= AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
-    if row.credits_must_not_exceed_debits:
-        flags |= AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
-    return flags
-
-
-def _load_accounts(conn: Connection, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    rows = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.id.in_(list(ids))))
-    return {row.id: row for row in rows}
 
 
 def ensure_account(
@@ -153,7 +139,7 @@ def ensure_account(
         flags=DEFAULT_FLAGS.get(code, AccountFlags.NONE) if flags is None else flags,
     )
     conn = session.connection()
-    existing = _load_accounts(conn, [spec.id]).get(spec.id)
+    existing = load_accounts(conn, [spec.id]).get(spec.id)
     result = _compare_account(spec, existing) if existing else None
     if result is None:
         result = create_accounts(session, [spec])[0].code

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from readtoearn.ledger.expiry import fifo_lots
 from readtoearn.ledger.interfaces import AuditProblem, AuditReport
 from readtoearn.ledger.models import NOT_POSTED, AccountCode, TransferFlags
-from readtoearn.ledger.service import ACCOUNTS, TRANSFERS
+from readtoearn.ledger.rows import ACCOUNTS, TRANSFERS
 
 
 def audit(session: Session, *, expiry_days: int | None = None) -> AuditReport:

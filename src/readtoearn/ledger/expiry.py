@@ -17,17 +17,12 @@ from sqlalchemy import Connection, and_, func, select
 from sqlalchemy.orm import Session
 
 from readtoearn.db import utcnow
+from readtoearn.ledger.accounts import system_account
 from readtoearn.ledger.interfaces import ExpiryReport, Lot, TransferResultCode, TransferSpec
 from readtoearn.ledger.models import NOT_POSTED, AccountCode, TransferCode, TransferFlags
 from readtoearn.ledger.queries import balance
-from readtoearn.ledger.service import (
-    ACCOUNTS,
-    TRANSFERS,
-    _lock_accounts,
-    create_transfers,
-    system_account,
-    transfer_id,
-)
+from readtoearn.ledger.rows import ACCOUNTS, TRANSFERS, lock_accounts
+from readtoearn.ledger.transfers import create_transfers, transfer_id
 
 R = TransferResultCode
 
@@ -107,7 +102,7 @@ def expire(
     for start in range(0, len(candidates), chunk):
         ids = sorted(candidates[start : start + chunk])
         # Lock first, then measure again: a concurrent spend may have consumed old lots.
-        list(_lock_accounts(conn, sorted([*ids, sink])))
+        list(lock_accounts(conn, sorted([*ids, sink])))
         specs = []
         for wid, old_credits, debits_posted, credits_posted, debits_pending in _expiry_rows(
             conn, cutoff, ids

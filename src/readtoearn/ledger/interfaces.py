@@ -147,6 +147,29 @@ class TransferResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Credit:
+    """What crediting a reader did: its transfer and the ledger's answer."""
+
+    transfer_id: uuid.UUID
+    code: TransferResultCode
+
+    @property
+    def ok(self) -> bool:
+        """True when the reader is credited (now, or by an earlier call with the same id)."""
+        return self.code in (TransferResultCode.OK, TransferResultCode.EXISTS)
+
+    @property
+    def created(self) -> bool:
+        """True when this call made the credit."""
+        return self.code is TransferResultCode.OK
+
+    @property
+    def budget_empty(self) -> bool:
+        """True when the source (the budget, a sponsor) cannot pay: nothing was credited."""
+        return self.code is TransferResultCode.EXCEEDS_CREDITS
+
+
+@dataclass(frozen=True, slots=True)
 class Balance:
     """An account's four balances and what they mean for its owner."""
 

@@ -10,15 +10,21 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from readtoearn.errors import NotFound
-from readtoearn.ledger.accounts import ACCOUNTS, _flags_of, _load_accounts
 from readtoearn.ledger.interfaces import Balance, Statement, StatementLine
 from readtoearn.ledger.models import AccountCode, Transfer, TransferFlags
-from readtoearn.ledger.service import _TRANSFER_COLUMNS, TRANSFERS, _Row
+from readtoearn.ledger.rows import (
+    ACCOUNTS,
+    TRANSFER_COLUMNS,
+    TRANSFERS,
+    TransferRow,
+    flags_of,
+    load_accounts,
+)
 
 
 def balance(session: Session, account_id: uuid.UUID) -> Balance:
     """An account's balances; NotFound when there is no such account."""
-    row = _load_accounts(session.connection(), [account_id]).get(account_id)
+    row = load_accounts(session.connection(), [account_id]).get(account_id)
     if row is None:
         raise NotFound(f"no ledger account {account_id}")
     return _balance(row)
@@ -30,7 +36,7 @@ def _balance(row: Any) -> Balance:
         code=row.code,
         ledger=row.ledger,
         owner_id=row.owner_id,
-        flags=_flags_of(row),
+        flags=flags_of(row),
         debits_pending=row.debits_pending,
         debits_posted=row.debits_posted,
         credits_pending=row.credits_pending,
@@ -70,14 +76,14 @@ def statement(session: Session, account_id: uuid.UUID, limit: int = 50) -> State
     bal = balance(session, account_id)
     c = TRANSFERS.c
     stmt = (
-        select(*_TRANSFER_COLUMNS)
+        select(*TRANSFER_COLUMNS)
         .where(or_(c.debit_account_id == account_id, c.credit_account_id == account_id))
         .order_by(c.created_at.desc(), c.id.desc())
         .limit(limit)
     )
     lines = []
     for r in conn.execute(stmt):
-        row = _Row(*r)
+        row = TransferRow(*r)
         incoming = row.credit_account_id == account_id
         if row.flags & TransferFlags.PENDING:
             kind = "pending"

@@ -8,11 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from readtoearn.ledger import service as ledger
-from readtoearn.ledger.interfaces import TransferResultCode, TransferSpec
-from readtoearn.ledger.models import TransferCode, TransferFlags
+from readtoearn.ledger.models import TransferCode
 from readtoearn.reading.models import Read
-
-NOT_ENOUGH_BUDGET = frozenset({TransferResultCode.EXCEEDS_CREDITS})
 
 
 @dataclass(frozen=True)
@@ -33,38 +30,34 @@ def quiz_transfer_id(read_id: uuid.UUID) -> uuid.UUID:
 
 def pay_read(session: Session, read: Read, points: int, *, pending: bool) -> Payment:
     """Credit a read (posted, or pending when held); not ok when the budget cannot pay."""
-    transfer_id = read_transfer_id(read.id)
-    spec = TransferSpec(
-        id=transfer_id,
-        debit_account_id=ledger.programme_budget(session),
-        credit_account_id=ledger.get_or_create_wallet(session, read.reader_id),
-        amount=points,
-        code=TransferCode.READ_REWARD,
-        flags=TransferFlags.PENDING if pending else TransferFlags.NONE,
-        metadata={"read_id": str(read.id), "article_id": str(read.article_id)},
+    return _paid(
+        ledger.credit_reader(
+            session,
+            reader_id=read.reader_id,
+            amount=points,
+            code=TransferCode.READ_REWARD,
+            transfer_id=read_transfer_id(read.id),
+            pending=pending,
+            metadata={"read_id": str(read.id), "article_id": str(read.article_id)},
+        )
     )
-    result = ledger.create_transfers(session, [spec])[0]
-    if result.ok:
-        return Payment(ok=True, transfer_id=transfer_id)
-    if result.code in NOT_ENOUGH_BUDGET:
-        return Payment(ok=False, transfer_id=None)
-    raise ledger.LedgerError(result)
 
 
 def pay_quiz_bonus(session: Session, read: Read, points: int) -> Payment:
     """Credit a passed quiz's bonus from the budget; not ok when the budget cannot pay."""
-    transfer_id = quiz_transfer_id(read.id)
-    spec = TransferSpec(
-        id=transfer_id,
-        debit_account_id=ledger.programme_budget(session),
-        credit_account_id=ledger.get_or_create_wallet(session, read.reader_id),
-        amount=points,
-        code=TransferCode.QUIZ_BONUS,
-        metadata={"read_id": str(read.id), "article_id": str(read.article_id)},
+    return _paid(
+        ledger.credit_reader(
+            session,
+            reader_id=read.reader_id,
+            amount=points,
+            code=TransferCode.QUIZ_BONUS,
+            transfer_id=quiz_transfer_id(read.id),
+            metadata={"read_id": str(read.id), "article_id": str(read.article_id)},
+        )
     )
-    result = ledger.create_transfers(session, [spec])[0]
-    if result.ok:
-        return Payment(ok=True, transfer_id=transfer_id)
-    if result.code in NOT_ENOUGH_BUDGET:
-        return Payment(ok=False, transfer_id=None)
-    raise ledger.LedgerError(result)
+
+
+def _paid(credit: ledger.Credit) -> Payment:
+    if credit.ok:
+        return Payment(ok=True, transfer_id=credit.transfer_id)
+    return Payment(ok=False, transfer_id=None)

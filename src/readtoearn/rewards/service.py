@@ -764,30 +764,30 @@ def grant_points(
         raise InvalidInput("the reason is at most 200 characters")
     if not 1 <= points <= 10**9:
         raise InvalidInput("grant at least 1 point")
-    spec = TransferSpec(
-        id=grant_transfer_id(key or str(uuid.uuid4())),
-        debit_account_id=ledger.programme_budget(session),
-        credit_account_id=ledger.get_or_create_wallet(session, reader_id),
-        amount=points,
-        code=TransferCode.ADJUSTMENT,
-        metadata={"reason": reason, **({"by": str(by)} if by else {})},
-    )
-    result = ledger.create_transfers(session, [spec])[0]
-    if result.code is TransferResultCode.EXCEEDS_CREDITS:
+    try:
+        credit = ledger.credit_reader(
+            session,
+            reader_id=reader_id,
+            amount=points,
+            code=TransferCode.ADJUSTMENT,
+            transfer_id=grant_transfer_id(key or str(uuid.uuid4())),
+            metadata={"reason": reason, **({"by": str(by)} if by else {})},
+        )
+    except ledger.LedgerError as refused:
+        if refused.result.code.value.startswith("exists_with_different"):
+            raise Conflict(
+                "this key was already used for another grant: use a new key for a new grant",
+                code="idempotency_key_reused",
+            ) from None
+        raise
+    if credit.budget_empty:
         available = ledger.balance(session, ledger.programme_budget(session)).available
         raise Unprocessable(
             f"the programme budget holds {available} point(s): fund it first "
             "(readtoearn budget fund N)",
             code="budget_empty",
         )
-    if result.code.value.startswith("exists_with_different"):
-        raise Conflict(
-            "this key was already used for another grant: use a new key for a new grant",
-            code="idempotency_key_reused",
-        )
-    if not result.ok:
-        raise ledger.LedgerError(result)
-    return result.created
+    return credit.created
 
 
 @dataclass(frozen=True)
