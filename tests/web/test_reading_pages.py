@@ -9,9 +9,9 @@ from babel.messages.extract import extract, extract_from_file
 from bs4 import BeautifulSoup
 
 from readtoearn.accounts import service as accounts
+from readtoearn.ledger.models import ENTRY_LABELS
 from readtoearn.reading.rules import READER_MESSAGES
 from readtoearn.web import i18n
-from readtoearn.web.routes.wallet import ENTRY_LABELS
 from readtoearn.web.sessions import SESSION_COOKIE
 from tests.factories import make_article
 from tests.readers import Client, fund, make_reader

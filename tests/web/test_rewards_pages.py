@@ -12,10 +12,9 @@ from bs4 import BeautifulSoup
 
 from readtoearn.accounts import service as accounts
 from readtoearn.rewards import service as rewards
-from readtoearn.rewards.models import RewardKind
+from readtoearn.rewards.models import REDEMPTION_LABELS, RewardKind
 from readtoearn.rewards.service import RewardDraft
 from readtoearn.web import i18n
-from readtoearn.web.routes.wallet import REDEMPTION_LABELS
 from readtoearn.web.sessions import SESSION_COOKIE
 from tests.factories import make_article
 from tests.readers import fund, make_reader, wallet

@@ -57,6 +57,21 @@ class TransferCode(enum.StrEnum):
     REVERSAL = "reversal"
 
 
+# What each kind of movement is called in a reader's history: English msgids, translated in
+# web/translations/<language>/LC_MESSAGES/ledger.po.
+ENTRY_LABELS: dict[TransferCode, str] = {
+    TransferCode.FUNDING: "Budget funding",
+    TransferCode.READ_REWARD: "Reading reward",
+    TransferCode.QUIZ_BONUS: "Quiz bonus",
+    TransferCode.REDEMPTION: "Reward redeemed",
+    TransferCode.RESTOCK: "Restock",
+    TransferCode.EXPIRY: "Points expired",
+    TransferCode.PENDING_TIMEOUT: "Hold expired",
+    TransferCode.ADJUSTMENT: "Adjustment",
+    TransferCode.REVERSAL: "Reversal",
+}
+
+
 class AccountFlags(enum.IntFlag):
     NONE = 0
     DEBITS_MUST_NOT_EXCEED_CREDITS = 1

@@ -37,6 +37,20 @@ class RedemptionStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# What each state of a redemption is called under "My rewards": English msgids, translated in
+# web/translations/<language>/LC_MESSAGES/rewards.po and trust.po.
+REDEMPTION_LABELS: dict[RedemptionStatus, str] = {
+    RedemptionStatus.AWAITING_APPROVAL: "Waiting for approval",
+    RedemptionStatus.DONE: "Done",
+    RedemptionStatus.AWAITING_SHIPMENT: "To be shipped",
+    RedemptionStatus.SHIPPED: "Shipped",
+    RedemptionStatus.ENTERED: "Entered in the draw",
+    RedemptionStatus.WON: "Won",
+    RedemptionStatus.NOT_WON: "Not drawn",
+    RedemptionStatus.CANCELLED: "Cancelled",
+}
+
+
 class Reward(Base):
     """Something readers can spend points on; its stock lives in the ledger."""
 

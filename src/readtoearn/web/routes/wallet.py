@@ -12,24 +12,16 @@ from readtoearn.accounts.models import User
 from readtoearn.config import Settings
 from readtoearn.fraud import appeals
 from readtoearn.fraud import redemptions as risks
+from readtoearn.ledger.models import ENTRY_LABELS
 from readtoearn.reading import service as reading
 from readtoearn.rewards import service as rewards
+from readtoearn.rewards.models import REDEMPTION_LABELS
 from readtoearn.web.deps import ClockDep, CurrentReader, SessionDep, SettingsDep
 from readtoearn.web.routes.api_wallet import explain
 from readtoearn.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-# What each kind of ledger movement is called in the history (translated in reading.po).
-ENTRY_LABELS = {
-    "read_reward": "Reading reward",
-    "quiz_bonus": "Quiz bonus",
-    "redemption": "Reward redeemed",
-    "adjustment": "Adjustment",
-    "expiry": "Points expired",
-    "reversal": "Reversal",
-    "pending_timeout": "Hold expired",
-}
 # Entries whose history line names the reward or the reason of the adjustment.
 NOTED_CODES = ("redemption", "adjustment", "reversal")
 # Where a reader's appeal stands (translated in trust.po).
@@ -37,17 +29,6 @@ APPEAL_LABELS = {
     None: "Appeal sent: an operator will look at it.",
     "approved": "Appeal accepted.",
     "rejected": "Appeal not accepted.",
-}
-# What each state of a redemption is called under "My rewards" (translated in rewards.po).
-REDEMPTION_LABELS = {
-    "awaiting_approval": "Waiting for approval",
-    "done": "Done",
-    "awaiting_shipment": "To be shipped",
-    "shipped": "Shipped",
-    "entered": "Entered in the draw",
-    "won": "Won",
-    "not_won": "Not drawn",
-    "cancelled": "Cancelled",
 }
 
 
