@@ -40,6 +40,7 @@ TRUST_GATES_OFF = {
     "READTOEARN_FRAUD_SIGNUPS_PER_ADDRESS_PER_HOUR": "100000",
     "READTOEARN_FRAUD_LOCKSTEP_WINDOW_S": "0",
     "READTOEARN_QUIZ_MAX_WPM": "0",
+    "READTOEARN_LOGIN_SLOWDOWN_S": "0",
 }
 for _name, _value in TRUST_GATES_OFF.items():
     os.environ.setdefault(_name, _value)

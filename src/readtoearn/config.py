@@ -94,9 +94,19 @@ class Settings(BaseSettings):
     password_hash_time_cost: Annotated[int, Field(ge=1, le=20)] = 3
     password_hash_memory_kib: Annotated[int, Field(ge=64, le=4 * 1024 * 1024)] = 65536
     password_hash_parallelism: Annotated[int, Field(ge=1, le=16)] = 4
+    # Memory one process may spend on argon2 at once: it runs at most
+    # max(1, budget // memory per hash) hashes together and answers 503 busy beyond that, so a
+    # crowd of logins cannot make a worker's memory grow without bound (docs/operations.md).
+    password_hash_memory_budget_mib: Annotated[int, Field(ge=1, le=1024 * 1024)] = 256
     login_max_attempts: Annotated[int, Field(ge=1)] = 10
     login_max_attempts_per_ip: Annotated[int, Field(ge=1)] = 50
     login_window_s: Annotated[int, Field(ge=1)] = 900
+    # After this many failed logins for an address in the window, the login page asks for a proof
+    # of work too, and each further attempt waits login_slowdown_s more (at most 5 s) before its
+    # password is checked (0: no wait). Beyond login_max_attempts the address is locked, except
+    # for its owner's right password from a device the account was seen on (docs/accounts.md).
+    login_pow_after: Annotated[int, Field(ge=0)] = 3
+    login_slowdown_s: Annotated[float, Field(ge=0, le=60)] = 1.0
     integrator_secret: str = Field(default="", repr=False)
 
     # Trust (docs/fraud.md, docs/privacy.md). The client's address is the socket's peer, or the

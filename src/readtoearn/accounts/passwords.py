@@ -1,17 +1,25 @@
-"""Password hashing (argon2id) and the rules a new password must pass."""
+"""Password hashing (argon2id) and the rules a new password must pass.
+
+Each hash takes password_hash_memory_kib of memory while it runs. A process runs at most
+`hash_slots(settings)` of them at once (password_hash_memory_budget_mib divided by the memory of
+one hash); a request that finds no slot within HASH_WAIT_S gets Busy (503 with Retry-After)
+instead of a share of an ever-growing heap.
+"""
 
 from __future__ import annotations
 
 import secrets
 import string
-from contextlib import suppress
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from functools import cache
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from readtoearn.config import Settings
-from readtoearn.errors import InvalidInput
+from readtoearn.errors import Busy, InvalidInput
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1024
@@ -59,6 +67,32 @@ COMMON = frozenset(
     }
 )
 KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "azertyuiop", "asdfghjkl", "qsdfghjklm", "zxcvbnm")
+# How long a request waits for a hashing slot before it is answered 503: a few hashes' time.
+HASH_WAIT_S = 1.0
+
+
+def hash_slots(settings: Settings) -> int:
+    """How many argon2 hashes this process runs at once: the memory budget over one hash's."""
+    per_hash_mib = max(settings.password_hash_memory_kib, 8 * settings.password_hash_parallelism)
+    return max(1, settings.password_hash_memory_budget_mib * 1024 // per_hash_mib)
+
+
+@cache
+def _semaphore(slots: int) -> threading.BoundedSemaphore:
+    # One per process (and per size, for the tests' apps of different settings).
+    return threading.BoundedSemaphore(slots)
+
+
+@contextmanager
+def hashing_slot(settings: Settings) -> Iterator[None]:
+    """Hold one of the process's hashing slots, or raise Busy when none frees up in time."""
+    semaphore = _semaphore(hash_slots(settings))
+    if not semaphore.acquire(timeout=HASH_WAIT_S):
+        raise Busy()
+    try:
+        yield
+    finally:
+        semaphore.release()
 
 
 def hasher(settings: Settings) -> PasswordHasher:
@@ -86,27 +120,31 @@ def _dummy_hash(time_cost: int, memory_kib: int, parallelism: int) -> str:
 
 
 def hash_password(settings: Settings, password: str) -> str:
-    """The argon2id hash of a password (salted, encoded with its parameters)."""
-    return hasher(settings).hash(password)
+    """The argon2id hash of a password (salted, encoded with its parameters); Busy when the
+    process is already hashing all it may."""
+    with hashing_slot(settings):
+        return hasher(settings).hash(password)
 
 
 def verify_password(settings: Settings, encoded: str | None, password: str) -> bool:
-    """Whether a password matches a hash; with no hash, spend the same time and say no."""
+    """Whether a password matches a hash; with no hash, spend the same time and say no. Busy
+    when the process is already hashing all it may."""
     ph = hasher(settings)
-    if encoded is None:
-        # Verify against a throwaway hash so an unknown e-mail costs as long as a wrong password.
-        params = (
-            settings.password_hash_time_cost,
-            settings.password_hash_memory_kib,
-            settings.password_hash_parallelism,
-        )
-        with suppress(VerificationError):
-            ph.verify(_dummy_hash(*params), password)
-        return False
-    try:
-        return ph.verify(encoded, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    with hashing_slot(settings):
+        if encoded is None:
+            # Verify against a throwaway hash so an unknown e-mail costs as long as a wrong one.
+            params = (
+                settings.password_hash_time_cost,
+                settings.password_hash_memory_kib,
+                settings.password_hash_parallelism,
+            )
+            with suppress(VerificationError):
+                ph.verify(_dummy_hash(*params), password)
+            return False
+        try:
+            return ph.verify(encoded, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 def needs_rehash(settings: Settings, encoded: str) -> bool:

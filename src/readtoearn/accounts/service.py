@@ -16,6 +16,7 @@ import logging
 import re
 import secrets
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +38,7 @@ from readtoearn.accounts.ratelimit import RateLimiter
 from readtoearn.config import Settings
 from readtoearn.db import utcnow
 from readtoearn.errors import (
+    Busy,
     Conflict,
     Forbidden,
     InvalidInput,
@@ -45,6 +47,8 @@ from readtoearn.errors import (
     Unauthorized,
     Unavailable,
 )
+from readtoearn.fraud import sightings
+from readtoearn.fraud.models import SightingKind
 from readtoearn.ledger import service as ledger
 
 log = logging.getLogger(__name__)
@@ -58,7 +62,11 @@ RESET_REQUESTS_PER_HOUR = 5
 VERIFICATION_REQUESTS_PER_HOUR = 3
 ASSERTION_MAX_LIFETIME = timedelta(hours=1)
 BAD_CREDENTIALS = "wrong e-mail or password"
-TOO_MANY_ATTEMPTS = "too many failed login attempts: wait a few minutes before trying again"
+TOO_MANY_ATTEMPTS = (
+    "too many failed login attempts: wait a few minutes before trying again, or log in from a "
+    "device you have used here before"
+)
+MAX_LOGIN_SLOWDOWN_S = 5.0
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
@@ -235,6 +243,61 @@ def _login_keys(email: str, ip: str | None) -> tuple[str, str | None]:
     return email_key, (f"login:ip:{ip}" if ip else None)
 
 
+def login_failures(settings: Settings, limiter: RateLimiter, email: str) -> int:
+    """The failed logins of an address in the current window (what the slow-down, the proof of
+    work and the lockout go by)."""
+    return limiter.count(_login_keys(email, None)[0], settings.login_window_s)
+
+
+def login_slowdown_s(settings: Settings, failures: int) -> float:
+    """How long an attempt on an address waits before its password is checked: nothing for the
+    first login_pow_after failures, then login_slowdown_s more for each, at most
+    MAX_LOGIN_SLOWDOWN_S."""
+    beyond = failures - settings.login_pow_after
+    if beyond < 0:
+        return 0.0
+    return min(MAX_LOGIN_SLOWDOWN_S, settings.login_slowdown_s * (beyond + 1))
+
+
+def is_known_device(session: Session, user_id: uuid.UUID, device: str | None) -> bool:
+    """Whether an account was seen on a device before (sign-up, login, read, redemption)."""
+    return user_id in sightings.accounts_on(session, SightingKind.DEVICE, device)
+
+
+LOCKED_TEXT = {
+    "en": (
+        "Too many failed logins on your account",
+        "Hello {name},\n\nSomeone has tried many wrong passwords on your {site} account, so we "
+        "have paused logins with it for {minutes} minutes.\nYou can still log in with your "
+        "password from a device you have used with {site} before.\nIf it was not you, nothing is "
+        "lost: your password was not found. If you fear it may be guessed, choose a new one:\n\n"
+        "{link}\n",
+    ),
+    "fr": (
+        "Trop de connexions échouées sur votre compte",
+        "Bonjour {name},\n\nQuelqu'un a essayé de nombreux mots de passe erronés sur votre "
+        "compte {site} : nous avons suspendu les connexions pour {minutes} minutes.\nVous pouvez "
+        "toujours vous connecter avec votre mot de passe depuis un appareil déjà utilisé sur "
+        "{site}.\nSi ce n'était pas vous, rien n'est perdu : votre mot de passe n'a pas été "
+        "trouvé. Si vous craignez qu'il soit deviné, choisissez-en un nouveau :\n\n{link}\n",
+    ),
+}
+
+
+def lockout_email(settings: Settings, user: User) -> OutgoingEmail:
+    """The message that tells an account's owner that logins with it are paused."""
+    subject, body = LOCKED_TEXT.get(user.language, LOCKED_TEXT["en"])
+    link = f"{settings.base_url.rstrip('/')}/account/reset"
+    minutes = max(1, settings.login_window_s // 60)
+    return OutgoingEmail(
+        to=user.email,
+        subject=f"{settings.site_name}: {subject}",
+        body=body.format(
+            name=user.display_name, site=settings.site_name, link=link, minutes=minutes
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class CheckedLogin:
     """Credentials found right, before anything is written (see `check_login`)."""
@@ -252,6 +315,8 @@ def check_login(
     email: str,
     password: str,
     ip: str | None = None,
+    device: str | None = None,
+    backend: EmailBackend | None = None,
 ) -> CheckedLogin:
     """The half of a login that only reads: the limits, the user, the password (argon2, the slow
     part). Unauthorized for an unknown e-mail and a wrong password alike, in about the same time;
@@ -261,31 +326,56 @@ def check_login(
 
     Every attempt is counted before its password is checked, in the same atomic step that says
     whether it is over the limit: of any number of simultaneous attempts on one address, at most
-    login_max_attempts get their password checked. A success clears the address's count and
-    gives its attempt back to the client's (only failures count there).
+    login_max_attempts get their password checked. Past that the address is locked for the rest
+    of the window, except from a device the account was seen on (`device`, the keyed hash of the
+    device cookie), whose attempts have a count of their own: whoever knows an address cannot
+    lock its owner out. The attempt that starts a lockout e-mails the owner (through `backend`),
+    once. A success clears the address's count (unless it is locked) and gives its attempt back
+    to the client's (only failures count there).
     """
     window = settings.login_window_s
     email_key, ip_key = _login_keys(email, ip)
-    if limiter.hit(email_key, window) > settings.login_max_attempts:
-        raise RateLimited(
-            TOO_MANY_ATTEMPTS,
-            code="too_many_attempts",
-            retry_after_s=limiter.retry_after(email_key),
-        )
+    attempts = limiter.hit(email_key, window)
+    locked = attempts > settings.login_max_attempts
+    user = get_user_by_email(session, email)
+    device_key = None
+    if locked:
+        if attempts == settings.login_max_attempts + 1 and user is not None and backend:
+            send_email(backend, lockout_email(settings, user))
+        if user is None or not is_known_device(session, user.id, device):
+            raise RateLimited(
+                TOO_MANY_ATTEMPTS,
+                code="too_many_attempts",
+                retry_after_s=limiter.retry_after(email_key),
+            )
+        device_key = f"{email_key}:device:{device}"
+        if limiter.hit(device_key, window) > settings.login_max_attempts:
+            raise RateLimited(
+                TOO_MANY_ATTEMPTS,
+                code="too_many_attempts",
+                retry_after_s=limiter.retry_after(device_key),
+            )
     if ip_key and limiter.hit(ip_key, window) > settings.login_max_attempts_per_ip:
         raise RateLimited(
             TOO_MANY_ATTEMPTS, code="too_many_attempts", retry_after_s=limiter.retry_after(ip_key)
         )
-    user = get_user_by_email(session, email)
-    ok = passwords.verify_password(settings, user.password_hash if user else None, password)
+    try:
+        ok = passwords.verify_password(settings, user.password_hash if user else None, password)
+    except Busy:
+        # Not checked: the attempt is given back (a busy server costs the owner no attempt).
+        for key in (device_key, ip_key) if locked else (email_key, ip_key):
+            if key:
+                limiter.give_back(key, window)
+        raise
     if not ok or user is None or not user.is_active or user.password_hash is None:
         raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
-    limiter.reset(email_key)
+    limiter.reset(device_key or email_key)
     if ip_key:
         limiter.give_back(ip_key, window)
     new_hash = None
     if passwords.needs_rehash(settings, user.password_hash):
-        new_hash = passwords.hash_password(settings, password)
+        with suppress(Busy):  # done at a later login, when the server is less busy
+            new_hash = passwords.hash_password(settings, password)
     return CheckedLogin(user.id, user.password_hash, new_hash)
 
 
@@ -346,6 +436,7 @@ def sign_up(
     language: str | None = None,
     password_hash: str | None = None,
     signup_address: str | None = None,
+    device: str | None = None,
 ) -> Joined:
     """Join and stay signed in: the new reader, the secret of their first session, and the
     verification e-mail to send once the transaction has committed (`send_email`)."""
@@ -360,6 +451,8 @@ def sign_up(
         signup_address=signup_address,
     )
     secret = start_session(session, settings, user)
+    if device:  # the device it joined from is one its owner is known by
+        sightings.record(session, user.id, sightings.Seen(device=device), utcnow())
     return Joined(user, secret, start_email_verification(session, settings, user))
 
 
@@ -394,11 +487,15 @@ def open_session(
     checked: CheckedLogin,
     *,
     previous_session: str | None = None,
+    device: str | None = None,
 ) -> tuple[User, str]:
     """Complete a checked login and open a fresh session (the previous one, if any, is ended, so
-    a session secret planted before login is worth nothing after it)."""
+    a session secret planted before login is worth nothing after it). `device`, the keyed hash of
+    the browser's device cookie, is noted as one of the account's known devices."""
     user = complete_login(session, checked)
     end_session(session, previous_session)
+    if device:
+        sightings.record(session, user.id, sightings.Seen(device=device), utcnow())
     return user, start_session(session, settings, user)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from http.cookies import SimpleCookie
 from typing import Annotated, Any
@@ -169,20 +170,35 @@ async def check_login(
 ) -> accounts.CheckedLogin:
     """Limits, user and password checked in a reading transaction (argon2 runs in a thread):
     a crowd of logins never holds the database's writer while it hashes. Every login, page or
-    API, counts against rate_limit_login for its address group first."""
+    API, counts against rate_limit_login for its address group first; an address with failures
+    past login_pow_after waits a little more at each attempt (on the event loop, holding no
+    thread nor connection)."""
     database: Database = request.app.state.db
     settings: Settings = request.app.state.settings
     ip = client.client_ip(request, settings)
     group = client.address_group(ip, settings) or "unknown"
+    device = client.request_device(request, settings)
+    backend = get_email_backend(request)
 
     def check() -> accounts.CheckedLogin:
         with database.session() as session:
             return accounts.check_login(
-                session, settings, limiter, email=email, password=password, ip=ip
+                session,
+                settings,
+                limiter,
+                email=email,
+                password=password,
+                ip=ip,
+                device=device,
+                backend=backend,
             )
 
     # Counted before the database is asked for anything: a refusal costs it nothing.
     await run_in_threadpool(limiter.limit, settings.rate_limit_login, "login", group)
+    failures = await run_in_threadpool(accounts.login_failures, settings, limiter, email)
+    delay = accounts.login_slowdown_s(settings, failures)
+    if delay:
+        await asyncio.sleep(delay)
     async with database.admitted(write=False):
         return await run_in_threadpool(check)
 

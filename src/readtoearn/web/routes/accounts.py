@@ -13,9 +13,11 @@ from starlette.concurrency import run_in_threadpool
 
 from readtoearn.accounts import service as accounts
 from readtoearn.accounts.models import User
+from readtoearn.accounts.ratelimit import RateLimiter
+from readtoearn.config import Settings
 from readtoearn.errors import ReadToEarnError
 from readtoearn.rewards import service as rewards
-from readtoearn.web.client import request_address
+from readtoearn.web.client import request_address, request_device
 from readtoearn.web.credentials import session_cookie
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import (
@@ -137,6 +139,7 @@ async def signup(
                 language=language or None,
                 password_hash=password_hash,
                 signup_address=request_address(request, settings),
+                device=request_device(request, settings),
             )
         )
     except ReadToEarnError as exc:
@@ -167,6 +170,11 @@ def login_form(
     return _page(request, "login.html", {"next": safe_next(next_), "notice": notice})
 
 
+def _needs_proof(settings: Settings, limiter: RateLimiter, email: str) -> bool:
+    """Whether a login for this address must carry a proof of work (login_pow_after)."""
+    return accounts.login_failures(settings, limiter, email) >= settings.login_pow_after
+
+
 @router.post("/login", response_class=HTMLResponse)
 async def login(
     request: Request,
@@ -176,18 +184,26 @@ async def login(
     limiter: RateLimiterDep,
     email: FormText = "",
     password: FormText = "",
+    altcha: Annotated[str, Form(alias=POW_FIELD, max_length=8000)] = "",
     next_: Annotated[str, Form(alias="next", max_length=2000)] = "",
 ) -> Response:
     target = safe_next(next_)
     previous = request.cookies.get(SESSION_COOKIE)
+    device = request_device(request, settings)
     try:
+        # After a few failures for the address, a proof of work too (the API always asks one).
+        if await run_in_threadpool(_needs_proof, settings, limiter, email):
+            await agate(request, [], proof=altcha)
         # The password is checked outside any writing transaction; the session shares a commit.
         checked = await check_login(request, limiter, email=email, password=password)
         user, secret = await committer.run(
-            lambda s: accounts.open_session(s, settings, checked, previous_session=previous)
+            lambda s: accounts.open_session(
+                s, settings, checked, previous_session=previous, device=device
+            )
         )
     except ReadToEarnError as exc:
-        context = {"next": target, "email": email, "error": exc.message}
+        needs_proof = await run_in_threadpool(_needs_proof, settings, limiter, email)
+        context = {"next": target, "email": email, "error": exc.message, "pow": needs_proof}
         page = _page(request, "login.html", context, status_of(exc))
         page.headers.update(headers_of(exc))
         return page
