@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from readtoearn.accounts import service as accounts
 from readtoearn.fraud import service as reviews
 from readtoearn.ledger import service as ledger
+from readtoearn.reading.rules import REASON_LABELS
 from readtoearn.web import i18n
-from readtoearn.web.routes.operator import DECISION_ERRORS, NOTICES, REASON_LABELS
+from readtoearn.web.routes.operator import DECISION_ERRORS, NOTICES
 from readtoearn.web.sessions import SESSION_COOKIE
 from tests.factories import make_article
 from tests.readers import STRONG_PASSWORD, Client, fund, make_reader, wallet

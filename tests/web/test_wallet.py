@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from readtoearn.accounts import service as accounts
+from readtoearn.reading import rules
+from readtoearn.reading.rules import UNEXPLAINED, Reason
 from readtoearn.web.sessions import SESSION_COOKIE
 from tests.factories import make_article
 from tests.readers import Client, fund, make_reader
@@ -39,6 +41,24 @@ def test_wallet_shows_credited_and_held_reads(client, clock, session, settings) 
     assert verdicts["Two"]["messages"] == [
         "The browser reported that it was driven by automation software."
     ]
+
+
+def test_a_reason_without_a_message_does_not_break_the_wallet(
+    client, clock, session, settings, monkeypatch
+) -> None:
+    fund(session)
+    _reader, bearer = make_reader(session, settings, "ada")
+    article = make_article(session, settings, paragraphs=12, url="https://n.example/1")
+    session.commit()
+    read = Client(client, clock, settings, article, bearer)
+    read.start(webdriver=True)
+    read.read_like_a_human()
+    assert read.complete().json()["reasons"] == ["automation"]
+
+    monkeypatch.delitem(rules.READER_MESSAGES, Reason.AUTOMATION)
+    wallet = client.get("/api/v1/me/wallet", headers=read.headers)
+    assert wallet.status_code == 200
+    assert wallet.json()["reads"][0]["messages"] == [UNEXPLAINED]
 
 
 def test_wallet_needs_a_reader(client) -> None:

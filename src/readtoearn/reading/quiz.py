@@ -14,13 +14,10 @@ from readtoearn.errors import Conflict, NotFound
 from readtoearn.reading import payout
 from readtoearn.reading.models import Read
 from readtoearn.reading.reads import owned_read
-from readtoearn.reading.rules import Verdict
+from readtoearn.reading.rules import QUIZ_TOO_FAST, QUIZ_TOO_FAST_MESSAGE, Verdict
 from readtoearn.summaries import service as summaries
 from readtoearn.summaries.backends import BuiltinBackend
 from readtoearn.summaries.quiz import Quiz, grade
-
-# The evidence key when a quiz was answered faster than it can be read (docs/fraud.md).
-QUIZ_TOO_FAST = "quiz_too_fast"
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ def answer_quiz(
             **(read.evidence or {}),
             QUIZ_TOO_FAST: {"seconds": round(taken, 1), "needed": round(needed, 1)},
         }
-        message = "The answers came faster than the questions can be read: no bonus."
+        message = QUIZ_TOO_FAST_MESSAGE
     elif result.passed:
         paid = payout.pay_quiz_bonus(session, read, settings.quiz_bonus_points)
         if paid.ok:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -77,6 +77,57 @@ READER_MESSAGES: dict[Reason, str] = {
     Reason.ALREADY_CREDITED: "This article has already earned you points.",
     Reason.EXPIRED: "The read was left unfinished for too long.",
 }
+# What a reader is told about a reason this version does not know (a row written by a newer one).
+UNEXPLAINED = "This read was reviewed."
+
+# The evidence key when a quiz was answered faster than it can be read (docs/fraud.md), and what
+# its reader is told.
+QUIZ_TOO_FAST = "quiz_too_fast"
+QUIZ_TOO_FAST_MESSAGE = "The answers came faster than the questions can be read: no bonus."
+
+# Why a read got its verdict, for operators (translated in operator.po).
+REASON_LABELS: dict[str, str] = {
+    Reason.READ_IN_FULL: "Read in full at a reading pace",
+    Reason.NOT_ENOUGH_TIME: "Not enough reading time",
+    Reason.NOT_ENOUGH_PARAGRAPHS: "Too few paragraphs on screen",
+    Reason.END_NOT_REACHED: "End of the article not reached",
+    Reason.TOO_FEW_BEATS: "Too few beats to measure",
+    Reason.NO_BEATS: "No reading recorded",
+    Reason.TOO_FAST: "Faster than anyone can read",
+    Reason.AUTOMATION: "Automation reported by the browser",
+    Reason.PARALLEL_READS: "Several reads at once",
+    Reason.UNUSUAL_VELOCITY: "Unusually many reads in an hour",
+    Reason.ROBOTIC_SCROLLING: "Perfectly regular scrolling",
+    Reason.NO_INPUT: "Page moved without any input",
+    Reason.SHARED_DEVICE: "A browser shared with other accounts",
+    Reason.BUSY_DEVICE: "Too many reads on one browser today",
+    Reason.BUSY_ADDRESS: "Too many reads or readers on one network today",
+    Reason.SIGNUP_BURST: "Made in a burst of sign-ups from one network",
+    Reason.LOCKSTEP: "Read in lockstep with other accounts",
+    Reason.NO_PAGE_VIEW: "Did not start from the article page",
+    Reason.DAILY_LIMIT: "Daily limit reached",
+    Reason.BUDGET_EMPTY: "Budget empty when earned",
+    Reason.ALREADY_CREDITED: "Article already rewarded",
+    Reason.EXPIRED: "Left unfinished too long",
+    QUIZ_TOO_FAST: "Quiz answered faster than it can be read",
+}
+
+
+def explain(reasons: Iterable[str], gettext: Callable[[str], str] = str) -> list[str]:
+    """Each reason in plain words for its reader, through `gettext` (the reader's language).
+
+    A reason without a message (stored by a newer version) gets a neutral one, never an error.
+    """
+    return [gettext(reader_message(r)) for r in reasons]
+
+
+def reader_message(reason: str) -> str:
+    """What a reason says to its reader (English; the msgid of its translation)."""
+    try:
+        return READER_MESSAGES[Reason(reason)]
+    except (ValueError, KeyError):
+        return UNEXPLAINED
+
 
 # Reasons that make a read impossible (rejected) versus merely suspicious (held for review).
 IMPOSSIBLE = frozenset({Reason.TOO_FAST, Reason.NO_BEATS})

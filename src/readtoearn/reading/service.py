@@ -3,8 +3,8 @@
 The public face of the reading domain; each part lives in a module of its own:
 `start` (start and resume), `beats` (the tracker's hot path), `snapshot` (the live state and
 its row), `verdict` (completion, verdict, review), `panel` (the article page's panel and view
-token), `quiz` (the per-read quiz), `wallet` (the reader's wallet), `reasons` (what reasons
-say to readers and operators).
+token), `quiz` (the per-read quiz), `wallet` (the reader's wallet); `rules` holds the rules, the
+reasons of a verdict and what each says to readers and operators.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from readtoearn.reading.beats import (
 from readtoearn.reading.panel import Panel, get_panel, view_token_for
 from readtoearn.reading.quiz import QuizOutcome, answer_quiz, get_quiz, get_quiz_result
 from readtoearn.reading.reads import OPEN, owned_read, read_uuid
+from readtoearn.reading.rules import explain
 from readtoearn.reading.snapshot import NeedsDatabase, flush_idle
 from readtoearn.reading.start import Started, start_read
 from readtoearn.reading.terms import requirements, rules_of
@@ -42,6 +43,7 @@ __all__ = [
     "accept_beat",
     "answer_quiz",
     "complete_read",
+    "explain",
     "flush_idle",
     "get_panel",
     "get_quiz",

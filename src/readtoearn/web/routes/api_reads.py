@@ -25,7 +25,6 @@ from readtoearn.web.deps import (
     SettingsDep,
     WriteSessionDep,
 )
-from readtoearn.web.routes.api_wallet import explain
 from readtoearn.web.schemas import ErrorOut
 from readtoearn.web.trust import StartReadGate
 
@@ -290,7 +289,7 @@ async def complete(
         verdict=outcome.verdict.value,
         points=outcome.points,
         reasons=reasons,
-        messages=explain(reasons, reader.language),
+        messages=reading.explain(reasons, i18n.translations(reader.language).gettext),
     )
 
 

@@ -10,7 +10,6 @@ from pydantic import BaseModel
 
 from readtoearn.fraud import appeals
 from readtoearn.reading import service as reading
-from readtoearn.reading.rules import READER_MESSAGES, Reason
 from readtoearn.web import i18n
 from readtoearn.web.deps import ClockDep, CurrentReader, SessionDep, SettingsDep
 from readtoearn.web.schemas import ErrorOut
@@ -65,12 +64,6 @@ class WalletOut(BaseModel):
     expiring: list[ExpiringOut]
 
 
-def explain(reasons: list[str], language: str) -> list[str]:
-    """Each reason in plain words, in the reader's language."""
-    catalogue = i18n.translations(language)
-    return [catalogue.gettext(READER_MESSAGES[Reason(r)]) for r in reasons]
-
-
 @router.get("/wallet", responses={401: {"model": ErrorOut}}, summary="Balances and history")
 def wallet(
     reader: CurrentReader, session: SessionDep, settings: SettingsDep, clock: ClockDep
@@ -122,7 +115,7 @@ def wallet(
                 verdict=read.verdict or "incomplete",
                 points=read.points,
                 reasons=list(read.reasons),
-                messages=explain(list(read.reasons), reader.language),
+                messages=reading.explain(read.reasons, i18n.translations(reader.language).gettext),
                 completed_at=read.completed_at,
                 review=getattr(decided.get(read.id), "decision", None),
                 appeal=appeal_of(read.id),

@@ -17,8 +17,7 @@ from readtoearn.fraud import service as reviews
 from readtoearn.fraud.service import MAX_NOTE
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import AuditReport
-from readtoearn.reading.quiz import QUIZ_TOO_FAST
-from readtoearn.reading.rules import Reason
+from readtoearn.reading.rules import REASON_LABELS
 from readtoearn.rewards import service as rewards
 from readtoearn.web import i18n
 from readtoearn.web.csrf import CsrfChecked
@@ -53,21 +52,6 @@ NOTICES = {
     "rejected": "Read rejected: its points went back to the budget.",
     "appeal_approved": "Appeal approved.",
     "appeal_rejected": "Appeal rejected.",
-}
-# Why a read was held, for operators (translated in operator.po).
-REASON_LABELS = {
-    Reason.AUTOMATION.value: "Automation reported by the browser",
-    Reason.PARALLEL_READS.value: "Several reads at once",
-    Reason.UNUSUAL_VELOCITY.value: "Unusually many reads in an hour",
-    Reason.ROBOTIC_SCROLLING.value: "Perfectly regular scrolling",
-    Reason.NO_PAGE_VIEW.value: "Did not start from the article page",
-    Reason.BUDGET_EMPTY.value: "Budget empty when earned",
-    Reason.SHARED_DEVICE.value: "A browser shared with other accounts",
-    Reason.BUSY_DEVICE.value: "Too many reads on one browser today",
-    Reason.BUSY_ADDRESS.value: "Too many reads or readers on one network today",
-    Reason.SIGNUP_BURST.value: "Made in a burst of sign-ups from one network",
-    Reason.LOCKSTEP.value: "Read in lockstep with other accounts",
-    QUIZ_TOO_FAST: "Quiz answered faster than it can be read",
 }
 
 

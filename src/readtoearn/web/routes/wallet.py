@@ -16,8 +16,8 @@ from readtoearn.ledger.models import ENTRY_LABELS
 from readtoearn.reading import service as reading
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import REDEMPTION_LABELS
+from readtoearn.web import i18n
 from readtoearn.web.deps import ClockDep, CurrentReader, SessionDep, SettingsDep
-from readtoearn.web.routes.api_wallet import explain
 from readtoearn.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +56,9 @@ def render_wallet(
             {
                 "read": read,
                 "title": title,
-                "messages": explain(list(read.reasons), reader.language),
+                "messages": reading.explain(
+                    read.reasons, i18n.translations(reader.language).gettext
+                ),
                 "appeal": appealed.get(read.id),
                 # The form shows only while an appeal is possible.
                 "appeal_until": deadline if deadline and now <= deadline else None,
