@@ -31,6 +31,7 @@ from readtoearn.web import errors, metrics, security
 from readtoearn.web.client import DeviceCookieMiddleware
 from readtoearn.web.credentials import CredentialCache
 from readtoearn.web.limits import BodyLimit, InFlightLimit
+from readtoearn.web.nul import NulGuard
 from readtoearn.web.routes import accounts as account_pages
 from readtoearn.web.routes import (
     api_articles,
@@ -199,6 +200,8 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Altcha"],
             max_age=600,
         )
+    # Inside the body limit and the accounts middleware (an error page needs its state).
+    app.add_middleware(NulGuard)
     app.add_middleware(BodyLimit)
     metrics.install(app)
     security.install(app)
