@@ -208,3 +208,22 @@ def test_incomplete_reads_say_why_in_plain_words(tracker) -> None:
     assert any("reading time" in m for m in result["messages"])
     # Still open: the reader goes on.
     assert tracker.beat().status_code == 200
+
+
+def test_another_readers_finished_read_looks_unknown(
+    tracker, client, clock, settings, article, session
+) -> None:
+    """Guards against a read-id oracle: a beat on another reader's finished read got
+    409 read_closed where an unknown id got 404, which told that the id exists."""
+    tracker.start()
+    tracker.read_like_a_human()
+    assert tracker.complete().json()["verdict"] == "credited"
+    _, bearer = make_reader(session, settings, "eve")
+    session.commit()
+    eve = Client(client, clock, settings, article, bearer)
+    eve.read_id, eve.token = tracker.read_id, tracker.token
+    theirs = eve.beat()
+    eve.read_id = UNKNOWN
+    unknown = eve.beat()
+    assert theirs.status_code == unknown.status_code == 404
+    assert theirs.json() == unknown.json()

@@ -176,7 +176,7 @@ def prepare_beat(
     it earns; nothing is changed yet."""
     state = loaded.state
     if state is None:
-        state = seed(db, store, read_id)
+        state = seed(db, store, read_id, reader_id)
     # Another reader's read is reported as absent, so ids cannot be probed.
     if state.reader_id != reader_id:
         raise NotFound("no read has this id")

@@ -58,8 +58,14 @@ def live_of(read: Read, content_hash: str, word_count: int, paragraph_count: int
     )
 
 
-def seed(db: Session | Database | None, store: LiveStore, read_id: uuid.UUID) -> LiveRead:
-    """Load an open read the store does not hold (its first beat, or after a restart)."""
+def seed(
+    db: Session | Database | None,
+    store: LiveStore,
+    read_id: uuid.UUID,
+    reader_id: uuid.UUID | None = None,
+) -> LiveRead:
+    """Load an open read the store does not hold (its first beat, or after a restart); another
+    reader's read is absent, open or not (no read-id oracle)."""
     query = (
         select(Read, Article.content_hash, Article.word_count, Article.paragraph_count)
         .join(Article, Article.id == Read.article_id)
@@ -67,7 +73,7 @@ def seed(db: Session | Database | None, store: LiveStore, read_id: uuid.UUID) ->
     )
     with session_of(db) as session:
         row = session.execute(query).one_or_none()
-    if row is None:
+    if row is None or (reader_id is not None and row[0].reader_id != reader_id):
         raise NotFound("no read has this id")
     read, content_hash, word_count, paragraph_count = row
     if read.status != OPEN:
