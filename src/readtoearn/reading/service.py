@@ -1,10 +1,10 @@
 """Reads: start, beat, complete. The server decides what was read; the ledger pays for it.
 
-The public face of the reading domain; each part lives in a module of its own:
-`start` (start and resume), `beats` (the tracker's hot path), `snapshot` (the live state and
-its row), `verdict` (completion, verdict, review), `panel` (the article page's panel and view
-token), `quiz` (the per-read quiz), `wallet` (the reader's wallet); `rules` holds the rules, the
-reasons of a verdict and what each says to readers and operators.
+The public face of the reading domain; each part lives in a module of its own: `start` (start
+and resume), `beats` (the tracker's hot path), `snapshot` (the live state and its row), `verdict`
+(completion, verdict, review), `panel` (the article page's panel and view token), `page` (all
+an article page shows), `quiz` (the per-read quiz), `wallet` (the reader's wallet); `rules`
+holds the rules, the reasons of a verdict and what each says to readers and operators.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from readtoearn.reading.beats import (
     record_beat,
     record_beat_async,
 )
+from readtoearn.reading.page import ArticlePage, PageFigure, get_article_page
 from readtoearn.reading.panel import Panel, get_panel, view_token_for
 from readtoearn.reading.quiz import QuizOutcome, answer_quiz, get_quiz, get_quiz_result
 from readtoearn.reading.reads import OPEN, owned_read, read_uuid
@@ -30,10 +31,12 @@ from readtoearn.reading.wallet import Wallet, WalletEntry, get_wallet, list_read
 
 __all__ = [
     "OPEN",
+    "ArticlePage",
     "Beat",
     "BeatResult",
     "NeedsDatabase",
     "Outcome",
+    "PageFigure",
     "Panel",
     "PreparedBeat",
     "QuizOutcome",
@@ -45,6 +48,7 @@ __all__ = [
     "complete_read",
     "explain",
     "flush_idle",
+    "get_article_page",
     "get_panel",
     "get_quiz",
     "get_quiz_result",

@@ -12,15 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from readtoearn.articles import avatars
 from readtoearn.articles import service as articles
-from readtoearn.articles import text as textlib
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.errors import NotFound
 from readtoearn.reading import service as reading
-from readtoearn.reading import tokens
-from readtoearn.rewards import service as rewards
-from readtoearn.summaries import service as summaries
-from readtoearn.summaries.figures import format_figure, hedge_label
 from readtoearn.web import client, i18n, security
 from readtoearn.web.deps import ClockDep, DatabaseDep, SessionDep, SettingsDep
 from readtoearn.web.templating import (
@@ -31,7 +26,6 @@ from readtoearn.web.templating import (
 )
 
 router = APIRouter(include_in_schema=False)
-MAX_PAGE_FIGURES = 12
 
 PAGE_SIZE = 10
 SIGNUP_PATH = "/account/signup"
@@ -164,54 +158,40 @@ def article_page(
     clock: ClockDep,
     database: DatabaseDep,
 ) -> Response:
-    article = articles.get_article(session, article_id)
-    if slug != article.slug:
-        return _redirect_to_canonical(request, article)
-    page_url = settings.base_url.rstrip("/") + article_path(article)
     reader = getattr(request.state, "user", None)
-    panel = (
-        reading.get_panel(session, settings, clock, reader_id=reader.id, article=article)
-        if reader is not None
-        else None
-    )
-    device = client.device_id(request, settings) if reader is None else None
-    device_view_token = (
-        reading.view_token_for(settings, clock, article.id, tokens.device_subject(device))
-        if device
-        else None
-    )
     # The generated summary and key figures show when stored (at import); "Summary" asks for
     # them on demand, as a plain link that works without JavaScript.
     show_summary = request.query_params.get("summary") == "1"
-    digest = summaries.cached_summary(session, article, settings)
-    if digest is None and show_summary:
-        digest = summaries.get_summary(database, article.id, settings)
-    language = i18n.negotiate(request, settings.default_language)
-    figures = [
-        {
-            "display": format_figure(f, language),
-            "text": f.text,
-            "unit": f.unit if f.kind == "count" else "",
-            "hedges": [hedge_label(h, article.language) for h in f.hedges],
-            "subject": f.subject or "",
-            "sentence": f.sentence,
-        }
-        for f in (digest.figures if digest else [])[:MAX_PAGE_FIGURES]
-    ]
+    page = reading.get_article_page(
+        session,
+        database,
+        settings,
+        clock,
+        article_id=article_id,
+        slug=slug,
+        reader_id=reader.id if reader is not None else None,
+        device_id=client.device_id(request, settings) if reader is None else None,
+        language=i18n.negotiate(request, settings.default_language),
+        with_summary=show_summary,
+    )
+    article = page.article
+    if page.moved:
+        return _redirect_to_canonical(request, article)
+    page_url = settings.base_url.rstrip("/") + article_path(article)
     return render(
         request,
         "articles/article.html",
         {
             "article": article,
-            "body_html": textlib.index_paragraphs(article.html),
+            "body_html": page.body_html,
             "page_url": page_url,
             "assistants": assistant_links(page_url, article.language),
-            "panel": panel,
-            "device_view_token": device_view_token,
-            "digest": digest,
-            "figures": figures,
+            "panel": page.panel,
+            "device_view_token": page.device_view_token,
+            "digest": page.digest,
+            "figures": page.figures,
             "show_summary": show_summary,
-            "premium_until": rewards.get_premium_until(session, reader.id) if reader else None,
+            "premium_until": page.premium_until,
             **article_translation_context(article.language),
         },
     )
