@@ -66,10 +66,11 @@ def test_import_stores_the_summary_and_key_figures(settings, database, session) 
     from pathlib import Path
 
     from readtoearn.articles.importer import Importer
+    from readtoearn.cli.importer import import_item
 
     page = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "fr-wordpress.html"
-    importer = Importer(settings, database)
-    (outcome,) = [importer.run(item) for item in importer.items(str(page))]
+    importer = Importer(settings)
+    (outcome,) = [import_item(database, importer, item) for item in importer.items(str(page))]
     assert outcome.ok, outcome.error
     article = articles.get_article(session, outcome.id)
     stored = summaries.cached_summary(session, article, settings)

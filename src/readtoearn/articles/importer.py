@@ -1,11 +1,11 @@
-"""Importing articles from pages, URLs, feeds and JSON: each item in its own transaction."""
+"""Importing articles from pages, URLs, feeds and JSON: sources become items, items drafts, and
+`store` saves each draft in the transaction of the command or request that imports it."""
 
 from __future__ import annotations
 
 import gzip
 import html as htmllib
 import json
-import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,10 +31,7 @@ from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
 from readtoearn.articles.models import Article
 from readtoearn.articles.service import MIN_WORDS, save_article
 from readtoearn.config import Settings
-from readtoearn.db import Database
 from readtoearn.errors import InvalidInput, ReadToEarnError
-from readtoearn.summaries import service as summaries
-from readtoearn.summaries.backends import BuiltinBackend
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".xml.gz", ".rss.gz", ".atom.gz")
@@ -45,8 +42,6 @@ JSON_FIELDS = (
     "url, title, html or text, language, published_at, authors, categories, image, "
     "description, lead, key_points"
 )
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -98,10 +93,10 @@ class ImportOutcome:
 
 @dataclass
 class Importer:
-    """Turns sources into items and stores each item in its own write transaction."""
+    """Turns sources into items and items into drafts; `store` saves a draft in the caller's
+    transaction (the command or request owns it)."""
 
     settings: Settings
-    database: Database
     client: httpx.Client | None = None
     _own_client: bool = field(default=False, init=False)
 
@@ -239,52 +234,62 @@ class Importer:
         draft.canonical_url = draft.canonical_url or link
         return _merge_entry(draft, entry, feed_language)
 
-    # ----------------------------------------------------------------- storing
+    # ----------------------------------------------------------------- loading
 
-    def _summarise(self, session: Session, article: Article) -> None:
-        """Summary, In brief and key figures at import (built-in backend: no network call
-        inside the transaction). A failure here never loses the article: pages and the API
-        compute them on demand."""
+    def load(self, item: ImportItem) -> ArticleDraft | ImportOutcome:
+        """The item's draft, or the outcome saying why there is none (before any transaction:
+        loading may fetch pages); never raises."""
         try:
-            with session.begin_nested():
-                summaries.summarise_article(
-                    session, article, self.settings, backend=BuiltinBackend()
-                )
-        except Exception:  # the summariser failing on odd text must not fail the import
-            log.warning("could not summarise article %s at import", article.id, exc_info=True)
-
-    def run(self, item: ImportItem) -> ImportOutcome:
-        """Build one item's draft and store it in its own transaction; never raises."""
-        try:
-            draft = item.load()
+            return item.load()
         except ReadToEarnError as exc:
             return ImportOutcome(item.label, error=exc.message)
         except OSError as exc:
             return ImportOutcome(item.label, error=exc.strerror or str(exc))
         except Exception as exc:  # an extraction library failing on odd input
             return ImportOutcome(item.label, error=f"cannot extract: {_one_line(exc)}")
-        try:
-            with self.database.session(write=True) as session:
-                saved = save_article(session, draft, self.settings, source=item.kind)
-                self._summarise(session, saved.article)
-                article = saved.article
-                return ImportOutcome(
-                    item.label,
-                    id=str(article.id),
-                    created=saved.created,
-                    title=article.title,
-                    language=article.language,
-                    words=article.word_count,
-                    reading_minutes=article.reading_minutes,
-                    url=article.canonical_url,
-                    created_at=article.created_at,
-                    updated_at=article.updated_at,
-                )
-        except ReadToEarnError as exc:
-            return ImportOutcome(item.label, error=exc.message)
-        except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            return ImportOutcome(item.label, error=f"database error: {detail}")
+
+
+# --------------------------------------------------------------------------- storing
+
+
+def store(
+    session: Session,
+    item: ImportItem,
+    draft: ArticleDraft,
+    settings: Settings,
+    *,
+    then: Callable[[Session, Article], object] | None = None,
+) -> ImportOutcome:
+    """Save one draft in a savepoint of the caller's transaction (the caller commits), then run
+    `then` on the saved article (the summary made at import); never raises for the item."""
+    try:
+        with session.begin_nested():
+            saved = save_article(session, draft, settings, source=item.kind)
+        article = saved.article
+        if then is not None:
+            then(session, article)
+        return ImportOutcome(
+            item.label,
+            id=str(article.id),
+            created=saved.created,
+            title=article.title,
+            language=article.language,
+            words=article.word_count,
+            reading_minutes=article.reading_minutes,
+            url=article.canonical_url,
+            created_at=article.created_at,
+            updated_at=article.updated_at,
+        )
+    except ReadToEarnError as exc:
+        return ImportOutcome(item.label, error=exc.message)
+    except SQLAlchemyError as exc:
+        return ImportOutcome(item.label, error=database_error(exc))
+
+
+def database_error(exc: SQLAlchemyError) -> str:
+    """A database failure in one line, for an item's outcome."""
+    detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return f"database error: {detail}"
 
 
 def _failing(label: str, message: str) -> ImportItem:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from readtoearn import migrations
-from readtoearn.articles.importer import Importer, ImportOutcome
+from readtoearn.articles.importer import Importer, ImportItem, ImportOutcome, database_error, store
+from readtoearn.articles.models import Article
 from readtoearn.cli.base import friendly_errors, load_settings, open_database
+from readtoearn.config import Settings
+from readtoearn.db import Database
+from readtoearn.summaries import service as summaries
 
 EPILOG = """\b
 Examples:
@@ -44,7 +51,7 @@ def import_articles(sources: tuple[str, ...], as_json: bool, progress: bool | No
     counts = {"created": 0, "updated": 0, "failed": 0}
     with open_database(settings) as database, ExitStack() as stack:
         migrations.upgrade(database.engine)
-        importer = Importer(settings, database)
+        importer = Importer(settings)
         stack.callback(importer.close)
         bar: Progress | None = None
         total = len(sources)
@@ -57,7 +64,7 @@ def import_articles(sources: tuple[str, ...], as_json: bool, progress: bool | No
             if bar is not None:
                 bar.update(bar.task_ids[0], total=total)
             for item in items:
-                outcome = importer.run(item)
+                outcome = import_item(database, importer, item)
                 _report(outcome, as_json)
                 if not outcome.ok:
                     counts["failed"] += 1
@@ -71,6 +78,24 @@ def import_articles(sources: tuple[str, ...], as_json: bool, progress: bool | No
     click.echo(summary, err=as_json)
     if counts["failed"]:
         sys.exit(1)
+
+
+def import_item(database: Database, importer: Importer, item: ImportItem) -> ImportOutcome:
+    """Load one item, then store it and its summary in a write transaction of its own."""
+    draft = importer.load(item)
+    if isinstance(draft, ImportOutcome):
+        return draft
+    try:
+        with database.session(write=True) as session:
+            return store(
+                session, item, draft, importer.settings, then=_summarise(importer.settings)
+            )
+    except SQLAlchemyError as exc:  # at commit
+        return ImportOutcome(item.label, error=database_error(exc))
+
+
+def _summarise(settings: Settings) -> Callable[[Session, Article], None]:
+    return lambda session, article: summaries.summarise_at_import(session, article, settings)
 
 
 def _want_progress(wanted: bool | None, total: int) -> bool:

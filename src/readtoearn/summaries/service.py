@@ -9,6 +9,7 @@ inside the caller's transaction.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from readtoearn.summaries.figures import Figure, extract_figures, figure_from_di
 from readtoearn.summaries.models import ArticleSummary
 from readtoearn.summaries.quiz import Quiz, generate_quiz
 
+log = logging.getLogger(__name__)
 MAX_FIGURES = 40
 MAX_CACHED_VIEWS = 1024
 _VIEWS: dict[tuple[uuid.UUID, str, str], SummaryView] = {}
@@ -78,6 +80,17 @@ def summarise_article(
     if cached is not None:
         return cached
     return _store(session, _compute(snapshot, backend))
+
+
+def summarise_at_import(session: Session, article: Article, settings: Settings) -> None:
+    """Summary, In brief and key figures at import (built-in backend: no network call inside the
+    transaction). A failure here never loses the article: pages and the API compute them on
+    demand."""
+    try:
+        with session.begin_nested():
+            summarise_article(session, article, settings, backend=BuiltinBackend())
+    except Exception:  # the summariser failing on odd text must not fail the import
+        log.warning("could not summarise article %s at import", article.id, exc_info=True)
 
 
 def get_summary(

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from readtoearn.articles import service
 from readtoearn.articles.importer import Importer, ImportOutcome, record_draft
 from readtoearn.articles.models import Article, Author, Category
+from readtoearn.cli.importer import import_item
 from readtoearn.db import Database
 from readtoearn.errors import InvalidInput
 
@@ -24,8 +25,9 @@ FR_URL = "https://lefilcrypto.example/ia/nimbus-ia-levee-geante/"
 EN_URL = "https://coastalledger.example/2026/11/19/harbour-city-solar-docks/"
 
 
-def run_all(importer: Importer, *sources: str) -> list[ImportOutcome]:
-    return [importer.run(item) for source in sources for item in importer.items(source)]
+def run_all(database: Database, importer: Importer, *sources: str) -> list[ImportOutcome]:
+    items = [item for source in sources for item in importer.items(source)]
+    return [import_item(database, importer, item) for item in items]
 
 
 def count(database: Database, model: type) -> int:
@@ -42,7 +44,7 @@ def stored(database: Database, article_id: str) -> Article:
 
 @pytest.fixture
 def importer(settings, database) -> Importer:
-    return Importer(settings, database)
+    return Importer(settings)
 
 
 def fake_web() -> httpx.Client:
@@ -62,13 +64,13 @@ def fake_web() -> httpx.Client:
 
 def test_a_saved_page_is_imported_once_and_then_updated(importer, database) -> None:
     path = str(PAGES / "fr-wordpress.html")
-    [first] = run_all(importer, path)
+    [first] = run_all(database, importer, path)
     assert first.ok, first.error
     assert first.created
     assert first.language == "fr"
     assert first.reading_minutes == 3
     assert first.url == FR_URL
-    [again] = run_all(importer, path)
+    [again] = run_all(database, importer, path)
     assert again.ok
     assert not again.created
     assert again.id == first.id
@@ -80,25 +82,25 @@ def test_a_saved_page_is_imported_once_and_then_updated(importer, database) -> N
     assert len(article.key_points) == 2
 
 
-def test_a_gzipped_page_is_imported(importer, tmp_path) -> None:
+def test_a_gzipped_page_is_imported(importer, database, tmp_path) -> None:
     path = tmp_path / "story.html.gz"
     path.write_bytes(gzip.compress((PAGES / "en-news.html").read_bytes()))
-    [outcome] = run_all(importer, str(path))
+    [outcome] = run_all(database, importer, str(path))
     assert outcome.ok, outcome.error
     assert outcome.title == "Harbour City votes to turn its old docks into a solar park"
     assert outcome.language == "en"
 
 
-def test_a_folder_imports_every_known_file(importer, tmp_path) -> None:
+def test_a_folder_imports_every_known_file(importer, database, tmp_path) -> None:
     for name in ("fr-wordpress.html", "en-news.html"):
         (tmp_path / name).write_bytes((PAGES / name).read_bytes())
     (tmp_path / "notes.txt").write_text("ignored")
-    outcomes = run_all(importer, str(tmp_path))
+    outcomes = run_all(database, importer, str(tmp_path))
     assert [o.ok for o in outcomes] == [True, True]
 
 
 def test_rss_with_full_content(importer, database) -> None:
-    outcomes = run_all(importer, str(PAGES / "feed-full.rss"))
+    outcomes = run_all(database, importer, str(PAGES / "feed-full.rss"))
     assert [o.ok for o in outcomes] == [True, True], [o.error for o in outcomes]
     fr = stored(database, outcomes[0].id)
     assert fr.title == "La Banque de France teste un euro numérique pour les paiements de gros"
@@ -120,7 +122,7 @@ def test_rss_with_full_content(importer, database) -> None:
 
 
 def test_atom_with_full_content(importer, database) -> None:
-    [outcome] = run_all(importer, str(PAGES / "feed-full.atom"))
+    [outcome] = run_all(database, importer, str(PAGES / "feed-full.atom"))
     assert outcome.ok, outcome.error
     article = stored(database, outcome.id)
     assert article.canonical_url == "https://coastalledger.example/2026/11/18/library-hours/"
@@ -135,8 +137,8 @@ def test_atom_with_full_content(importer, database) -> None:
 
 def test_feed_entries_without_content_fetch_their_pages(settings, database) -> None:
     with fake_web() as client:
-        importer = Importer(settings, database, client=client)
-        outcomes = run_all(importer, str(PAGES / "feed-links.rss"))
+        importer = Importer(settings, client=client)
+        outcomes = run_all(database, importer, str(PAGES / "feed-links.rss"))
     assert [o.ok for o in outcomes] == [True, True, False]
     assert outcomes[2].label == "https://coastalledger.example/2026/11/01/removed/"
     assert "HTTP 404" in outcomes[2].error
@@ -150,8 +152,8 @@ def test_feed_entries_without_content_fetch_their_pages(settings, database) -> N
 
 def test_a_url_is_fetched_and_imported(settings, database) -> None:
     with fake_web() as client:
-        importer = Importer(settings, database, client=client)
-        [outcome] = run_all(importer, EN_URL)
+        importer = Importer(settings, client=client)
+        [outcome] = run_all(database, importer, EN_URL)
     assert outcome.ok, outcome.error
     assert stored(database, outcome.id).source == "url"
 
@@ -179,7 +181,9 @@ def test_json_and_jsonl_records(importer, database, tmp_path) -> None:
     (tmp_path / "articles.json").write_text(json.dumps([RECORD, second]))
     lines = [json.dumps(RECORD), "", "{not json", json.dumps({"title": "No body"})]
     (tmp_path / "articles.jsonl").write_text("\n".join(lines))
-    outcomes = run_all(importer, str(tmp_path / "articles.json"), str(tmp_path / "articles.jsonl"))
+    outcomes = run_all(
+        database, importer, str(tmp_path / "articles.json"), str(tmp_path / "articles.jsonl")
+    )
     assert [(o.label.rsplit("/", 1)[-1], o.ok, o.created) for o in outcomes] == [
         ("articles.json #1", True, True),
         ("articles.json #2", True, True),
@@ -245,15 +249,17 @@ def test_any_json_value_is_a_draft_or_a_clear_refusal(value: object) -> None:
     assert refusal is None or refusal.strip()
 
 
-def test_json_that_is_not_a_list_of_objects(importer, tmp_path) -> None:
+def test_json_that_is_not_a_list_of_objects(importer, database, tmp_path) -> None:
     (tmp_path / "numbers.json").write_text("[1, 2]")
     (tmp_path / "broken.json").write_text('{"title": ')
     (tmp_path / "latin.json").write_bytes('{"title": "Café"}'.encode("latin-1"))
-    outcomes = run_all(importer, *(str(tmp_path / n) for n in ("numbers.json", "broken.json")))
+    outcomes = run_all(
+        database, importer, *(str(tmp_path / n) for n in ("numbers.json", "broken.json"))
+    )
     assert [o.ok for o in outcomes] == [False, False, False]
     assert "must be a JSON object" in outcomes[0].error
     assert "not valid JSON" in outcomes[2].error
-    [latin] = run_all(importer, str(tmp_path / "latin.json"))
+    [latin] = run_all(database, importer, str(tmp_path / "latin.json"))
     assert "UTF-8" in latin.error
 
 
@@ -269,7 +275,7 @@ def test_bad_sources_fail_one_by_one(importer, database, tmp_path) -> None:
         "empty.html", "image.html", "notes.pdf", "page.xml", "huge.html", "menu.html", "absent.html"
     ]  # fmt: skip
     good = str(PAGES / "en-news.html")
-    outcomes = run_all(importer, *(str(tmp_path / s) for s in sources), good)
+    outcomes = run_all(database, importer, *(str(tmp_path / s) for s in sources), good)
     errors = {Path(o.label).name: o.error for o in outcomes if not o.ok}
     assert errors == {
         "empty.html": "the file is empty",
@@ -290,18 +296,18 @@ def test_a_failure_while_saving_leaves_nothing_behind(importer, database, monkey
         raise InvalidInput("categories exploded")
 
     monkeypatch.setattr(service, "_set_categories", explode)
-    [failed] = run_all(importer, str(PAGES / "fr-wordpress.html"))
+    [failed] = run_all(database, importer, str(PAGES / "fr-wordpress.html"))
     assert failed.error == "categories exploded"
     assert count(database, Article) == 0
     assert count(database, Author) == 0
     monkeypatch.undo()
-    [ok] = run_all(importer, str(PAGES / "fr-wordpress.html"))
+    [ok] = run_all(database, importer, str(PAGES / "fr-wordpress.html"))
     assert ok.ok
     assert count(database, Category) == 2
 
 
-def test_outcome_as_json_names_the_article(importer) -> None:
-    [outcome] = run_all(importer, str(PAGES / "en-news.html"))
+def test_outcome_as_json_names_the_article(importer, database) -> None:
+    [outcome] = run_all(database, importer, str(PAGES / "en-news.html"))
     data = outcome.as_json()
     assert data["id"] == outcome.id
     assert data["status"] == "created"
