@@ -11,6 +11,7 @@ from babel.messages.extract import extract
 from bs4 import BeautifulSoup
 
 from readtoearn.accounts import service as accounts
+from readtoearn.rewards import kinds
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import REDEMPTION_LABELS, RewardKind
 from readtoearn.rewards.service import RewardDraft
@@ -154,9 +155,14 @@ def test_every_rewards_string_has_a_french_translation() -> None:
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2)}
     messages: set[str] = set(REDEMPTION_LABELS.values())
     # The reasons a reward cannot be redeemed, shown on the store's cards and its page.
-    source = inspect.getsource(rewards._blocked) + inspect.getsource(rewards._check_available)
+    source = "".join(
+        inspect.getsource(f).replace(f'"""{f.__doc__}"""', "")  # the messages, not the docstring
+        for f in (rewards.why_blocked, rewards.check_available, kinds.Draw.check_available)
+    )
     messages |= set(re.findall(r'"([A-Za-z][^"_]+ [^"]+)"', source))
     messages |= {"this reward is out of stock", "this reward is shipped: give a shipping address"}
+    # What each kind gives, shown on the reward's page (rewards/kinds.py).
+    messages |= {kind.what_you_get for kind in rewards.KINDS.values()}
     for path in sorted((WEB / "templates" / "rewards").glob("*")):
         with path.open("rb") as handle:
             for _line, message, _comments, _context in extract("jinja2", handle, keywords):

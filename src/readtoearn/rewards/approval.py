@@ -28,7 +28,8 @@ from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import TransferSpec
 from readtoearn.ledger.models import TransferCode, TransferFlags
 from readtoearn.rewards.fulfil import fulfil, lock_profile
-from readtoearn.rewards.models import Redemption, RedemptionStatus, RewardKind
+from readtoearn.rewards.kinds import kind_of
+from readtoearn.rewards.models import Redemption, RedemptionStatus
 
 MAX_NOTE = 2000
 APPROVED = "approved"
@@ -139,9 +140,8 @@ def _decide(
         raise Conflict("this redemption is not waiting for approval", code="not_awaiting_approval")
     profile = lock_profile(session, redemption.reader_id)
     reward = redemption.reward
-    if decision == APPROVED and reward.kind == RewardKind.DRAW and reward.drawn_at is not None:
-        raise Conflict("the draw has been run since: refuse this entry instead", code="draw_closed")
     if decision == APPROVED:
+        kind_of(reward).check_approval(reward)
         specs = _settle(redemption, APPROVED, TransferFlags.POST_PENDING)
         _apply(session, specs)
         # Cancelling later reverses what was posted, so the redemption points at the posts now.

@@ -69,7 +69,7 @@ def load(session: Session) -> int:
         return 0
     for draft in REWARDS:
         reward = service.create_reward(session, draft)
-        if reward.kind == RewardKind.CODE:
+        if service.kind_of(reward).stocked_by_codes:
             codes = [f"DEMO-{secrets.token_hex(3).upper()}" for _ in range(DEMO_CODES)]
             service.import_codes(session, reward.slug, codes)
     return len(REWARDS)

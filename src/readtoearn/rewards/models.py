@@ -37,6 +37,9 @@ class RedemptionStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# A reader holds a reward in every state but cancelled (the per-reader limit counts these).
+LIVE_STATUSES = tuple(s.value for s in RedemptionStatus if s is not RedemptionStatus.CANCELLED)
+
 # What each state of a redemption is called under "My rewards": English msgids, translated in
 # web/translations/<language>/LC_MESSAGES/rewards.po and trust.po.
 REDEMPTION_LABELS: dict[RedemptionStatus, str] = {

@@ -103,20 +103,20 @@ def redeem_form(
     }
     language = i18n.negotiate(request, settings.default_language)
     seen = Seen(client.request_device(request, settings), client.request_address(request, settings))
-    # A savepoint: a refusal undoes everything the attempt wrote, and the page can still say why.
+    # A refusal undoes everything the attempt wrote (redeem runs in a savepoint), and the page
+    # can still say why.
     try:
         trust.check_redeem(request, reader.id, altcha)
-        with session.begin_nested():
-            done = rewards.redeem(
-                session,
-                reader.id,
-                ref,
-                idempotency_key,
-                shipping_address=address,
-                as_of=clock.now(),
-                rules=TrustRules.of(settings),
-                seen=seen,
-            )
+        done = rewards.redeem(
+            session,
+            reader.id,
+            ref,
+            idempotency_key,
+            shipping_address=address,
+            as_of=clock.now(),
+            rules=TrustRules.of(settings),
+            seen=seen,
+        )
     except ReadToEarnError as exc:
         extra = {"error": exc.message, "address": address}
         status = status_of(exc)
