@@ -418,7 +418,8 @@ def test_password_reset_flow(client, session, settings, caplog) -> None:
     session.expire_all()
     assert accounts.get_session_user(session, old_session) is None  # every session ends
 
-    again = client.post(link, data=form)
+    # The session changed (it was ended): a form needs a token bound to the new state.
+    again = client.post(link, data={**form, "csrf_token": csrf_token(client)})
     assert again.status_code == 400
     assert "this reset link is invalid or has expired" in again.text
     assert client.get(link).status_code == 400

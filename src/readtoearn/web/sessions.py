@@ -25,7 +25,7 @@ from readtoearn.web import client, csrf
 from readtoearn.web.errors import busy_response
 from readtoearn.web.i18n import LANG_COOKIE
 
-SESSION_COOKIE = "rte_session"
+SESSION_COOKIE = csrf.SESSION_COOKIE
 SKIPPED_PREFIXES = ("/api/", "/static/")
 _lock = threading.Lock()
 
@@ -103,8 +103,6 @@ class AccountsMiddleware:
             set_cookies.append(
                 _cookie_header(csrf.CSRF_COOKIE, csrf_cookie, settings, max_age=csrf.MAX_AGE)
             )
-        request.state.csrf_token = csrf.token_for(secret_key, csrf_cookie)
-
         user: User | None = None
         session_secret = cookies.get(SESSION_COOKIE)
         if session_secret:
@@ -117,7 +115,10 @@ class AccountsMiddleware:
                 return
             if user is None:
                 set_cookies.append(_cookie_header(SESSION_COOKIE, "", settings, max_age=0))
+                session_secret = None  # cleared: the form comes back without it
         request.state.user = user
+        # Bound to the session the form will come back with (web/csrf.py).
+        request.state.csrf_token = csrf.token_for(secret_key, csrf_cookie, session_secret or "")
 
         if not set_cookies:
             await self.app(scope, receive, send)

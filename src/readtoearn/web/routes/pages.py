@@ -253,6 +253,7 @@ def join(request: Request) -> HTMLResponse:
 
 @router.get("/language")
 def choose_language(
+    settings: SettingsDep,
     lang: Annotated[str, Query(max_length=8)],
     next: Annotated[str, Query(max_length=2000)] = "/",
 ) -> RedirectResponse:
@@ -261,7 +262,12 @@ def choose_language(
         raise NotFound("this language is not available")
     response = RedirectResponse(_local_path(next), status_code=303)
     response.set_cookie(
-        i18n.LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, httponly=True, samesite="lax"
+        i18n.LANG_COOKIE,
+        lang,
+        max_age=LANG_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=settings.base_url.lower().startswith("https://"),  # as every cookie of the site
     )
     return response
 
