@@ -1,0 +1,303 @@
+"""Finders of each kind of figure in one sentence: money, percentages, counts, dates."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import cache
+
+from readtoearn.summaries.figures.context import clean_value
+from readtoearn.summaries.figures.model import Figure, Kind
+from readtoearn.summaries.figures.numbers import Numeral, scale_after
+from readtoearn.summaries.figures.vocabulary import (
+    ADJECTIVE_END_RE,
+    COUNT_NOUN_RE,
+    CURRENCY_AFTER,
+    CURRENCY_BEFORE,
+    CURRENCY_SYMBOLS,
+    CURRENCY_WORDS,
+    FRENCH_ADJECTIVES_BEFORE,
+    FUNCTION_WORDS,
+    MONTH_NAMES,
+    MONTHS,
+    NOT_COUNTED,
+    ORDINALS,
+    PARTICIPLE_RE,
+    PERCENT_AFTER,
+    SPACE,
+)
+
+
+def money_figures(
+    sentence: str, language: str, index: int, numerals: list[Numeral]
+) -> list[Figure]:
+    figures = []
+    for numeral in numerals:
+        before = sentence[max(0, numeral.start - 4) : numeral.start]
+        symbol = re.search(CURRENCY_BEFORE + r"$", before)
+        scale_info = scale_after(sentence, numeral.end, language, money=True)
+        scale, after_scale = scale_info if scale_info else (Decimal(1), numeral.end)
+        currency = None
+        start, end = numeral.start, after_scale
+        if symbol:
+            currency = _currency_code(symbol.group().strip())
+            start = numeral.start - len(before) + symbol.start()
+            # "$50bn" may still be followed by "US$"; nothing more to read.
+        else:
+            tail = re.compile(SPACE + r"?" + CURRENCY_AFTER).match(sentence, after_scale)
+            if tail:
+                currency = _currency_code(tail.group())
+                end = tail.end()
+        if currency is None:
+            continue
+        if scale_info is None and numeral.style.spelled and numeral.value < 2:
+            continue
+        figures.append(
+            Figure(
+                kind=Kind.MONEY,
+                text=sentence[start:end],
+                value=clean_value(numeral.value * scale),
+                unit=currency,
+                sentence=sentence,
+                sentence_index=index,
+                start=start,
+                end=end,
+                number_start=numeral.start - start,
+                number_end=numeral.end - start,
+                scale=scale,
+                style=numeral.style,
+            )
+        )
+    return figures
+
+
+def _currency_code(token: str) -> str:
+    token = token.strip()
+    for symbol, code in (("$US", "USD"), ("US$", "USD")):
+        if symbol in token:
+            return code
+    for symbol, code in CURRENCY_SYMBOLS.items():
+        if symbol in token:
+            return code
+    words = re.findall(r"[^\W\d_]+", token.lower())
+    for word in reversed(words):
+        if word in CURRENCY_WORDS:
+            return CURRENCY_WORDS[word]
+    return "XXX"
+
+
+def percent_figures(
+    sentence: str, language: str, index: int, numerals: list[Numeral]
+) -> list[Figure]:
+    figures = []
+    for numeral in numerals:
+        match = re.compile(SPACE + r"?" + PERCENT_AFTER).match(sentence, numeral.end)
+        if not match:
+            continue
+        figures.append(
+            Figure(
+                kind=Kind.PERCENT,
+                text=sentence[numeral.start : match.end()],
+                value=clean_value(numeral.value),
+                unit="%",
+                sentence=sentence,
+                sentence_index=index,
+                start=numeral.start,
+                end=match.end(),
+                number_start=0,
+                number_end=numeral.end - numeral.start,
+                style=numeral.style,
+            )
+        )
+    return figures
+
+
+def count_figures(
+    sentence: str, language: str, index: int, numerals: list[Numeral]
+) -> list[Figure]:
+    figures = []
+    for numeral in numerals:
+        if not numeral.style.spelled and _looks_like_year(numeral):
+            continue
+        scale_info = scale_after(sentence, numeral.end, language)
+        scale, position = scale_info if scale_info else (Decimal(1), numeral.end)
+        match = re.compile(SPACE + COUNT_NOUN_RE.pattern).match(sentence, position)
+        if not match:
+            continue
+        noun = match.group(1)
+        lowered = noun.lower()
+        if lowered in NOT_COUNTED or lowered in FUNCTION_WORDS or noun[:1].isupper():
+            continue
+        if any(lowered.startswith(m) for m in MONTH_NAMES) or PARTICIPLE_RE.search(lowered):
+            continue  # "24 févrierLe" (glued text), "50 fixé", "19 nécessitant"
+        end = match.end()
+        if language == "fr" and lowered in FRENCH_ADJECTIVES_BEFORE:
+            # "deux grandes villes", "trois premiers mois": the noun follows the adjective.
+            more = re.compile(SPACE + r"([a-zà-ÿ][\w'’-]*)").match(sentence, end)
+            if not more or more.group(1) in NOT_COUNTED:
+                continue
+            noun = f"{noun} {more.group(1)}"
+            end = more.end()
+        if language == "en" and ADJECTIVE_END_RE.search(noun):
+            # "six nautical miles": an English adjective comes before the thing counted.
+            more = re.compile(SPACE + r"([a-z][\w'’-]*)").match(sentence, end)
+            if more and more.group(1) not in NOT_COUNTED:
+                noun = f"{noun} {more.group(1)}"
+                end = more.end()
+        if numeral.style.spelled and numeral.value * scale < 2:
+            continue
+        value = clean_value(numeral.value * scale)
+        if value < 2 and scale == 1:
+            continue
+        figures.append(
+            Figure(
+                kind=Kind.COUNT,
+                text=sentence[numeral.start : end],
+                value=value,
+                unit=noun,
+                sentence=sentence,
+                sentence_index=index,
+                start=numeral.start,
+                end=end,
+                number_start=0,
+                number_end=numeral.end - numeral.start,
+                scale=scale,
+                style=numeral.style,
+            )
+        )
+    return figures
+
+
+def _looks_like_year(numeral: Numeral) -> bool:
+    return (
+        not numeral.style.thousands
+        and numeral.style.decimals == 0
+        and 1800 <= numeral.value <= 2100
+        and numeral.value == numeral.value.to_integral_value()
+    )
+
+
+def date_figures(sentence: str, language: str, index: int) -> list[Figure]:
+    figures: list[Figure] = []
+    for pattern, precision in _date_patterns(language):
+        for match in pattern.finditer(sentence):
+            if any(match.start() < f.end and f.start < match.end() for f in figures):
+                continue
+            period, unit = _period(match, precision, language)
+            if period is None:
+                continue
+            start = match.start("year") if precision == "year" else match.start()
+            end = match.end()
+            text = sentence[start:end]
+            if text.lower().startswith("the "):
+                start += 4
+                text = text[4:]
+            year_start = match.start("year") - start
+            figures.append(
+                Figure(
+                    kind=Kind.DATE,
+                    text=text,
+                    value=Decimal(match.group("year")),
+                    unit=unit,
+                    period=period,
+                    sentence=sentence,
+                    sentence_index=index,
+                    start=start,
+                    end=end,
+                    number_start=year_start,
+                    number_end=year_start + 4,
+                )
+            )
+    return figures
+
+
+@cache
+def _date_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
+    months = MONTHS[language]
+    month_re = "|".join(months)
+    ordinal_re = "|".join(sorted(map(re.escape, ORDINALS[language]), key=len, reverse=True))
+    year = r"(?P<year>(?:18|19|20)\d\d)(?!\d)"
+    if language == "fr":
+        patterns = [
+            (
+                r"(?P<q>"
+                + ordinal_re
+                + r")"
+                + SPACE
+                + r"trimestre(?:"
+                + SPACE
+                + r"(?:de"
+                + SPACE
+                + r")?"
+                + year
+                + r")",
+                "quarter",
+            ),
+            (r"\b[TQ](?P<qn>[1-4])" + SPACE + year, "quarter"),
+            (
+                r"(?P<q>premier|second|deuxième|1er|2e)"
+                + SPACE
+                + r"semestre(?:"
+                + SPACE
+                + r"(?:de"
+                + SPACE
+                + r")?"
+                + year
+                + r")",
+                "half",
+            ),
+            (
+                r"(?:(?P<day>\d{1,2}|1er)"
+                + SPACE
+                + r")?(?P<month>"
+                + month_re
+                + r")"
+                + SPACE
+                + year,
+                "month",
+            ),
+            (
+                r"\b(?i:en|depuis|dès|fin|début|mi-|d'ici|d’ici|avant|après|de)" + SPACE + year,
+                "year",
+            ),
+        ]
+    else:
+        patterns = [
+            (r"(?:the" + SPACE + r")?(?P<q>" + ordinal_re + r")" + SPACE + r"quarter(?:" + SPACE
+             + r"of)?" + SPACE + year, "quarter"),
+            (r"\bQ(?P<qn>[1-4])" + SPACE + year, "quarter"),
+            (r"(?:the" + SPACE + r")?(?P<q>first|second|1st|2nd)" + SPACE + r"half" + SPACE
+             + r"of" + SPACE + year, "half"),
+            (r"(?P<month>" + month_re + r")" + SPACE + r"(?P<day>\d{1,2})(?:st|nd|rd|th)?,?"
+             + SPACE + year, "month"),
+            (r"(?:(?P<day>\d{1,2})" + SPACE + r")?(?P<month>" + month_re + r")" + r",?" + SPACE
+             + year, "month"),
+            (r"\b(?i:in|since|by|until|from|before|after|during|of|early|late|mid-)"
+             + SPACE + year, "year"),
+        ]  # fmt: skip
+    return [
+        (re.compile(pattern, flags=0 if precision == "year" else re.IGNORECASE), precision)
+        for pattern, precision in patterns
+    ]
+
+
+def _period(match: re.Match[str], precision: str, language: str) -> tuple[str | None, str]:
+    groups = match.groupdict()
+    year = groups["year"]
+    if precision == "quarter":
+        quarter = int(groups["qn"]) if groups.get("qn") else ORDINALS[language][groups["q"].lower()]
+        return f"{year}-Q{quarter}", "quarter"
+    if precision == "half":
+        half = ORDINALS[language][groups["q"].lower()]
+        return f"{year}-H{half}", "half"
+    if precision == "month":
+        names = [m.lower() for m in MONTHS[language]]
+        month = names.index(groups["month"].lower()) + 1
+        day = groups.get("day")
+        if day:
+            number = 1 if day == "1er" else int(day)
+            if not 1 <= number <= 31:
+                return None, ""
+            return f"{year}-{month:02d}-{number:02d}", "day"
+        return f"{year}-{month:02d}", "month"
+    return year, "year"

@@ -1,0 +1,88 @@
+"""Key figures of a text: every sentence searched by every finder, repeats dropped."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from readtoearn.summaries.figures.context import hedges_of, subject_of
+from readtoearn.summaries.figures.finders import (
+    count_figures,
+    date_figures,
+    money_figures,
+    percent_figures,
+)
+from readtoearn.summaries.figures.model import Figure
+from readtoearn.summaries.figures.numbers import numerals_in
+from readtoearn.summaries.figures.vocabulary import FUNCTION_WORDS
+from readtoearn.summaries.sentences import split_sentences
+
+
+def extract_figures(text: str, language: str, *, limit: int | None = None) -> list[Figure]:
+    """Every key figure of a text, in reading order, each figure once."""
+    found: list[Figure] = []
+    seen: set[tuple[str, str, str]] = set()
+    sentences = split_sentences(text, language)
+    names = known_names(sentences)
+    for index, sentence in enumerate(sentences):
+        for figure in figures_in_sentence(sentence, language, index, names=names):
+            if figure.key in seen:
+                continue
+            seen.add(figure.key)
+            found.append(figure)
+            if limit and len(found) >= limit:
+                return found
+    return found
+
+
+def known_names(sentences: list[str]) -> frozenset[str]:
+    """Capitalised words seen inside sentences: names, unlike a sentence's first word."""
+    names = set()
+    lower = set()
+    for sentence in sentences:
+        for match in re.finditer(r"(?<=[\w,;:)] )[A-ZÀ-Ý][\w&.-]+", sentence):
+            names.add(match.group().rstrip("."))
+        lower.update(re.findall(r"\b[a-zà-ÿ][\w-]*", sentence))
+    # A first word is a name too when the text never writes it in lower case ("Amazon will").
+    for sentence in sentences:
+        first = re.match(r"[«“\"'(\s]*([A-ZÀ-Ý][\w&-]+)", sentence)
+        if first:
+            word = first.group(1)
+            if (
+                word.lower() not in lower
+                and word.lower() not in FUNCTION_WORDS
+                and not (re.search(r"(?:ant|ent|é|ée|és|ées|ing|ed|ly)$", word))
+            ):
+                names.add(word)
+    return frozenset(names)
+
+
+def figures_in_sentence(
+    sentence: str, language: str, index: int = 0, *, names: frozenset[str] | None = None
+) -> list[Figure]:
+    """The figures of one sentence, left to right, without overlaps."""
+    lang = "fr" if language == "fr" else "en"
+    taken: list[tuple[int, int]] = []
+    figures: list[Figure] = []
+    numerals = numerals_in(sentence, lang)
+    finders = (
+        lambda: date_figures(sentence, lang, index),
+        lambda: money_figures(sentence, lang, index, numerals),
+        lambda: percent_figures(sentence, lang, index, numerals),
+        lambda: count_figures(sentence, lang, index, numerals),
+    )
+    for finder in finders:
+        for figure in finder():
+            if any(figure.start < end and start < figure.end for start, end in taken):
+                continue
+            taken.append((figure.start, figure.end))
+            figures.append(figure)
+    figures.sort(key=lambda f: f.start)
+    return [
+        replace(
+            f,
+            hedges=hedges_of(sentence, f.start, f.end, lang, f.kind),
+            subject=subject_of(sentence, f.start, f.end, names),
+        )
+        for f in figures
+    ]

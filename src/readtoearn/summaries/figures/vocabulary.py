@@ -1,0 +1,187 @@
+"""The words and patterns of figures in French and English: scales, currencies, spelled-out
+numbers, months, hedges, and the words that are not a thing counted."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from readtoearn.summaries.figures.model import Hedge
+
+
+def word_list(text: str) -> list[str]:
+    """A word list written as one string (easier to read and edit)."""
+    return text.split()
+
+
+SPACE = r"[ \u00a0\u202f]"
+NUM = (
+    r"(?<![\w.,])(?:\d{1,3}(?:(?:[ \u00a0\u202f](?=\d{3}\b)|,(?=\d{3}\b)|\.(?=\d{3}\b))\d{3})+"
+    r"|\d+)(?:[.,]\d+)?(?![\d])"
+)
+SCALES: dict[str, Decimal] = {
+    # French
+    "mille": Decimal(10) ** 3,
+    "millier": Decimal(10) ** 3,
+    "milliers": Decimal(10) ** 3,
+    "million": Decimal(10) ** 6,
+    "millions": Decimal(10) ** 6,
+    "milliard": Decimal(10) ** 9,
+    "milliards": Decimal(10) ** 9,
+    "md": Decimal(10) ** 9,
+    "mds": Decimal(10) ** 9,
+    "mrd": Decimal(10) ** 9,
+    "mrds": Decimal(10) ** 9,
+    "billion": Decimal(10) ** 12,  # French "billion"; English is handled below
+    "billions": Decimal(10) ** 12,
+    # English
+    "thousand": Decimal(10) ** 3,
+    "k": Decimal(10) ** 3,
+    "m": Decimal(10) ** 6,
+    "mn": Decimal(10) ** 6,
+    "mln": Decimal(10) ** 6,
+    "bn": Decimal(10) ** 9,
+    "b": Decimal(10) ** 9,
+    "trillion": Decimal(10) ** 12,
+    "trillions": Decimal(10) ** 12,
+    "tn": Decimal(10) ** 12,
+    "tr": Decimal(10) ** 12,
+}
+ENGLISH_BILLION = Decimal(10) ** 9
+SCALE_RE = (
+    r"(?:milliards?|millions?|milliers|millier|mille|billions?|trillions?|thousand|Mds|Mrds?|Md|Mn|"
+    r"mln|bn|tn|M|m|[kK]|B|b)(?![\w])"
+)
+CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₿": "BTC"}
+CURRENCY_WORDS = {
+    "dollar": "USD",
+    "dollars": "USD",
+    "euro": "EUR",
+    "euros": "EUR",
+    "livre": "GBP",
+    "livres": "GBP",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "yen": "JPY",
+    "yuan": "CNY",
+    "yuans": "CNY",
+    "franc": "CHF",
+    "francs": "CHF",
+    "bitcoin": "BTC",
+    "bitcoins": "BTC",
+    "usd": "USD",
+    "eur": "EUR",
+    "gbp": "GBP",
+    "chf": "CHF",
+    "jpy": "JPY",
+    "cny": "CNY",
+    "btc": "BTC",
+}
+CURRENCY_AFTER = (
+    r"(?:(?:de |d'|d’|of )?(?:dollars?(?: américains| US)?|euros?|livres?(?: sterling)?|"
+    r"pounds?(?: sterling)?|yens?|yuans?|francs?(?: suisses)?|bitcoins?)\b|"
+    r"(?:\$US|US\$|\$|€|£|¥|USD|EUR|GBP|CHF|JPY|CNY|BTC)(?![\w]))"
+)
+CURRENCY_BEFORE = r"(?:US\$|\$|€|£|¥|(?:USD|EUR|GBP|CHF|JPY|CNY)" + SPACE + r"?)"
+PERCENT_AFTER = r"(?:%|pour" + SPACE + r"?cent|percent|per" + SPACE + r"cent)(?![\w])"
+
+NUMBER_WORDS = {
+    "fr": word_list(
+        "zéro un une deux trois quatre cinq six sept huit neuf dix onze douze treize "
+        "quatorze quinze seize dix-sept dix-huit dix-neuf vingt vingts trente quarante "
+        "cinquante soixante soixante-dix quatre-vingt quatre-vingts quatre-vingt-dix "
+        "cent cents mille et"
+    ),
+    "en": word_list(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty "
+        "sixty seventy eighty ninety hundred thousand and a"
+    ),
+}
+CONNECTORS = {"et", "and", "a"}
+
+
+def _spelled_pattern(words: list[str]) -> re.Pattern[str]:
+    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(
+        r"(?<![\w-])(?:" + alternatives + r")(?:[ -](?:" + alternatives + r"))*(?![\w-])",
+        flags=re.IGNORECASE,
+    )
+
+
+SPELLED_RE = {language: _spelled_pattern(words) for language, words in NUMBER_WORDS.items()}
+
+MONTHS = {
+    "fr": word_list(
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+    ),
+    "en": word_list(
+        "January February March April May June July August September October November December"
+    ),
+}
+ORDINALS = {
+    "fr": {"premier": 1, "1er": 1, "deuxième": 2, "second": 2, "2e": 2, "troisième": 3, "3e": 3,
+           "quatrième": 4, "4e": 4, "dernier": 4},
+    "en": {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+           "4th": 4, "final": 4, "last": 4},
+}  # fmt: skip
+
+HEDGE_PATTERNS: dict[str, list[tuple[str, Hedge]]] = {
+    "fr": [
+        (r"jusqu['’]?(?:à|a)", Hedge.UP_TO),
+        (r"environ|près de|presque|quelque|autour de|approximativement|une? bonne", Hedge.ABOUT),
+        (r"au moins|au minimum|pas moins de", Hedge.AT_LEAST),
+        (r"plus de|au-delà de|davantage que|supérieure? à", Hedge.MORE_THAN),
+        (r"moins de|inférieure? à|à peine", Hedge.LESS_THAN),
+    ],
+    "en": [
+        (r"up to|as much as|as many as|as high as", Hedge.UP_TO),
+        (
+            r"about|around|roughly|nearly|almost|approximately|some|an estimated|close to",
+            Hedge.ABOUT,
+        ),
+        (r"at least|no fewer than|no less than", Hedge.AT_LEAST),
+        (r"more than|over|above|upwards of|in excess of", Hedge.MORE_THAN),
+        (r"less than|fewer than|under|below|just", Hedge.LESS_THAN),
+    ],
+}
+MODALS = {
+    "fr": r"\b(?:pourrai(?:t|ent)|pourra(?:it|ient|ient)?|devrai(?:t|ent)|serai(?:t|ent)|"
+    r"aurai(?:t|ent)|envisag\w+|prévoi\w+|estim\w+|selon)\b",
+    "en": r"\b(?:could|may|might|would|should|expected|plans?|planned|estimated?|projected)\b",
+}
+# Capitalised words that begin sentences without naming anyone.
+FUNCTION_WORDS = frozenset(
+    word_list(
+        "le la les l un une des du de d ce cet cette ces il elle ils elles on nous vous je en "
+        "au aux selon mais et pour par dans sur avec depuis après avant lors si alors ainsi "
+        "cependant pourtant enfin désormais aujourd hui c est the a an this that these those "
+        "he she it they we you i in on at for by with from after before since as but and so "
+        "yet according however meanwhile while when if its his her their our last next "
+        "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi "
+        "vendredi samedi dimanche près entre seulement parmi durant pendant sans sous vers "
+        "chez contre comme quand où plus moins très tout tous toute toutes aussi encore déjà "
+        "there here now then also still just only even now today yesterday tomorrow once "
+        "both each every all some many most other such what which who why how am pm"
+    )
+) | {m.lower() for names in MONTHS.values() for m in names}
+# Words after a number that are not a thing counted.
+NOT_COUNTED = frozenset(
+    word_list(
+        "et and ou or à a de d du des of to the le la les en in h heures heure ans an years "
+        "year ème e er th st nd rd fois times au aux dans sur pour par avec sans sous chez "
+        "entre vers autres autre more other others than plus moins fewer less per pour cent "
+        "percent ou who which that qui que dont were was are is have has had ont sont est"
+    )
+) | {m.lower() for names in MONTHS.values() for m in names}
+MONTH_NAMES = tuple(m.lower() for names in MONTHS.values() for m in names)
+PARTICIPLE_RE = re.compile(r"(?:é|ée|ant)$")  # singular: after two or more, French nouns take -s
+FRENCH_ADJECTIVES_BEFORE = frozenset(
+    word_list(
+        "premier premiers première premières dernier derniers dernière dernières grand grands "
+        "grande grandes petit petits petite petites nouveau nouveaux nouvelle nouvelles "
+        "principaux principales seuls seules jeunes vrais autres bons bonnes gros grosses"
+    )
+)
+ADJECTIVE_END_RE = re.compile(r"(?:al|ous|ive|ful|ic|ing|ed|an|ese|ish|ern|ary|less|new|old)$")
+COUNT_NOUN_RE = re.compile(r"(?:de |d['’]|of )?([^\W\d_][\w'’-]*)")
