@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     point_value: Annotated[Decimal, Field(ge=0, le=1_000_000)] = Decimal("0.01")
     point_currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
 
+    # /metrics answers only `Authorization: Bearer <metrics_token>`; without a token it is off
+    # (404), so the app's port never shows its figures to everyone (docs/operations.md).
+    metrics_token: str = Field(default="", repr=False)
+
     # Accounts: sessions, API tokens, password hashing (argon2id), login limits, e-mail.
     session_days: Annotated[int, Field(ge=1, le=365)] = 14
     api_token_days: Annotated[int, Field(ge=1, le=3650)] = 30

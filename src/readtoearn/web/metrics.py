@@ -1,17 +1,19 @@
 """Prometheus metrics: request counts and latency per route, beside the domains' own counters
 (readtoearn_reads_completed_total, readtoearn_beats_total: see reading/service.py).
 
-Served at /metrics (text exposition). With several worker processes, point
+Served at /metrics (text exposition) to whoever sends `Authorization: Bearer <metrics_token>`;
+with no metrics_token set the route answers 404, as if absent. With several worker processes, point
 PROMETHEUS_MULTIPROC_DIR at an empty directory shared by the workers, as prometheus-client
 documents; each process then writes its samples there and /metrics adds them up.
 """
 
 from __future__ import annotations
 
+import hmac
 import os
 import time
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -24,6 +26,9 @@ from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from readtoearn.config import Settings
+from readtoearn.errors import NotFound
 
 REQUESTS = Counter(
     "readtoearn_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
@@ -70,12 +75,25 @@ def _route_of(scope: Scope) -> str:
     return str(path) if path else "unmatched"
 
 
+def allowed(authorization: str, token: str) -> bool:
+    """Whether an Authorization header carries the metrics token (compared in constant time)."""
+    scheme, _, given = authorization.strip().partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8", "replace"), token.encode()
+    )
+
+
 def install(app: FastAPI) -> None:
     """Add the middleware and the /metrics route."""
     app.add_middleware(MetricsMiddleware)
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics(_request: Request) -> Response:
+    def metrics(request: Request) -> Response:
+        settings: Settings = request.app.state.settings
+        if not settings.metrics_token:
+            raise NotFound("nothing lives at this address")
+        if not allowed(request.headers.get("authorization", ""), settings.metrics_token):
+            raise HTTPException(401, "send the metrics token", {"WWW-Authenticate": "Bearer"})
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
