@@ -86,6 +86,12 @@ def test_a_reader_joins_solving_the_proof_of_work_and_confirms_the_address(
         solution = page.locator("altcha-widget input[name=altcha]")
         assert len(solution.input_value()) > 100
         page.get_by_role("button", name="Join", exact=True).click()
+        # Joining does not log in: the same answer whether the address was new or not.
+        page.wait_for_url(re.compile(r".*/account/login\?joined=1"))
+        expect(page.locator(".form-notice")).to_contain_text("We have sent a message")
+        page.fill("#email", EMAIL)
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Log in").click()
         page.wait_for_url(site.url + "/account")
         expect(page.locator(".email-status--pending")).to_have_text("not confirmed yet")
 

@@ -129,6 +129,10 @@ def test_a_reader_joins_confirms_reads_waits_and_redeems(browser: Browser, site:
         page.fill("#display_name", "Journey")
         expect(widget.locator("[data-state=verified]")).to_be_visible(timeout=30_000)
         page.get_by_role("button", name="Join", exact=True).click()
+        page.wait_for_url(re.compile(r".*/account/login\?joined=1"))  # joining does not log in
+        page.fill("#email", EMAIL)
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Log in").click()
         page.wait_for_url(site.url + "/account")
 
         # Day one: earning is open, spending is not. The store says what is missing.

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from readtoearn.accounts import service as accounts
 from readtoearn.accounts.models import User
@@ -98,14 +98,23 @@ def test_signup_page_sets_a_csrf_cookie_and_field(client) -> None:
     assert "rte_csrf" not in set_cookies(client.get("/account/signup"))
 
 
-def test_signup_logs_in_and_redirects(client, session) -> None:
+JOINED_AT = "/account/login?joined=1&next="
+
+
+def test_signup_then_login_goes_to_next(client, session) -> None:
     response = sign_up(client, "  Ann@Example.org ", next="/articles/x?page=2")
     assert response.status_code == 303
-    assert response.headers["location"] == "/articles/x?page=2"
-    cookie = set_cookies(response)["rte_session"]
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    assert response.headers["location"] == JOINED_AT + "%2Farticles%2Fx%3Fpage%3D2"
+    assert "rte_session" not in set_cookies(response)  # joining does not log in
     user = session.scalar(select(User).where(User.email == "ann@example.org"))
     assert user is not None and user.display_name == "Ann"
+    page = client.get(response.headers["location"])
+    assert "We have sent a message to this address" in page.text
+    assert 'name="next" value="/articles/x?page=2"' in page.text
+    login = log_in(client, next="/articles/x?page=2")
+    assert login.headers["location"] == "/articles/x?page=2"
+    cookie = set_cookies(login)["rte_session"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
     profile = client.get("/account")
     assert profile.status_code == 200
     assert "ann@example.org" in profile.text and "Ann" in profile.text
@@ -113,7 +122,7 @@ def test_signup_logs_in_and_redirects(client, session) -> None:
 
 
 def test_signup_without_next_goes_to_the_account(client) -> None:
-    assert sign_up(client).headers["location"] == "/account"
+    assert sign_up(client).headers["location"] == JOINED_AT + "%2Faccount"
 
 
 @pytest.mark.parametrize(
@@ -131,7 +140,7 @@ def test_signup_without_next_goes_to_the_account(client) -> None:
 def test_open_redirects_are_refused(client, target) -> None:
     response = sign_up(client, next=target)
     assert response.status_code == 303
-    assert response.headers["location"] == "/account"
+    assert response.headers["location"] == JOINED_AT + "%2Faccount"
 
 
 def test_safe_next() -> None:
@@ -140,14 +149,30 @@ def test_safe_next() -> None:
     assert safe_next("https://x.example", "/") == "/"
 
 
-def test_duplicate_email_is_a_readable_message(client, session, settings) -> None:
+def mail_texts(settings: Settings) -> list[str]:
+    outbox = settings.data_dir / "outbox"
+    return [p.read_text() for p in sorted(outbox.glob("*.eml"))] if outbox.exists() else []
+
+
+def test_signup_says_nothing_of_who_has_an_account(client, session, settings) -> None:
+    """Guards against a sign-up oracle: an address with an account got 'an account with this
+    e-mail already exists'; now both answers are the same and the owner is told by e-mail."""
     make_reader(session, settings)
-    response = sign_up(client, "ANN@example.org")
-    assert response.status_code == 409
-    assert "an account with this e-mail already exists" in response.text
-    assert 'value="ANN@example.org"' in response.text  # the form keeps what was typed
-    assert PASSWORD not in response.text  # but never the password
-    assert "rte_session" not in set_cookies(response)
+    taken = sign_up(client, "ANN@example.org")
+    new = sign_up(client, "bob@example.org")
+    assert taken.status_code == new.status_code == 303
+    assert taken.headers["location"] == new.headers["location"]
+    assert set(set_cookies(taken)) == set(set_cookies(new))
+    assert "already exists" not in client.get(taken.headers["location"]).text
+    assert session.scalar(select(func.count()).select_from(User)) == 2
+    to_ann = [m for m in mail_texts(settings) if "To: ann@example.org" in m]
+    assert len(to_ann) == 1 and "You already have an account" in to_ann[0]
+    assert "/account/reset" in to_ann[0]
+    # The owner's password is untouched, and a flood of attempts sends a few mails at most.
+    assert log_in(client).status_code == 303
+    for _ in range(6):
+        sign_up(client, "ann@example.org")
+    assert len([m for m in mail_texts(settings) if "To: ann@example.org" in m]) == 3
 
 
 @pytest.mark.parametrize(
@@ -304,7 +329,8 @@ def test_secure_cookies_on_https(settings, database) -> None:
     with TestClient(app, base_url="https://news.example") as client:
         page = client.get("/account/signup")
         assert "Secure" in set_cookies(page)["rte_csrf"]
-        response = sign_up(client)
+        assert sign_up(client).status_code == 303
+        response = log_in(client)
         assert response.status_code == 303
         assert "Secure" in set_cookies(response)["rte_session"]
 

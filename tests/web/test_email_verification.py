@@ -57,6 +57,13 @@ def join(client: TestClient, address: str = "ann@example.org", language: str = "
     }
     response = client.post("/account/signup", data=data, follow_redirects=False)
     assert response.status_code == 303, response.text
+    # Joining does not log in (docs/accounts.md): the joiner logs in next.
+    login = {
+        "email": address,
+        "password": STRONG_PASSWORD,
+        "csrf_token": csrf(client, "/account/login"),
+    }
+    assert client.post("/account/login", data=login, follow_redirects=False).status_code == 303
     return response
 
 

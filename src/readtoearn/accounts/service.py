@@ -60,6 +60,7 @@ MAX_TOKEN_LENGTH = 200
 RESET_TTL = timedelta(hours=1)
 RESET_REQUESTS_PER_HOUR = 5
 VERIFICATION_REQUESTS_PER_HOUR = 3
+JOIN_NOTICES_PER_HOUR = 3
 ASSERTION_MAX_LIFETIME = timedelta(hours=1)
 BAD_CREDENTIALS = "wrong e-mail or password"
 TOO_MANY_ATTEMPTS = (
@@ -437,32 +438,80 @@ def sign_up(
     password_hash: str | None = None,
     signup_address: str | None = None,
     device: str | None = None,
+    limiter: RateLimiter | None = None,
 ) -> Joined:
-    """Join and stay signed in: the new reader, the secret of their first session, and the
-    verification e-mail to send once the transaction has committed (`send_email`)."""
-    user = register_reader(
-        session,
-        settings,
-        email=email,
-        password=password,
-        display_name=display_name,
-        language=language,
-        password_hash=password_hash,
-        signup_address=signup_address,
-    )
-    secret = start_session(session, settings, user)
+    """Join: the new reader and the verification e-mail to send once the transaction has
+    committed (`send_email`). The joiner then logs in with their password.
+
+    An address that already has an account gets no new one and no error either: its owner is
+    e-mailed instead (at most JOIN_NOTICES_PER_HOUR an hour when a `limiter` is given), so the
+    answer is the same whether or not the address has an account and the form tells nobody who
+    has one."""
+    try:
+        user = register_reader(
+            session,
+            settings,
+            email=email,
+            password=password,
+            display_name=display_name,
+            language=language,
+            password_hash=password_hash,
+            signup_address=signup_address,
+        )
+    except Conflict as exc:
+        owner = get_user_by_email(session, email) if exc.code == "email_taken" else None
+        if owner is None:
+            raise
+        key = "join-notice:" + hash_secret(owner.email)[:32]
+        if not owner.is_active or (limiter and limiter.hit(key, 3600) > JOIN_NOTICES_PER_HOUR):
+            return Joined(None, None)
+        return Joined(None, already_joined_email(settings, owner))
     if device:  # the device it joined from is one its owner is known by
         sightings.record(session, user.id, sightings.Seen(device=device), utcnow())
-    return Joined(user, secret, start_email_verification(session, settings, user))
+    return Joined(user, start_email_verification(session, settings, user))
 
 
 @dataclass(frozen=True)
 class Joined:
-    """A reader who has just joined: the account, its first session, its verification e-mail."""
+    """What joining did: the new account (None when the address had one already) and the e-mail
+    to send, a confirmation link or a word to the address's owner (None: nothing to send)."""
 
-    user: User
-    session_secret: str
-    verification: OutgoingEmail
+    user: User | None
+    message: OutgoingEmail | None
+
+
+ALREADY_JOINED_TEXT = {
+    "en": (
+        "You already have an account",
+        "Hello {name},\n\nSomeone (perhaps you) tried to join {site} with this address, which "
+        "already has an account. Nothing has changed.\n\nIf it was you, log in here:\n{login}\n"
+        "\nForgotten your password? Choose a new one here:\n{reset}\n\nIf it was not you, ignore "
+        "this message.\n",
+    ),
+    "fr": (
+        "Vous avez déjà un compte",
+        "Bonjour {name},\n\nQuelqu'un (vous, peut-être) a essayé de s'inscrire sur {site} avec "
+        "cette adresse, qui a déjà un compte. Rien n'a changé.\n\nSi c'était vous, connectez-vous "
+        "ici :\n{login}\n\nMot de passe oublié ? Choisissez-en un nouveau ici :\n{reset}\n\n"
+        "Si ce n'était pas vous, ignorez ce message.\n",
+    ),
+}
+
+
+def already_joined_email(settings: Settings, user: User) -> OutgoingEmail:
+    """The message that tells an account's owner that someone tried to join with their address."""
+    subject, body = ALREADY_JOINED_TEXT.get(user.language, ALREADY_JOINED_TEXT["en"])
+    base = settings.base_url.rstrip("/")
+    return OutgoingEmail(
+        to=user.email,
+        subject=f"{settings.site_name}: {subject}",
+        body=body.format(
+            name=user.display_name,
+            site=settings.site_name,
+            login=f"{base}/account/login",
+            reset=f"{base}/account/reset",
+        ),
+    )
 
 
 def log_in(

@@ -52,6 +52,10 @@ RESET_SENT = (
 )
 PASSWORD_CHANGED = "Your password has been changed. Log in with the new one."  # noqa: S105
 PASSWORDS_DIFFER = "the two new passwords differ"
+JOINED = (
+    "Thank you! We have sent a message to this address. If you have just joined, log in with "
+    "your new password to start reading; the link in the message confirms your address."
+)
 VERIFICATION_SENT = "We have sent you a new confirmation link: check your inbox."
 
 FormText = Annotated[str, Form(max_length=2000)]
@@ -113,6 +117,7 @@ async def signup(
     committer: PlainCommitterDep,
     settings: SettingsDep,
     backend: EmailBackendDep,
+    limiter: RateLimiterDep,
     email: FormText = "",
     password: FormText = "",
     display_name: FormText = "",
@@ -140,6 +145,7 @@ async def signup(
                 password_hash=password_hash,
                 signup_address=request_address(request, settings),
                 device=request_device(request, settings),
+                limiter=limiter,
             )
         )
     except ReadToEarnError as exc:
@@ -150,11 +156,11 @@ async def signup(
         return page
     # Sent once the account is committed, outside the shared commit (SMTP may be slow); a mail
     # that cannot leave now is sent again from the account page.
-    await run_in_threadpool(accounts.send_email, backend, joined.verification)
-    response = _redirect(target)
-    set_session_cookie(response, settings, joined.session_secret)
-    set_language_cookie(response, settings, joined.user.language)
-    return response
+    if joined.message is not None:
+        await run_in_threadpool(accounts.send_email, backend, joined.message)
+    # The same answer whether the address was new or had an account (whose owner was told by
+    # e-mail): the joiner logs in with their password next.
+    return _redirect("/account/login?joined=1&next=" + quote(target, safe=""))
 
 
 # -- logging in and out ------------------------------------------------------------------------
@@ -165,8 +171,9 @@ def login_form(
     request: Request,
     next_: NextParam = "",
     reset: Annotated[str, Query(max_length=10)] = "",
+    joined: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
-    notice = PASSWORD_CHANGED if reset == "done" else None
+    notice = PASSWORD_CHANGED if reset == "done" else JOINED if joined else None
     return _page(request, "login.html", {"next": safe_next(next_), "notice": notice})
 
 
