@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from readtoearn.config import Settings
@@ -28,3 +29,16 @@ def test_documents_linked_from_the_readme_exist() -> None:
     for name in ("architecture", "configuration", "import", "api", "operations", "reading"):
         if f"docs/{name}.md" in readme:
             assert (ROOT / "docs" / f"{name}.md").exists(), name
+
+
+def test_every_test_named_in_the_security_checklist_exists() -> None:
+    text = (ROOT / "docs" / "security.md").read_text()
+    named = re.findall(r"`(tests/[\w/]+\.py)::(test_\w+)`", text)
+    assert len(named) > 30
+    missing = [
+        f"{path}::{name}"
+        for path, name in named
+        if not (ROOT / path).exists()
+        or not re.search(rf"^(?:async )?def {name}\(", (ROOT / path).read_text(), re.MULTILINE)
+    ]
+    assert missing == []
