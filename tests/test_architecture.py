@@ -72,3 +72,16 @@ def test_the_architecture_picture_matches_the_imports() -> None:
 
 def test_the_domains_never_import_the_web() -> None:
     assert not {(s, t) for s, t in imported_arrows() if t in ("web", "cli") and s != "cli"}
+
+
+def test_route_modules_never_import_each_other() -> None:
+    routes = PACKAGE / "web" / "routes"
+    crossing = {
+        (path.stem, module)
+        for path in routes.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.module
+        for module in [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        if module.startswith("readtoearn.web.routes.")
+    }
+    assert crossing == set()

@@ -15,8 +15,8 @@ from readtoearn.fraud.models import ReadAppeal
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import ClockDep, CurrentReader, SessionDep, SettingsDep
 from readtoearn.web.errors import status_of
-from readtoearn.web.routes.wallet import render_wallet
 from readtoearn.web.schemas import ErrorOut
+from readtoearn.web.views import render_wallet
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/reads", tags=["reading"])

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
-from babel.numbers import format_currency, format_decimal
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from readtoearn.errors import ReadToEarnError
-from readtoearn.fraud import appeals, dashboard, evidence
+from readtoearn.fraud import appeals, dashboard
 from readtoearn.fraud import service as reviews
 from readtoearn.fraud.service import MAX_NOTE
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import AuditReport
-from readtoearn.reading.rules import REASON_LABELS
 from readtoearn.rewards import service as rewards
 from readtoearn.web import i18n
 from readtoearn.web.csrf import CsrfChecked
@@ -33,6 +30,7 @@ from readtoearn.web.deps import (
 from readtoearn.web.errors import status_of
 from readtoearn.web.schemas import ErrorOut
 from readtoearn.web.templating import render
+from readtoearn.web.views import formatters, render_review_queue
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/operator", tags=["operator"])
@@ -55,16 +53,6 @@ NOTICES = {
 }
 
 
-def _formatters(language: str) -> dict[str, Any]:
-    def number(value: int | Decimal) -> str:
-        return format_decimal(value, locale=language)
-
-    def money(value: Decimal, currency: str) -> str:
-        return format_currency(value, currency, locale=language)
-
-    return {"number": number, "money": money}
-
-
 def _dashboard_page(
     request: Request,
     session: SessionDep,
@@ -82,7 +70,7 @@ def _dashboard_page(
         "released": released,
         "appeals_waiting": appeals.count_open(session),
         "redemptions_waiting": rewards.count_awaiting(session),
-        **_formatters(language),
+        **formatters(language),
     }
     return render(request, "operator/dashboard.html", context)
 
@@ -120,32 +108,6 @@ def release_holds(
     return RedirectResponse(f"/operator?released={result.reads}", status_code=303)
 
 
-def queue_page(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    *,
-    error: str | None = None,
-    notice: str | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    language = i18n.negotiate(request, settings.default_language)
-    held, waiting = reviews.list_held(session), appeals.list_open(session)
-    context = {
-        "held": held,
-        "appeals": waiting,
-        "appeal_decisions": appeals.list_decided(session),
-        "evidence": evidence.for_reads(session, [h.read for h in held] + [a.read for a in waiting]),
-        "decisions": reviews.list_reviews(session),
-        "reason_labels": REASON_LABELS,
-        "error": error,
-        "notice": notice,
-        "max_note": MAX_NOTE,
-        **_formatters(language),
-    }
-    return render(request, "operator/reviews.html", context, status_code=status_code)
-
-
 @router.get("/reviews", response_class=HTMLResponse)
 def review_queue(
     request: Request,
@@ -154,7 +116,7 @@ def review_queue(
     settings: SettingsDep,
     done: str = "",
 ) -> HTMLResponse:
-    return queue_page(request, session, settings, notice=NOTICES.get(done))
+    return render_review_queue(request, session, settings, notice=NOTICES.get(done))
 
 
 def _decide(
@@ -173,7 +135,7 @@ def _decide(
     except ReadToEarnError as exc:
         status = status_of(exc)
         message = DECISION_ERRORS.get(exc.code, exc.message)
-        return queue_page(request, session, settings, error=message, status_code=status)
+        return render_review_queue(request, session, settings, error=message, status_code=status)
     done = "approved" if approve else "rejected"
     return RedirectResponse(f"/operator/reviews?done={done}", status_code=303)
 

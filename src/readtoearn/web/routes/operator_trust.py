@@ -25,10 +25,10 @@ from readtoearn.rewards.models import Redemption
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import ClockDep, CurrentOperator, SessionDep, SettingsDep
 from readtoearn.web.errors import status_of
-from readtoearn.web.routes.operator import queue_page
 from readtoearn.web.schemas import ErrorOut
 from readtoearn.web.sessions import EmailBackendDep
 from readtoearn.web.templating import render
+from readtoearn.web.views import render_review_queue
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/operator", tags=["operator"])
@@ -169,7 +169,9 @@ def _decide_appeal(
     except ReadToEarnError as exc:
         # The review queue page shows the appeals; it says why the decision was refused.
         message = DECISION_ERRORS.get(exc.code, exc.message)
-        return queue_page(request, session, settings, error=message, status_code=status_of(exc))
+        return render_review_queue(
+            request, session, settings, error=message, status_code=status_of(exc)
+        )
     done = "appeal_approved" if approve else "appeal_rejected"
     return RedirectResponse(f"/operator/reviews?done={done}#appeals", status_code=303)
 
