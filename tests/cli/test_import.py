@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
 from readtoearn.articles.models import Article
+from readtoearn.articles.text import text_of
 from readtoearn.cli import cli
 from readtoearn.db import Database, make_engine
 from tests.unit.articles.test_import_http import local_site
@@ -138,3 +141,79 @@ def test_sources_are_required(env) -> None:
     result = CliRunner().invoke(cli, ["import"], env=env)
     assert result.exit_code == 2
     assert "Missing argument 'SOURCES...'" in result.output
+
+
+# A French article as its publisher meant it; the tests below save it in other byte encodings.
+NOEL = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<title>Le marché de Noël s’installe à Strasbourg</title></head><body><article>
+<h1>Le marché de Noël s’installe à Strasbourg</h1>
+<p>Depuis vendredi, les chalets du marché accueillent les visiteurs : vin chaud, bredele et pain
+d’épices. « C’est la plus belle période de l’année », confie Françoise, qui tient un stand près
+de la cathédrale depuis vingt ans.</p>
+<p>Le cœur de la fête se trouve place Kléber, où le grand sapin a été illuminé jeudi soir. Les
+commerçants espèrent une fréquentation supérieure à celle de l’an dernier, malgré la hausse des
+prix et la météo très incertaine.</p>
+<p>La municipalité a renforcé la sécurité : contrôles à l’entrée de la Grande Île, patrouilles et
+caméras. Les élus rappellent que le marché reste ouvert jusqu’au 24 décembre, de 11 heures à
+20 heures, même le jour de Noël où l’œuvre des bénévoles se poursuit.</p>
+</article></body></html>"""
+NOEL_PARAGRAPHS = [" ".join(p.split()) for p in re.findall(r"<p>(.*?)</p>", NOEL, re.DOTALL)]
+NOT_DECODABLE = "the page is not valid UTF-8 and its encoding cannot be recognised"
+
+
+def stored_text(env: dict[str, str], title: str) -> str:
+    """The stored lead and body of the article with this title, spaces made plain."""
+    database = Database(make_engine(env["READTOEARN_DATABASE_URL"]))
+    try:
+        with database.session() as session:
+            article = session.scalars(select(Article).where(Article.title == title)).one()
+            return " ".join(f"{article.lead} {text_of(article.html)}".split())
+    finally:
+        database.dispose()
+
+
+def random_page() -> bytes:
+    """An HTML shell claiming UTF-8 around bytes that are text in no encoding."""
+    draw = random.Random(18)
+    words = (
+        bytes(draw.randrange(0x80, 0x100) for _ in range(draw.randrange(2, 9))) for _ in range(600)
+    )
+    noise = b" ".join(words)
+    return b'<html><head><meta charset="utf-8"><title>Noise</title></head><body><p>' + noise
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8"])
+def test_a_page_is_read_in_the_encoding_its_bytes_are_in(env, tmp_path, encoding: str) -> None:
+    # Saved as windows-1252 under <meta charset="utf-8">: the words are kept, not mojibake.
+    page = tmp_path / "noel.html"
+    page.write_bytes(NOEL.encode(encoding))
+    result = run(env, str(page))
+    assert result.exit_code == 0, result.output
+    title = "Le marché de Noël s’installe à Strasbourg"
+    assert result.stdout.splitlines()[0].endswith(title)
+    text = stored_text(env, title)
+    for paragraph in NOEL_PARAGRAPHS:
+        assert paragraph in text
+
+
+def test_a_url_whose_bytes_are_not_the_declared_utf_8(env) -> None:
+    with local_site() as site:
+        noel = site.page("/noel", NOEL.encode("cp1252"))  # the header says charset=utf-8 too
+        noise = site.page("/noise", random_page())
+        result = run(env, noel, noise)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"failed: {noise}: {NOT_DECODABLE}"]
+    text = stored_text(env, "Le marché de Noël s’installe à Strasbourg")
+    for paragraph in NOEL_PARAGRAPHS:
+        assert paragraph in text
+    assert article_count(env) == 1
+
+
+def test_a_page_in_no_encoding_is_refused_in_one_line(env, tmp_path) -> None:
+    page = tmp_path / "noise.html"
+    page.write_bytes(random_page())
+    result = run(env, str(page), EN)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"failed: {page}: {NOT_DECODABLE}"]
+    assert "Traceback" not in result.output
+    assert article_count(env) == 1

@@ -172,19 +172,33 @@ def test_stored_article_is_measured(session, settings) -> None:
     assert saved.published_offset_min == 60
 
 
-@pytest.mark.parametrize("declare", ["meta", "header", "none"])
+@pytest.mark.parametrize("declare", ["meta", "header", "none", "utf-8 meta", "utf-8 header"])
 def test_windows_1252_pages_are_decoded(declare: str) -> None:
     page = FR_PAGE.decode("utf-8")
     if declare == "meta":
         page = page.replace('<meta charset="UTF-8">', '<meta charset="iso-8859-1">')
-    else:
+    elif declare != "utf-8 meta":
         page = page.replace('<meta charset="UTF-8">', "")
     data = page.encode("cp1252")
-    draft = extract_article(data, charset="windows-1252" if declare == "header" else None)
+    header = {"header": "windows-1252", "utf-8 header": "utf-8"}.get(declare)
+    draft = extract_article(data, charset=header)
     assert flat(draft.title) == "Nimbus IA prépare une levée géante et supprime 16 000 postes"
     assert "« Nous devons concentrer nos moyens sur le calcul" in plain(draft.html)
     assert "d’intelligence artificielle" in draft.lead
     assert "16 000 salariés" in flat(draft.lead)
+
+
+def test_valid_utf_8_is_read_as_utf_8() -> None:
+    assert decode_html(FR_PAGE, "utf-8") == decode_html(FR_PAGE) == FR_PAGE.decode("utf-8")
+
+
+def test_stray_windows_1252_bytes_in_a_utf_8_page_keep_both_parts_readable() -> None:
+    # A UTF-8 template around a paragraph pasted as windows-1252: neither part becomes mojibake.
+    pasted = "<p>Mise à jour : « l’œuvre reçue très tard », précise Françoise.</p>".encode("cp1252")
+    data = FR_PAGE.replace(b"</article>", pasted + b"</article>", 1)
+    text = decode_html(data, "utf-8")
+    assert "Mise à jour : « l’œuvre reçue très tard », précise Françoise." in text
+    assert "Nimbus IA prépare une levée géante" in text
 
 
 def test_byte_order_mark_wins_over_a_wrong_declaration() -> None:

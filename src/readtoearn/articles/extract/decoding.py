@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 import charset_normalizer
 import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
-from readtoearn.articles.extract.patterns import CONTROL_CHARS, META_CHARSET, XML_DECLARATION
+from readtoearn.articles.extract.patterns import (
+    CONTROL_CHARS,
+    META_CHARSET,
+    NON_ASCII,
+    STRAY_BYTE,
+    XML_DECLARATION,
+)
 from readtoearn.errors import InvalidInput
 
 # Comments go at parse time: trafilatura loses the text after a comment inside a paragraph.
@@ -17,7 +24,8 @@ _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_id
 
 
 def decode_html(data: bytes, declared: str | None = None) -> str:
-    """Bytes of a page as text: BOM, then the declared or <meta> charset, then detection."""
+    """Bytes of a page as text: BOM, then the declared or <meta> charset, then UTF-8 with stray
+    bytes mended, then detection; InvalidInput for binary files and text in no encoding."""
     if not data.strip():
         raise InvalidInput("the page is empty")
     for bom, encoding in (
@@ -42,9 +50,39 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
             return clean_text(data.decode(known))
         except UnicodeDecodeError:
             continue
-    best = charset_normalizer.from_bytes(data[:200_000]).best()
-    fallback = _known_encoding(best.encoding) if best is not None else None
-    return clean_text(data.decode(fallback or "cp1252", errors="replace"))
+    return clean_text(_decode_misdeclared(data))
+
+
+def _decode_misdeclared(data: bytes) -> str:
+    """Bytes that are neither in their declared charset nor UTF-8: a UTF-8 page with stray
+    bytes keeps its UTF-8, else the detected encoding; InvalidInput when none is plausible."""
+    # Stray bytes become lone surrogates, one per byte, so they can be counted and mended.
+    text = data.decode("utf-8", errors="surrogateescape")
+    stray = len(STRAY_BYTE.findall(text))
+    if len(NON_ASCII.findall(text)) - stray >= stray:
+        # Mostly well-formed: a UTF-8 page with a passage pasted in windows-1252, or a few bad
+        # bytes. Mend each stray byte alone rather than misread every good character.
+        return STRAY_BYTE.sub(_windows_1252_char, text)
+    encoding = _detected_encoding(data[:200_000])
+    if encoding is None:
+        raise InvalidInput("the page is not valid UTF-8 and its encoding cannot be recognised")
+    return data.decode(encoding, errors="replace")
+
+
+def _windows_1252_char(stray: re.Match[str]) -> str:
+    return bytes([ord(stray.group()) - 0xDC00]).decode("cp1252", errors="replace")
+
+
+def _detected_encoding(data: bytes) -> str | None:
+    """charset-normalizer's guess, windows-1252 when it fits as well (browsers' own fallback:
+    a French page fits windows-1250 just as well, which reads "à" as "ŕ")."""
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
+    if best is None:
+        return None
+    if any(m.encoding == "cp1252" and m.chaos <= best.chaos for m in matches):
+        return "cp1252"
+    return _known_encoding(best.encoding)
 
 
 def looks_binary(data: bytes) -> bool:

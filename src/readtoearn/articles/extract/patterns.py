@@ -82,3 +82,6 @@ MIN_LEAD_CHARS = 40
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# What `surrogateescape` makes of a byte that is not UTF-8.
+STRAY_BYTE = re.compile(r"[\udc80-\udcff]")
