@@ -27,7 +27,7 @@ from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
 from readtoearn.reading import service as reading
 from readtoearn.reading.live import LiveStore, make_live_store
-from readtoearn.web import errors, metrics, security
+from readtoearn.web import errors, metrics, openapi, security
 from readtoearn.web.client import DeviceCookieMiddleware
 from readtoearn.web.credentials import CredentialCache
 from readtoearn.web.limits import BodyLimit, InFlightLimit
@@ -233,4 +233,5 @@ def create_app(
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)
     app.include_router(pages.router)
+    openapi.install(app)
     return app

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from readtoearn import errors
 from readtoearn.db import is_retryable
@@ -27,6 +28,7 @@ STATUS_BY_ERROR: dict[type[errors.ReadToEarnError], int] = {
     errors.RateLimited: 429,
     errors.Unavailable: 503,
 }
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 CODE_BY_STATUS = {
     400: "bad_request",
     401: "unauthorized",
@@ -70,6 +72,18 @@ def busy_response(request: Request) -> Response:
     response = error_response(request, 503, errors.Busy.code, errors.BUSY_MESSAGE)
     response.headers["Retry-After"] = str(errors.Busy.retry_after_s)
     return response
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (the router names only its first match's:
+    POST and DELETE on /api/v1/auth/token are two routes)."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
+    return ", ".join(allowed)
 
 
 def status_of(exc: errors.ReadToEarnError) -> int:
@@ -123,6 +137,8 @@ def install(app: FastAPI) -> None:
         response = error_response(request, exc.status_code, code, message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
         return response
 
     @app.exception_handler(DBAPIError)
