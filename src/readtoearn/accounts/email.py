@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from readtoearn.config import Settings
 from readtoearn.db import new_id, utcnow
@@ -22,6 +23,23 @@ class OutgoingEmail:
     to: str
     subject: str
     body: str
+
+
+def letter(
+    settings: Settings,
+    user: Any,
+    texts: Mapping[str, tuple[str, str]],
+    **fields: object,
+) -> OutgoingEmail:
+    """A message to a user from a table of (subject, body) per language, in theirs (English when
+    the table lacks it): the subject names the site, the body is formatted with the user's
+    `name`, the `site` and `fields`."""
+    subject, body = texts.get(user.language, texts["en"])
+    return OutgoingEmail(
+        to=user.email,
+        subject=f"{settings.site_name}: {subject}",
+        body=body.format(name=user.display_name, site=settings.site_name, **fields),
+    )
 
 
 class EmailBackend(Protocol):

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts import passwords
-from readtoearn.accounts.email import EmailBackend, OutgoingEmail
+from readtoearn.accounts.email import EmailBackend, OutgoingEmail, letter
 from readtoearn.accounts.models import (
     ApiToken,
     EmailVerification,
@@ -287,16 +287,9 @@ LOCKED_TEXT = {
 
 def lockout_email(settings: Settings, user: User) -> OutgoingEmail:
     """The message that tells an account's owner that logins with it are paused."""
-    subject, body = LOCKED_TEXT.get(user.language, LOCKED_TEXT["en"])
     link = f"{settings.base_url.rstrip('/')}/account/reset"
     minutes = max(1, settings.login_window_s // 60)
-    return OutgoingEmail(
-        to=user.email,
-        subject=f"{settings.site_name}: {subject}",
-        body=body.format(
-            name=user.display_name, site=settings.site_name, link=link, minutes=minutes
-        ),
-    )
+    return letter(settings, user, LOCKED_TEXT, link=link, minutes=minutes)
 
 
 @dataclass(frozen=True)
@@ -500,17 +493,13 @@ ALREADY_JOINED_TEXT = {
 
 def already_joined_email(settings: Settings, user: User) -> OutgoingEmail:
     """The message that tells an account's owner that someone tried to join with their address."""
-    subject, body = ALREADY_JOINED_TEXT.get(user.language, ALREADY_JOINED_TEXT["en"])
     base = settings.base_url.rstrip("/")
-    return OutgoingEmail(
-        to=user.email,
-        subject=f"{settings.site_name}: {subject}",
-        body=body.format(
-            name=user.display_name,
-            site=settings.site_name,
-            login=f"{base}/account/login",
-            reset=f"{base}/account/reset",
-        ),
+    return letter(
+        settings,
+        user,
+        ALREADY_JOINED_TEXT,
+        login=f"{base}/account/login",
+        reset=f"{base}/account/reset",
     )
 
 
@@ -737,15 +726,8 @@ def request_password_reset(
         )
     )
     session.flush()
-    subject, body = RESET_TEXT.get(user.language, RESET_TEXT["en"])
     link = f"{settings.base_url.rstrip('/')}/account/reset/{secret}"
-    backend.send(
-        OutgoingEmail(
-            to=user.email,
-            subject=f"{settings.site_name}: {subject}",
-            body=body.format(name=user.display_name, site=settings.site_name, link=link),
-        )
-    )
+    backend.send(letter(settings, user, RESET_TEXT, link=link))
 
 
 def check_reset_token(session: Session, secret: str) -> PasswordReset:
@@ -837,13 +819,8 @@ def start_email_verification(session: Session, settings: Settings, user: User) -
         )
     )
     session.flush()
-    subject, body = VERIFY_TEXT.get(user.language, VERIFY_TEXT["en"])
     link = f"{settings.base_url.rstrip('/')}/verify-email?token={secret}"
-    return OutgoingEmail(
-        to=user.email,
-        subject=f"{settings.site_name}: {subject}",
-        body=body.format(name=user.display_name, site=settings.site_name, link=link, days=days),
-    )
+    return letter(settings, user, VERIFY_TEXT, link=link, days=days)
 
 
 def request_email_verification(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts.models import User
+from readtoearn.fraud import sightings
 from readtoearn.reading import signals
 from readtoearn.reading.models import Read, ReadBeat
 
@@ -59,44 +60,72 @@ def _rows(beats: Sequence[ReadBeat]) -> list[BeatRow]:
     ]
 
 
-def _beats(session: Session, read_id: uuid.UUID) -> list[ReadBeat]:
-    stmt = select(ReadBeat).where(ReadBeat.read_id == read_id).order_by(ReadBeat.seq)
-    return list(session.scalars(stmt))
+def _beats_of(session: Session, read_ids: set[uuid.UUID]) -> dict[uuid.UUID, list[ReadBeat]]:
+    beats: dict[uuid.UUID, list[ReadBeat]] = {i: [] for i in read_ids}
+    if read_ids:
+        stmt = (
+            select(ReadBeat)
+            .where(ReadBeat.read_id.in_(read_ids))
+            .order_by(ReadBeat.read_id, ReadBeat.seq)
+        )
+        for beat in session.scalars(stmt):
+            beats[beat.read_id].append(beat)
+    return beats
 
 
-def _emails(session: Session, ids: Iterable[str | uuid.UUID]) -> list[str]:
-    wanted = [uuid.UUID(str(i)) for i in ids]
-    if not wanted:
-        return []
-    found = dict(session.execute(select(User.id, User.email).where(User.id.in_(wanted))).all())
-    return [found.get(i, str(i)) for i in wanted]
-
-
-def for_read(session: Session, read: Read) -> ReadEvidence:
-    """Everything the operator is shown about one read."""
-    facts = dict(read.evidence or {})
-    accounts = {
-        reason: _emails(session, found.get("accounts", []))
-        for reason, found in facts.items()
-        if found.get("accounts")
-    }
-    similar: list[SimilarRead] = []
-    lockstep = facts.get("lockstep", {}).get("reads", [])
-    if lockstep:
-        mine = _rows(_beats(session, read.id))
-        for other in lockstep:
-            (email,) = _emails(session, [other["reader"]])
-            theirs = _rows(_beats(session, uuid.UUID(other["read"])))
-            similar.append(
-                SimilarRead(email, other["similarity"], bool(other["linked"]), mine, theirs)
-            )
-    linked = {
-        kind: _emails(session, ids[:MAX_LINKED])
-        for kind, ids in signals.linked_accounts(session, read.reader_id).items()
-    }
-    return ReadEvidence(read.risk, facts, accounts, similar, linked)
+def _emails_of(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
 
 
 def for_reads(session: Session, reads: Iterable[Read]) -> dict[uuid.UUID, ReadEvidence]:
-    """The evidence of several reads (a review queue), by read id."""
-    return {read.id: for_read(session, read) for read in reads}
+    """The evidence of several reads (a review queue), by read id: a handful of queries for the
+    whole queue, not a handful per read."""
+    reads = list(reads)
+    facts = {read.id: dict(read.evidence or {}) for read in reads}
+    lockstep = {read.id: facts[read.id].get("lockstep", {}).get("reads", []) for read in reads}
+    linked = sightings.linked_to(session, [read.reader_id for read in reads])
+    beats = _beats_of(
+        session,
+        {read.id for read in reads if lockstep[read.id]}
+        | {uuid.UUID(o["read"]) for others in lockstep.values() for o in others},
+    )
+    named = {
+        uuid.UUID(str(a))
+        for found in facts.values()
+        for fact in found.values()
+        for a in fact.get("accounts", [])
+    }
+    named |= {uuid.UUID(o["reader"]) for others in lockstep.values() for o in others}
+    named |= {a for kinds in linked.values() for ids in kinds.values() for a in ids[:MAX_LINKED]}
+    emails = _emails_of(session, named)
+
+    def email(account: str | uuid.UUID) -> str:
+        return emails.get(uuid.UUID(str(account)), str(account))
+
+    evidence = {}
+    for read in reads:
+        found = facts[read.id]
+        accounts = {
+            reason: [email(a) for a in fact["accounts"]]
+            for reason, fact in found.items()
+            if fact.get("accounts")
+        }
+        mine = _rows(beats.get(read.id, []))
+        similar = [
+            SimilarRead(
+                email(other["reader"]),
+                other["similarity"],
+                bool(other["linked"]),
+                mine,
+                _rows(beats[uuid.UUID(other["read"])]),
+            )
+            for other in lockstep[read.id]
+        ]
+        others = {
+            kind: [email(a) for a in ids[:MAX_LINKED]]
+            for kind, ids in linked[read.reader_id].items()
+        }
+        evidence[read.id] = ReadEvidence(read.risk, found, accounts, similar, others)
+    return evidence

@@ -7,12 +7,13 @@ same reader race (ON CONFLICT on both databases): the first sighting is kept, th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, and_, select
+from sqlalchemy.orm import Session, aliased
 
 from readtoearn.db import dialect_insert, new_id
 from readtoearn.fraud.models import Sighting, SightingKind
@@ -66,3 +67,35 @@ def accounts_on(session: Session, kind: SightingKind, value: str | None) -> list
         .order_by(Sighting.first_seen_at, Sighting.user_id)
     )
     return list(session.scalars(stmt))
+
+
+def linked_to(
+    session: Session, user_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, list[uuid.UUID]]]:
+    """For each account, the other accounts seen on one of its devices ("device") or address
+    groups ("address"), the first seen first: one query for a whole review queue."""
+    ids = list(dict.fromkeys(user_ids))
+    linked: dict[uuid.UUID, dict[str, list[uuid.UUID]]] = {
+        i: {SightingKind.DEVICE.value: [], SightingKind.ADDRESS.value: []} for i in ids
+    }
+    if not ids:
+        return linked
+    mine, theirs = aliased(Sighting), aliased(Sighting)
+    stmt = (
+        select(mine.user_id, mine.kind, theirs.user_id)
+        .join(
+            theirs,
+            and_(
+                theirs.kind == mine.kind,
+                theirs.value == mine.value,
+                theirs.user_id != mine.user_id,
+            ),
+        )
+        .where(mine.user_id.in_(ids))
+        .order_by(theirs.first_seen_at, theirs.id)
+    )
+    for user_id, kind, other in session.execute(stmt):
+        found = linked[user_id][kind]
+        if other not in found:
+            found.append(other)
+    return linked

@@ -9,7 +9,6 @@ share addresses.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from readtoearn.accounts.models import User
 from readtoearn.config import Settings
 from readtoearn.fraud import sightings
-from readtoearn.fraud.models import Sighting, SightingKind
+from readtoearn.fraud.models import SightingKind
 from readtoearn.reading.models import Read, ReadBeat
 from readtoearn.reading.rules import Reason, Verdict, is_robotic
 
@@ -363,16 +362,3 @@ def run_checks(ctx: Context, flags: frozenset[Reason] = frozenset()) -> Findings
     weights = {c.reason: c.weight for c in CHECKS} | FLAG_WEIGHTS
     risk = min(100, sum(weights.get(r, 0) for r in reasons))
     return Findings(frozenset(reasons), evidence, risk)
-
-
-def linked_accounts(session: Session, reader_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
-    """Other accounts seen on one of this reader's devices or address groups (for operators)."""
-    mine = session.execute(
-        select(Sighting.kind, Sighting.value).where(Sighting.user_id == reader_id)
-    ).all()
-    linked: dict[str, list[uuid.UUID]] = {"device": [], "address": []}
-    for kind, value in mine:
-        for other in sightings.accounts_on(session, SightingKind(kind), value):
-            if other != reader_id and other not in linked[kind]:
-                linked[kind].append(other)
-    return linked

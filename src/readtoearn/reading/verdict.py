@@ -71,6 +71,12 @@ def complete_read(
     check_chain(read, token, settings)
     article = session.get_one(Article, read.article_id)
     now = clock.now()
+    rules = rules_of(settings)
+    # The signals only ever hold a finished read: a read still going is told what it lacks
+    # without their queries (the tracker may ask several times before the end).
+    so_far = assess(state_of(read, article), rules)
+    if so_far.verdict is Verdict.INCOMPLETE:
+        return Outcome(read=read, verdict=so_far.verdict, points=0, reasons=so_far.reasons)
     beats = session.scalars(
         select(ReadBeat).where(ReadBeat.read_id == read.id).order_by(ReadBeat.seq)
     ).all()
@@ -81,10 +87,8 @@ def complete_read(
     read.flags = sorted(findings.reasons)
     read.risk = findings.risk
     read.evidence = findings.evidence
-    assessment = assess(state_of(read, article), rules_of(settings))
+    assessment = assess(state_of(read, article), rules)
     verdict, reasons = assessment.verdict, list(assessment.reasons)
-    if verdict is Verdict.INCOMPLETE:
-        return Outcome(read=read, verdict=verdict, points=0, reasons=tuple(reasons))
 
     points = 0
     if verdict in (Verdict.CREDITED, Verdict.HELD):

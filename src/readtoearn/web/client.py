@@ -88,10 +88,14 @@ def device_id(conn: HTTPConnection, settings: Settings) -> str | None:
     return identity.verify_device(settings.resolved_secret_key, conn.cookies.get(DEVICE_COOKIE))
 
 
-def request_device(conn: HTTPConnection, settings: Settings) -> str | None:
-    """The keyed hash of this browser's device id (what the signals keep), or None."""
-    device = device_id(conn, settings)
+def device_hash(settings: Settings, device: str | None) -> str | None:
+    """The keyed hash of a device id (what the signals keep), or None without one."""
     return identity.keyed(settings.resolved_secret_key, "device", device) if device else None
+
+
+def request_device(conn: HTTPConnection, settings: Settings) -> str | None:
+    """The keyed hash of this browser's device id, or None."""
+    return device_hash(settings, device_id(conn, settings))
 
 
 class DeviceCookieMiddleware:

@@ -188,4 +188,4 @@ def test_linked_accounts_for_the_operator(session, on) -> None:
     sightings.record(session, b.id, sightings.Seen(device="d"), NOW)
     sightings.record(session, c.id, sightings.Seen(address="n"), NOW)
     sightings.record(session, a.id, sightings.Seen(device="d", address="n"), NOW)  # again: upsert
-    assert signals.linked_accounts(session, a.id) == {"device": [b.id], "address": [c.id]}
+    assert sightings.linked_to(session, [a.id])[a.id] == {"device": [b.id], "address": [c.id]}

@@ -116,7 +116,7 @@ async def start(
     reader_id = reader.id
     user_agent = request.headers.get("user-agent", "")
     device_id = client.device_id(request, settings)
-    seen = Seen(client.request_device(request, settings), client.request_address(request, settings))
+    seen = Seen(client.device_hash(settings, device_id), client.request_address(request, settings))
 
     def work(session: Session) -> StartOut:
         started = reading.start_read(
