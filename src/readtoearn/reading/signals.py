@@ -269,15 +269,8 @@ def _progress(features: Sequence[Feature]) -> list[tuple[float, int, float]]:
     return out
 
 
-# How close (a share of the article) one read's depth must be to where the other's was at the
-# same moment, interpolated between its beats, for the two to move together.
-IN_TIME_TOLERANCE = 0.03
-IN_TIME_MIN_BEATS = 2
-
-
 def _in_time(a: Sequence[Feature], b: Sequence[Feature]) -> float:
-    """The share of a's moving beats at which its depth is where b's was at that moment
-    (interpolated between b's beats before and after), within IN_TIME_TOLERANCE."""
+    """The share of a's moving beats whose progress lies within b's around the same moment."""
     if not all(f.at for f in (*a, *b)):
         return 0.0
     pa, pb = _progress(a), _progress(b)
@@ -286,17 +279,13 @@ def _in_time(a: Sequence[Feature], b: Sequence[Feature]) -> float:
     for at, seen, depth in pa:
         moved = (seen, depth) != previous
         previous = (seen, depth)
-        # The end is where every read arrives, and where depth stops growing: no evidence.
-        if not moved or depth >= 0.98 or not pb[0][0] <= at <= pb[-1][0]:
+        if not moved or not pb[0][0] <= at <= pb[-1][0]:
             continue
         before = max((p for p in pb if p[0] <= at), key=lambda p: p[0])
         after = min((p for p in pb if p[0] >= at), key=lambda p: p[0])
-        span = after[0] - before[0]
-        share = (at - before[0]) / span if span else 0.0
-        theirs = before[2] + (after[2] - before[2]) * share
         compared += 1
-        matched += abs(depth - theirs) <= IN_TIME_TOLERANCE
-    return matched / compared if compared >= IN_TIME_MIN_BEATS else 0.0
+        matched += before[1] <= seen <= after[1] and before[2] - 0.01 <= depth <= after[2] + 0.01
+    return matched / compared if compared >= LOCKSTEP_MIN_BEATS - 1 else 0.0
 
 
 def _lockstep(ctx: Context) -> Evidence | None:

@@ -1,7 +1,7 @@
 """How often lockstep fires on simulated people, and how often it catches a simulated farm.
 
-`IN_TIME_TOLERANCE` was chosen on seed 1 (0.01 to 0.05 tried: 0.03 gave 1.2 % of honest pairs
-over the threshold and caught 94 % of farm pairs); these tests measure on seeds it never saw.
+The lockstep rules were written against the stealth browser farm (tests/browser), never against
+these simulations; seed 1 was looked at while comparing rules, seeds 2 and 3 never were.
 
 People: the same 24-paragraph article, started within a minute of each other, at 180-320 words a
 minute with a person's jitter, a beat every 11-13 s, three paragraphs ahead on screen, inputs
@@ -67,6 +67,6 @@ def rates(seed: int, pairs: int = 1500, farms: int = 300) -> tuple[float, float]
 def test_on_held_out_seeds_few_people_and_most_farms_read_in_lockstep() -> None:
     for seed in (2, 3):
         honest, caught = rates(seed)
-        # Measured: seed 2, 1.5 % of honest pairs and 93 % of farm pairs; seed 3, 1.7 % and 94 %.
-        assert honest <= 0.03, (seed, honest)
-        assert caught >= 0.90, (seed, caught)
+        # Measured: seeds 2 and 3, 5.7 % of honest pairs and every farm pair.
+        assert honest <= 0.08, (seed, honest)
+        assert caught >= 0.95, (seed, caught)
