@@ -50,7 +50,7 @@ def test_a_stealth_farm_of_fresh_profiles_earns_what_one_account_earns(
         page.mouse.move(200, 200)
     assert all(page.evaluate("navigator.webdriver") is False for page in pages)
     rng = random.Random(11)  # one script for every account: the farm's
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 240
     statuses = [page.locator("#rte-status") for page in pages]
     while any(
         s.get_attribute("data-kind") not in ("credited", "held", "rejected") for s in statuses

@@ -108,7 +108,7 @@ def read_with_the_wheel(page: Any, during: Any = None) -> Any:
     page.mouse.move(200, 200)
     rng = random.Random(3)
     began = time.monotonic()
-    deadline = began + 90
+    deadline = began + 180
     while status.get_attribute("data-kind") not in ("credited", "held", "rejected", "error"):
         assert time.monotonic() < deadline, f"no verdict in time: {status.inner_text()}"
         # Someone reading: a notch or two of the wheel, the pointer drifting, a pause.
