@@ -22,6 +22,8 @@ MODEL_MODULES = (
     "readtoearn.summaries.models",
     "readtoearn.rewards.models",
     "readtoearn.fraud.models",
+    "readtoearn.quests.models",
+    "readtoearn.sites.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""More ways to earn: classic and partner quests, sponsors, daily check-ins, streaks, leaderboards."""
