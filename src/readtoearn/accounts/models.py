@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from readtoearn.db import Base, UTCDateTime, new_id, utcnow
@@ -36,6 +36,9 @@ class User(Base):
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The keyed hash of the address group (/24, /64) the account was created from (docs/privacy.md).
     signup_address: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Reminders by e-mail (points about to expire, a followed quest about to close); every
+    # reminder carries a link that turns them off without signing in.
+    email_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -93,3 +96,18 @@ class PasswordReset(_Secret, Base):
     __tablename__ = "password_resets"
 
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EmailNotice(Base):
+    """A reminder e-mailed to a user, once per (kind, key): what was sent is never sent twice."""
+
+    __tablename__ = "email_notices"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from readtoearn.errors import NotFound
 from readtoearn.ledger.interfaces import Balance, Statement, StatementLine
-from readtoearn.ledger.models import AccountCode, Transfer, TransferFlags
+from readtoearn.ledger.models import NOT_POSTED, AccountCode, Transfer, TransferFlags
 from readtoearn.ledger.rows import (
     ACCOUNTS,
     TRANSFER_COLUMNS,
@@ -107,3 +108,34 @@ def statement(session: Session, account_id: uuid.UUID, limit: int = 50) -> State
             )
         )
     return Statement(balance=bal, lines=lines)
+
+
+def _posted_into(account_id: uuid.UUID) -> Any:
+    """Transfers that moved posted points into an account (holds and voids excluded)."""
+    c = TRANSFERS.c
+    return and_(c.credit_account_id == account_id, c.flags.op("&")(NOT_POSTED) == 0)
+
+
+def get_credits_by_code(
+    session: Session, account_id: uuid.UUID, *, since: datetime | None = None
+) -> dict[str, int]:
+    """Posted points that came into an account, summed per transfer code (since a time, or
+    ever): what a reader earned from each source."""
+    c = TRANSFERS.c
+    stmt = select(c.code, func.sum(c.amount)).where(_posted_into(account_id)).group_by(c.code)
+    if since is not None:
+        stmt = stmt.where(c.created_at >= since)
+    return {code: int(total) for code, total in session.connection().execute(stmt)}
+
+
+def list_credits(
+    session: Session, account_id: uuid.UUID, *, since: datetime
+) -> list[tuple[datetime, str, int]]:
+    """The posted credits into an account since a time, oldest first: (when, code, points)."""
+    c = TRANSFERS.c
+    stmt = (
+        select(c.created_at, c.code, c.amount)
+        .where(_posted_into(account_id), c.created_at >= since)
+        .order_by(c.created_at)
+    )
+    return [(row[0], row[1], int(row[2])) for row in session.connection().execute(stmt)]

@@ -33,8 +33,10 @@ from readtoearn.ledger.interfaces import Credit
 from readtoearn.ledger.models import AccountCode, AccountFlags, TransferCode, TransferFlags
 from readtoearn.ledger.queries import (
     balance,
+    get_credits_by_code,
     get_transfer,
     list_accounts,
+    list_credits,
     list_transfers,
     statement,
 )
@@ -63,10 +65,12 @@ __all__ = [
     "expire",
     "expiry_cutoff",
     "fund_budget",
+    "get_credits_by_code",
     "get_or_create_wallet",
     "get_transfer",
     "is_retryable",
     "list_accounts",
+    "list_credits",
     "list_expiring",
     "list_lots",
     "list_transfers",
