@@ -23,6 +23,8 @@ class OutgoingEmail:
     to: str
     subject: str
     body: str
+    # Extra header fields, e.g. List-Unsubscribe on reminders.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def letter(
@@ -55,6 +57,11 @@ def _build(message: OutgoingEmail, sender: str) -> EmailMessage:
     mail["Subject"] = message.subject
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    # Headers are folded at the RFC's hard limit, not 78 columns: a long one-word value (the
+    # List-Unsubscribe URL) is otherwise turned into encoded words that mail clients cannot use.
+    mail.policy = mail.policy.clone(max_line_length=998)
+    for name, value in message.headers:
+        mail[name] = value
     mail.set_content(message.body)
     return mail
 

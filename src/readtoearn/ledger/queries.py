@@ -139,3 +139,74 @@ def list_credits(
         .order_by(c.created_at)
     )
     return [(row[0], row[1], int(row[2])) for row in session.connection().execute(stmt)]
+
+
+def _earnings(
+    since: datetime, until: datetime, codes: Iterable[str], owners: Any
+) -> tuple[Any, Any]:
+    c, a = TRANSFERS.c, ACCOUNTS.c
+    total = func.sum(c.amount)
+    stmt = (
+        select(a.owner_id, total)
+        .select_from(ACCOUNTS.join(TRANSFERS, c.credit_account_id == a.id))
+        .where(
+            a.code == str(AccountCode.WALLET),
+            a.owner_id.in_(owners),
+            c.flags.op("&")(NOT_POSTED) == 0,
+            c.code.in_(list(codes)),
+            c.created_at >= since,
+            c.created_at < until,
+        )
+        .group_by(a.owner_id)
+    )
+    return stmt, total
+
+
+def list_top_earners(
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    codes: Iterable[str],
+    owners: Any,
+    limit: int | None = None,
+) -> list[tuple[uuid.UUID, int]]:
+    """Posted points credited to readers' wallets from these sources in [since, until), per
+    reader, highest first: `owners` (ids, or a select of them) are the readers counted."""
+    stmt, total = _earnings(since, until, codes, owners)
+    stmt = stmt.order_by(total.desc(), ACCOUNTS.c.owner_id).limit(limit)
+    return [(row[0], int(row[1])) for row in session.connection().execute(stmt)]
+
+
+def count_earners_above(
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    codes: Iterable[str],
+    owners: Any,
+    points: int,
+) -> int:
+    """How many of `owners` earned more than `points` from these sources in [since, until)."""
+    stmt, total = _earnings(since, until, codes, owners)
+    counted = select(func.count()).select_from(stmt.having(total > points).subquery())
+    return int(session.connection().execute(counted).scalar_one())
+
+
+def list_wallet_owners_credited(
+    session: Session, *, since: datetime, until: datetime
+) -> list[uuid.UUID]:
+    """The readers whose wallets received posted points between two times."""
+    c, a = TRANSFERS.c, ACCOUNTS.c
+    stmt = (
+        select(a.owner_id)
+        .distinct()
+        .select_from(TRANSFERS.join(ACCOUNTS, a.id == c.credit_account_id))
+        .where(
+            a.code == str(AccountCode.WALLET),
+            c.flags.op("&")(NOT_POSTED) == 0,
+            c.created_at >= since,
+            c.created_at < until,
+        )
+    )
+    return [row[0] for row in session.connection().execute(stmt) if row[0] is not None]

@@ -4,7 +4,8 @@ Its parts, each importing only what is below it:
 - `rows`: the two tables as the code reads them (lowest);
 - `accounts`: deterministic ids, creation, the well-known accounts;
 - `transfers`: the write path, the only code that writes transfers;
-- `credits`: funding the budget and crediting a reader (every point source);
+- `credits`: funding the budget and crediting a reader (every point source), at once or in two
+  halves for the group committer (`credit_reader_later`, `transfers_later`);
 - `queries`: balances and statements; `expiry`: lots and the expiry sweep; `audit`: invariants.
 """
 
@@ -21,7 +22,14 @@ from readtoearn.ledger.accounts import (
     system_account,
 )
 from readtoearn.ledger.audit import audit
-from readtoearn.ledger.credits import credit_reader, fund_budget
+from readtoearn.ledger.credits import (
+    credit_of,
+    credit_reader,
+    credit_reader_later,
+    fund_budget,
+    plan_credit,
+    transfers_later,
+)
 from readtoearn.ledger.expiry import (
     expire,
     expiry_cutoff,
@@ -33,15 +41,19 @@ from readtoearn.ledger.interfaces import Credit
 from readtoearn.ledger.models import AccountCode, AccountFlags, TransferCode, TransferFlags
 from readtoearn.ledger.queries import (
     balance,
+    count_earners_above,
     get_credits_by_code,
     get_transfer,
     list_accounts,
     list_credits,
+    list_top_earners,
     list_transfers,
+    list_wallet_owners_credited,
     statement,
 )
 from readtoearn.ledger.transfers import (
     LedgerError,
+    create_transfer_groups,
     create_transfers,
     reverse,
     transfer,
@@ -58,9 +70,13 @@ __all__ = [
     "account_id",
     "audit",
     "balance",
+    "count_earners_above",
     "create_accounts",
+    "create_transfer_groups",
     "create_transfers",
+    "credit_of",
     "credit_reader",
+    "credit_reader_later",
     "ensure_account",
     "expire",
     "expiry_cutoff",
@@ -73,8 +89,11 @@ __all__ = [
     "list_credits",
     "list_expiring",
     "list_lots",
+    "list_top_earners",
     "list_transfers",
+    "list_wallet_owners_credited",
     "lock_programme_budget",
+    "plan_credit",
     "programme_budget",
     "reverse",
     "run_in_transaction",
@@ -82,5 +101,6 @@ __all__ = [
     "system_account",
     "transfer",
     "transfer_id",
+    "transfers_later",
     "void_expired_pending",
 ]
