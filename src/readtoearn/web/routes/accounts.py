@@ -16,6 +16,8 @@ from readtoearn.accounts.models import User
 from readtoearn.accounts.ratelimit import RateLimiter
 from readtoearn.config import Settings
 from readtoearn.errors import ReadToEarnError
+from readtoearn.ledger.models import ENTRY_LABELS
+from readtoearn.quests import dashboard
 from readtoearn.rewards import service as rewards
 from readtoearn.web.client import request_address, request_device
 from readtoearn.web.credentials import session_cookie
@@ -241,7 +243,19 @@ def _profile(
     status_code: int = 200,
 ) -> HTMLResponse:
     premium_until = rewards.get_premium_until(session, reader.id)
+    settings: Settings = request.app.state.settings
+    board = dashboard.get_dashboard(
+        session,
+        reader.id,
+        now=request.app.state.clock.now(),
+        expiry_days=settings.points_expiry_days,
+        default_time_zone=getattr(settings, "default_time_zone", "UTC"),
+    )
     context = {
+        "dashboard": board,
+        "sources": dashboard.SOURCES,
+        "source_labels": dashboard.SOURCE_LABELS,
+        "entry_labels": ENTRY_LABELS,
         "reader": reader,
         "languages": dict(LANGUAGE_CHOICES),
         "premium_until": premium_until,
