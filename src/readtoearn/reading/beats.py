@@ -3,26 +3,23 @@ the server's clock, and moves the chain on in the store, without the database wh
 
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import dataclass, field
 
 from prometheus_client import Counter
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from readtoearn.articles import text as textlib
-from readtoearn.articles.models import Article
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
 from readtoearn.db import Database
-from readtoearn.errors import Conflict, NotFound, Unprocessable
-from readtoearn.reading import tokens
+from readtoearn.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from readtoearn.reading import live_script, tokens
 from readtoearn.reading.live import EVENT_KINDS, BeatRecord, LiveRead, LiveStore, Loaded
 from readtoearn.reading.reads import check_chain, read_uuid, sign
 from readtoearn.reading.rules import (
     TRUSTED_INPUTS,
     Reason,
+    Rules,
     credit_beat,
     first_screen_allowance,
     had_input,
@@ -30,7 +27,7 @@ from readtoearn.reading.rules import (
     progress_of,
     too_fast,
 )
-from readtoearn.reading.snapshot import seed, session_of
+from readtoearn.reading.snapshot import paragraph_words, seed
 from readtoearn.reading.terms import rules_of
 
 BEATS = Counter("readtoearn_beats_total", "Tracker beats accepted", ["credited"])
@@ -60,38 +57,6 @@ class BeatResult:
     active_seconds: float
     progress: float
     end_reached: bool
-
-
-_PARAGRAPH_WORDS: dict[tuple[uuid.UUID, str], tuple[int, ...]] = {}
-_PARAGRAPH_WORDS_LOCK = threading.Lock()
-MAX_CACHED_ARTICLES = 2048
-
-
-def paragraph_words(
-    db: Session | Database | None,
-    article_id: uuid.UUID,
-    content_hash: str,
-    html: str | None = None,
-) -> tuple[int, ...]:
-    """Words per paragraph of an article's version, cached: a beat rarely loads the text.
-
-    Computed once per version even when many readers open a new article at the same moment.
-    """
-    key = (article_id, content_hash)
-    words = _PARAGRAPH_WORDS.get(key)
-    if words is not None:
-        return words
-    if html is None:
-        with session_of(db) as session:
-            html = session.scalar(select(Article.html).where(Article.id == article_id)) or ""
-    with _PARAGRAPH_WORDS_LOCK:
-        words = _PARAGRAPH_WORDS.get(key)
-        if words is None:
-            words = textlib.paragraph_word_counts(html)
-            if len(_PARAGRAPH_WORDS) >= MAX_CACHED_ARTICLES:
-                _PARAGRAPH_WORDS.clear()
-            _PARAGRAPH_WORDS[key] = words
-    return words
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +90,13 @@ def record_beat(
     that raises NeedsDatabase before anything has changed.
     """
     key = read_uuid(read_id)
+    scripted = None if store.in_process else _script_args(settings, clock, reader_id, key, beat)
+    if scripted is not None:
+        args, article_id, nonce = scripted
+        rules = rules_of(settings)
+        done = live_script.outcome(store.beat(rules, key, reader_id, args) or [0])
+        if done is not None:
+            return _scripted_result(settings, rules, reader_id, key, article_id, nonce, done)
     p = prepare_beat(
         db, store, store.load(key, reader_id), settings, clock,
         reader_id=reader_id, read_id=key, beat=beat,
@@ -144,11 +116,73 @@ async def record_beat_async(
     """`record_beat` on the event loop, without a database: NeedsDatabase (nothing changed)
     when the store does not hold the read or the article's paragraphs are not cached."""
     key = read_uuid(read_id)
+    if not store.in_process:
+        scripted = _script_args(settings, clock, reader_id, key, beat)
+        if scripted is not None:
+            args, article_id, nonce = scripted
+            rules = rules_of(settings)
+            done = live_script.outcome(await store.abeat(rules, key, reader_id, args) or [0])
+            if done is not None:
+                return _scripted_result(settings, rules, reader_id, key, article_id, nonce, done)
     loaded = await store.aload(key, reader_id)
     p = prepare_beat(
         None, store, loaded, settings, clock, reader_id=reader_id, read_id=key, beat=beat
     )
     return accept_beat(p, await store.aadvance(p.advanced, p.expected, p.record, p.credited))
+
+
+def _script_args(
+    settings: Settings, clock: Clock, reader_id: uuid.UUID, read_id: uuid.UUID, beat: Beat
+) -> tuple[list[str], uuid.UUID, str] | None:
+    """The beat script's arguments, the token's article and the next nonce; None for a token
+    signed before tokens carried their article (the general path checks it)."""
+    try:
+        claims, body, mac = tokens.parse_chain(beat.token)
+    except Unauthorized:
+        # Checked in the script's order: a read that is not the reader's is a 404 first.
+        claims, body, mac = tokens.ChainToken(read_id, 0, ""), b"", b""
+        ok, article_id = False, read_id
+    else:
+        if claims.article_id is None:
+            return None
+        article_id = claims.article_id
+        secret = settings.resolved_secret_key
+        ok = claims.read_id == read_id and tokens.chain_mac_ok(
+            secret, reader_id, article_id, body, mac
+        )
+    nonce = tokens.new_nonce()
+    args = live_script.beat_args(
+        reader_id, ok, article_id, claims.seq, claims.nonce,
+        seq=beat.seq, next_nonce=nonce, now=clock.now().timestamp(),
+        active_ms=beat.active_ms, scroll_max=beat.scroll_max,
+        paragraphs_seen=beat.paragraphs_seen, visible=beat.visible, focused=beat.focused,
+        events=tuple(int(beat.events.get(k, 0)) for k in EVENT_KINDS),
+        viewport_h=beat.viewport_h, document_h=beat.document_h, webdriver=beat.webdriver,
+    )  # fmt: skip
+    return args, article_id, nonce
+
+
+def _scripted_result(
+    settings: Settings,
+    rules: Rules,
+    reader_id: uuid.UUID,
+    read_id: uuid.UUID,
+    article_id: uuid.UUID,
+    nonce: str,
+    done: live_script.ScriptedBeat,
+) -> BeatResult:
+    """The answer to a beat the store's script credited: the next token, signed here."""
+    (BEATS_CREDITED if done.credited else BEATS_UNCREDITED).inc()
+    claims = tokens.ChainToken(read_id=read_id, seq=done.next_seq, nonce=nonce)
+    token = tokens.sign_chain(settings.resolved_secret_key, reader_id, article_id, claims)
+    return BeatResult(
+        token=token,
+        active_seconds=done.active_ms / 1000,
+        progress=progress_of(
+            done.word_count, done.paragraph_count, done.active_ms, done.paragraphs_seen, rules
+        ),
+        end_reached=done.end_reached,
+    )
 
 
 def accept_beat(prepared: PreparedBeat, advanced: bool) -> BeatResult:

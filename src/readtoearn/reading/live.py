@@ -25,8 +25,11 @@ from typing import Any, NamedTuple, Protocol
 
 from readtoearn.config import Settings
 from readtoearn.errors import Unavailable
+from readtoearn.reading.rules import Rules
 
 log = logging.getLogger(__name__)
+
+Words = tuple[int, ...]  # words per paragraph of an article version
 
 # How long a reader's credited activity is remembered for the parallel-tabs test.
 ACTIVITY_TTL_S = 3600
@@ -164,11 +167,14 @@ class LiveStore(Protocol):
 
     def load(self, read_id: uuid.UUID, reader_id: uuid.UUID) -> Loaded: ...
 
-    def seed(self, state: LiveRead) -> LiveRead:
-        """Keep `state` unless the store already holds this read; returns what it holds."""
+    def seed(self, state: LiveRead, words: Words | None = None) -> LiveRead:
+        """Keep `state` unless the store already holds this read; returns what it holds.
+
+        `words` (per paragraph of the read's article version) lets a store credit beats itself.
+        """
         ...
 
-    def put(self, state: LiveRead) -> None:
+    def put(self, state: LiveRead, words: Words | None = None) -> None:
         """Replace a read's state (its beats not yet in the database are kept)."""
         ...
 
@@ -207,6 +213,16 @@ class LiveStore(Protocol):
         """Close what the event loop's calls opened (when the server stops)."""
         ...
 
+    # A beat in one call (the Redis store's script, readtoearn.reading.live_script): the reply,
+    # or None when this store has no such call.
+    def beat(
+        self, rules: Rules, read_id: uuid.UUID, reader_id: uuid.UUID, args: list[str]
+    ) -> Any: ...
+
+    async def abeat(
+        self, rules: Rules, read_id: uuid.UUID, reader_id: uuid.UUID, args: list[str]
+    ) -> Any: ...
+
 
 @dataclass
 class MemoryLiveStore:
@@ -228,13 +244,21 @@ class MemoryLiveStore:
                 latest = max((t for r, t in activity.items() if r != read_id), default=0.0)
             return Loaded(state, latest)
 
-    def seed(self, state: LiveRead) -> LiveRead:
+    def seed(self, state: LiveRead, words: Words | None = None) -> LiveRead:
         with self._lock:
             return self._reads.setdefault(state.id, state)
 
-    def put(self, state: LiveRead) -> None:
+    def put(self, state: LiveRead, words: Words | None = None) -> None:
         with self._lock:
             self._reads[state.id] = state
+
+    def beat(self, rules: Rules, read_id: uuid.UUID, reader_id: uuid.UUID, args: list[str]) -> Any:
+        return None  # beats.prepare_beat credits in this process: no round trip to save
+
+    async def abeat(
+        self, rules: Rules, read_id: uuid.UUID, reader_id: uuid.UUID, args: list[str]
+    ) -> Any:
+        return None
 
     def advance(self, state: LiveRead, expected: str, record: BeatRecord, credited: bool) -> bool:
         with self._lock:
@@ -325,16 +349,25 @@ return 1
 _LOAD = """
 return {redis.call('HGET', KEYS[1], 's'), redis.call('HGETALL', KEYS[3])}
 """
+# ARGV[6], the words per paragraph (JSON), is kept in field w for the beat script.
 _SEED = """
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('HSET', KEYS[1], 'v', ARGV[1], 's', ARGV[2])
   redis.call('EXPIRE', KEYS[1], ARGV[5])
   redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+  if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'w', ARGV[6]) end
+elseif ARGV[6] ~= '' and redis.call('HEXISTS', KEYS[1], 'w') == 0 then
+  redis.call('HSET', KEYS[1], 'w', ARGV[6])
 end
 return redis.call('HGET', KEYS[1], 's')
 """
 _PUT = """
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 's', ARGV[2])
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[1], 'w', ARGV[6])
+else
+  redis.call('HDEL', KEYS[1], 'w')
+end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
 return 1
@@ -399,11 +432,11 @@ class RedisLiveStore:
         # The beat route's calls go through a redis.asyncio client (made per event loop); without
         # one they run the blocking client in a thread.
         self._make_async = async_client
-        self._async: tuple[asyncio.AbstractEventLoop, Any, dict[str, Any]] | None = None
+        self._async: tuple[asyncio.AbstractEventLoop, Any, dict[Any, Any]] | None = None
         self._prefix = prefix
         self._ttl = ttl_s
         self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
-        self._scripts = {
+        self._scripts: dict[Any, Any] = {
             name: client.register_script(source)
             for name, source in (
                 ("load", _LOAD),
@@ -441,12 +474,12 @@ class RedisLiveStore:
     def load(self, read_id: uuid.UUID, reader_id: uuid.UUID) -> Loaded:
         return _loaded(read_id, *self._run("load", self._keys(read_id, reader_id), []))
 
-    def _async_client(self) -> tuple[Any, dict[str, Any]]:
+    def _async_client(self) -> tuple[Any, dict[Any, Any]]:
         loop = asyncio.get_running_loop()
         if self._async is None or self._async[0] is not loop:
             assert self._make_async is not None
             client = self._make_async()
-            scripts = {
+            scripts: dict[Any, Any] = {
                 "load": client.register_script(_LOAD),
                 "advance": client.register_script(_ADVANCE),
             }
@@ -461,15 +494,39 @@ class RedisLiveStore:
             text, pairs = await scripts["load"](keys=self._keys(read_id, reader_id))
         return _loaded(read_id, text, pairs)
 
-    def seed(self, state: LiveRead) -> LiveRead:
+    def seed(self, state: LiveRead, words: Words | None = None) -> LiveRead:
         keys = self._keys(state.id)
         args = [state.version, state.dumps(), str(state.id), state.last_beat_at, self._ttl]
-        return LiveRead.loads(self._run("seed", keys, args))
+        return LiveRead.loads(self._run("seed", keys, [*args, _words_json(words)]))
 
-    def put(self, state: LiveRead) -> None:
+    def put(self, state: LiveRead, words: Words | None = None) -> None:
         keys = self._keys(state.id)
         args = [state.version, state.dumps(), str(state.id), state.last_beat_at, self._ttl]
-        self._run("put", keys, args)
+        self._run("put", keys, [*args, _words_json(words)])
+
+    def _beat_script(self, scripts: dict[Any, Any], client: Any, rules: Rules) -> Any:
+        """The beat script for these rules, registered once per client."""
+        script = scripts.get(rules)
+        if script is None:
+            from readtoearn.reading.live_script import beat_source
+
+            script = scripts[rules] = client.register_script(beat_source(rules, self._ttl))
+        return script
+
+    def beat(self, rules: Rules, read_id: uuid.UUID, reader_id: uuid.UUID, args: list[str]) -> Any:
+        script = self._beat_script(self._scripts, self._client, rules)
+        with self._reaching():
+            return script(keys=self._keys(read_id, reader_id), args=args)
+
+    async def abeat(
+        self, rules: Rules, read_id: uuid.UUID, reader_id: uuid.UUID, args: list[str]
+    ) -> Any:
+        if self._make_async is None:
+            return await asyncio.to_thread(self.beat, rules, read_id, reader_id, args)
+        client, scripts = self._async_client()
+        script = self._beat_script(scripts, client, rules)
+        with self._reaching():
+            return await script(keys=self._keys(read_id, reader_id), args=args)
 
     def advance(self, state: LiveRead, expected: str, record: BeatRecord, credited: bool) -> bool:
         args = self._advance_args(state, expected, record, credited)
@@ -533,6 +590,10 @@ class RedisLiveStore:
         except StoreUnavailable:
             return []  # the sweep skips a turn
         return [uuid.UUID(item.decode()) for item in found]
+
+
+def _words_json(words: Words | None) -> str:
+    return "" if words is None else json.dumps(list(words), separators=(",", ":"))
 
 
 def _loaded(read_id: uuid.UUID, text: bytes | None, pairs: list[bytes]) -> Loaded:

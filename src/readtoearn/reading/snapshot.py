@@ -3,6 +3,7 @@ state, written when it is completed, resumed, idle, or the server stops."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext, suppress
@@ -12,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from readtoearn.articles import text as textlib
 from readtoearn.articles.models import Article
 from readtoearn.clock import Clock
 from readtoearn.db import Database, after_commit
@@ -58,6 +60,38 @@ def live_of(read: Read, content_hash: str, word_count: int, paragraph_count: int
     )
 
 
+_PARAGRAPH_WORDS: dict[tuple[uuid.UUID, str], tuple[int, ...]] = {}
+_PARAGRAPH_WORDS_LOCK = threading.Lock()
+MAX_CACHED_ARTICLES = 2048
+
+
+def paragraph_words(
+    db: Session | Database | None,
+    article_id: uuid.UUID,
+    content_hash: str,
+    html: str | None = None,
+) -> tuple[int, ...]:
+    """Words per paragraph of an article's version, cached: a beat rarely loads the text.
+
+    Computed once per version even when many readers open a new article at the same moment.
+    """
+    key = (article_id, content_hash)
+    words = _PARAGRAPH_WORDS.get(key)
+    if words is not None:
+        return words
+    if html is None:
+        with session_of(db) as session:
+            html = session.scalar(select(Article.html).where(Article.id == article_id)) or ""
+    with _PARAGRAPH_WORDS_LOCK:
+        words = _PARAGRAPH_WORDS.get(key)
+        if words is None:
+            words = textlib.paragraph_word_counts(html)
+            if len(_PARAGRAPH_WORDS) >= MAX_CACHED_ARTICLES:
+                _PARAGRAPH_WORDS.clear()
+            _PARAGRAPH_WORDS[key] = words
+    return words
+
+
 def seed(
     db: Session | Database | None,
     store: LiveStore,
@@ -73,12 +107,13 @@ def seed(
     )
     with session_of(db) as session:
         row = session.execute(query).one_or_none()
-    if row is None or (reader_id is not None and row[0].reader_id != reader_id):
-        raise NotFound("no read has this id")
-    read, content_hash, word_count, paragraph_count = row
-    if read.status != OPEN:
-        raise Conflict("this read is finished", code="read_closed")
-    return store.seed(live_of(read, content_hash, word_count, paragraph_count))
+        if row is None or (reader_id is not None and row[0].reader_id != reader_id):
+            raise NotFound("no read has this id")
+        read, content_hash, word_count, paragraph_count = row
+        if read.status != OPEN:
+            raise Conflict("this read is finished", code="read_closed")
+        words = paragraph_words(session, read.article_id, content_hash)
+    return store.seed(live_of(read, content_hash, word_count, paragraph_count), words)
 
 
 def after_commit_quietly(session: Session, action: Callable[[], object]) -> None:

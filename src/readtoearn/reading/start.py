@@ -105,8 +105,10 @@ def start_read(
         flags.add(Reason.AUTOMATION)
     read.flags = sorted(flags)
     session.flush()
-    store.put(live_of(read, article.content_hash, article.word_count, article.paragraph_count))
-    paragraph_words(session, article.id, article.content_hash, article.html)  # for the beats
+    # The words per paragraph go to the store with the read: beats in Redis credit them there.
+    words = paragraph_words(session, article.id, article.content_hash, article.html)
+    live = live_of(read, article.content_hash, article.word_count, article.paragraph_count)
+    store.put(live, words)
     return Started(
         read=read,
         token=sign(settings, read, read.next_seq, read.nonce),

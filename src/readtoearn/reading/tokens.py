@@ -21,6 +21,8 @@ from readtoearn.errors import Unauthorized
 _CHAIN = b"rte-chain-v2"
 _VIEW = b"rte-view-v2"
 MAC_BYTES = 16
+# A chain token's body: read id, seq, nonce (then, since tokens carry it, the article id).
+_SHORT_BODY = 16 + 4 + 8
 
 
 # URL-safe base64 without padding, straight on binascii: beats sign and check a token each.
@@ -51,6 +53,9 @@ class ChainToken(NamedTuple):
     read_id: uuid.UUID
     seq: int
     nonce: str
+    # The article, carried by tokens signed since beats run as one Redis script: the MAC can be
+    # checked before the read's state is loaded. None in a token signed before.
+    article_id: uuid.UUID | None = None
 
 
 @lru_cache(maxsize=16)
@@ -67,7 +72,12 @@ def _chain_mac(secret: str, reader_id: uuid.UUID, article_id: uuid.UUID, body: b
 
 def sign_chain(secret: str, reader_id: uuid.UUID, article_id: uuid.UUID, token: ChainToken) -> str:
     """The token the client must present with beat `seq` of a read."""
-    body = token.read_id.bytes + struct.pack(">I", token.seq) + bytes.fromhex(token.nonce)
+    body = (
+        token.read_id.bytes
+        + struct.pack(">I", token.seq)
+        + bytes.fromhex(token.nonce)
+        + article_id.bytes
+    )
     return f"{_b64(body)}.{_b64(_chain_mac(secret, reader_id, article_id, body))}"
 
 
@@ -78,14 +88,22 @@ def parse_chain(text: str) -> tuple[ChainToken, bytes, bytes]:
         body, mac = _unb64(body_text), _unb64(mac_text)
     except (ValueError, TypeError):
         raise Unauthorized("the read token is not valid", code="bad_token") from None
-    if len(body) != 16 + 4 + 8 or len(mac) != MAC_BYTES:
+    if len(body) not in (_SHORT_BODY, _SHORT_BODY + 16) or len(mac) != MAC_BYTES:
         raise Unauthorized("the read token is not valid", code="bad_token")
     claims = ChainToken(
         read_id=uuid.UUID(bytes=body[:16]),
         seq=struct.unpack(">I", body[16:20])[0],
-        nonce=body[20:].hex(),
+        nonce=body[20:28].hex(),
+        article_id=uuid.UUID(bytes=body[28:]) if len(body) > _SHORT_BODY else None,
     )
     return claims, body, mac
+
+
+def chain_mac_ok(
+    secret: str, reader_id: uuid.UUID, article_id: uuid.UUID, body: bytes, mac: bytes
+) -> bool:
+    """Whether `mac` is this reader's MAC of a token body for this article."""
+    return hmac.compare_digest(mac, _chain_mac(secret, reader_id, article_id, body))
 
 
 def verify_chain(
@@ -94,7 +112,12 @@ def verify_chain(
     """The claims of a token issued to this reader for this read; Unauthorized otherwise."""
     claims, body, mac = parse_chain(text)
     expected = _chain_mac(secret, reader_id, article_id, body)
-    if not hmac.compare_digest(mac, expected) or claims.read_id != read_id:
+    carried = claims.article_id
+    if (
+        not hmac.compare_digest(mac, expected)
+        or claims.read_id != read_id
+        or (carried is not None and carried != article_id)
+    ):
         raise Unauthorized("this read token was not issued for this read", code="bad_token")
     return claims
 

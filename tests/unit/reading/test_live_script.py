@@ -1,0 +1,232 @@
+"""The beat script (one round trip to Redis) credits exactly as the Python path does.
+
+Random reads are beaten through both: the memory store (beats.prepare_beat, in Python) and Redis
+(live_script, in Lua); every answer, error, state and beat record must be the same.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from readtoearn.clock import ManualClock
+from readtoearn.config import Settings
+from readtoearn.errors import ReadToEarnError
+from readtoearn.reading import beats as beatlib
+from readtoearn.reading import live_script, snapshot, tokens
+from readtoearn.reading.live import LiveRead, MemoryLiveStore, RedisLiveStore
+from readtoearn.reading.reads import sign
+from readtoearn.reading.snapshot import paragraph_words
+from tests.conftest import REDIS_URL, SECRET
+from tests.unit.reading.test_live import run_async
+
+START = 1_800_000_000.123456
+
+
+@pytest.fixture
+def redis_store() -> Iterator[RedisLiveStore]:
+    if not REDIS_URL:
+        pytest.skip("Redis: READTOEARN_TEST_REDIS_URL is not set")
+    import redis
+    import redis.asyncio
+
+    client = redis.Redis.from_url(REDIS_URL)
+    prefix = f"rte:test:{uuid.uuid4().hex}:"
+    yield RedisLiveStore(
+        client, prefix=prefix, async_client=lambda: redis.asyncio.Redis.from_url(REDIS_URL)
+    )
+    for key in client.scan_iter(match=prefix + "*"):
+        client.delete(key)
+    client.close()
+
+
+class Nonces:
+    """The same nonces, in the same order, for both paths (so their tokens can be compared)."""
+
+    def __init__(self, seed: int) -> None:
+        self.random = random.Random(seed)
+
+    def __call__(self) -> str:
+        return self.random.randbytes(8).hex()
+
+
+def words_of(paragraphs: int, rng: random.Random) -> tuple[int, ...]:
+    return tuple(rng.randint(5, 120) for _ in range(paragraphs))
+
+
+def opened(reader: uuid.UUID, rng: random.Random) -> tuple[LiveRead, tuple[int, ...]]:
+    paragraphs = rng.randint(3, 20)
+    words = words_of(paragraphs, rng)
+    state = LiveRead(
+        id=uuid.uuid4(),
+        reader_id=reader,
+        article_id=uuid.uuid4(),
+        content_hash=uuid.uuid4().hex,
+        word_count=sum(words),
+        paragraph_count=paragraphs,
+        next_seq=1,
+        nonce=tokens.new_nonce(),
+        last_beat_at=START,
+        started_at=START,
+    )
+    # The Python path reads the words from its cache of article versions.
+    snapshot._PARAGRAPH_WORDS[(state.article_id, state.content_hash)] = words
+    assert paragraph_words(None, state.article_id, state.content_hash) == words
+    return state, words
+
+
+def a_beat(rng: random.Random, state: LiveRead, token: str) -> beatlib.Beat:
+    seq = state.next_seq
+    roll = rng.random()
+    if roll < 0.04:
+        seq += 1  # a seq that does not match its token
+    elif roll < 0.07:
+        token = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")  # a forged MAC
+    elif roll < 0.09:
+        token = "not-a-token"
+    paragraphs = rng.sample(range(state.paragraph_count), rng.randint(0, state.paragraph_count))
+    if rng.random() < 0.03:
+        paragraphs.append(state.paragraph_count + rng.randint(0, 3))  # no such paragraph
+    events = {k: rng.choice((0, 0, 1, 3)) for k in ("scroll", "wheel", "key", "pointer", "touch")}
+    return beatlib.Beat(
+        token=token,
+        seq=seq,
+        active_ms=rng.choice((0, 3_000, 11_999, 12_000, 14_500, 60_000)),
+        scroll_max=rng.choice((0.0, 0.1, 0.33, 0.95, 1.0, 1.7)),
+        paragraphs_seen=paragraphs,
+        visible=rng.random() > 0.1,
+        focused=rng.random() > 0.1,
+        events=events,
+        viewport_h=rng.choice((None, 0, 700, 900)),
+        document_h=rng.choice((None, 0, 2_000, 9_000)),
+        webdriver=rng.random() < 0.05,
+    )
+
+
+def outcome(
+    store: Any, settings: Settings, clock: ManualClock, reader: uuid.UUID, read: uuid.UUID, b: Any
+) -> Any:
+    try:
+        result = beatlib.record_beat(
+            None, store, settings, clock, reader_id=reader, read_id=read, beat=b
+        )
+    except ReadToEarnError as exc:
+        return (type(exc).__name__, exc.code)
+    return result
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_reads_get_the_same_credit_either_way(
+    redis_store: RedisLiveStore, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(secret_key=SECRET, beat_interval_s=12)
+    rng = random.Random(seed)
+    memory = MemoryLiveStore()
+    reader = uuid.uuid4()
+    reads = [opened(reader, rng) for _ in range(3)]  # parallel tabs of one reader
+    token: dict[uuid.UUID, str] = {}
+    for state, words in reads:
+        memory.put(state, words)
+        redis_store.put(state, words)
+        token[state.id] = sign(settings, state, state.next_seq, state.nonce)
+    clocks = {"memory": ManualClock(datetime.fromtimestamp(START, UTC))}
+    clocks["redis"] = ManualClock(clocks["memory"].now())
+    scripted = 0
+    for step in range(120):
+        state, _ = rng.choice(reads)
+        current = memory.load(state.id, reader).state
+        assert current is not None
+        b = a_beat(rng, current, token[state.id])
+        gap = rng.choice((0.0, 0.4, 5.0, 11.9, 12.0, 12.7, 13.25, 20.0, 37.0))
+        answers = []
+        for name, store in (("memory", memory), ("redis", redis_store)):
+            clocks[name].advance(gap)
+            monkeypatch.setattr(tokens, "new_nonce", Nonces(seed * 1000 + step))
+            answers.append(outcome(store, settings, clocks[name], reader, state.id, b))
+        assert answers[0] == answers[1], (seed, step, b)
+        if isinstance(answers[0], beatlib.BeatResult):
+            token[state.id] = answers[0].token
+            scripted += 1
+        assert memory.load(state.id, reader).state == redis_store.load(state.id, reader).state
+        assert memory.records(state.id) == redis_store.records(state.id)
+    assert scripted > 60
+
+
+def test_the_beat_is_one_call_to_redis(redis_store: RedisLiveStore) -> None:
+    """On the event loop a beat is a single EVALSHA, nothing else."""
+    settings = Settings(secret_key=SECRET)
+    rng = random.Random(7)
+    reader = uuid.uuid4()
+    state, words = opened(reader, rng)
+    redis_store.put(state, words)
+    clock = ManualClock(datetime.fromtimestamp(START + 12, UTC))
+    b = beatlib.Beat(
+        token=sign(settings, state, 1, state.nonce), seq=1, active_ms=12_000, scroll_max=0.2,
+        paragraphs_seen=[0], visible=True, focused=True, events={"wheel": 2},
+    )  # fmt: skip
+    commands: list[str] = []
+
+    async def beat() -> beatlib.BeatResult:
+        try:
+            client, _ = redis_store._async_client()
+            original = client.execute_command
+
+            async def counted(*args: Any, **options: Any) -> Any:
+                commands.append(str(args[0]))
+                return await original(*args, **options)
+
+            client.execute_command = counted
+            await redis_store.abeat(  # registers the script (EVALSHA, then SCRIPT LOAD)
+                beatlib.rules_of(settings), uuid.uuid4(), reader, ["", "0"] + [""] * 15
+            )
+            commands.clear()
+            return await beatlib.record_beat_async(
+                redis_store, settings, clock, reader_id=reader, read_id=state.id, beat=b
+            )
+        finally:
+            await redis_store.aclose()
+
+    result = run_async(beat())
+    assert commands == ["EVALSHA"]
+    assert result.active_seconds == 12.0
+    assert redis_store.load(state.id, reader).state.next_seq == 2  # type: ignore[union-attr]
+
+
+def test_a_token_signed_before_tokens_carried_their_article_still_works(
+    redis_store: RedisLiveStore,
+) -> None:
+    """Such a token (a read started before the upgrade) takes the general path, two calls."""
+    settings = Settings(secret_key=SECRET)
+    rng = random.Random(3)
+    reader = uuid.uuid4()
+    state, words = opened(reader, rng)
+    redis_store.put(state, words)
+    claims, _, _ = tokens.parse_chain(sign(settings, state, 1, state.nonce))
+    assert claims.article_id == state.article_id
+    body = state.id.bytes + (1).to_bytes(4, "big") + bytes.fromhex(state.nonce)
+    mac = tokens._chain_mac(settings.resolved_secret_key, reader, state.article_id, body)
+    old = f"{tokens._b64(body)}.{tokens._b64(mac)}"
+    assert tokens.parse_chain(old)[0].article_id is None
+    clock = ManualClock(datetime.fromtimestamp(START + 12, UTC))
+    b = beatlib.Beat(
+        token=old, seq=1, active_ms=12_000, scroll_max=0.2, paragraphs_seen=[0],
+        visible=True, focused=True, events={"wheel": 2},
+    )  # fmt: skip
+    result = beatlib.record_beat(
+        None, redis_store, settings, clock, reader_id=reader, read_id=state.id, beat=b
+    )
+    assert result.active_seconds == 12.0
+    # The next token carries the article: the next beat goes through the script.
+    assert tokens.parse_chain(result.token)[0].article_id == state.article_id
+
+
+def test_the_script_knows_the_reasons_it_sets() -> None:
+    source = live_script.beat_source(beatlib.rules_of(Settings(secret_key=SECRET)), 3600)
+    assert "@" not in source
+    for reason in ("no_input", "automation", "too_fast"):
+        assert f"'{reason}'" in source
