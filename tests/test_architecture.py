@@ -16,6 +16,7 @@ DOMAINS = {
     "ledger",
     "rewards",
     "fraud",
+    "sites",
     "web",
     "cli",
     "db",

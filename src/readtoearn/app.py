@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from readtoearn import __version__
@@ -27,7 +26,7 @@ from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
 from readtoearn.reading import service as reading
 from readtoearn.reading.live import LiveStore, make_live_store
-from readtoearn.web import errors, metrics, openapi, security
+from readtoearn.web import cors, errors, metrics, openapi, security
 from readtoearn.web.client import DeviceCookieMiddleware
 from readtoearn.web.credentials import CredentialCache
 from readtoearn.web.limits import BodyLimit, InFlightLimit
@@ -36,6 +35,7 @@ from readtoearn.web.routes import accounts as account_pages
 from readtoearn.web.routes import (
     api_articles,
     api_auth,
+    api_publisher,
     api_reads,
     api_rewards,
     api_summaries,
@@ -192,14 +192,7 @@ def create_app(
     app.state.live = make_live_store(settings)
     app.state.readers = CredentialCache(settings.beat_auth_cache_s)
     errors.install(app)
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Altcha"],
-            max_age=600,
-        )
+    cors.install(app, settings, db)
     # Inside the body limit and the accounts middleware (an error page needs its state).
     app.add_middleware(NulGuard)
     app.add_middleware(BodyLimit)
@@ -217,6 +210,7 @@ def create_app(
     app.mount("/static", StaticFiles(packages=[("readtoearn.web", "static")]), name="static")
     app.include_router(health.router)
     app.include_router(api_articles.router)
+    app.include_router(api_publisher.router)
     app.include_router(api_auth.router)
     app.include_router(api_wallet.router)
     app.include_router(api_summaries.router)

@@ -14,6 +14,7 @@ from readtoearn.cli import ledger as ledger_commands
 from readtoearn.cli import points as points_commands
 from readtoearn.cli import rewards as rewards_commands
 from readtoearn.cli import serve as serve_commands
+from readtoearn.cli import sites as sites_commands
 from readtoearn.cli import users as users_commands
 from readtoearn.cli.base import Failure
 from readtoearn.errors import ReadToEarnError
@@ -41,6 +42,7 @@ cli.add_command(budget_commands.budget)
 cli.add_command(budget_commands.review)
 cli.add_command(rewards_commands.rewards_group)
 cli.add_command(points_commands.points)
+cli.add_command(sites_commands.sites_group)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from readtoearn.articles import service as articles
+from readtoearn.sites import service as sites
 from readtoearn.web.deps import SessionDep, SettingsDep
 from readtoearn.web.schemas import ArticleOut, ArticleSummaryOut, ErrorOut, Page
 
@@ -21,7 +22,17 @@ def list_articles(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     category: Annotated[str | None, Query(max_length=120)] = None,
     author: Annotated[str | None, Query(max_length=120)] = None,
+    url: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> Page[ArticleSummaryOut]:
+    if url is not None:  # the article at a canonical URL: one item, or none
+        found = sites.find_articles_by_url(session, url)
+        return Page[ArticleSummaryOut](
+            items=[ArticleSummaryOut.of(a, settings.base_url) for a in found],
+            total=len(found),
+            limit=limit,
+            offset=0,
+            next_offset=None,
+        )
     items, total = articles.list_articles(
         session, limit=limit, offset=offset, category_slug=category, author_slug=author
     )

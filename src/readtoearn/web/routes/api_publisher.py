@@ -1,0 +1,159 @@
+"""JSON API v1 for publishers: register, replace and delete a site's articles with its API key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from readtoearn.sites import service as sites
+from readtoearn.web.deps import PlainCommitterDep, SettingsDep
+from readtoearn.web.schemas import ErrorOut
+from readtoearn.web.site_keys import site_caller
+
+router = APIRouter(prefix="/api/v1", tags=["publishers"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422)
+}
+ArticlesCaller = Annotated[sites.Caller, Depends(site_caller(sites.Scope.ARTICLES_WRITE))]
+
+Text = Annotated[str, Field(max_length=60_000)]
+Short = Annotated[str, Field(max_length=2000)]
+
+
+class ImageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: Short
+    alt: Short = ""
+    caption: Short = ""
+
+
+class AuthorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(max_length=200)]
+    url: Short | None = None
+    bio: Short = ""
+
+
+class ArticleIn(BaseModel):
+    """An article by its canonical `url` alone (fetched from the site), or with its `html` (a
+    whole page, or the article's body with a `title`), or with `title` and `text`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: Short | None = None
+    html: Text | None = None
+    title: Annotated[str, Field(max_length=500)] | None = None
+    text: Text | None = None
+    language: Annotated[str, Field(max_length=8)] | None = None
+    published_at: Annotated[str, Field(max_length=64)] | None = None
+    description: Short | None = None
+    lead: Short | None = None
+    authors: Annotated[list[AuthorIn], Field(max_length=20)] | None = None
+    categories: (
+        Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=20)] | None
+    ) = None
+    key_points: Annotated[list[Short], Field(max_length=10)] | None = None
+    image: ImageIn | None = None
+
+
+class RegisteredOut(BaseModel):
+    id: str
+    url: str | None
+    page_url: str
+    title: str
+    status: str
+    created: bool
+    paragraphs: int
+    word_count: int
+    reading_minutes: int
+    updated_at: datetime
+
+
+class DeletedOut(BaseModel):
+    id: str
+    status: str
+
+
+def _out(registered: sites.Registered, base_url: str) -> RegisteredOut:
+    article = registered.article
+    return RegisteredOut(
+        id=str(article.id),
+        url=article.canonical_url,
+        page_url=f"{base_url.rstrip('/')}/articles/{article.id}/{article.slug}",
+        title=article.title,
+        status="created" if registered.created else "updated",
+        created=registered.created,
+        paragraphs=article.paragraph_count,
+        word_count=article.word_count,
+        reading_minutes=article.reading_minutes,
+        updated_at=article.updated_at,
+    )
+
+
+@router.post(
+    "/articles",
+    responses=ERRORS,
+    status_code=201,
+    summary="Register (or update) one of the site's articles, by canonical URL",
+)
+async def register(
+    body: ArticleIn, caller: ArticlesCaller, committer: PlainCommitterDep, settings: SettingsDep
+) -> JSONResponse:
+    record = body.model_dump(exclude_none=True)
+    # Fetching the page (when only its URL is sent) happens before any transaction.
+    draft = await run_in_threadpool(sites.load_draft, settings, caller.site, record)
+
+    def work(session: Session) -> RegisteredOut:
+        site = sites.get_site(session, caller.site.id)
+        return _out(sites.register_article(session, settings, site, draft), settings.base_url)
+
+    out = await committer.run(work)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201 if out.created else 200)
+
+
+@router.put(
+    "/articles/{article_id}",
+    responses=ERRORS,
+    summary="Replace one of the site's articles",
+)
+async def replace(
+    article_id: str,
+    body: ArticleIn,
+    caller: ArticlesCaller,
+    committer: PlainCommitterDep,
+    settings: SettingsDep,
+) -> RegisteredOut:
+    record = body.model_dump(exclude_none=True)
+    draft = await run_in_threadpool(
+        lambda: sites.load_draft(settings, caller.site, record, replacing=True)
+    )
+
+    def work(session: Session) -> RegisteredOut:
+        site = sites.get_site(session, caller.site.id)
+        updated = sites.update_article(session, settings, site, article_id, draft)
+        return _out(updated, settings.base_url)
+
+    return await committer.run(work)
+
+
+@router.delete(
+    "/articles/{article_id}",
+    responses=ERRORS,
+    summary="Delete one of the site's articles (withdrawn instead when it has been read)",
+)
+async def delete(
+    article_id: str, caller: ArticlesCaller, committer: PlainCommitterDep
+) -> DeletedOut:
+    def work(session: Session) -> DeletedOut:
+        site = sites.get_site(session, caller.site.id)
+        return DeletedOut(id=article_id, status=sites.withdraw_article(session, site, article_id))
+
+    return await committer.run(work)
