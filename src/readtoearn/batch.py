@@ -15,6 +15,15 @@ requests:
 - what a unit asked to do after its commit (`db.after_commit`) runs after the batch's commit, and
   is dropped with the unit when its savepoint is rolled back.
 
+A unit may come in two halves (`Later`): its work (or nothing) prepares some items, e.g. ledger
+transfers, and says what to do with their results. The committer runs every unit's first half,
+then hands the items of all of them to one call (`Later.apply`, e.g. the ledger's
+`create_transfer_groups`: a hundred transfers in one call cost a fraction of a hundred calls),
+then gives each unit its own results, in the order the units came. A unit whose second half
+raises cannot be cut out of that one call, so the transaction is rolled back whole and run again
+without it (it hears its error); nothing of it or of the others is committed twice or lost.
+A `Later` handed to the committer as the unit itself (no first half) needs no savepoint at all.
+
 A unit that has waited `wait_s` (the database's `db_wait_s`) without being begun is refused
 with `Busy` (503, Retry-After) and never run, so a crowd that outruns the commits meets fast
 refusals rather than a queue minutes long.
@@ -34,7 +43,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -60,9 +69,37 @@ BATCH_SIZE = Histogram(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Later(Generic[T]):
+    """A unit's second half: `items` applied with every other waiting unit's in one call to
+    `apply` (one sequence of results per group of items), then `then` with this unit's own."""
+
+    items: Sequence[Any]
+    then: Callable[[Session, list[Any]], T]
+    apply: Callable[[Session, list[Sequence[Any]]], list[list[Any]]]
+
+    def now(self, session: Session) -> T:
+        """Finish alone, at once (outside the committer)."""
+        return self.then(session, self.apply(session, [self.items])[0])
+
+
+def finish_now(session: Session, outcome: T | Later[T]) -> T:
+    """What a unit of work gives, finished at once when it came in two halves."""
+    return outcome.now(session) if isinstance(outcome, Later) else outcome
+
+
+class _Redo(Exception):
+    """A unit's second half failed: the batch runs again without it."""
+
+    def __init__(self, unit: _Unit[Any], error: Exception) -> None:
+        super().__init__(str(error))
+        self.unit = unit
+        self.error = error
+
+
 @dataclass(eq=False)
 class _Unit(Generic[T]):
-    work: Callable[[Session], T]
+    work: Callable[[Session], T | Later[T]] | Later[T]
     future: Future[T] = field(default_factory=Future)
     attempts: int = 0
     queued_at: float = field(default_factory=time.monotonic)
@@ -99,8 +136,9 @@ class GroupCommitter:
 
     # -- submitting ---------------------------------------------------------------------------
 
-    def submit(self, work: Callable[[Session], T]) -> Future[T]:
-        """Queue a unit of work; its future holds the result once the batch has committed."""
+    def submit(self, work: Callable[[Session], T | Later[T]] | Later[T]) -> Future[T]:
+        """Queue a unit of work (or its second half alone); its future holds the result once the
+        batch has committed."""
         unit: _Unit[T] = _Unit(work)
         with self._lock:
             if self._thread is None:
@@ -111,7 +149,7 @@ class GroupCommitter:
             self._queue.put(unit)
         return unit.future
 
-    async def run(self, work: Callable[[Session], T]) -> T:
+    async def run(self, work: Callable[[Session], T | Later[T]] | Later[T]) -> T:
         """Run a unit of work and wait (on the event loop, holding no thread) for its result.
 
         The wait is shielded: a client that goes away does not take its unit out of a batch, so
@@ -120,7 +158,7 @@ class GroupCommitter:
         future = self.submit(work)
         return await asyncio.shield(asyncio.wrap_future(future))
 
-    def run_blocking(self, work: Callable[[Session], T]) -> T:
+    def run_blocking(self, work: Callable[[Session], T | Later[T]] | Later[T]) -> T:
         """Run a unit of work from a thread and wait for its result."""
         return self.submit(work).result()
 
@@ -168,6 +206,11 @@ class GroupCommitter:
                     raise
                 again, outcomes = batch, []
                 log.info("group commit of %d unit(s) retried: %s", len(batch), exc.orig)
+            except _Redo as redo:
+                # Not the others' fault: they run again at once, their attempts untouched.
+                _settle(redo.unit, error=redo.error)
+                batch = [unit for unit in batch if unit is not redo.unit]
+                continue
             for unit, value, error in outcomes:
                 _settle(unit, value=value, error=error)
             batch = []
@@ -211,10 +254,14 @@ class GroupCommitter:
             session.connection()
             if self.prelude is not None:
                 self.prelude(session)
+            later: list[tuple[_Unit[Any], Later[Any]]] = []
             for unit in batch:
                 if unit.attempts == 0 and self._too_late(unit):
                     BUSY_REFUSALS.labels("group_commit").inc()
                     outcomes.append((unit, None, Busy()))
+                    continue
+                if isinstance(unit.work, Later):  # nothing to do before its items
+                    later.append((unit, unit.work))
                     continue
                 mark = len(actions)
                 try:
@@ -227,13 +274,43 @@ class GroupCommitter:
                     else:
                         outcomes.append((unit, None, exc))
                 else:
-                    outcomes.append((unit, value, None))
+                    if isinstance(value, Later):
+                        later.append((unit, value))
+                    else:
+                        outcomes.append((unit, value, None))
+            outcomes += _second_halves(session, later)
         except BaseException:
             database.abandon(session)
             raise
         BATCH_SIZE.observe(len(batch))
         database.finish(session)
         return outcomes, again
+
+
+def _second_halves(
+    session: Session, later: list[tuple[_Unit[Any], Later[Any]]]
+) -> list[tuple[_Unit[Any], Any, BaseException | None]]:
+    """Apply the waiting units' items, one call per kind of item, then finish each unit in the
+    order they came; a unit whose second half raises sends the batch round again without it."""
+    results: dict[int, list[Any]] = {}
+    kinds: dict[Any, list[int]] = {}
+    for i, (_unit, half) in enumerate(later):
+        kinds.setdefault(half.apply, []).append(i)
+    for apply, members in kinds.items():
+        groups = apply(session, [later[i][1].items for i in members])
+        for i, group in zip(members, groups, strict=True):
+            results[i] = list(group)
+    outcomes: list[tuple[_Unit[Any], Any, BaseException | None]] = []
+    for i, (unit, half) in enumerate(later):
+        try:
+            outcomes.append((unit, half.then(session, results[i]), None))
+        except DBAPIError as exc:
+            if is_retryable(exc):
+                raise
+            raise _Redo(unit, exc) from exc
+        except Exception as exc:
+            raise _Redo(unit, exc) from exc
+    return outcomes
 
 
 def _settle(unit: _Unit[Any], *, value: Any = None, error: BaseException | None = None) -> None:

@@ -7,14 +7,18 @@ reader through `credit_reader`: a new source is one `TransferCode` and one call.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from readtoearn.batch import Later
 from readtoearn.ledger.accounts import get_or_create_wallet, programme_budget, system_account
 from readtoearn.ledger.interfaces import Credit, TransferResult, TransferResultCode, TransferSpec
 from readtoearn.ledger.models import AccountCode, TransferCode, TransferFlags
-from readtoearn.ledger.transfers import LedgerError, create_transfers
+from readtoearn.ledger.transfers import LedgerError, create_transfer_groups, create_transfers
+
+T = TypeVar("T")
 
 
 def fund_budget(
@@ -45,7 +49,67 @@ def credit_reader(
 ) -> Credit:
     """Credit a reader's wallet from the programme budget (or the account `source`, e.g. a
     sponsor's), posted or pending; raise LedgerError unless credited or the source is empty."""
-    spec = TransferSpec(
+    spec = plan_credit(
+        session,
+        reader_id=reader_id,
+        amount=amount,
+        code=code,
+        transfer_id=transfer_id,
+        pending=pending,
+        source=source,
+        metadata=metadata,
+    )
+    return credit_of(create_transfers(session, [spec])[0])
+
+
+def credit_reader_later(
+    session: Session,
+    then: Callable[[Session, Credit], T],
+    *,
+    reader_id: uuid.UUID,
+    amount: int,
+    code: TransferCode,
+    transfer_id: uuid.UUID,
+    pending: bool = False,
+    source: uuid.UUID | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Later[T]:
+    """`credit_reader` in two halves: the transfer goes in with the other waiting units' (see
+    readtoearn.batch), then `then` gets this credit; `.now(session)` finishes it alone."""
+    spec = plan_credit(
+        session,
+        reader_id=reader_id,
+        amount=amount,
+        code=code,
+        transfer_id=transfer_id,
+        pending=pending,
+        source=source,
+        metadata=metadata,
+    )
+    return transfers_later([spec], lambda s, results: then(s, credit_of(results[0])))
+
+
+def transfers_later(
+    specs: Sequence[TransferSpec], then: Callable[[Session, list[TransferResult]], T]
+) -> Later[T]:
+    """Transfers to create with the other waiting units' in one call, then `then` with their
+    own results (each as its own `create_transfers` call would have answered)."""
+    return Later(tuple(specs), then, create_transfer_groups)
+
+
+def plan_credit(
+    session: Session,
+    *,
+    reader_id: uuid.UUID,
+    amount: int,
+    code: TransferCode,
+    transfer_id: uuid.UUID,
+    pending: bool = False,
+    source: uuid.UUID | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> TransferSpec:
+    """The transfer that credits a reader (its wallet made if need be)."""
+    return TransferSpec(
         id=transfer_id,
         debit_account_id=programme_budget(session) if source is None else source,
         credit_account_id=get_or_create_wallet(session, reader_id),
@@ -54,7 +118,10 @@ def credit_reader(
         flags=TransferFlags.PENDING if pending else TransferFlags.NONE,
         metadata=metadata,
     )
-    result = create_transfers(session, [spec])[0]
+
+
+def credit_of(result: TransferResult) -> Credit:
+    """A credit's outcome; raise LedgerError unless credited or the source is empty."""
     if result.ok or result.code is TransferResultCode.EXCEEDS_CREDITS:
-        return Credit(transfer_id, result.code)
+        return Credit(result.id, result.code)
     raise LedgerError(result)

@@ -521,6 +521,34 @@ def create_transfers(
     session: Session, batch: Sequence[TransferSpec], *, now: datetime | None = None
 ) -> list[TransferResult]:
     """Create a batch of transfers; one result per transfer, TigerBeetle-style."""
+    return create_transfer_groups(session, [batch], now=now)[0]
+
+
+def create_transfer_groups(
+    session: Session, groups: Sequence[Sequence[TransferSpec]], *, now: datetime | None = None
+) -> list[list[TransferResult]]:
+    """Create several callers' batches in one pass; each gets the results it would have had
+    from its own `create_transfers` call made after the groups before it (a linked chain never
+    runs on from one group into the next)."""
+    batch = [spec for group in groups for spec in group]
+    ends: set[int] = set()  # the index of each group's last transfer
+    position = 0
+    for group in groups:
+        position += len(group)
+        if group:
+            ends.add(position - 1)
+    results = _create(session, batch, ends, now)
+    out: list[list[TransferResult]] = []
+    start = 0
+    for group in groups:
+        out.append(results[start : start + len(group)])
+        start += len(group)
+    return out
+
+
+def _create(
+    session: Session, batch: list[TransferSpec], ends: set[int], now: datetime | None
+) -> list[TransferResult]:
     if not batch:
         return []
     conn = session.connection()
@@ -577,7 +605,7 @@ def create_transfers(
         # The common case, in one statement fewer: assume the id is new and insert the row
         # only if no transfer has that id; when one has, start again knowing it.
         state = _Batch(accounts, {}, refs, dict(resolutions), set(reversed_ids), now)
-        codes = _run(state, batch, static)
+        codes = _run(state, batch, static, ends)
         if len(state.new) == 1 and conn.execute(_INSERT_IF_NEW, state.new[0].as_insert()).first():
             _update_balances(conn, state)
             return [TransferResult(batch[0].id, codes[0])]
@@ -586,7 +614,7 @@ def create_transfers(
 
     existing = load_transfers(conn, {spec.id for spec in batch})
     state = _Batch(accounts, existing, refs, resolutions, reversed_ids, now)
-    codes = _run(state, batch, static)
+    codes = _run(state, batch, static, ends)
     if state.new:
         conn.execute(TRANSFERS.insert(), [row.as_insert() for row in state.new])
         _update_balances(conn, state)
@@ -594,14 +622,18 @@ def create_transfers(
 
 
 def _run(
-    state: _Batch, batch: Sequence[TransferSpec], static: list[TransferResultCode | None]
+    state: _Batch,
+    batch: Sequence[TransferSpec],
+    static: list[TransferResultCode | None],
+    ends: set[int],
 ) -> list[TransferResultCode]:
-    """Apply transfers in order; a linked chain succeeds or fails as one."""
+    """Apply transfers in order; a linked chain succeeds or fails as one, and is left open
+    when its caller's group (`ends`: the index of each group's last transfer) ends in it."""
     codes: list[TransferResultCode] = []
     chain_start: int | None = None
     mark = None
-    last = len(batch) - 1
     for i, spec in enumerate(batch):
+        last = i in ends
         linked = bool(int(spec.flags) & LINKED)
         if chain_start is None and linked:
             chain_start, mark = i, state.mark()
@@ -609,9 +641,9 @@ def _run(
             codes.append(R.LINKED_EVENT_FAILED)
         else:
             codes.append(static[i] or state.apply(spec, i))
-        if linked and i == last:
+        if linked and last:
             codes[i] = R.LINKED_EVENT_CHAIN_OPEN
-        if chain_start is not None and (not linked or i == last):
+        if chain_start is not None and (not linked or last):
             chain = codes[chain_start:]
             if _chain_failed(chain) or (R.EXISTS in chain and R.OK in chain):
                 assert mark is not None

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from readtoearn.batch import GroupCommitter
+from readtoearn.batch import GroupCommitter, Later
 from readtoearn.db import Database, after_commit, new_id
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import TransferSpec
@@ -83,6 +83,78 @@ def make_grouped_machine(engine: Engine) -> type:
                     assert future.result(timeout=30) == codes, batch
                     self.submitted.extend(batch)
 
+        @rule(data=st.data(), units=st.integers(2, 6))
+        def in_two_halves(self, data: st.DataObject, units: int) -> None:
+            """Units of three kinds queued together: a plain unit making its own ledger call, a
+            unit whose transfers wait for the batch's one call (`Later`), and a unit doing some
+            transfers itself, then leaving more to that call. Any may fail, in either half."""
+            plan: list[tuple[str, list[TransferSpec], list[TransferSpec], str | None]] = []
+            for _ in range(units):
+                kind = data.draw(st.sampled_from(["plain", "later", "both"]))
+                first = [] if kind == "later" else self.draw_batch(data)
+                second = [] if kind == "plain" else self.draw_batch(data)
+                fails = data.draw(st.sampled_from([None, None, None, "first", "second"]))
+                if kind == "plain" and fails == "second":
+                    fails = "first"
+                if kind == "later" and fails == "first":
+                    fails = "second"
+                plan.append((kind, first, second, fails))
+            # The committer runs every first half, then every unit's transfers in one call: the
+            # model applies the units that succeed in that order.
+            survivors = [p for p in plan if p[3] is None]
+            expected_first = {id(p): self.model.apply_batch(p[1], self.now) for p in survivors}
+            expected_second = {
+                id(p): self.model.apply_batch(p[2], self.now) for p in survivors if p[0] != "plain"
+            }
+            now = self.now
+            calls: list[int] = []
+
+            def apply(session: Session, groups: list[Any]) -> list[list[Any]]:
+                calls.append(len(groups))
+                return ledger.create_transfer_groups(session, groups, now=now)
+
+            def then(fails: bool, first: list[Any]) -> Any:
+                def finish(_session: Session, results: list[Any]) -> Any:
+                    if fails:
+                        raise UnitFailed
+                    return first, [r.code for r in results]
+
+                return finish
+
+            def unit(kind: str, first: list[TransferSpec], second: list[Any], fails: Any) -> Any:
+                if kind == "later":
+                    return Later(tuple(second), then(fails == "second", []), apply)
+
+                def work(session: Session) -> Any:
+                    codes = [r.code for r in ledger.create_transfers(session, first, now=now)]
+                    if fails == "first":
+                        raise UnitFailed
+                    if kind == "plain":
+                        return codes, []
+                    return Later(tuple(second), then(fails == "second", codes), apply)
+
+                return work
+
+            gate = threading.Event()
+            held = self.committer.submit(lambda _s: gate.wait(10))
+            futures = [self.committer.submit(unit(*p)) for p in plan]
+            gate.set()
+            assert held.result(timeout=30)
+            for p, future in zip(plan, futures, strict=True):
+                if p[3] is not None:
+                    with pytest.raises(UnitFailed):
+                        future.result(timeout=30)
+                    continue
+                got = future.result(timeout=30)
+                assert got == (expected_first[id(p)], expected_second.get(id(p), [])), p
+                self.submitted.extend(p[1] + p[2])
+            waiting = sum(1 for p in survivors if p[0] != "plain")
+            if waiting:
+                assert calls[-1] == waiting  # the batch that committed made one ledger call
+
+        def draw_batch(self, data: st.DataObject) -> list[TransferSpec]:
+            return [self.draw_spec(data) for _ in range(data.draw(st.integers(1, 3)))]
+
     return GroupedLedgerMachine
 
 
@@ -111,8 +183,15 @@ def _wallet_and_budget(database: Database, amount: int) -> tuple[uuid.UUID, uuid
         return ledger.programme_budget(session), ledger.get_or_create_wallet(session, new_id())
 
 
+def _pay_later(key: str, debit: uuid.UUID, credit: uuid.UUID, amount: int) -> Later[bool]:
+    """`pay` in two halves: the transfer waits for the batch's one ledger call."""
+    spec = TransferSpec(ledger.transfer_id(key), debit, credit, amount, TransferCode.ADJUSTMENT)
+    return ledger.transfers_later([spec], lambda _s, results: results[0].ok)
+
+
+@pytest.mark.parametrize("halves", [False, True], ids=["savepoints", "two-halves"])
 def test_sixty_four_callers_share_commits_and_each_gets_its_own_answer(
-    committing_database: Database,
+    committing_database: Database, halves: bool
 ) -> None:
     """64 threads, 10 transfers each, some refused for want of budget: every caller hears its own
     result, nothing is paid twice or lost, and commits were shared."""
@@ -122,6 +201,8 @@ def test_sixty_four_callers_share_commits_and_each_gets_its_own_answer(
     keys = [f"pay:{new_id()}" for _ in range(640)]
 
     def pay_one(key: str) -> bool:
+        if halves:
+            return committer.run_blocking(_pay_later(key, budget, wallet, 1))
         return committer.run_blocking(lambda s: pay(s, key, budget, wallet, 1))
 
     from readtoearn.batch import BATCH_SIZE
@@ -177,6 +258,113 @@ def test_a_failing_unit_takes_only_itself_and_its_after_commit_actions(
     assert ran == ["a", "c"]
     with database.session() as session:
         assert ledger.balance(session, wallet).posted == 20
+        assert ledger.audit(session).ok
+
+
+def test_a_unit_failing_in_its_second_half_takes_nothing_of_its_own_or_of_the_others(
+    committing_database: Database,
+) -> None:
+    """Its transfers went into the batch's one ledger call with the others': the batch is run
+    again without it, so it leaves no point, no row and no after-commit action behind."""
+    database = committing_database
+    budget, wallet = _wallet_and_budget(database, 100)
+    committer = GroupCommitter(database)
+    ran: list[str] = []
+    firsts: list[str] = []
+
+    def unit(name: str, fails: bool) -> Any:
+        def work(session: Session) -> Later[str]:
+            firsts.append(name)
+            assert pay(session, f"first:{name}:{wallet}", budget, wallet, 1)
+            after_commit(session, lambda: ran.append(name))
+
+            def then(session: Session, results: list[Any]) -> str:
+                assert results[0].created
+                after_commit(session, lambda: ran.append(f"{name} then"))
+                if fails:
+                    raise UnitFailed(name)
+                return name
+
+            spec = TransferSpec(
+                ledger.transfer_id(f"second:{name}:{wallet}"),
+                budget,
+                wallet,
+                10,
+                TransferCode.ADJUSTMENT,
+            )
+            return ledger.transfers_later([spec], then)
+
+        return work
+
+    gate = threading.Event()
+    held = committer.submit(lambda _s: gate.wait(10))
+    futures = [committer.submit(unit(n, n == "b")) for n in ("a", "b", "c")]
+    gate.set()
+    try:
+        held.result(timeout=30)
+        assert futures[0].result(timeout=30) == "a"
+        with pytest.raises(UnitFailed):
+            futures[1].result(timeout=30)
+        assert futures[2].result(timeout=30) == "c"
+    finally:
+        committer.close()
+    assert firsts == ["a", "b", "c", "a", "c"]  # the batch ran again without b
+    assert ran == ["a", "c", "a then", "c then"]
+    with database.session() as session:
+        assert ledger.balance(session, wallet).posted == 22
+        for name, paid in (("a", True), ("b", False), ("c", True)):
+            for half in ("first", "second"):
+                key = ledger.transfer_id(f"{half}:{name}:{wallet}")
+                assert (ledger.get_transfer(session, key) is not None) is paid
+        assert ledger.audit(session).ok
+
+
+def test_a_credit_in_two_halves_answers_as_credit_reader_does(
+    committing_database: Database,
+) -> None:
+    """credit_reader_later, through the committer or finished at once, gives credit_reader's
+    answers: credited, already credited, and the budget empty as a normal outcome."""
+    from readtoearn.batch import finish_now
+
+    database = committing_database
+    with database.session(write=True) as session:
+        budget = ledger.programme_budget(session)
+        drained = ledger.balance(session, budget).available
+        if drained:  # other tests of the module funded it: empty it for this one
+            sink = ledger.get_or_create_wallet(session, new_id())
+            ledger.transfer(
+                session,
+                TransferSpec(new_id(), budget, sink, drained, TransferCode.ADJUSTMENT),
+            )
+        ledger.fund_budget(session, 15, ledger.transfer_id(f"later-fund:{new_id()}"))
+    reader = new_id()
+    committer = GroupCommitter(database)
+
+    def credit(key: str) -> Any:
+        def work(session: Session) -> Any:
+            return ledger.credit_reader_later(
+                session,
+                lambda _s, c: c,
+                reader_id=reader,
+                amount=10,
+                code=TransferCode.READ_REWARD,
+                transfer_id=ledger.transfer_id(key),
+            )
+
+        return work
+
+    try:
+        first = committer.run_blocking(credit("later:1"))
+        again = committer.run_blocking(credit("later:1"))
+        broke = committer.run_blocking(credit("later:2"))
+    finally:
+        committer.close()
+    assert first.created and again.ok and not again.created
+    assert broke.budget_empty and not broke.ok
+    with database.session(write=True) as session:
+        at_once = finish_now(session, credit("later:3")(session))
+        assert at_once.budget_empty
+        assert ledger.balance(session, ledger.get_or_create_wallet(session, reader)).posted == 10
         assert ledger.audit(session).ok
 
 
