@@ -35,6 +35,7 @@ from readtoearn.web.routes import accounts as account_pages
 from readtoearn.web.routes import (
     api_articles,
     api_auth,
+    api_embed,
     api_publisher,
     api_reads,
     api_rewards,
@@ -211,6 +212,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(api_articles.router)
     app.include_router(api_publisher.router)
+    app.include_router(api_embed.router)
     app.include_router(api_auth.router)
     app.include_router(api_wallet.router)
     app.include_router(api_summaries.router)

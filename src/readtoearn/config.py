@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     login_pow_after: Annotated[int, Field(ge=0)] = 3
     login_slowdown_s: Annotated[float, Field(ge=0, le=60)] = 1.0
     integrator_secret: str = Field(default="", repr=False)
+    # Publishers' sites (docs/integration.md): a reader's sign-in token (JWT) must expire within
+    # this many seconds; the script tag's lookups allowed per address group.
+    sso_max_lifetime_s: Annotated[int, Field(ge=60, le=86400)] = 3600
+    rate_limit_embed: str = "300/minute"
 
     # Trust (docs/fraud.md, docs/privacy.md). The client's address is the socket's peer, or the
     # X-Forwarded-For entry left by the last of these proxies (addresses or CIDR ranges).

@@ -117,6 +117,7 @@ RATE_SETTINGS = (
     "rate_limit_token",
     "rate_limit_start_read",
     "rate_limit_redeem",
+    "rate_limit_embed",
 )
 
 

@@ -17,6 +17,7 @@ from readtoearn.sites.catalogue import (
     update_article,
     withdraw_article,
 )
+from readtoearn.sites.embed import Embedded, fingerprint, open_embed, tracked_paragraphs
 from readtoearn.sites.models import Scope, Site, SiteAction, SiteKey, SiteSecret
 from readtoearn.sites.registry import (
     AddedSecret,
@@ -39,10 +40,19 @@ from readtoearn.sites.registry import (
     revoke_secret,
     set_origins,
 )
+from readtoearn.sites.sso import (
+    Identity,
+    forget_seen_tokens,
+    sign_in,
+    sign_in_reader,
+    verify_token,
+)
 
 __all__ = [
     "AddedSecret",
     "Caller",
+    "Embedded",
+    "Identity",
     "IssuedKey",
     "Registered",
     "Scope",
@@ -57,6 +67,8 @@ __all__ = [
     "create_site",
     "find_article",
     "find_articles_by_url",
+    "fingerprint",
+    "forget_seen_tokens",
     "get_live_secret",
     "get_site",
     "get_site_article",
@@ -68,12 +80,17 @@ __all__ = [
     "list_sites",
     "load_draft",
     "normalise_origin",
+    "open_embed",
     "origin_of",
     "register_article",
     "revoke_key",
     "revoke_secret",
     "set_origins",
+    "sign_in",
+    "sign_in_reader",
+    "tracked_paragraphs",
     "update_article",
+    "verify_token",
     "withdraw_article",
 ]
 
