@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -156,6 +157,26 @@ class Settings(BaseSettings):
     redeem_review_above_points: Annotated[int, Field(ge=0)] = 5000
     email_verification_days: Annotated[int, Field(ge=1, le=90)] = 7
 
+    # Daily check-ins, streaks and leaderboards (docs/engagement.md).
+    checkin_points: Annotated[int, Field(ge=0, le=100_000)] = 5
+    # Extra points when a streak reaches a length, as {days: points} (JSON in the environment).
+    streak_milestones: dict[Annotated[int, Field(ge=2, le=3650)], Annotated[int, Field(ge=0)]] = {
+        7: 20,
+        30: 100,
+        100: 500,
+    }
+    # What keeps a streak alive: a check-in only, or a check-in or a credited read.
+    streak_counts: Literal["checkin", "checkin_or_read"] = "checkin_or_read"
+    # One freeze is earned every this many days of streak (0: none), and at most this many held.
+    streak_freeze_every_days: Annotated[int, Field(ge=0, le=365)] = 7
+    streak_freeze_max: Annotated[int, Field(ge=0, le=10)] = 2
+    # A check-in pays only after a credited read in the last this many days (0: no such rule).
+    checkin_read_days: Annotated[int, Field(ge=0, le=365)] = 3
+    # The reader's calendar day before they choose a time zone (and the leaderboards' weeks).
+    default_time_zone: str = "UTC"
+    leaderboard_time_zone: str = "UTC"
+    leaderboard_size: Annotated[int, Field(ge=1, le=1000)] = 20
+
     smtp_host: str = ""
     smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
     smtp_user: str = ""
@@ -168,6 +189,15 @@ class Settings(BaseSettings):
     def _known_language(cls, value: str) -> str:
         if value not in ("en", "fr"):
             raise ValueError("default_language must be 'en' or 'fr'")
+        return value
+
+    @field_validator("default_time_zone", "leaderboard_time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
     @field_validator("secret_key")

@@ -36,6 +36,9 @@ class User(Base):
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The keyed hash of the address group (/24, /64) the account was created from (docs/privacy.md).
     signup_address: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The reader's IANA time zone: their calendar day for check-ins and streaks (None: not
+    # chosen yet; the check-in form sends the browser's).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     # Reminders by e-mail (points about to expire, a followed quest about to close); every
     # reminder carries a link that turns them off without signing in.
     email_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")

@@ -55,6 +55,8 @@ class TransferCode(enum.StrEnum):
     PENDING_TIMEOUT = "pending_timeout"
     ADJUSTMENT = "adjustment"
     REVERSAL = "reversal"
+    DAILY_CHECKIN = "daily_checkin"
+    STREAK_BONUS = "streak_bonus"
 
 
 # What each kind of movement is called in a reader's history: English msgids, translated in
@@ -69,6 +71,8 @@ ENTRY_LABELS: dict[TransferCode, str] = {
     TransferCode.PENDING_TIMEOUT: "Hold expired",
     TransferCode.ADJUSTMENT: "Adjustment",
     TransferCode.REVERSAL: "Reversal",
+    TransferCode.DAILY_CHECKIN: "Daily check-in",
+    TransferCode.STREAK_BONUS: "Streak bonus",
 }
 
 

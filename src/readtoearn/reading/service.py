@@ -18,6 +18,7 @@ from readtoearn.reading.beats import (
     record_beat,
     record_beat_async,
 )
+from readtoearn.reading.history import list_credited_read_times
 from readtoearn.reading.page import ArticlePage, PageFigure, get_article_page
 from readtoearn.reading.panel import Panel, get_panel, view_token_for
 from readtoearn.reading.quiz import QuizOutcome, answer_quiz, get_quiz, get_quiz_result
@@ -53,6 +54,7 @@ __all__ = [
     "get_quiz",
     "get_quiz_result",
     "get_wallet",
+    "list_credited_read_times",
     "list_reads",
     "owned_read",
     "prepare_beat",
