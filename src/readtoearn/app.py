@@ -35,6 +35,7 @@ from readtoearn.web.routes import accounts as account_pages
 from readtoearn.web.routes import (
     api_articles,
     api_auth,
+    api_engagement,
     api_embed,
     api_publisher,
     api_reads,
@@ -42,6 +43,7 @@ from readtoearn.web.routes import (
     api_summaries,
     api_wallet,
     appeals,
+    engagement,
     health,
     operator_trust,
     pages,
@@ -217,9 +219,11 @@ def create_app(
     app.include_router(api_wallet.router)
     app.include_router(api_summaries.router)
     app.include_router(api_rewards.router)
+    app.include_router(api_engagement.router)
     app.include_router(account_pages.router)
     app.include_router(account_pages.email_router)
     app.include_router(wallet.router)
+    app.include_router(engagement.router)
     app.include_router(quiz.router)
     app.include_router(rewards.router)
     app.include_router(operator_pages.router)

@@ -17,7 +17,7 @@ from readtoearn.accounts.ratelimit import RateLimiter
 from readtoearn.config import Settings
 from readtoearn.errors import ReadToEarnError
 from readtoearn.ledger.models import ENTRY_LABELS
-from readtoearn.quests import dashboard
+from readtoearn.quests import dashboard, engagement
 from readtoearn.rewards import service as rewards
 from readtoearn.web.client import request_address, request_device
 from readtoearn.web.credentials import session_cookie
@@ -260,6 +260,13 @@ def _profile(
         "languages": dict(LANGUAGE_CHOICES),
         "premium_until": premium_until,
         "email_verified": accounts.is_email_verified(reader),
+        # The daily check-in and the streak (quests/_checkin.html), and the time zone, opt-in
+        # and pseudonym (quests/_preferences.html).
+        "streak": engagement.get_streak(
+            session, reader.id, request.app.state.clock.now(), settings
+        ),
+        "preferences": engagement.get_preferences(session, reader.id),
+        "time_zones": engagement.list_time_zones(),
         **(extra or {}),
     }
     return _page(request, "profile.html", context, status_code)
