@@ -46,7 +46,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from prometheus_client import Counter, Histogram
 from sqlalchemy.exc import DBAPIError
@@ -57,6 +57,7 @@ from readtoearn.errors import Busy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+U = TypeVar("U")
 
 BATCH_RETRIES = Counter(
     "readtoearn_group_commit_retries_total",
@@ -82,6 +83,22 @@ class Later(Generic[T]):
         """Finish alone, at once (outside the committer)."""
         return self.then(session, self.apply(session, [self.items])[0])
 
+    def followed_by(self, after: Callable[[Session, T], U]) -> Later[U]:
+        """The same items, and `after` run on what `then` gave (work that needs the outcome)."""
+        then = self.then
+        return Later(
+            self.items, lambda session, results: after(session, then(session, results)), self.apply
+        )
+
+    @staticmethod
+    def done(value: U) -> Later[U]:
+        """A unit with nothing left to apply: its second half only hands back `value`."""
+        return Later((), lambda _session, _results: value, _nothing)
+
+
+def _nothing(_session: Session, groups: list[Sequence[Any]]) -> list[list[Any]]:
+    return [[] for _ in groups]
+
 
 def finish_now(session: Session, outcome: T | Later[T]) -> T:
     """What a unit of work gives, finished at once when it came in two halves."""
@@ -99,7 +116,7 @@ class _Redo(Exception):
 
 @dataclass(eq=False)
 class _Unit(Generic[T]):
-    work: Callable[[Session], T | Later[T]] | Later[T]
+    work: Callable[[Session], Later[T]] | Later[T] | Callable[[Session], T]
     future: Future[T] = field(default_factory=Future)
     attempts: int = 0
     queued_at: float = field(default_factory=time.monotonic)
@@ -136,10 +153,16 @@ class GroupCommitter:
 
     # -- submitting ---------------------------------------------------------------------------
 
-    def submit(self, work: Callable[[Session], T | Later[T]] | Later[T]) -> Future[T]:
+    @overload
+    def submit(self, work: Later[T]) -> Future[T]: ...
+    @overload
+    def submit(self, work: Callable[[Session], Later[T]]) -> Future[T]: ...
+    @overload
+    def submit(self, work: Callable[[Session], T]) -> Future[T]: ...
+    def submit(self, work: Any) -> Future[Any]:
         """Queue a unit of work (or its second half alone); its future holds the result once the
         batch has committed."""
-        unit: _Unit[T] = _Unit(work)
+        unit: _Unit[Any] = _Unit(work)
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -149,7 +172,13 @@ class GroupCommitter:
             self._queue.put(unit)
         return unit.future
 
-    async def run(self, work: Callable[[Session], T | Later[T]] | Later[T]) -> T:
+    @overload
+    async def run(self, work: Later[T]) -> T: ...
+    @overload
+    async def run(self, work: Callable[[Session], Later[T]]) -> T: ...
+    @overload
+    async def run(self, work: Callable[[Session], T]) -> T: ...
+    async def run(self, work: Any) -> Any:
         """Run a unit of work and wait (on the event loop, holding no thread) for its result.
 
         The wait is shielded: a client that goes away does not take its unit out of a batch, so
@@ -158,7 +187,13 @@ class GroupCommitter:
         future = self.submit(work)
         return await asyncio.shield(asyncio.wrap_future(future))
 
-    def run_blocking(self, work: Callable[[Session], T | Later[T]] | Later[T]) -> T:
+    @overload
+    def run_blocking(self, work: Later[T]) -> T: ...
+    @overload
+    def run_blocking(self, work: Callable[[Session], Later[T]]) -> T: ...
+    @overload
+    def run_blocking(self, work: Callable[[Session], T]) -> T: ...
+    def run_blocking(self, work: Any) -> Any:
         """Run a unit of work from a thread and wait for its result."""
         return self.submit(work).result()
 

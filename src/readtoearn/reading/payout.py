@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from readtoearn.batch import Later
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.models import TransferCode
 from readtoearn.reading.models import Read
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,28 @@ def pay_read(session: Session, read: Read, points: int, *, pending: bool) -> Pay
             pending=pending,
             metadata={"read_id": str(read.id), "article_id": str(read.article_id)},
         )
+    )
+
+
+def pay_read_later(
+    session: Session,
+    read: Read,
+    points: int,
+    *,
+    pending: bool,
+    then: Callable[[Session, Payment], T],
+) -> Later[T]:
+    """`pay_read` in two halves: the credit goes into the batch's one ledger call (see
+    readtoearn.batch), then `then` hears whether it was paid."""
+    return ledger.credit_reader_later(
+        session,
+        lambda s, credit: then(s, _paid(credit)),
+        reader_id=read.reader_id,
+        amount=points,
+        code=TransferCode.READ_REWARD,
+        transfer_id=read_transfer_id(read.id),
+        pending=pending,
+        metadata={"read_id": str(read.id), "article_id": str(read.article_id)},
     )
 
 

@@ -27,7 +27,13 @@ from readtoearn.reading.rules import explain
 from readtoearn.reading.snapshot import NeedsDatabase, flush_idle
 from readtoearn.reading.start import Started, start_read
 from readtoearn.reading.terms import requirements, rules_of
-from readtoearn.reading.verdict import Outcome, complete_read, record_funding, settle_held
+from readtoearn.reading.verdict import (
+    Outcome,
+    complete_read,
+    complete_read_later,
+    record_funding,
+    settle_held,
+)
 from readtoearn.reading.wallet import Wallet, WalletEntry, get_wallet, list_reads
 
 __all__ = [
@@ -47,6 +53,7 @@ __all__ = [
     "accept_beat",
     "answer_quiz",
     "complete_read",
+    "complete_read_later",
     "explain",
     "flush_idle",
     "get_article_page",

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from readtoearn.articles.models import Article
+from readtoearn.batch import Later
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
+from readtoearn.db import after_commit
 from readtoearn.errors import Conflict
 from readtoearn.reading import payout, signals, tokens
 from readtoearn.reading.live import LiveStore
@@ -61,12 +63,32 @@ def complete_read(
     token: str,
 ) -> Outcome:
     """The verdict on a read; repeating it returns the same verdict and never pays twice."""
+    return complete_read_later(
+        session, store, settings, clock, reader_id=reader_id, read_id=read_id, token=token
+    ).now(session)
+
+
+def complete_read_later(
+    session: Session,
+    store: LiveStore,
+    settings: Settings,
+    clock: Clock,
+    *,
+    reader_id: uuid.UUID,
+    read_id: str,
+    token: str,
+) -> Later[Outcome]:
+    """`complete_read` in two halves: the verdict is written now, the read's credit goes into
+    the group committer's one ledger call, and the outcome follows the ledger's answer (an empty
+    budget holds the read)."""
     read = owned_read(session, reader_id, read_id)
     if read.status != OPEN:
         tokens.verify_chain(
             settings.resolved_secret_key, token, read.reader_id, read.article_id, read.id
         )
-        return _outcome(read)
+        # Told in the second half: a completion of the same read earlier in the batch may
+        # still learn there that the budget was empty.
+        return Later.done(read).followed_by(_outcome_of)
     live = absorb(session, store, read)
     check_chain(read, token, settings)
     article = session.get_one(Article, read.article_id)
@@ -76,7 +98,8 @@ def complete_read(
     # without their queries (the tracker may ask several times before the end).
     so_far = assess(state_of(read, article), rules)
     if so_far.verdict is Verdict.INCOMPLETE:
-        return Outcome(read=read, verdict=so_far.verdict, points=0, reasons=so_far.reasons)
+        outcome = Outcome(read=read, verdict=so_far.verdict, points=0, reasons=so_far.reasons)
+        return Later.done(outcome)
     beats = session.scalars(
         select(ReadBeat).where(ReadBeat.read_id == read.id).order_by(ReadBeat.seq)
     ).all()
@@ -95,12 +118,11 @@ def complete_read(
         points = points_of(article, settings)
         if _over_daily_cap(session, read, now, points, settings):
             verdict, reasons, points = Verdict.REJECTED, [Reason.DAILY_LIMIT], 0
-    if verdict in (Verdict.CREDITED, Verdict.HELD):
-        paid = payout.pay_read(session, read, points, pending=verdict is Verdict.HELD)
-        if not paid.ok:
-            verdict = Verdict.HELD
-            reasons = [*[r for r in reasons if r is not Reason.READ_IN_FULL], Reason.BUDGET_EMPTY]
-        read.transfer_id = paid.transfer_id
+    paying = verdict in (Verdict.CREDITED, Verdict.HELD)
+    if paying:
+        # Written as paid before the payment is made: a later unit of the same batch (the same
+        # read again, the reader's daily cap) must see this read as decided.
+        read.transfer_id = payout.read_transfer_id(read.id)
         read.reward_key = reward_key(read.reader_id, read.article_id)
 
     # Beats that raced this verdict are refused from now on; the store forgets the read once the
@@ -115,7 +137,28 @@ def complete_read(
     read.completed_at = now
     read.open_key = None
     session.flush()
-    READS_COMPLETED.labels(verdict.value).inc()
+    if not paying:
+        return Later.done(read).followed_by(_counted)
+
+    def paid(session: Session, payment: payout.Payment) -> Outcome:
+        if not payment.ok:  # the budget could not pay: held until it is funded
+            kept = [r for r in read.reasons if r != Reason.READ_IN_FULL.value]
+            read.status = read.verdict = Verdict.HELD.value
+            read.reasons = [*kept, Reason.BUDGET_EMPTY.value]
+            read.transfer_id = None
+            session.flush()
+        return _counted(session, read)
+
+    return payout.pay_read_later(session, read, points, pending=verdict is Verdict.HELD, then=paid)
+
+
+def _counted(session: Session, read: Read) -> Outcome:
+    verdict = read.verdict or Verdict.INCOMPLETE.value
+    after_commit(session, lambda: READS_COMPLETED.labels(verdict).inc())
+    return _outcome(read)
+
+
+def _outcome_of(_session: Session, read: Read) -> Outcome:
     return _outcome(read)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
+from readtoearn.batch import Later
 from readtoearn.fraud.sightings import Seen
 from readtoearn.reading import service as reading
 from readtoearn.web import client, i18n
@@ -276,12 +277,13 @@ async def complete(
 ) -> CompleteOut:
     reader_id = reader.id
 
-    def work(session: Session) -> reading.Outcome:
-        return reading.complete_read(
+    def work(session: Session) -> Later[reading.Outcome]:
+        return reading.complete_read_later(
             session, store, settings, clock, reader_id=reader_id, read_id=read_id, token=body.token
         )
 
-    # The verdict and its payment share a commit with other readers' (readtoearn.batch).
+    # The verdict and its payment share a commit with other readers', and the payment one
+    # ledger call (readtoearn.batch).
     outcome = await committer.run(work)
     reasons = [r.value for r in outcome.reasons]
     return CompleteOut(
