@@ -45,6 +45,7 @@ from readtoearn.web.routes import (
     appeals,
     engagement,
     health,
+    operator_trail,
     operator_trust,
     pages,
     quiz,
@@ -230,6 +231,8 @@ def create_app(
     app.include_router(operator_pages.api_router)
     app.include_router(operator_trust.router)
     app.include_router(operator_trust.api_router)
+    app.include_router(operator_trail.router)
+    app.include_router(operator_trail.api_router)
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)
     app.include_router(pages.router)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from readtoearn.db import Base, UTCDateTime, new_id, utcnow
+from readtoearn.db import Base, JSONType, UTCDateTime, new_id, utcnow
 
 
 class User(Base):
@@ -26,6 +27,8 @@ class User(Base):
     # None for readers created by an integrator's sign-in who never chose a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_operator: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which part of the console an operator may use (accounts/roles.py); None reads as "operator".
+    console_role: Mapped[str | None] = mapped_column(String(16))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The integrator's own user id, for readers signed in through POST /api/v1/auth/exchange.
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -114,3 +117,23 @@ class EmailNotice(Base):
     kind: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(64))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OperatorAction(Base):
+    """One entry of the audit trail: who did what to which object, when, and what it was before."""
+
+    __tablename__ = "operator_actions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # None for the command line; the address is kept so the trail survives an erased operator.
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    actor_email: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_kind: Mapped[str] = mapped_column(String(32), default="")
+    target_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    before: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    note: Mapped[str] = mapped_column(String(500), default="")

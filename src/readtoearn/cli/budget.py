@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from readtoearn.accounts import service as accounts
 from readtoearn.accounts.email import make_email_backend
+from readtoearn.accounts.trail import record_action
 from readtoearn.cli.base import Failure, friendly_errors, load_settings, open_database
 from readtoearn.config import Settings
 from readtoearn.db import new_id, utcnow
@@ -18,6 +19,7 @@ from readtoearn.fraud import appeals, dashboard, retention, timeouts
 from readtoearn.fraud import service as reviews
 from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
+from readtoearn.ledger.interfaces import TransferResult
 
 DEMO_FUNDING = 100_000
 # One id for the demo's funding, so that starting the demo again never funds it twice.
@@ -59,14 +61,23 @@ def fund(amount: int, note: str, key: str) -> None:
     transfer = ledger.transfer_id(f"funding:{key}") if key else new_id()
     metadata = {"source": "cli", **({"note": note.strip()} if note.strip() else {})}
     with open_database(settings) as database:
-        result = ledger.run_in_transaction(
-            database, lambda s: ledger.fund_budget(s, amount, transfer, metadata=metadata)
-        )
+
+        def work(session: Session) -> TransferResult:
+            done = ledger.fund_budget(session, amount, transfer, metadata=metadata)
+            if done.created:
+                after = {"points": amount, "transfer_id": transfer}
+                record_action(session, None, "budget.fund", after=after, note=note.strip())
+            return done
+
+        result = ledger.run_in_transaction(database, work)
         if not result.ok:
             raise Failure(f"funding refused: {result.code}")
         if not result.created:
             click.echo(f"already funded with this key (transfer {transfer})")
-        released = ledger.run_in_transaction(database, reviews.release_budget_holds)
+        # Part of the funding, which the trail holds already.
+        released = ledger.run_in_transaction(
+            database, lambda s: reviews.release_budget_holds(s, trail=False)
+        )
         with database.session() as session:
             programme = dashboard.get_programme(session, settings)
     if result.created:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from readtoearn.accounts import roles
 from readtoearn.accounts import service as accounts
-from readtoearn.cli.base import friendly_errors, load_settings, open_database
+from readtoearn.cli.base import Failure, friendly_errors, load_settings, open_database
 
 
 @click.group()
@@ -27,6 +28,12 @@ def users() -> None:
 )
 @click.option("--operator", is_flag=True, help="An operator: may manage the programme.")
 @click.option(
+    "--role",
+    type=click.Choice([r.value for r in roles.Role]),
+    default=None,
+    help="A console role (implies --operator): operator, editor or support.",
+)
+@click.option(
     "--language",
     type=click.Choice(["fr", "en"]),
     default=None,
@@ -34,9 +41,14 @@ def users() -> None:
 )
 @friendly_errors
 def create(
-    email: str, password: str, display_name: str, operator: bool, language: str | None
+    email: str,
+    password: str,
+    display_name: str,
+    operator: bool,
+    role: str | None,
+    language: str | None,
 ) -> None:
-    """Create a reader (or an operator with --operator) and print their id."""
+    """Create a reader (or an operator with --operator or --role) and print their id."""
     settings = load_settings()
     with open_database(settings) as database, database.session(write=True) as session:
         user = accounts.create_user(
@@ -46,10 +58,12 @@ def create(
             password=password,
             display_name=display_name,
             language=language,
-            is_operator=operator,
+            is_operator=operator or role is not None,
             # The operator who runs the command vouches for the address.
             email_verified=True,
         )
+        if role is not None and role != roles.Role.OPERATOR:
+            roles.set_role(session, user, roles.Role(role), by=None, note="created with this role")
         user_id = user.id
     click.echo(str(user_id))
 
@@ -66,7 +80,7 @@ def list_() -> None:
                 u.email,
                 u.display_name,
                 u.language,
-                "operator" if u.is_operator else "reader",
+                str(roles.role_of(u) or "reader"),
                 u.created_at.strftime("%Y-%m-%d %H:%M"),
             )
             for u in accounts.list_users(session, limit=1_000_000)
@@ -80,3 +94,21 @@ def list_() -> None:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+@users.command("role")
+@click.argument("email")
+@click.argument("role", metavar="ROLE")
+@click.option("--note", default="", help="Why (kept in the audit trail).")
+@friendly_errors
+def role_(email: str, role: str, note: str) -> None:
+    """Give the user EMAIL a console ROLE: operator, editor, support, or none (a plain reader)."""
+    settings = load_settings()
+    wanted = roles.parse_role(role)
+    with open_database(settings) as database, database.session(write=True) as session:
+        user = accounts.get_user_by_email(session, email)
+        if user is None:
+            raise Failure(f"no user has the e-mail {email}")
+        changed = roles.set_role(session, user, wanted, by=None, note=note)
+    name = wanted.value if wanted else "a reader"
+    click.echo(f"{email} is {'now' if changed else 'already'} {name}")

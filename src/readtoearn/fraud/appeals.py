@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts.models import User
+from readtoearn.accounts.trail import record_action
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.db import utcnow
@@ -205,6 +206,7 @@ def _decide(
         if appeal.decision == decision.value:
             return AppealDecided(appeal, read, created=False)
         raise Conflict(f"this appeal was already {appeal.decision}", code="already_decided")
+    status_before = read.status
     if decision is Decision.APPROVED:
         if read.status == "held":
             reviews.approve(session, read.id, operator_id, note or "appeal approved", now=now)
@@ -219,6 +221,16 @@ def _decide(
     appeal.note = note
     appeal.decided_at = now
     session.flush()
+    record_action(
+        session,
+        operator_id,
+        f"appeal.{'approve' if decision is Decision.APPROVED else 'reject'}",
+        target=("appeal", appeal.id),
+        before={"read": read.id, "read_status": status_before},
+        after={"decision": appeal.decision, "read_status": read.status},
+        note=note,
+        now=now,
+    )
     return AppealDecided(appeal, read, created=True)
 
 

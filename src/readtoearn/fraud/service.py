@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts.models import User
+from readtoearn.accounts.trail import record_action
 from readtoearn.articles.models import Article
 from readtoearn.db import utcnow
 from readtoearn.errors import Conflict, InvalidInput, NotFound, Unprocessable
@@ -168,6 +169,17 @@ def _decide_locked(
     reading.settle_held(read, approved=approved)
     session.add(review)
     session.flush()
+    # Expiry is the clock's doing, not an operator's: the trail holds decisions only.
+    if decision is not Decision.EXPIRED:
+        record_action(
+            session,
+            operator_id,
+            "read.approve" if approved else "read.reject",
+            target=("read", rid),
+            before={"status": HELD, "points": read.points, "reasons": list(read.reasons)},
+            after={"status": read.status, "transfer_id": review.transfer_id},
+            note=text,
+        )
     return review
 
 
@@ -262,8 +274,11 @@ def _budget_available(session: Session) -> int:
         return 0
 
 
-def release_budget_holds(session: Session) -> Release:
-    """Pay the reads held for want of budget, oldest first, while the budget lasts.
+def release_budget_holds(
+    session: Session, *, by: uuid.UUID | None = None, trail: bool = True
+) -> Release:
+    """Pay the reads held for want of budget, oldest first, while the budget lasts (recorded in
+    the audit trail, by an operator or, with `by=None`, the command line, unless `trail=False`).
 
     A read held only for the empty budget is credited; one that was also suspicious gets its
     pending credit now and stays in the queue for an operator. The oldest read waits first: a
@@ -286,4 +301,13 @@ def release_budget_holds(session: Session) -> Release:
         paid_reads += 1
         points += read.points
     session.flush()
-    return Release(reads=paid_reads, points=points, waiting=len(waiting) - paid_reads)
+    done = Release(reads=paid_reads, points=points, waiting=len(waiting) - paid_reads)
+    if trail:
+        record_action(
+            session,
+            by,
+            "budget.release",
+            before={"waiting": len(waiting)},
+            after={"paid_reads": paid_reads, "points": points, "waiting": done.waiting},
+        )
+    return done

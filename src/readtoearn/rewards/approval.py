@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts.models import User
+from readtoearn.accounts.trail import record_action
 from readtoearn.db import utcnow
 from readtoearn.errors import Conflict, InvalidInput, NotFound
 from readtoearn.fraud import notices
@@ -157,6 +158,16 @@ def _decide(
     redemption.reviewed_at = now
     redemption.review_note = note
     session.flush()
+    record_action(
+        session,
+        operator_id,
+        f"redemption.{'approve' if decision == APPROVED else 'refuse'}",
+        target=("redemption", redemption.id),
+        before={"status": str(RedemptionStatus.AWAITING_APPROVAL), "reward": reward.name_en},
+        after={"status": redemption.status, "cost": redemption.cost},
+        note=note,
+        now=now,
+    )
     if notifier is not None:
         kind = notices.REDEMPTION_APPROVED if decision == APPROVED else notices.REDEMPTION_REFUSED
         notifier.send_after_commit(session, redemption.reader_id, kind, what=reward.name, note=note)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts import service as accounts
+from readtoearn.accounts.trail import record_action
 from readtoearn.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.models import TransferCode
@@ -65,6 +66,15 @@ def grant_points(
             f"the programme budget holds {available} point(s): fund it first "
             "(readtoearn budget fund N)",
             code="budget_empty",
+        )
+    if credit.created:
+        record_action(
+            session,
+            by,
+            "points.grant",
+            target=("user", reader_id),
+            after={"points": points, "transfer_id": credit.transfer_id},
+            note=reason,
         )
     return credit.created
 

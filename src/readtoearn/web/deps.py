@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 from urllib.parse import quote
@@ -12,6 +12,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from readtoearn.accounts import roles
 from readtoearn.accounts.models import User
 from readtoearn.batch import GroupCommitter
 from readtoearn.clock import Clock
@@ -158,6 +159,51 @@ async def get_current_operator_alone(
     if not reader.is_operator:
         raise Forbidden("operators only", code="operators_only")
     return reader
+
+
+def _role_check(area: roles.Area) -> Callable[..., Awaitable[User]]:
+    async def check(request: Request, reader: CurrentReader) -> User:
+        if not reader.is_operator:
+            raise Forbidden("operators only", code="operators_only")
+        if not roles.may(reader, area):
+            raise Forbidden(
+                f"your role ({roles.role_of(reader)}) does not open this part of the console",
+                code="role_forbidden",
+            )
+        # The console's navigation shows only what the role opens.
+        request.state.console_areas = roles.areas_of(reader)
+        return reader
+
+    check.__name__ = f"operator_for_{area}"
+    return check
+
+
+def _role_check_alone(area: roles.Area) -> Callable[..., Awaitable[User]]:
+    async def check(reader: Annotated[User, Depends(get_current_reader_alone)]) -> User:
+        if not roles.may(reader, area):
+            code = "operators_only" if not reader.is_operator else "role_forbidden"
+            raise Forbidden("your role does not open this part of the console", code=code)
+        return reader
+
+    check.__name__ = f"operator_alone_for_{area}"
+    return check
+
+
+# One check per part of the console (accounts/roles.py says which role opens which): every
+# operator route depends on exactly one of these, and a test walks the routes to prove it.
+ROLE_CHECKS = {area: _role_check(area) for area in roles.Area}
+DashboardOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.DASHBOARD])]
+ArticlesOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.ARTICLES])]
+ReadersOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.READERS])]
+ReviewsOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.REVIEWS])]
+RewardsOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.REWARDS])]
+BudgetOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.BUDGET])]
+RulesOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.RULES])]
+ExportsOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.EXPORTS])]
+TrailOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.TRAIL])]
+TeamOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.TEAM])]
+ROLE_CHECKS_ALONE = {roles.Area.BUDGET: _role_check_alone(roles.Area.BUDGET)}
+BudgetOperatorAlone = Annotated[User, Depends(ROLE_CHECKS_ALONE[roles.Area.BUDGET])]
 
 
 async def get_committer(request: Request) -> GroupCommitter:

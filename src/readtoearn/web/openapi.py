@@ -37,7 +37,14 @@ AT_THE_DOOR: dict[int, tuple[str, dict[str, Any]]] = {
     503: ("Busy: nothing was done, send the same request again later (`busy`)", RETRY_AFTER),
 }
 READER_LOOKUPS = frozenset({deps.get_optional_reader, deps.get_reader_alone})
-OPERATOR_CHECKS = frozenset({deps.get_current_operator, deps.get_current_operator_alone})
+OPERATOR_CHECKS = frozenset(
+    {
+        deps.get_current_operator,
+        deps.get_current_operator_alone,
+        *deps.ROLE_CHECKS.values(),
+        *deps.ROLE_CHECKS_ALONE.values(),
+    }
+)
 IDEMPOTENCY_HEADER = "idempotency-key"
 IDEMPOTENCY_KEY_SHAPE = KEY_SHAPE.pattern  # 1 to 200 visible ASCII characters
 
@@ -79,7 +86,10 @@ def _complete_operation(operation: dict[str, Any], calls: set[Callable[..., Any]
     if calls & READER_LOOKUPS:
         wanted[401] = ("No valid bearer token: log in first", {})
     if calls & OPERATOR_CHECKS:
-        wanted[403] = ("Operators only (`operators_only`)", {})
+        wanted[403] = (
+            "Operators only (`operators_only`), of a role that opens it (`role_forbidden`)",
+            {},
+        )
     if "422" in answers:  # the request's parameters or body are checked
         wanted[422] = ("The request does not match the document (`invalid`)", {})
     for status, (description, headers) in wanted.items():

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from readtoearn.accounts.models import User
 from readtoearn.errors import ReadToEarnError
 from readtoearn.fraud import appeals, dashboard
 from readtoearn.fraud import service as reviews
@@ -19,11 +20,13 @@ from readtoearn.rewards import service as rewards
 from readtoearn.web import i18n
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import (
+    BudgetOperator,
+    BudgetOperatorAlone,
     ClockDep,
     CommitterDep,
-    CurrentOperator,
+    DashboardOperator,
     IdempotencyKey,
-    OperatorAlone,
+    ReviewsOperator,
     SessionDep,
     SettingsDep,
 )
@@ -78,7 +81,7 @@ def _dashboard_page(
 @router.get("", response_class=HTMLResponse)
 def dashboard_page(
     request: Request,
-    operator: CurrentOperator,
+    operator: DashboardOperator,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -90,7 +93,7 @@ def dashboard_page(
 @router.post("/audit", response_class=HTMLResponse)
 def run_audit(
     request: Request,
-    operator: CurrentOperator,
+    operator: BudgetOperator,
     _csrf: CsrfChecked,
     session: SessionDep,
     settings: SettingsDep,
@@ -102,16 +105,16 @@ def run_audit(
 
 @router.post("/release")
 def release_holds(
-    operator: CurrentOperator, _csrf: CsrfChecked, session: SessionDep
+    operator: BudgetOperator, _csrf: CsrfChecked, session: SessionDep
 ) -> RedirectResponse:
-    result = reviews.release_budget_holds(session)
+    result = reviews.release_budget_holds(session, by=operator.id)
     return RedirectResponse(f"/operator?released={result.reads}", status_code=303)
 
 
 @router.get("/reviews", response_class=HTMLResponse)
 def review_queue(
     request: Request,
-    operator: CurrentOperator,
+    operator: ReviewsOperator,
     session: SessionDep,
     settings: SettingsDep,
     done: str = "",
@@ -121,7 +124,7 @@ def review_queue(
 
 def _decide(
     request: Request,
-    operator: CurrentOperator,
+    operator: User,
     session: SessionDep,
     settings: SettingsDep,
     read_id: str,
@@ -144,7 +147,7 @@ def _decide(
 def approve_read(
     request: Request,
     read_id: str,
-    operator: CurrentOperator,
+    operator: ReviewsOperator,
     _csrf: CsrfChecked,
     session: SessionDep,
     settings: SettingsDep,
@@ -157,7 +160,7 @@ def approve_read(
 def reject_read(
     request: Request,
     read_id: str,
-    operator: CurrentOperator,
+    operator: ReviewsOperator,
     _csrf: CsrfChecked,
     session: SessionDep,
     settings: SettingsDep,
@@ -223,7 +226,7 @@ def _counts(c: dashboard.ReadCounts) -> ReadCountsOut:
     summary="The operator's dashboard figures",
 )
 def dashboard_api(
-    operator: CurrentOperator, session: SessionDep, settings: SettingsDep, clock: ClockDep
+    operator: DashboardOperator, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> DashboardOut:
     board = dashboard.get_dashboard(session, settings, clock.now())
     p = board.programme
@@ -277,7 +280,7 @@ class GrantOut(BaseModel):
     summary="Grant points to a reader from the budget (send an Idempotency-Key)",
 )
 async def grant(
-    body: GrantIn, operator: OperatorAlone, committer: CommitterDep, key: IdempotencyKey
+    body: GrantIn, operator: BudgetOperatorAlone, committer: CommitterDep, key: IdempotencyKey
 ) -> JSONResponse:
     operator_id = operator.id
 

@@ -23,7 +23,7 @@ from readtoearn.fraud.service import MAX_NOTE
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import Redemption
 from readtoearn.web.csrf import CsrfChecked
-from readtoearn.web.deps import ClockDep, CurrentOperator, SessionDep, SettingsDep
+from readtoearn.web.deps import ClockDep, ReviewsOperator, SessionDep, SettingsDep
 from readtoearn.web.errors import status_of
 from readtoearn.web.schemas import ErrorOut
 from readtoearn.web.sessions import EmailBackendDep
@@ -85,7 +85,7 @@ def _redemptions_page(
 
 @router.get("/redemptions", response_class=HTMLResponse)
 def redemptions_page(
-    request: Request, operator: CurrentOperator, session: SessionDep, done: str = ""
+    request: Request, operator: ReviewsOperator, session: SessionDep, done: str = ""
 ) -> HTMLResponse:
     return _redemptions_page(request, session, notice=NOTICES.get(done))
 
@@ -115,7 +115,7 @@ def _decide_redemption(
 def approve_redemption_form(
     request: Request,
     redemption_id: str,
-    operator: CurrentOperator,
+    operator: ReviewsOperator,
     _csrf: CsrfChecked,
     session: SessionDep,
     settings: SettingsDep,
@@ -131,7 +131,7 @@ def approve_redemption_form(
 def refuse_redemption_form(
     request: Request,
     redemption_id: str,
-    operator: CurrentOperator,
+    operator: ReviewsOperator,
     _csrf: CsrfChecked,
     session: SessionDep,
     settings: SettingsDep,
@@ -180,7 +180,7 @@ def _decide_appeal(
 def approve_appeal_form(
     request: Request,
     appeal_id: str,
-    operator: CurrentOperator,
+    operator: ReviewsOperator,
     _csrf: CsrfChecked,
     session: SessionDep,
     settings: SettingsDep,
@@ -197,7 +197,7 @@ def approve_appeal_form(
 def reject_appeal_form(
     request: Request,
     appeal_id: str,
-    operator: CurrentOperator,
+    operator: ReviewsOperator,
     _csrf: CsrfChecked,
     session: SessionDep,
     settings: SettingsDep,
@@ -256,7 +256,7 @@ class DecidedRedemptionOut(BaseModel):
 @api_router.get(
     "/redemptions", responses=ERRORS, summary="Redemptions waiting for an operator's approval"
 )
-def awaiting_api(operator: CurrentOperator, session: SessionDep) -> list[DecidedRedemptionOut]:
+def awaiting_api(operator: ReviewsOperator, session: SessionDep) -> list[DecidedRedemptionOut]:
     return [DecidedRedemptionOut.of(a.redemption, None) for a in rewards.list_awaiting(session)]
 
 
@@ -283,7 +283,7 @@ def _decide_redemption_api(
 )
 def approve_redemption_api(
     redemption_id: str,
-    operator: CurrentOperator,
+    operator: ReviewsOperator,
     session: SessionDep,
     settings: SettingsDep,
     backend: EmailBackendDep,
@@ -301,7 +301,7 @@ def approve_redemption_api(
 )
 def refuse_redemption_api(
     redemption_id: str,
-    operator: CurrentOperator,
+    operator: ReviewsOperator,
     session: SessionDep,
     settings: SettingsDep,
     backend: EmailBackendDep,
@@ -345,7 +345,7 @@ class AppealOut(BaseModel):
 
 
 @api_router.get("/appeals", responses=ERRORS, summary="Readers' appeals waiting for a decision")
-def open_appeals_api(operator: CurrentOperator, session: SessionDep) -> list[AppealOut]:
+def open_appeals_api(operator: ReviewsOperator, session: SessionDep) -> list[AppealOut]:
     return [
         AppealOut.of(
             o.appeal, o.read.status, reader_email=o.reader_email, article_title=o.article_title
@@ -385,7 +385,7 @@ def _decide_appeal_api(
 )
 def approve_appeal_api(
     appeal_id: str,
-    operator: CurrentOperator,
+    operator: ReviewsOperator,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -404,7 +404,7 @@ def approve_appeal_api(
 )
 def reject_appeal_api(
     appeal_id: str,
-    operator: CurrentOperator,
+    operator: ReviewsOperator,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
