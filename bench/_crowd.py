@@ -585,8 +585,9 @@ def _effect(call: Call, problems: list[str]) -> tuple[list[uuid.UUID], bool | No
     where = f"{call.kind} {call.key} (reader {call.reader_id})"
     if call.kind == "complete":
         ids = [payout.read_transfer_id(uuid.UUID(call.key))]
-        if status == 200:
-            return ids, body.get("verdict") in SETTLED
+        if status == 200:  # a read held because the budget was empty holds no transfer
+            paid = "budget_empty" not in (body.get("reasons") or [])
+            return ids, body.get("verdict") in SETTLED and paid
     elif call.kind == "quiz":
         ids = [payout.quiz_transfer_id(uuid.UUID(call.key))]
         if status == 200:

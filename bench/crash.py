@@ -48,6 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/_crowd.py, how
 import _crowd
 from _crowd import Attempt, Call, Comparison, HonestRead, Server, Step, World
 
+from readtoearn.ledger import service as ledger
+
 GRANT_POINTS = 5
 REQUEST_TIMEOUT_S = 20.0
 
@@ -68,6 +70,8 @@ class Result:
     audit_output: str = ""
     problems: list[str] = field(default_factory=list)  # beyond the comparison: 500s, hangs
     credited_reads: int = 0
+    held_reads: int = 0
+    budget_left: int | None = None  # what the programme budget could still pay at the end
 
     @property
     def ok(self) -> bool:
@@ -83,7 +87,9 @@ class Result:
         lines.append(f"requests (route, answer): {sum(self.requests.values())}")
         lines += [f"  {name:<48} {count:>7}" for name, count in sorted(self.requests.items())]
         lines.append(f"requests whose connection died or was refused: {self.died_requests}")
-        lines.append(f"reads credited: {self.credited_reads}/{self.readers}")
+        lines.append(
+            f"reads credited: {self.credited_reads}/{self.readers}, held: {self.held_reads}"
+        )
         lines.append(self.comparison.render())
         lines += [f"  PROBLEM {p}" for p in self.problems]
         audit = self.audit_output.splitlines()[-1] if self.audit_output else ""
@@ -216,6 +222,8 @@ class Crowd:
         if verdict == "credited":
             self.result.credited_reads += 1
             await self.quiz(reader, read.read_id)
+        elif verdict == "held":
+            self.result.held_reads += 1
 
     async def complete(self, reader: _crowd.Reader, read: HonestRead) -> str:
         """Ask for the verdict (journaled); the verdict, or the error code."""
@@ -310,14 +318,23 @@ async def crash(server: Server, result: Result, kill_at: float) -> None:
 
 
 async def drive(
-    world: World, server: Server, result: Result, *, kill_at: float, arrive_s: float, limit_s: float
+    world: World,
+    server: Server,
+    result: Result,
+    *,
+    kill_at: float | None,
+    arrive_s: float,
+    limit_s: float,
+    grants: bool = True,
 ) -> list[Call]:
-    """Run the crowd and the crash; return the journal."""
+    """Run the crowd and the crash (none when `kill_at` is None); return the journal."""
     crowd = Crowd(world, server, result, time.monotonic() + limit_s)
     try:
-        loops = [asyncio.create_task(crowd.grant_loop()) for _ in range(2)]
+        loops = [asyncio.create_task(crowd.grant_loop()) for _ in range(2 if grants else 0)]
         loops += [asyncio.create_task(crowd.redeem_loop(r)) for r in world.readers]
-        killer = asyncio.create_task(crash(server, result, kill_at))
+        killer = asyncio.create_task(
+            crash(server, result, kill_at) if kill_at is not None else asyncio.sleep(0)
+        )
         reads = []
         for i, reader in enumerate(world.readers):
             # Arrivals spread over a few seconds, so completions straddle a kill at ~16 s.
@@ -336,16 +353,23 @@ def run(
     data: Path,
     *,
     readers: int = 12,
-    kill_at: float = 16.5,
+    kill_at: float | None = 16.5,
     arrive_s: float = 3.0,
     pg_url: str = "",
     redis_url: str = "",
     workers: int | None = None,
     limit_s: float = 120.0,
+    funding: int = 10**8,
+    grants: bool = True,
 ) -> Result:
-    """Prepare, serve, crowd, crash, then audit and compare; the result says what was found."""
+    """Prepare, serve, crowd, crash, then audit and compare; the result says what was found.
+
+    A small `funding` (without `grants`, which draw on the budget too) makes the budget run
+    dry under the crowd: the reads it cannot pay are held, and the clients must hear so."""
     workers = workers or (2 if pg_url else 1)
-    world = _crowd.prepare(data, readers=readers, pg_url=pg_url, redis_url=redis_url)
+    world = _crowd.prepare(
+        data, readers=readers, pg_url=pg_url, redis_url=redis_url, funding=funding
+    )
     result = Result(world.backend, workers, readers)
     began = time.monotonic()
     try:
@@ -356,13 +380,22 @@ def run(
                 calls = pool.submit(
                     asyncio.run,
                     drive(
-                        world, server, result, kill_at=kill_at, arrive_s=arrive_s, limit_s=limit_s
+                        world,
+                        server,
+                        result,
+                        kill_at=kill_at,
+                        arrive_s=arrive_s,
+                        limit_s=limit_s,
+                        grants=grants,
                     ),
                 ).result()
             result.seconds = time.monotonic() - began
             _crowd.save_journal(data / "journal.jsonl", calls)
             result.comparison = _crowd.compare(world, calls)
             result.audit_status, result.audit_output = _crowd.run_audit(world)
+            with world.session() as session:
+                budget = ledger.programme_budget(session)
+                result.budget_left = ledger.balance(session, budget).available
             if result.credited_reads == 0:
                 result.problems.append("no read was credited: the crowd tested nothing")
     finally:
