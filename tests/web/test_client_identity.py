@@ -53,20 +53,29 @@ def test_addresses_are_grouped_by_network_and_kept_as_keyed_hashes(settings) -> 
     assert group("not an address", settings) is None
 
 
-def test_the_first_page_view_sets_a_signed_device_cookie_once(client, session, settings) -> None:
+def test_the_first_visit_sets_a_signed_device_cookie_once(client, session, settings) -> None:
     article = make_article(session, settings)
     session.commit()
-    first = client.get(f"/articles/{article.id}/{article.slug}")
+    # The article page is shared by every visitor (and cached): it never sets a cookie; the
+    # tracker's call for the visitor's own part does.
+    shared = client.get(f"/articles/{article.id}/{article.slug}")
+    assert device_cookies(shared) == [] and shared.headers["cache-control"].startswith("public")
+    first = client.get(f"/api/v1/articles/{article.id}/reader")
     (cookie,) = device_cookies(first)
     assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    assert first.headers["cache-control"] == "private, no-store"
     device = identity.verify_device(settings.resolved_secret_key, client.cookies[who.DEVICE_COOKIE])
     assert device
-    assert device_cookies(client.get(f"/articles/{article.id}/{article.slug}")) == []
-    # The API never sets one; a forged cookie is replaced.
+    assert device_cookies(client.get(f"/api/v1/articles/{article.id}/reader")) == []
+    # The rest of the API never sets one; a forged cookie is replaced (by the call, and by the
+    # pages that are not shared, such as the login form).
     client.cookies.clear()
     assert device_cookies(client.get("/api/v1/articles")) == []
     client.cookies.set(who.DEVICE_COOKIE, device + ".forged")
-    assert len(device_cookies(client.get("/"))) == 1
+    assert len(device_cookies(client.get("/account/login"))) == 1
+    client.cookies.clear()
+    client.cookies.set(who.DEVICE_COOKIE, device + ".forged")
+    assert len(device_cookies(client.get(f"/api/v1/articles/{article.id}/reader"))) == 1
 
 
 def device_cookies(response) -> list[str]:
@@ -82,9 +91,9 @@ def test_a_visitors_page_carries_a_view_token_for_that_browser_only(
     _, bearer = make_reader(session, settings, "app-user")
     session.commit()
     page = client.get(f"/articles/{article.id}/{article.slug}")
-    view = BeautifulSoup(page.text, "html.parser").select_one("meta[name=rte-view-token]")[
-        "content"
-    ]
+    assert BeautifulSoup(page.text, "html.parser").select_one("#rte-visitor")
+    # The shared page's script asks for the visitor's own part: a token bound to this browser.
+    view = client.get(f"/api/v1/articles/{article.id}/reader").json()["view_token"]
     headers = {"Authorization": f"Bearer {bearer}"}
     body = {"article_id": str(article.id), "view_token": view}
     # From the browser the page was served to (its device cookie), the token proves the view.

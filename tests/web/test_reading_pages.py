@@ -41,11 +41,17 @@ def page(client, path: str) -> BeautifulSoup:
     return BeautifulSoup(response.text, "html.parser")
 
 
-def test_visitors_see_the_promotion_and_no_tracker(client, article) -> None:
+def test_visitors_see_the_promotion_and_no_reading_panel(client, article) -> None:
     soup = page(client, f"/articles/{article.id}/{article.slug}")
     assert soup.select_one(".promo a[href='/join']")
     assert soup.select_one("#rte-tracker") is None
-    assert not soup.select("script")
+    # The script only asks for the visitor's own part of the shared page (the view token);
+    # without it, the link leads to the reader's own page through the login.
+    (script,) = soup.select("script")
+    assert script["src"].startswith("/static/tracker.js")
+    assert soup.select_one("#rte-visitor")["data-article-id"] == str(article.id)
+    login = f"/account/login?next=/articles/{article.id}/{article.slug}"
+    assert soup.select_one(f"#rte-visitor a[href='{login}']")
     assert soup.select_one("a[href='/account/login']")
 
 

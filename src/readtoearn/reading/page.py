@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from readtoearn.articles import service as articles
@@ -20,6 +21,7 @@ from readtoearn.reading.panel import Panel, get_panel, view_token_for
 from readtoearn.rewards import service as rewards
 from readtoearn.summaries import service as summaries
 from readtoearn.summaries.figures import format_figure, hedge_label
+from readtoearn.summaries.models import ArticleSummary
 from readtoearn.summaries.service import SummaryView
 
 MAX_PAGE_FIGURES = 12
@@ -105,3 +107,44 @@ def get_article_page(
         figures=figures,
         premium_until=rewards.get_premium_until(session, reader_id) if reader_id else None,
     )
+
+
+def get_pages_version(session: Session) -> tuple[object, ...]:
+    """The catalogue's version: changes with every article saved (imported, edited, removed) and
+    every summary stored, which is when a page shared by anonymous readers must be rendered
+    again. Read from the database, so every worker and node sees the same."""
+    articles_row = session.execute(select(func.count(Article.id), func.max(Article.updated_at)))
+    summaries_row = session.execute(
+        select(func.count(ArticleSummary.id), func.max(ArticleSummary.created_at))
+    )
+    return (*articles_row.one(), *summaries_row.one())
+
+
+@dataclass(frozen=True)
+class ReaderView:
+    """What an article page shows that depends on who reads it (the tracker's JSON call)."""
+
+    article: Article
+    view_token: str
+    panel: Panel | None
+    premium_until: datetime | None
+
+
+def get_reader_view(
+    session: Session,
+    settings: Settings,
+    clock: Clock,
+    *,
+    article_id: str | uuid.UUID,
+    reader_id: uuid.UUID | None,
+    device_id: str | None,
+) -> ReaderView:
+    """The reader's part of an article page: a signed-in reader's panel and premium access, or
+    for a visitor a page-view token bound to their browser. NotFound for an unknown article."""
+    article = articles.get_article(session, article_id)
+    if reader_id is not None:
+        panel = get_panel(session, settings, clock, reader_id=reader_id, article=article)
+        premium = rewards.get_premium_until(session, reader_id)
+        return ReaderView(article, panel.view_token, panel, premium)
+    subject = tokens.device_subject(device_id or "")
+    return ReaderView(article, view_token_for(settings, clock, article.id, subject), None, None)

@@ -98,11 +98,36 @@ def request_device(conn: HTTPConnection, settings: Settings) -> str | None:
     return device_hash(settings, device_id(conn, settings))
 
 
+# Pages every anonymous reader shares (web/pagecache.py): a shared cache must never keep a
+# Set-Cookie, so their visitors get the cookie from the tracker's JSON call instead.
+SHARED_PAGES = ("/articles/", "/categories/", "/authors/")
+
+
+def is_shared_page(path: str) -> bool:
+    return path == "/" or path.startswith(SHARED_PAGES)
+
+
+def new_device_cookie(settings: Settings) -> tuple[str, str]:
+    """A new device id and the Set-Cookie header value that gives it to the browser."""
+    device = secrets.token_urlsafe(16)
+    cookie = Response()
+    cookie.set_cookie(
+        DEVICE_COOKIE,
+        identity.sign_device(settings.resolved_secret_key, device),
+        max_age=settings.device_cookie_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.base_url.startswith("https://"),
+    )
+    return device, cookie.headers["set-cookie"]
+
+
 class DeviceCookieMiddleware:
     """Gives every browser that views a page a signed device cookie, once.
 
     Only page views (GET or HEAD of something that is not the API or a static file) get one; the
-    id is put on the request's state so that the page can bind its view token to it.
+    id is put on the request's state so that the page can bind its view token to it. The pages
+    anonymous readers share are left alone (see SHARED_PAGES).
     """
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
@@ -115,6 +140,7 @@ class DeviceCookieMiddleware:
             scope["type"] != "http"
             or scope.get("method") not in ("GET", "HEAD")
             or path.startswith(("/api/", "/static/", "/healthz", "/metrics"))
+            or is_shared_page(path)
         ):
             await self.app(scope, receive, send)
             return
@@ -123,18 +149,9 @@ class DeviceCookieMiddleware:
         if identity.verify_device(secret, conn.cookies.get(DEVICE_COOKIE)):
             await self.app(scope, receive, send)
             return
-        device = secrets.token_urlsafe(16)
+        device, value = new_device_cookie(self.settings)
         scope.setdefault("state", {})["device_id"] = device
-        cookie = Response()
-        cookie.set_cookie(
-            DEVICE_COOKIE,
-            identity.sign_device(secret, device),
-            max_age=self.settings.device_cookie_days * 86400,
-            httponly=True,
-            samesite="lax",
-            secure=self.settings.base_url.startswith("https://"),
-        )
-        header = cookie.headers["set-cookie"].encode("latin-1")
+        header = value.encode("latin-1")
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":

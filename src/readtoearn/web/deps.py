@@ -59,6 +59,10 @@ async def _request_session(database: Database, *, write: bool) -> AsyncIterator[
             await run_in_threadpool(database.finish, session)
 
 
+# For a route that opens its transaction only when it needs one (the cached pages).
+request_session = _request_session
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, reading or writing by the method."""
     write = request.method not in SAFE_METHODS

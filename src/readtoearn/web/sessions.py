@@ -100,9 +100,12 @@ class AccountsMiddleware:
         csrf_cookie = cookies.get(csrf.CSRF_COOKIE, "")
         if not csrf.well_formed(csrf_cookie):
             csrf_cookie = csrf.new_cookie_value()
-            set_cookies.append(
-                _cookie_header(csrf.CSRF_COOKIE, csrf_cookie, settings, max_age=csrf.MAX_AGE)
-            )
+            # The pages every visitor shares hold no form, and a shared cache must not keep a
+            # cookie: the browser gets this one on the first page with a form (web/pagecache.py).
+            if not client.is_shared_page(scope["path"]):
+                set_cookies.append(
+                    _cookie_header(csrf.CSRF_COOKIE, csrf_cookie, settings, max_age=csrf.MAX_AGE)
+                )
         user: User | None = None
         session_secret = cookies.get(SESSION_COOKIE)
         if session_secret:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from readtoearn.articles import avatars
 from readtoearn.articles import service as articles
@@ -16,8 +20,8 @@ from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.errors import NotFound
 from readtoearn.reading import service as reading
-from readtoearn.web import client, i18n, security
-from readtoearn.web.deps import ClockDep, DatabaseDep, SessionDep, SettingsDep
+from readtoearn.web import i18n, pagecache, security
+from readtoearn.web.deps import SessionDep, SettingsDep, request_session
 from readtoearn.web.templating import (
     article_translation_context,
     make_templates,
@@ -31,6 +35,8 @@ PAGE_SIZE = 10
 SIGNUP_PATH = "/account/signup"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+# A page as rendered, and when what it shows last changed (its Last-Modified).
+Rendered = tuple[Response, datetime | None]
 
 # Outside assistants a reader may ask for a summary; each takes the prompt in its `q` parameter.
 ASSISTANTS = (
@@ -133,12 +139,44 @@ def _offset(page: int) -> int:
     return (page - 1) * PAGE_SIZE
 
 
+async def _shared(request: Request, work: Callable[[Session], Rendered]) -> Response:
+    """A page anonymous readers share: from the page cache, or rendered once and kept there
+    (web/pagecache.py); rendered for a signed-in reader alone and never kept by a cache."""
+    state = request.app.state
+    database, settings = state.db, state.settings
+    cache: pagecache.PageCache = state.page_cache
+    if not pagecache.is_anonymous(request):
+        async with request_session(database, write=False) as session:
+            response, _ = await run_in_threadpool(work, session)
+        return pagecache.private(response)
+    if cache.stale(settings.page_cache_check_s):
+        async with request_session(database, write=False) as session:
+            cache.observe(await run_in_threadpool(reading.get_pages_version, session))
+    key = pagecache.key_of(request, i18n.negotiate(request, settings.default_language))
+    page = cache.get(key)
+    if page is None:
+        version = cache.version
+        async with request_session(database, write=False) as session:
+            response, last_modified = await run_in_threadpool(work, session)
+        if response.status_code != 200 or not isinstance(response, HTMLResponse):
+            return response  # a redirect to the canonical path: nothing to keep
+        page = pagecache.freeze(response, last_modified)
+        cache.put(key, page, version)
+    return pagecache.respond(request, page, settings)
+
+
+def _latest(items: list[Article]) -> datetime | None:
+    return max((a.updated_at for a in items), default=None)
+
+
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, page: PageNumber = 1) -> HTMLResponse:
-    items, total = articles.list_articles(session, limit=PAGE_SIZE, offset=_offset(page))
-    return render(
-        request, "pages/home.html", {"articles": items, "pagination": paginate(page, total)}
-    )
+async def home(request: Request, page: PageNumber = 1) -> Response:
+    def work(session: Session) -> Rendered:
+        items, total = articles.list_articles(session, limit=PAGE_SIZE, offset=_offset(page))
+        context = {"articles": items, "pagination": paginate(page, total)}
+        return render(request, "pages/home.html", context), _latest(items)
+
+    return await _shared(request, work)
 
 
 @router.get("/articles/{article_id}")
@@ -149,52 +187,49 @@ def article_short(request: Request, article_id: str, session: SessionDep) -> Res
 
 
 @router.get("/articles/{article_id}/{slug}", response_class=HTMLResponse)
-def article_page(
-    request: Request,
-    article_id: str,
-    slug: str,
-    session: SessionDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-    database: DatabaseDep,
-) -> Response:
+async def article_page(request: Request, article_id: str, slug: str) -> Response:
+    """The article. Signed out, the same page for everyone of a language (cached); what is the
+    visitor's own (their browser's page-view token) comes from the tracker's JSON call."""
+    state = request.app.state
+    settings: Settings = state.settings
     reader = getattr(request.state, "user", None)
     # The generated summary and key figures show when stored (at import); "Summary" asks for
     # them on demand, as a plain link that works without JavaScript.
     show_summary = request.query_params.get("summary") == "1"
-    page = reading.get_article_page(
-        session,
-        database,
-        settings,
-        clock,
-        article_id=article_id,
-        slug=slug,
-        reader_id=reader.id if reader is not None else None,
-        device_id=client.device_id(request, settings) if reader is None else None,
-        language=i18n.negotiate(request, settings.default_language),
-        with_summary=show_summary,
-    )
-    article = page.article
-    if page.moved:
-        return _redirect_to_canonical(request, article)
-    page_url = settings.base_url.rstrip("/") + article_path(article)
-    return render(
-        request,
-        "articles/article.html",
-        {
+
+    def work(session: Session) -> Rendered:
+        page = reading.get_article_page(
+            session,
+            state.db,
+            settings,
+            state.clock,
+            article_id=article_id,
+            slug=slug,
+            reader_id=reader.id if reader is not None else None,
+            device_id=None,
+            language=i18n.negotiate(request, settings.default_language),
+            with_summary=show_summary,
+        )
+        article = page.article
+        if page.moved:
+            return _redirect_to_canonical(request, article), None
+        page_url = settings.base_url.rstrip("/") + article_path(article)
+        context = {
             "article": article,
+            "article_path": article_path(article),
             "body_html": page.body_html,
             "page_url": page_url,
             "assistants": assistant_links(page_url, article.language),
             "panel": page.panel,
-            "device_view_token": page.device_view_token,
             "digest": page.digest,
             "figures": page.figures,
             "show_summary": show_summary,
             "premium_until": page.premium_until,
             **article_translation_context(article.language),
-        },
-    )
+        }
+        return render(request, "articles/article.html", context), article.updated_at
+
+    return await _shared(request, work)
 
 
 def _redirect_to_canonical(request: Request, article: Article) -> RedirectResponse:
@@ -205,33 +240,29 @@ def _redirect_to_canonical(request: Request, article: Article) -> RedirectRespon
 
 
 @router.get("/categories/{slug}", response_class=HTMLResponse)
-def category_page(
-    request: Request, slug: str, session: SessionDep, page: PageNumber = 1
-) -> HTMLResponse:
-    category = articles.get_category(session, slug)
-    items, total = articles.list_articles(
-        session, limit=PAGE_SIZE, offset=_offset(page), category_slug=category.slug
-    )
-    return render(
-        request,
-        "articles/category.html",
-        {"category": category, "articles": items, "pagination": paginate(page, total)},
-    )
+async def category_page(request: Request, slug: str, page: PageNumber = 1) -> Response:
+    def work(session: Session) -> Rendered:
+        category = articles.get_category(session, slug)
+        items, total = articles.list_articles(
+            session, limit=PAGE_SIZE, offset=_offset(page), category_slug=category.slug
+        )
+        context = {"category": category, "articles": items, "pagination": paginate(page, total)}
+        return render(request, "articles/category.html", context), _latest(items)
+
+    return await _shared(request, work)
 
 
 @router.get("/authors/{slug}", response_class=HTMLResponse)
-def author_page(
-    request: Request, slug: str, session: SessionDep, page: PageNumber = 1
-) -> HTMLResponse:
-    author = articles.get_author(session, slug)
-    items, total = articles.list_articles(
-        session, limit=PAGE_SIZE, offset=_offset(page), author_slug=author.slug
-    )
-    return render(
-        request,
-        "articles/author.html",
-        {"author": author, "articles": items, "pagination": paginate(page, total)},
-    )
+async def author_page(request: Request, slug: str, page: PageNumber = 1) -> Response:
+    def work(session: Session) -> Rendered:
+        author = articles.get_author(session, slug)
+        items, total = articles.list_articles(
+            session, limit=PAGE_SIZE, offset=_offset(page), author_slug=author.slug
+        )
+        context = {"author": author, "articles": items, "pagination": paginate(page, total)}
+        return render(request, "articles/author.html", context), _latest(items)
+
+    return await _shared(request, work)
 
 
 @router.get("/authors/{slug}/avatar.svg")

@@ -4,6 +4,21 @@
 (function () {
   "use strict";
   var script = document.currentScript;
+  // A page every visitor shares (cached): their own part (the view token bound to the device
+  // cookie set by this call) comes from the API.
+  var visitor = document.getElementById("rte-visitor");
+  if (visitor && window.fetch) {
+    fetch("/api/v1/articles/" + visitor.dataset.articleId + "/reader", {credentials: "same-origin"})
+    .then(function (r) { return r.ok ? r.json() : null; }).then(function (v) {
+      if (!v) return;
+      var m = document.createElement("meta"), a = document.getElementById("rte-visitor-link");
+      m.name = "rte-view-token";
+      m.content = v.view_token;
+      document.head.appendChild(m);
+      if (v.signed_in && a) { a.href = a.dataset.hrefSignedIn; a.textContent = a.dataset.msgSignedIn; }
+    }, function () {});
+    return;
+  }
   var box = document.getElementById("rte-tracker");
   var cfg = (box && box.dataset.articleId) ? box.dataset : (script ? script.dataset : {});
   if (!cfg.articleId || !window.fetch) return;
