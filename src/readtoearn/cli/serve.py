@@ -9,6 +9,7 @@ import uvicorn
 
 from readtoearn import migrations
 from readtoearn.cli.base import Failure, friendly_errors, load_settings, open_database
+from readtoearn.clock import SystemClock
 from readtoearn.rewards import demo as demo_rewards
 from readtoearn.summaries import service as summaries
 
@@ -32,10 +33,13 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
         if demo:
             from readtoearn.articles import demo as demo_content
             from readtoearn.cli.budget import DEMO_FUNDING, fund_demo_budget
+            from readtoearn.quests import checkin_demo
 
             with database.session(write=True) as session:
                 count = demo_content.load(session, settings)
                 funded = fund_demo_budget(session)
+            with database.session(write=True) as session:
+                checkin = checkin_demo.load(session, settings, SystemClock().now())
             with database.session(write=True) as session:
                 made = summaries.summarise_all(session, settings, source="demo")
                 stocked = demo_rewards.load(session)
@@ -44,6 +48,11 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
                 click.echo(f"demo rewards: {stocked} in the store")
             if funded:
                 click.echo(f"demo budget: funded with {DEMO_FUNDING} points (once)")
+            if checkin.created:
+                click.echo(
+                    f"demo check-in: {checkin_demo.DEMO_PSEUDONYM} checked in for "
+                    f"{checkin.checkin.day} (streak {checkin.streak.current})"
+                )
         click.echo(
             "operator pages at /operator: create an operator with "
             "`readtoearn users create --operator --email you@example.org`"
