@@ -16,6 +16,7 @@ DOMAINS = {
     "ledger",
     "rewards",
     "fraud",
+    "quests",
     "sites",
     "web",
     "cli",

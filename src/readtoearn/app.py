@@ -38,6 +38,7 @@ from readtoearn.web.routes import (
     api_engagement,
     api_embed,
     api_publisher,
+    api_quests,
     api_reads,
     api_rewards,
     api_summaries,
@@ -50,9 +51,11 @@ from readtoearn.web.routes import (
     pages,
     quiz,
     rewards,
+    sponsors,
     wallet,
 )
 from readtoearn.web.routes import operator as operator_pages
+from readtoearn.web.routes import quests as quest_pages
 from readtoearn.web.sessions import AccountsMiddleware
 
 log = logging.getLogger(__name__)
@@ -220,6 +223,7 @@ def create_app(
     app.include_router(api_wallet.router)
     app.include_router(api_summaries.router)
     app.include_router(api_rewards.router)
+    app.include_router(api_quests.router)
     app.include_router(api_engagement.router)
     app.include_router(account_pages.router)
     app.include_router(account_pages.email_router)
@@ -227,6 +231,8 @@ def create_app(
     app.include_router(engagement.router)
     app.include_router(quiz.router)
     app.include_router(rewards.router)
+    app.include_router(quest_pages.router)
+    app.include_router(sponsors.router)
     app.include_router(operator_pages.router)
     app.include_router(operator_pages.api_router)
     app.include_router(operator_trust.router)

@@ -177,6 +177,13 @@ class Settings(BaseSettings):
     leaderboard_time_zone: str = "UTC"
     leaderboard_size: Annotated[int, Field(ge=1, le=1000)] = 20
 
+    # Quests (docs/quests.md): a step's article read and credited before the quest started counts
+    # (False: only reads from the quest's start); tries at a quest's own quiz; questions of a
+    # quiz drawn from the steps' key figures.
+    quest_count_earlier_reads: bool = True
+    quest_quiz_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    quest_quiz_questions: Annotated[int, Field(ge=1, le=10)] = 3
+
     smtp_host: str = ""
     smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
     smtp_user: str = ""

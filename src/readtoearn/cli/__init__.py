@@ -12,6 +12,7 @@ from readtoearn.cli import db as db_commands
 from readtoearn.cli import importer as import_commands
 from readtoearn.cli import ledger as ledger_commands
 from readtoearn.cli import points as points_commands
+from readtoearn.cli import quests as quests_commands
 from readtoearn.cli import rewards as rewards_commands
 from readtoearn.cli import serve as serve_commands
 from readtoearn.cli import sites as sites_commands
@@ -42,6 +43,8 @@ cli.add_command(budget_commands.budget)
 cli.add_command(budget_commands.review)
 cli.add_command(rewards_commands.rewards_group)
 cli.add_command(points_commands.points)
+cli.add_command(quests_commands.quests_group)
+cli.add_command(quests_commands.sponsors_group)
 cli.add_command(sites_commands.sites_group)
 
 

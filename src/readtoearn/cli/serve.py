@@ -10,6 +10,7 @@ import uvicorn
 from readtoearn import migrations
 from readtoearn.cli.base import Failure, friendly_errors, load_settings, open_database
 from readtoearn.clock import SystemClock
+from readtoearn.quests import demo as demo_quests
 from readtoearn.rewards import demo as demo_rewards
 from readtoearn.summaries import service as summaries
 
@@ -43,9 +44,12 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
             with database.session(write=True) as session:
                 made = summaries.summarise_all(session, settings, source="demo")
                 stocked = demo_rewards.load(session)
+                quested = demo_quests.load(session)
             click.echo(f"demo content: {count} articles ({made} new summaries)")
             if stocked:
                 click.echo(f"demo rewards: {stocked} in the store")
+            if quested:
+                click.echo(f"demo quests: {quested} (a classic one and a partner one)")
             if funded:
                 click.echo(f"demo budget: funded with {DEMO_FUNDING} points (once)")
             if checkin.created:

@@ -41,6 +41,7 @@ class AccountCode(enum.StrEnum):
     STOCK_SUPPLY = "stock_supply"  # where restocked units come from
     STOCK_ISSUED = "stock_issued"  # units handed out
     ADJUSTMENT = "adjustment"  # manual corrections
+    SPONSOR = "sponsor"  # a quest sponsor's own budget (one per sponsor, owner_id = sponsor)
 
 
 class TransferCode(enum.StrEnum):
@@ -57,6 +58,8 @@ class TransferCode(enum.StrEnum):
     REVERSAL = "reversal"
     DAILY_CHECKIN = "daily_checkin"
     STREAK_BONUS = "streak_bonus"
+    QUEST_REWARD = "quest_reward"
+    SPONSOR_FUNDING = "sponsor_funding"
 
 
 # What each kind of movement is called in a reader's history: English msgids, translated in
@@ -73,6 +76,8 @@ ENTRY_LABELS: dict[TransferCode, str] = {
     TransferCode.REVERSAL: "Reversal",
     TransferCode.DAILY_CHECKIN: "Daily check-in",
     TransferCode.STREAK_BONUS: "Streak bonus",
+    TransferCode.QUEST_REWARD: "Quest completed",
+    TransferCode.SPONSOR_FUNDING: "Sponsor funding",
 }
 
 

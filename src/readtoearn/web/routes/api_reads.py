@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from readtoearn.batch import Later
 from readtoearn.fraud.sightings import Seen
+from readtoearn.quests import service as quests
 from readtoearn.reading import service as reading
 from readtoearn.web import client, i18n
 from readtoearn.web.credentials import credential_of, reader_of
@@ -278,7 +279,8 @@ async def complete(
     reader_id = reader.id
 
     def work(session: Session) -> Later[reading.Outcome]:
-        return reading.complete_read_later(
+        # The quests a credited read finishes are completed and paid in the same unit.
+        return quests.complete_read(
             session, store, settings, clock, reader_id=reader_id, read_id=read_id, token=body.token
         )
 
@@ -337,7 +339,7 @@ async def answer_quiz(
     reader_id = reader.id
 
     def work(session: Session) -> reading.QuizOutcome:
-        return reading.answer_quiz(
+        return quests.answer_read_quiz(
             session, settings, clock, reader_id=reader_id, read_id=read_id, answers=body.answers
         )
 

@@ -19,6 +19,7 @@ from readtoearn.articles import service as articles
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.errors import NotFound
+from readtoearn.quests import service as quests
 from readtoearn.reading import service as reading
 from readtoearn.web import i18n, pagecache, security
 from readtoearn.web.deps import SessionDep, SettingsDep, request_session
@@ -214,6 +215,15 @@ async def article_page(request: Request, article_id: str, slug: str) -> Response
         if page.moved:
             return _redirect_to_canonical(request, article), None
         page_url = settings.base_url.rstrip("/") + article_path(article)
+        # "Step 2 of 4 of <quest>" for a signed-in reader (anonymous pages are shared: the
+        # tracker's JSON call is the place for what is the reader's own).
+        quest_steps = (
+            quests.steps_for_article(
+                session, reader.id, article.id, settings=settings, now=state.clock.now()
+            )
+            if reader is not None
+            else []
+        )
         context = {
             "article": article,
             "article_path": article_path(article),
@@ -225,6 +235,7 @@ async def article_page(request: Request, article_id: str, slug: str) -> Response
             "figures": page.figures,
             "show_summary": show_summary,
             "premium_until": page.premium_until,
+            "quest_steps": quest_steps,
             **article_translation_context(article.language),
         }
         return render(request, "articles/article.html", context), article.updated_at

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from readtoearn.errors import ReadToEarnError
+from readtoearn.quests import service as quests
 from readtoearn.reading import service as reading
 from readtoearn.web import i18n
 from readtoearn.web.csrf import CsrfChecked
@@ -70,7 +71,7 @@ def answer_quiz_page(
 ) -> HTMLResponse:
     quiz = reading.get_quiz(session, settings, reader_id=reader.id, read_id=read_id)
     try:
-        outcome = reading.answer_quiz(
+        outcome = quests.answer_read_quiz(
             session, settings, clock, reader_id=reader.id, read_id=read_id, answers=answers
         )
     except ReadToEarnError as exc:
