@@ -94,7 +94,7 @@ def record_beat(
     if scripted is not None:
         args, article_id, nonce = scripted
         rules = rules_of(settings)
-        done = live_script.outcome(store.beat(rules, key, reader_id, args) or [0])
+        done = live_script.outcome(store.beat(rules, key, reader_id, args))
         if done is not None:
             return _scripted_result(settings, rules, reader_id, key, article_id, nonce, done)
     p = prepare_beat(
@@ -121,7 +121,7 @@ async def record_beat_async(
         if scripted is not None:
             args, article_id, nonce = scripted
             rules = rules_of(settings)
-            done = live_script.outcome(await store.abeat(rules, key, reader_id, args) or [0])
+            done = live_script.outcome(await store.abeat(rules, key, reader_id, args))
             if done is not None:
                 return _scripted_result(settings, rules, reader_id, key, article_id, nonce, done)
     loaded = await store.aload(key, reader_id)

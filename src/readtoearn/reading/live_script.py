@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from readtoearn.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from readtoearn.reading.live import ACTIVITY_TTL_S
@@ -26,28 +25,38 @@ from readtoearn.reading.rules import Reason, Rules
 
 # KEYS: 1 the read's hash (v version, s state, w words per paragraph), 2 its list of beats,
 # 3 the reader's activity hash, 4 the sorted set of live reads by last beat.
-# ARGV: 1 reader id, 2 "1" when the token's MAC held, 3 the token's article, 4 its seq, 5 its
-# nonce, 6 the beat's seq, 7 the next nonce, 8 now (the server's clock), 9 active_ms claimed,
-# 10 scroll_max, 11 paragraphs seen (comma-separated), 12 visible, 13 focused, 14 the event counts
-# in EVENT_KINDS order (comma-separated), 15 viewport_h, 16 document_h, 17 webdriver.
+# ARGV[1] holds, separated by "|" (one argument to encode rather than seventeen): 1 reader id,
+# 2 "1" when the token's MAC held, 3 the token's article, 4 its seq, 5 its nonce, 6 the beat's
+# seq, 7 the next nonce, 8 now (the server's clock), 9 active_ms claimed, 10 scroll_max,
+# 11 paragraphs seen (comma-separated), 12 visible, 13 focused, 14 the event counts in
+# EVENT_KINDS order (comma-separated), 15 viewport_h, 16 document_h, 17 webdriver.
 # State fields (LiveRead.dumps, 1-based): 1 id, 2 reader, 3 article, 4 hash, 5 words,
 # 6 paragraphs, 7 next seq, 8 nonce, 9 last beat, 10 active ms, 11 beats, 12 credited beats,
 # 13 paragraphs seen, 14 words seen, 15 scroll, 16 allowance, 17 flags, 18 closed, 19 started,
 # 20 last input.
 _SOURCE = """
+local ARGV = (function()
+  local out, from = {}, 1
+  while true do
+    local bar = string.find(ARGV[1], '|', from, true)
+    if not bar then out[#out + 1] = string.sub(ARGV[1], from); return out end
+    out[#out + 1] = string.sub(ARGV[1], from, bar - 1)
+    from = bar + 1
+  end
+end)()
 local h = redis.call('HMGET', KEYS[1], 's', 'w')
-if not h[1] or not h[2] then return {0} end
+if not h[1] or not h[2] then return '0' end
 local s = cjson.decode(h[1])
-if #s < 20 then return {0} end
-if s[2] ~= ARGV[1] then return {1} end
-if s[18] then return {2} end
-if ARGV[2] ~= '1' or s[3] ~= ARGV[3] then return {3} end
-if tonumber(ARGV[4]) ~= s[7] or ARGV[5] ~= s[8] or ARGV[6] ~= ARGV[4] then return {4} end
+if #s < 20 then return '0' end
+if s[2] ~= ARGV[1] then return '1' end
+if s[18] then return '2' end
+if ARGV[2] ~= '1' or s[3] ~= ARGV[3] then return '3' end
+if tonumber(ARGV[4]) ~= s[7] or ARGV[5] ~= s[8] or ARGV[6] ~= ARGV[4] then return '4' end
 local words = cjson.decode(h[2])
 local claimed = {}
 for p in string.gmatch(ARGV[11], '%d+') do
   p = tonumber(p)
-  if p >= #words then return {5} end
+  if p >= #words then return '5' end
   claimed[#claimed + 1] = p
 end
 
@@ -163,7 +172,10 @@ local last = false
 for _, p in ipairs(all) do if p == s[6] - 1 then last = true end end
 local reached = 0
 if last or scroll >= @END_SCROLL@ then reached = 1 end
-return {6, active, #all, reached, credited > 0 and 1 or 0, s[5], s[6], next_seq}
+return table.concat({
+  '6', num(active), num(#all), reached, credited > 0 and 1 or 0, num(s[5]), num(s[6]),
+  num(next_seq),
+}, ' ')
 """
 
 # What the script answers first: go the general way (the read is not there, or was stored
@@ -206,11 +218,15 @@ class ScriptedBeat:
     next_seq: int
 
 
-def outcome(reply: list[Any]) -> ScriptedBeat | None:
-    """The script's answer; None to go the general way; the Python path's error otherwise."""
-    code = int(reply[0])
+def outcome(reply: bytes | str | None) -> ScriptedBeat | None:
+    """The script's answer (a code, then the figures, space-separated); None to go the general
+    way; the Python path's error otherwise."""
+    if not reply:
+        return None
+    fields = reply.split()
+    code = int(fields[0])
     if code == DONE:
-        active, seen, reached, credited, words, paragraphs, next_seq = (int(x) for x in reply[1:])
+        active, seen, reached, credited, words, paragraphs, next_seq = map(int, fields[1:])
         return ScriptedBeat(
             active, seen, bool(reached), bool(credited), words, paragraphs, next_seq
         )
@@ -251,8 +267,8 @@ def beat_args(
     document_h: int | None,
     webdriver: bool,
 ) -> list[str]:
-    """The script's ARGV, as strings (floats as repr, so both sides read the same double)."""
-    return [
+    """The script's ARGV: one string (floats as repr, so both sides read the same double)."""
+    fields = [
         str(reader_id),
         flag(mac_ok),
         str(article_id),
@@ -271,3 +287,4 @@ def beat_args(
         "" if document_h is None else str(int(document_h)),
         flag(webdriver),
     ]
+    return ["|".join(fields)]

@@ -38,7 +38,13 @@ def body_has_nul(content_type: str, body: bytes) -> bool:
     if kind == "application/x-www-form-urlencoded":
         return has_nul(body)
     if kind == "application/json" or kind.endswith("+json"):
-        return b"\x00" in body or _JSON_NUL.search(body) is not None
+        # The regex costs 50-80 us on a beat's body (its lookbehind is tried at every byte): it
+        # runs only when the escape is there at all, which a plain substring test finds in 1 us.
+        if b"\x00" in body:
+            return True
+        if b"\\u0000" not in body and b"\\U0000" not in body:
+            return False
+        return _JSON_NUL.search(body) is not None
     if kind == "multipart/form-data":
         match = _BOUNDARY.search(content_type)
         if not match:

@@ -182,7 +182,7 @@ def test_the_beat_is_one_call_to_redis(redis_store: RedisLiveStore) -> None:
 
             client.execute_command = counted
             await redis_store.abeat(  # registers the script (EVALSHA, then SCRIPT LOAD)
-                beatlib.rules_of(settings), uuid.uuid4(), reader, ["", "0"] + [""] * 15
+                beatlib.rules_of(settings), uuid.uuid4(), reader, ["|".join(["", "0"] + [""] * 15)]
             )
             commands.clear()
             return await beatlib.record_beat_async(
