@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from babel.dates import format_date
 from sqlalchemy import func, select
@@ -29,6 +30,7 @@ from readtoearn.accounts.preferences import reminders_off_link
 from readtoearn.config import Settings
 from readtoearn.db import Database, after_commit, run_in_transaction
 from readtoearn.ledger import service as ledger
+from readtoearn.quests.views import ClosingQuest, list_closing_quests
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +70,6 @@ FOOTER = {
     "en": "\n--\nYou get this reminder from {site}. To stop reminders: {off}\n",
     "fr": "\n--\nCe rappel vous est envoyé par {site}. Pour ne plus en recevoir : {off}\n",
 }
-
-
-@dataclass(frozen=True)
-class ClosingQuest:
-    """A quest a reader follows (a step done, not finished) that closes soon."""
-
-    reader_id: uuid.UUID
-    quest_id: uuid.UUID
-    title: str
-    closes_at: datetime
-    steps_done: int
-    steps_total: int
-    points: int
-    link: str
 
 
 @dataclass(frozen=True)
@@ -212,10 +200,13 @@ def send_quests_closing(
     session: Session,
     now: datetime,
     reminders: Reminders,
-    closing: Callable[[Session, datetime, timedelta], Iterable[ClosingQuest]],
+    closing: Callable[[Session, datetime, timedelta], Iterable[ClosingQuest]] | None = None,
 ) -> int:
     """E-mail each reader once about each followed quest that closes within the window."""
-    window = timedelta(days=reminders.settings.reminder_quest_closing_days)
+    settings = reminders.settings
+    window = timedelta(days=settings.reminder_quest_closing_days)
+    if closing is None:
+        closing = partial(list_closing_quests, settings=settings)
     sent = 0
     for item in closing(session, now, window):
         user = session.get(User, item.reader_id)
@@ -226,7 +217,7 @@ def send_quests_closing(
         mail = reminders.message(
             user,
             QUEST_CLOSING,
-            quest=item.title,
+            quest=item.title_fr if user.language == "fr" and item.title_fr else item.title,
             closes=_day(item.closes_at, user.language),
             done=item.steps_done,
             total=item.steps_total,
@@ -244,4 +235,5 @@ def send_reminders(
     """Send what is due: each kind in its own transaction, every reminder once."""
     reminders = Reminders(backend, settings)
     expiring = run_in_transaction(db, lambda s: send_points_expiring(s, now, reminders))
-    return ReminderReport(points_expiring=expiring)
+    closing = run_in_transaction(db, lambda s: send_quests_closing(s, now, reminders))
+    return ReminderReport(points_expiring=expiring, quests_closing=closing)

@@ -15,8 +15,23 @@ from readtoearn.db import utcnow
 from readtoearn.quests.composing import get_quest
 from readtoearn.quests.models import Quest, QuestStatus, QuestStep, QuestStepState
 from readtoearn.quests.progress import QuestProgress, QuestState, progress_of
-from readtoearn.quests.reminders import ClosingQuest
 from readtoearn.reading.models import Read
+
+
+@dataclass(frozen=True)
+class ClosingQuest:
+    """A quest a reader follows (a step done, not finished) that closes soon."""
+
+    reader_id: uuid.UUID
+    quest_id: uuid.UUID
+    title: str
+    title_fr: str
+    closes_at: datetime
+    steps_done: int
+    steps_total: int
+    points: int
+    link: str
+
 
 # States a reader is shown on the quests page (ended and upcoming ones only once followed).
 SHOWN = (QuestState.AVAILABLE, QuestState.COMPLETED, QuestState.BUDGET_SPENT, QuestState.LOCKED)
@@ -145,6 +160,7 @@ def list_closing_quests(
                     reader_id=reader_id,
                     quest_id=quest.id,
                     title=quest.title_en,
+                    title_fr=quest.title_fr,
                     closes_at=quest.ends_at,
                     steps_done=progress.done,
                     steps_total=progress.total,

@@ -112,3 +112,40 @@ def test_a_reminders_link_is_only_good_for_its_reader(session, expiring, ada) ->
         preferences.get_reader_by_reminders_token(session, expiring.secret_key, bob.id, token)
     with pytest.raises(Exception, match="not valid"):
         preferences.get_reader_by_reminders_token(session, "x" * 40, ada.id, token)
+
+
+# ---------------------------------------------------------------- quests about to close
+
+
+def test_a_followed_quest_is_announced_once_before_it_closes(session, settings) -> None:
+    from tests.unit.fraud.factories import make_read
+    from tests.unit.quests.factories import make_articles, make_quest, make_user
+
+    fund(session, 10_000)
+    now = utcnow()
+    follower = make_user(session, "follower", verified=now)
+    follower.language = "fr"
+    idle = make_user(session, "idle", verified=now)
+    a, b = make_articles(session, settings)
+    quest = make_quest(
+        session, [a, b], points=60, title_fr="Quête du climat", ends_at=now + timedelta(days=5)
+    )
+    read_at = now + timedelta(minutes=1)  # after the quest was made
+    make_read(session, follower.id, a.id, status="credited", reasons=(), completed_at=read_at)
+    session.commit()
+    outbox = Outbox()
+    remind = reminders.Reminders(outbox, settings)
+
+    def sweep(days: float) -> int:
+        sent = reminders.send_quests_closing(session, now + timedelta(days=days), remind)
+        session.commit()
+        return sent
+
+    assert sweep(1) == 0  # closes in 4 days: beyond the 2-day window
+    assert sweep(3.5) == 1
+    assert sweep(4) == 0  # once per quest
+    [mail] = outbox.sent
+    assert mail.to == follower.email
+    assert "« Quête du climat » se termine bientôt" in mail.subject
+    assert "1 de ses 2 étapes" in mail.body and "60 points" in mail.body
+    assert f"http://testserver/quests/{quest.id}" in mail.body
