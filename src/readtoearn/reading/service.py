@@ -19,7 +19,14 @@ from readtoearn.reading.beats import (
     record_beat_async,
 )
 from readtoearn.reading.history import list_credited_read_times
-from readtoearn.reading.page import ArticlePage, PageFigure, get_article_page
+from readtoearn.reading.page import (
+    ArticlePage,
+    PageFigure,
+    ReaderView,
+    get_article_page,
+    get_pages_version,
+    get_reader_view,
+)
 from readtoearn.reading.panel import Panel, get_panel, view_token_for
 from readtoearn.reading.quiz import QuizOutcome, answer_quiz, get_quiz, get_quiz_result
 from readtoearn.reading.reads import OPEN, owned_read, read_uuid
@@ -47,6 +54,7 @@ __all__ = [
     "Panel",
     "PreparedBeat",
     "QuizOutcome",
+    "ReaderView",
     "Started",
     "Wallet",
     "WalletEntry",
@@ -57,9 +65,11 @@ __all__ = [
     "explain",
     "flush_idle",
     "get_article_page",
+    "get_pages_version",
     "get_panel",
     "get_quiz",
     "get_quiz_result",
+    "get_reader_view",
     "get_wallet",
     "list_credited_read_times",
     "list_reads",
