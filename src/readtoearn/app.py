@@ -24,10 +24,8 @@ from readtoearn.db import Database, make_engine
 from readtoearn.fraud import retention, timeouts
 from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
-from readtoearn.quests import reminders as reminders_service
 from readtoearn.reading import service as reading
 from readtoearn.reading.live import LiveStore, make_live_store
-from readtoearn.sites import worker as site_jobs
 from readtoearn.web import cors, errors, metrics, openapi, security
 from readtoearn.web.client import DeviceCookieMiddleware
 from readtoearn.web.credentials import CredentialCache
@@ -38,8 +36,8 @@ from readtoearn.web.routes import accounts as account_pages
 from readtoearn.web.routes import (
     api_articles,
     api_auth,
-    api_embed,
     api_engagement,
+    api_embed,
     api_publisher,
     api_quests,
     api_reader,
@@ -50,12 +48,10 @@ from readtoearn.web.routes import (
     appeals,
     engagement,
     health,
-    operator_rewards,
     operator_trail,
     operator_trust,
     pages,
     quiz,
-    reminders,
     rewards,
     sponsors,
     wallet,
@@ -84,10 +80,6 @@ async def _background_jobs(app: FastAPI, db: Database, clock: Clock, settings: S
                 await run_in_threadpool(_trust_jobs, app, db, clock, settings)
             except Exception:  # retried at the next turn; the app carries on
                 log.exception("expiring held reads and forgetting old sightings failed")
-            try:
-                await run_in_threadpool(_reminder_jobs, app, db, clock, settings)
-            except Exception:  # retried at the next turn; the app carries on
-                log.exception("sending reminders failed")
         await asyncio.sleep(period)
         try:
             idle_s = settings.reading_flush_idle_s
@@ -124,16 +116,6 @@ def _trust_jobs(app: FastAPI, db: Database, clock: Clock, settings: Settings) ->
     )
     if expired.reads or purged.total:
         log.info("trust: %d held read(s) expired, %d row(s) forgotten", expired.reads, purged.total)
-
-
-def _reminder_jobs(app: FastAPI, db: Database, clock: Clock, settings: Settings) -> None:
-    """What `readtoearn reminders send` does: each reminder due goes once, even when several
-    workers sweep at once."""
-    backend = getattr(app.state, "email_backend", None) or make_email_backend(settings)
-    app.state.email_backend = backend
-    report = reminders_service.send_reminders(db, clock.now(), settings, backend)
-    if report.total:
-        log.info("reminders: %d e-mail(s) queued", report.total)
 
 
 def _freeze_startup_objects() -> None:
@@ -189,18 +171,10 @@ def create_app(
         _freeze_startup_objects()
         _size_thread_pool(db)
         sweeper = asyncio.create_task(_background_jobs(app, db, the_clock, settings))
-        # Webhook deliveries (a table-backed queue) and the sweep of used sign-in token ids.
-        site_worker = (
-            asyncio.create_task(site_jobs.run(db, settings, the_clock))
-            if settings.webhook_poll_s
-            else None
-        )
         try:
             yield
         finally:
             sweeper.cancel()
-            if site_worker is not None:
-                site_worker.cancel()
             store: LiveStore = app.state.live
             if store.in_process:  # this process's open reads would die with it
                 await run_in_threadpool(reading.flush_idle, db, store, the_clock, idle_s=None)
@@ -253,13 +227,12 @@ def create_app(
     app.include_router(api_wallet.router)
     app.include_router(api_summaries.router)
     app.include_router(api_rewards.router)
-    app.include_router(api_engagement.router)
     app.include_router(api_quests.router)
+    app.include_router(api_engagement.router)
     app.include_router(account_pages.router)
     app.include_router(account_pages.email_router)
     app.include_router(wallet.router)
     app.include_router(engagement.router)
-    app.include_router(reminders.router)
     app.include_router(quiz.router)
     app.include_router(rewards.router)
     app.include_router(quest_pages.router)
@@ -270,8 +243,6 @@ def create_app(
     app.include_router(operator_trust.api_router)
     app.include_router(operator_trail.router)
     app.include_router(operator_trail.api_router)
-    app.include_router(operator_rewards.router)
-    app.include_router(operator_rewards.images_router)
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)
     app.include_router(pages.router)

@@ -51,12 +51,6 @@ class Settings(BaseSettings):
     fetch_max_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
     fetch_max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
 
-    # The operator console: a reward's uploaded image (resized, kept in the data directory) and
-    # a code pool's CSV, each refused above this many bytes.
-    reward_image_max_bytes: Annotated[int, Field(gt=0, le=50 * 1024 * 1024)] = 5 * 1024 * 1024
-    reward_image_max_px: Annotated[int, Field(ge=64, le=4000)] = 800
-    code_csv_max_bytes: Annotated[int, Field(gt=0, le=100 * 1024 * 1024)] = 2 * 1024 * 1024
-
     # Summaries: the built-in offline summariser, or an OpenAI-compatible chat-completions API
     # (falls back to the built-in one on any error). The key is never logged.
     summary_backend: Literal["builtin", "openai"] = "builtin"
@@ -131,12 +125,6 @@ class Settings(BaseSettings):
     # this many seconds; the script tag's lookups allowed per address group.
     sso_max_lifetime_s: Annotated[int, Field(ge=60, le=86400)] = 3600
     rate_limit_embed: str = "300/minute"
-    # Webhooks: the worker in `serve` looks for due deliveries this often (0: never; then
-    # `readtoearn sites deliver` sends them), waits this long for a receiver, and retries a failed
-    # delivery for this many hours after it was queued.
-    webhook_poll_s: Annotated[float, Field(ge=0, le=3600)] = 2.0
-    webhook_timeout_s: Annotated[float, Field(gt=0, le=60)] = 10.0
-    webhook_retry_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 24
 
     # Trust (docs/fraud.md, docs/privacy.md). The client's address is the socket's peer, or the
     # X-Forwarded-For entry left by the last of these proxies (addresses or CIDR ranges).
@@ -196,11 +184,6 @@ class Settings(BaseSettings):
     default_time_zone: str = "UTC"
     leaderboard_time_zone: str = "UTC"
     leaderboard_size: Annotated[int, Field(ge=1, le=1000)] = 20
-    # Reminder e-mails (docs/engagement.md): points expiring within this many days are announced
-    # (each at most once, a reader hears at most once in this many days), and a quest a reader
-    # follows this many days before it closes. Readers turn them off from any reminder.
-    reminder_expiry_days: Annotated[int, Field(ge=1, le=90)] = 7
-    reminder_quest_closing_days: Annotated[int, Field(ge=1, le=30)] = 2
 
     # Quests (docs/quests.md): a step's article read and credited before the quest started counts
     # (False: only reads from the quest's start); tries at a quest's own quiz; questions of a
