@@ -116,3 +116,44 @@ def test_every_dashboard_string_has_a_french_translation() -> None:
     catalogue = i18n.translations("fr")._catalog  # type: ignore[attr-defined]
     known = {key[0] if isinstance(key, tuple) else key for key in catalogue}
     assert sorted(messages - known) == []
+
+
+def test_quests_under_way_and_the_streak_are_on_the_dashboard(
+    client, clock, session, settings, ada
+) -> None:
+    from tests.unit.quests.factories import make_quest
+
+    reader, bearer = ada
+    first, second = (
+        make_article(
+            session, settings, paragraphs=12, url=f"https://n.example/q{n}", title=f"Step {n}"
+        )
+        for n in (1, 2)
+    )
+    quest = make_quest(session, [first, second], points=40, title_fr="Deux lectures")
+    session.commit()
+    read = Client(client, clock, settings, first, bearer)
+    read.start()
+    read.read_like_a_human()
+    assert read.complete().json()["verdict"] == "credited"
+
+    page = dashboard(client, "fr")
+    item = page.select_one(f'[data-quest="{quest.id}"]')
+    assert item["data-done"] == "1"
+    assert "Deux lectures" in item.text
+    assert "1 étapes sur 2" in item.text and "40 points à gagner" in item.text
+    # The read counts for the streak; the check-in button waits for today's check-in.
+    assert page.select_one("section.checkin")["data-streak"] == "1"
+    assert page.select_one('form[action="/account/checkin"]')
+
+
+def test_days_are_the_readers_own(client, session, settings, ada) -> None:
+    reader, _ = ada
+    rewards.grant_points(session, reader.id, 7, "welcome")
+    session.commit()
+    # Whatever the hour in UTC, the grant lands on today's bar in the reader's zone.
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        reader.time_zone = zone
+        session.commit()
+        bars = dashboard(client).select("svg.points-chart__svg rect")
+        assert int(bars[-1]["data-points"]) == 7, zone

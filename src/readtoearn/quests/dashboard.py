@@ -15,8 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts.models import User
+from readtoearn.config import Settings
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.models import TransferCode
+from readtoearn.quests.progress import QuestProgress, QuestState
+from readtoearn.quests.views import list_reader_quests
 from readtoearn.reading.wallet import Wallet, get_wallet
 from readtoearn.rewards import service as rewards
 
@@ -40,6 +43,7 @@ SOURCE_LABELS = {
 }
 CHART_DAYS = 30
 WITHIN_REACH = 3
+QUESTS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Dashboard:
     days: list[DayPoints]  # the last CHART_DAYS days, oldest first, today last
     within_reach: list[WithinReach]
     today: date
+    quests: list[QuestProgress]  # open to the reader, those under way first
 
     @property
     def week_total(self) -> int:
@@ -102,16 +107,11 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def get_dashboard(
-    session: Session,
-    reader_id: uuid.UUID,
-    *,
-    now: datetime,
-    expiry_days: int | None = None,
-    default_time_zone: str = "UTC",
+    session: Session, settings: Settings, reader_id: uuid.UUID, *, now: datetime
 ) -> Dashboard:
     """A reader's dashboard as of `now`."""
     user = session.get(User, reader_id)
-    zone = reader_zone(user, default_time_zone)
+    zone = reader_zone(user, settings.default_time_zone)
     today = now.astimezone(zone).date()
     wallet_id = ledger.get_or_create_wallet(session, reader_id)
     week_start = _midnight(today - timedelta(days=today.weekday()), zone)
@@ -123,7 +123,13 @@ def get_dashboard(
         day = when.astimezone(zone).date()
         if day in per_day:
             per_day[day] += points
-    wallet = get_wallet(session, reader_id, limit=10, expiry_days=expiry_days)
+    wallet = get_wallet(session, reader_id, limit=10, expiry_days=settings.points_expiry_days)
+    open_quests = [
+        item
+        for item in list_reader_quests(session, settings, reader_id, now=now)
+        if item.state is QuestState.AVAILABLE
+    ]
+    open_quests.sort(key=lambda item: -item.done)  # stable: the list's own order otherwise
     return Dashboard(
         wallet=wallet,
         week=_by_source(ledger.get_credits_by_code(session, wallet_id, since=week_start)),
@@ -131,6 +137,7 @@ def get_dashboard(
         days=[DayPoints(day, points) for day, points in per_day.items()],
         within_reach=_within_reach(session, reader_id, now),
         today=today,
+        quests=open_quests[:QUESTS_SHOWN],
     )
 
 

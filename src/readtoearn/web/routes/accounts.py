@@ -244,15 +244,9 @@ def _profile(
 ) -> HTMLResponse:
     premium_until = rewards.get_premium_until(session, reader.id)
     settings: Settings = request.app.state.settings
-    board = dashboard.get_dashboard(
-        session,
-        reader.id,
-        now=request.app.state.clock.now(),
-        expiry_days=settings.points_expiry_days,
-        default_time_zone=getattr(settings, "default_time_zone", "UTC"),
-    )
+    now = request.app.state.clock.now()
     context = {
-        "dashboard": board,
+        "dashboard": dashboard.get_dashboard(session, settings, reader.id, now=now),
         "sources": dashboard.SOURCES,
         "source_labels": dashboard.SOURCE_LABELS,
         "entry_labels": ENTRY_LABELS,
@@ -262,9 +256,7 @@ def _profile(
         "email_verified": accounts.is_email_verified(reader),
         # The daily check-in and the streak (quests/_checkin.html), and the time zone, opt-in
         # and pseudonym (quests/_preferences.html).
-        "streak": engagement.get_streak(
-            session, reader.id, request.app.state.clock.now(), settings
-        ),
+        "streak": engagement.get_streak(session, reader.id, now, settings),
         "preferences": engagement.get_preferences(session, reader.id),
         "time_zones": engagement.list_time_zones(),
         **(extra or {}),
