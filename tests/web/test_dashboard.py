@@ -123,7 +123,7 @@ def test_quests_under_way_and_the_streak_are_on_the_dashboard(
 ) -> None:
     from tests.unit.quests.factories import make_quest
 
-    reader, bearer = ada
+    _reader, bearer = ada
     first, second = (
         make_article(
             session, settings, paragraphs=12, url=f"https://n.example/q{n}", title=f"Step {n}"
