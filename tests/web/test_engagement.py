@@ -110,7 +110,7 @@ def test_preferences_through_the_api(client: TestClient, session, settings, ada)
         "leaderboard_opt_in": False,
         "pseudonym": None,
     }
-    saved = client.put(
+    saved = client.patch(
         "/api/v1/me/engagement",
         json={"time_zone": "America/Montreal", "leaderboard_opt_in": True, "pseudonym": "Owl"},
         headers=bearer(token),
@@ -121,16 +121,16 @@ def test_preferences_through_the_api(client: TestClient, session, settings, ada)
         "leaderboard_opt_in": True,
         "pseudonym": "Owl",
     }
-    taken = client.put(
+    taken = client.patch(
         "/api/v1/me/engagement", json={"pseudonym": "owl"}, headers=bearer(other_token)
     )
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "pseudonym_taken"
-    email = client.put(
+    email = client.patch(
         "/api/v1/me/engagement", json={"pseudonym": "bob@example.org"}, headers=bearer(other_token)
     )
     assert email.status_code == 400 and email.json()["error"]["code"] == "invalid_pseudonym"
     # A refused change changes nothing, not even the valid part of it.
-    mixed = client.put(
+    mixed = client.patch(
         "/api/v1/me/engagement",
         json={"time_zone": "Europe/Paris", "pseudonym": "x"},
         headers=bearer(token),
@@ -145,7 +145,7 @@ def test_the_leaderboard_shows_pseudonyms_never_names_or_addresses(
     client: TestClient, session, settings, clock, ada
 ) -> None:
     _reader, token = ada
-    client.put(
+    client.patch(
         "/api/v1/me/engagement",
         json={"leaderboard_opt_in": True, "pseudonym": "Analytical Engine"},
         headers=bearer(token),
@@ -249,7 +249,7 @@ def test_the_leaderboard_page_in_both_languages(
     client: TestClient, session, settings, clock, ada
 ) -> None:
     reader, token = ada
-    client.put(
+    client.patch(
         "/api/v1/me/engagement",
         json={"leaderboard_opt_in": True, "pseudonym": "Nightowl"},
         headers=bearer(token),

@@ -33,7 +33,7 @@ HISTORY_DAYS = 60
 
 
 class CheckInIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     # The browser's zone (Intl.DateTimeFormat().resolvedOptions().timeZone): kept as the
     # profile's when the reader has not chosen one.
@@ -92,7 +92,7 @@ class CheckInOut(BaseModel):
 
 
 class PreferencesIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     time_zone: ZoneText | None = None
     leaderboard_opt_in: bool | None = None
@@ -203,7 +203,7 @@ def my_preferences(reader: CurrentReader, session: SessionDep) -> PreferencesOut
     return PreferencesOut.of(engagement.get_preferences(session, reader.id))
 
 
-@router.put(
+@router.patch(
     "/me/engagement",
     responses=ERRORS,
     summary="Change the reader's time zone, leaderboard opt-in or pseudonym",
