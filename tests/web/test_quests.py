@@ -285,3 +285,26 @@ def test_every_quests_string_has_a_french_translation() -> None:
     catalogue = french._catalog  # type: ignore[attr-defined]
     known = {key[0] if isinstance(key, tuple) else key for key in catalogue}
     assert sorted(messages - known) == []
+
+
+def test_the_step_banner_of_a_shared_page_comes_from_the_reader_call(
+    client, session, settings, world
+) -> None:
+    a, b, quest = world
+    page = client.get(f"/articles/{b.id}/{b.slug}", headers={"Accept-Language": "fr"})
+    box = soup_of(page).select_one("#rte-quest-steps")
+    assert box is not None and box["data-msg-step"] == "Étape %(position)d sur %(total)d de"
+    visitor = client.get(f"/api/v1/articles/{b.id}/reader").json()
+    (step,) = visitor["quest_steps"]
+    assert (step["quest_id"], step["position"], step["total"]) == (str(quest.id), 2, 2)
+    assert step["done"] is False and step["path"] == f"/quests/{quest.id}"
+    user, bearer = make_reader(session, settings, "cy")
+    from tests.unit.fraud.factories import make_read
+
+    make_read(session, user.id, a.id, status="credited", reasons=())
+    session.commit()
+    mine = client.get(
+        f"/api/v1/articles/{a.id}/reader", headers={"Authorization": f"Bearer {bearer}"}
+    ).json()
+    (step,) = mine["quest_steps"]
+    assert step["position"] == 1 and step["done"] is True and step["points_waiting"] == 50

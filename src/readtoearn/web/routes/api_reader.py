@@ -14,8 +14,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from readtoearn.quests import service as quests
 from readtoearn.reading import service as reading
-from readtoearn.web import client, pagecache
+from readtoearn.web import client, i18n, pagecache
 from readtoearn.web.deps import ClockDep, OptionalReader, SessionDep, SettingsDep
 from readtoearn.web.schemas import ErrorOut
 
@@ -26,6 +27,16 @@ class RewardedOut(BaseModel):
     status: str
     points: int
     quiz_path: str | None
+
+
+class QuestStepOut(BaseModel):
+    quest_id: str
+    title: str
+    path: str
+    position: int
+    total: int
+    done: bool
+    points_waiting: int
 
 
 class ReaderViewOut(BaseModel):
@@ -39,6 +50,7 @@ class ReaderViewOut(BaseModel):
     premium_until: datetime | None
     # Reader-dependent parts of the page that other domains add (a quest's "Step 2 of 4") go
     # here, next to the panel: the shared page must not carry them.
+    quest_steps: list[QuestStepOut] = []
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (401, 404)}
@@ -72,6 +84,10 @@ def reader_view(
         device_id=device,
     )
     rewarded = view.panel.rewarded if view.panel is not None else None
+    language = reader.language if reader is not None else i18n.negotiate(request)
+    steps = quests.steps_for_article(
+        session, reader.id if reader else None, view.article.id, settings=settings, now=clock.now()
+    )
     out = ReaderViewOut(
         article_id=str(view.article.id),
         signed_in=reader is not None,
@@ -87,6 +103,18 @@ def reader_view(
         if rewarded is not None
         else None,
         premium_until=view.premium_until,
+        quest_steps=[
+            QuestStepOut(
+                quest_id=str(s.quest.id),
+                title=s.quest.title(language),
+                path=f"/quests/{s.quest.id}",
+                position=s.position,
+                total=s.total,
+                done=s.done,
+                points_waiting=s.progress.points_waiting,
+            )
+            for s in steps
+        ],
     )
     response = JSONResponse(
         out.model_dump(mode="json"), headers={"Cache-Control": pagecache.PRIVATE}

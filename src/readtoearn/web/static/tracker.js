@@ -16,8 +16,25 @@
       m.content = v.view_token;
       document.head.appendChild(m);
       if (v.signed_in && a) { a.href = a.dataset.hrefSignedIn; a.textContent = a.dataset.msgSignedIn; }
+      questSteps(v.quest_steps || []);
     }, function () {});
     return;
+  }
+  // "Step 2 of 4 of <quest>": the quests this article is a step of, from the reader call.
+  function questSteps(steps) {
+    var box = document.getElementById("rte-quest-steps");
+    if (!box || !steps.length) return;
+    steps.forEach(function (s) {
+      var p = document.createElement("p"), link = document.createElement("a");
+      p.className = "quest-steps__item";
+      p.setAttribute("data-done", s.done ? "true" : "false");
+      p.textContent = box.dataset.msgStep.replace("%(position)d", s.position).replace("%(total)d", s.total) + " ";
+      link.href = s.path;
+      link.textContent = s.title;
+      p.appendChild(link);
+      box.appendChild(p);
+    });
+    box.hidden = false;
   }
   var box = document.getElementById("rte-tracker");
   var cfg = (box && box.dataset.articleId) ? box.dataset : (script ? script.dataset : {});
