@@ -163,6 +163,7 @@ def settings(tmp_path: Path) -> Settings:
         password_hash_parallelism=1,
         # The tests' apps share the test's connection: no job of their own in the background.
         ledger_expire_every_s=0,
+        webhook_poll_s=0,
     )
 
 

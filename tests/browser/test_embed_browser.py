@@ -1,11 +1,13 @@
 """One script tag on a publisher's page, served from another origin: a reader signed in by the
-site's JWT reads at a human pace with the mouse wheel and is credited; a page of an origin the site
-does not allow gets nothing but a clear console message. Real Chromium, two origins."""
+site's JWT reads at a human pace with the mouse wheel and is credited, and the publisher's webhook
+receiver gets read.credited, signed; a page of an origin the site does not allow gets nothing but
+a clear console message. Real Chromium, two origins."""
 
 from __future__ import annotations
 
 import html
 import http.server
+import json
 import random
 import threading
 import time
@@ -78,6 +80,25 @@ def page_html(rewards: str, site_id: str, canonical: str, sso: str | None) -> by
     ).encode()
 
 
+class Receiver(http.server.ThreadingHTTPServer):
+    """The publisher's webhook endpoint: keeps every delivery."""
+
+    received: list[tuple[dict[str, str], bytes]]
+
+
+class _HookHandler(http.server.BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.server.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class Embedding:
     rewards: str
@@ -87,6 +108,8 @@ class Embedding:
     secret: str
     canonical: str
     database: Any
+    receiver: Receiver
+    webhook_secret: str
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +118,16 @@ def embedding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedding]:
     origin = f"http://127.0.0.1:{publisher_sock.getsockname()[1]}"
     canonical = origin + "/2026/night-buses"
 
-    def prepare(session: Session, settings: Settings) -> tuple[str, str]:
+    receiver = Receiver(("127.0.0.1", 0), _HookHandler)
+    receiver.received = []
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    hook_url = f"http://127.0.0.1:{receiver.server_address[1]}/readtoearn"
+
+    def prepare(session: Session, settings: Settings) -> tuple[str, str, str]:
         site = sites.create_site(session, name="Daily News", origins=[origin], actor="test")
         secret = sites.add_secret(session, site, actor="test", kid="k1").secret
         assert secret is not None
+        hook = sites.add_webhook(session, site, url=hook_url, events=["read.credited"], actor="t")
         articles.save_article(
             session,
             ArticleDraft(
@@ -110,18 +139,26 @@ def embedding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedding]:
             settings,
         )
         ledger.fund_budget(session, 1000, ledger.transfer_id("embed-funding"))
-        return str(site.id), secret
+        return str(site.id), secret, hook.secret
 
     data = tmp_path_factory.mktemp("embed-live")
-    with running_app(data, prepare, beat_interval_s=5) as running:
-        site_id, secret = running.prepared
+    with running_app(data, prepare, beat_interval_s=5, webhook_poll_s=0.5) as running:
+        site_id, secret, hook_secret = running.prepared
         publisher, stranger = start_publisher(publisher_sock), start_publisher(stranger_sock)
         try:
             yield Embedding(
-                running.url, publisher, stranger, site_id, secret, canonical, running.database
+                running.url,
+                publisher,
+                stranger,
+                site_id,
+                secret,
+                canonical,
+                running.database,
+                receiver,
+                hook_secret,
             )
         finally:
-            for server in (publisher, stranger):
+            for server in (publisher, stranger, receiver):
                 server.shutdown()
                 server.server_close()
 
@@ -184,6 +221,19 @@ def test_a_reader_of_the_publishers_page_is_credited(browser, embedding) -> None
         assert reader is not None
         wallet = ledger.get_or_create_wallet(session, reader)
         assert ledger.balance(session, wallet).posted == 10
+    # The publisher's server hears of it, signed.
+    deadline = time.monotonic() + 15
+    while not embedding.receiver.received:
+        assert time.monotonic() < deadline, "no webhook delivery"
+        time.sleep(0.1)
+    [(headers, body)] = embedding.receiver.received
+    assert headers["readtoearn-event"] == "read.credited"
+    signature = headers["readtoearn-signature"]
+    assert sites.verify_signature(embedding.webhook_secret, signature, body, int(time.time()))
+    event = json.loads(body)
+    assert event["type"] == "read.credited" and event["data"]["points"] == 10
+    assert event["data"]["reader"]["site_user_id"] == "wp-7"
+    assert event["data"]["article_url"] == embedding.canonical
 
 
 def test_a_page_without_sign_in_offers_to_join(browser, embedding) -> None:

@@ -140,3 +140,22 @@ def test_a_public_key_is_registered_for_es256(env, tmp_path: Path) -> None:
     assert "secret:" not in result.output
     wrong = run(env, "sites", "add-secret", site_id, "--alg", "RS256", "--public-key", str(pem))
     assert wrong.exit_code == 1 and "not for RS256" in wrong.output
+
+
+def test_webhooks_are_added_listed_resent_and_removed(env) -> None:
+    site_id = make_site(env)
+    added = run(
+        env, "sites", "add-webhook", site_id, "--url", "http://127.0.0.1:9/hooks",
+        "--event", "read.credited",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    fields = lines_of(added.output)
+    assert fields["secret"].startswith("whsec_") and fields["events"] == "read.credited"
+    assert run(env, "sites", "deliveries", site_id).output.strip() == "no deliveries yet"
+    assert run(env, "sites", "add-webhook", site_id, "--url", "ftp://x").exit_code == 1
+    assert run(env, "sites", "resend", site_id, "not-a-delivery").exit_code == 1
+    assert run(env, "sites", "deliver").output.strip() == "0 delivery attempt(s)"
+    assert run(env, "sites", "remove-webhook", site_id, fields["id"]).exit_code == 0
+    again = run(env, "sites", "remove-webhook", site_id, fields["id"])
+    assert again.exit_code == 1 and "no webhook" in again.output
+    assert "webhook.add" in run(env, "sites", "show", site_id).output

@@ -181,3 +181,95 @@ def revoke_key(site_id: str, key_id: str) -> None:
     with open_database(settings) as database, database.session(write=True) as session:
         sites.revoke_key(session, sites.get_site(session, site_id), key_id, actor=_actor())
     click.echo(f"revoked {key_id}")
+
+
+@sites_group.command("add-webhook")
+@click.argument("site_id")
+@click.option("--url", required=True, help="Where the site receives its events (https://…).")
+@click.option(
+    "--event",
+    "events",
+    multiple=True,
+    type=click.Choice(list(sites.EVENTS)),
+    help="Repeat; every event when left out.",
+)
+@friendly_errors
+def add_webhook(site_id: str, url: str, events: tuple[str, ...]) -> None:
+    """Send the site's events to a URL, signed; its secret is printed once."""
+    settings = load_settings()
+    with open_database(settings) as database, database.session(write=True) as session:
+        site = sites.get_site(session, site_id)
+        hook = sites.add_webhook(
+            session, site, url=url, events=list(events or sites.EVENTS), actor=_actor()
+        )
+        hook_id, secret, chosen = str(hook.id), hook.secret, ",".join(hook.events)
+    click.echo(f"id: {hook_id}")
+    click.echo(f"secret: {secret}")
+    click.echo(f"events: {chosen}")
+    click.echo("(shown once: the receiver checks each delivery's signature with it)", err=True)
+
+
+@sites_group.command("remove-webhook")
+@click.argument("site_id")
+@click.argument("webhook_id")
+@friendly_errors
+def remove_webhook(site_id: str, webhook_id: str) -> None:
+    """Stop sending to a webhook (its delivery log stays)."""
+    settings = load_settings()
+    with open_database(settings) as database, database.session(write=True) as session:
+        sites.remove_webhook(session, sites.get_site(session, site_id), webhook_id, actor=_actor())
+    click.echo(f"removed {webhook_id}")
+
+
+@sites_group.command()
+@click.argument("site_id")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@friendly_errors
+def deliveries(site_id: str, limit: int) -> None:
+    """The delivery log of the site's webhooks, newest first."""
+    settings = load_settings()
+    with open_database(settings) as database, database.session() as session:
+        site = sites.get_site(session, site_id)
+        hooks = {h.id: h.url for h in sites.list_webhooks(session, site)}
+        rows = [
+            (
+                str(d.id),
+                d.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                d.event,
+                d.status,
+                str(d.attempts),
+                str(d.last_status or "-"),
+                hooks.get(d.webhook_id, "(removed)"),
+            )
+            for d in sites.list_deliveries(session, site, limit=limit)
+        ]
+    if not rows:
+        click.echo("no deliveries yet")
+    for row in rows:
+        click.echo("  ".join(row))
+
+
+@sites_group.command()
+@click.argument("site_id")
+@click.argument("delivery_id")
+@friendly_errors
+def resend(site_id: str, delivery_id: str) -> None:
+    """Queue a delivery again, now (the same body and event id)."""
+    settings = load_settings()
+    with open_database(settings) as database, database.session(write=True) as session:
+        sites.resend(session, sites.get_site(session, site_id), delivery_id, actor=_actor())
+    click.echo(f"queued {delivery_id}")
+
+
+@sites_group.command()
+@friendly_errors
+def deliver() -> None:
+    """Send the webhook deliveries that are due now (what `serve` does every few seconds)."""
+    from readtoearn.clock import SystemClock
+
+    settings = load_settings()
+    sent = 0
+    with open_database(settings) as database:
+        while count := sites.deliver_due(database, settings, SystemClock()):
+            sent += count
+    click.echo(f"{sent} delivery attempt(s)")

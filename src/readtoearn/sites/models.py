@@ -159,13 +159,18 @@ class WebhookDelivery(Base):
     """One event for one webhook: the queue the delivery worker polls, and its log."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        UniqueConstraint("webhook_id", "event_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     webhook_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("site_webhooks.id", ondelete="CASCADE"), index=True
     )
     event: Mapped[str] = mapped_column(String(40))
+    # What happened, once per webhook ("read.credited:<read id>"): an event is never queued twice.
+    event_id: Mapped[str] = mapped_column(String(120))
     # The exact JSON body sent (and signed), the same on every attempt.
     payload: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.PENDING.value)

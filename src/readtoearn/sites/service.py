@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from readtoearn.sites import outbox as _outbox  # noqa: F401 - queues events on flush
 from readtoearn.sites.catalogue import (
     Registered,
     check_own_url,
@@ -17,8 +18,19 @@ from readtoearn.sites.catalogue import (
     update_article,
     withdraw_article,
 )
+from readtoearn.sites.delivery import backoff_s, claim_due, deliver_due, record_result
 from readtoearn.sites.embed import Embedded, fingerprint, open_embed, tracked_paragraphs
-from readtoearn.sites.models import Scope, Site, SiteAction, SiteKey, SiteSecret
+from readtoearn.sites.models import (
+    DeliveryStatus,
+    Scope,
+    Site,
+    SiteAction,
+    SiteKey,
+    SiteReader,
+    SiteSecret,
+    Webhook,
+    WebhookDelivery,
+)
 from readtoearn.sites.registry import (
     AddedSecret,
     Caller,
@@ -47,10 +59,25 @@ from readtoearn.sites.sso import (
     sign_in_reader,
     verify_token,
 )
+from readtoearn.sites.webhooks import (
+    EVENTS,
+    SIGNATURE_HEADER,
+    add_webhook,
+    get_webhook,
+    list_deliveries,
+    list_webhooks,
+    remove_webhook,
+    resend,
+    sign,
+    verify_signature,
+)
 
 __all__ = [
+    "EVENTS",
+    "SIGNATURE_HEADER",
     "AddedSecret",
     "Caller",
+    "DeliveryStatus",
     "Embedded",
     "Identity",
     "IssuedKey",
@@ -59,12 +86,19 @@ __all__ = [
     "Site",
     "SiteAction",
     "SiteKey",
+    "SiteReader",
     "SiteSecret",
+    "Webhook",
+    "WebhookDelivery",
     "add_secret",
+    "add_webhook",
     "authenticate_key",
+    "backoff_s",
     "check_own_url",
+    "claim_due",
     "create_key",
     "create_site",
+    "deliver_due",
     "find_article",
     "find_articles_by_url",
     "fingerprint",
@@ -72,24 +106,32 @@ __all__ = [
     "get_live_secret",
     "get_site",
     "get_site_article",
+    "get_webhook",
     "is_allowed_origin",
     "list_actions",
     "list_all_origins",
+    "list_deliveries",
     "list_keys",
     "list_secrets",
     "list_sites",
+    "list_webhooks",
     "load_draft",
     "normalise_origin",
     "open_embed",
     "origin_of",
+    "record_result",
     "register_article",
+    "remove_webhook",
+    "resend",
     "revoke_key",
     "revoke_secret",
     "set_origins",
+    "sign",
     "sign_in",
     "sign_in_reader",
     "tracked_paragraphs",
     "update_article",
+    "verify_signature",
     "verify_token",
     "withdraw_article",
 ]

@@ -195,6 +195,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("webhook_id", sa.Uuid(), nullable=False),
         sa.Column("event", sa.String(length=40), nullable=False),
+        sa.Column("event_id", sa.String(length=120), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -211,6 +212,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+        sa.UniqueConstraint(
+            "webhook_id", "event_id", name=op.f("uq_webhook_deliveries_webhook_id_event_id")
+        ),
     )
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.create_index(

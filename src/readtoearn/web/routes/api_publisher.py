@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from readtoearn.sites import service as sites
-from readtoearn.web.deps import PlainCommitterDep, SettingsDep
+from readtoearn.web.deps import PlainCommitterDep, SessionDep, SettingsDep
 from readtoearn.web.schemas import ErrorOut
 from readtoearn.web.site_keys import site_caller
 
@@ -78,6 +79,8 @@ class RegisteredOut(BaseModel):
 
 
 class DeletedOut(BaseModel):
+    """An object's id and what became of it."""
+
     id: str
     status: str
 
@@ -157,3 +160,109 @@ async def delete(
         return DeletedOut(id=article_id, status=sites.withdraw_article(session, site, article_id))
 
     return await committer.run(work)
+
+
+# -- webhooks ------------------------------------------------------------------------------------
+
+WebhooksCaller = Annotated[sites.Caller, Depends(site_caller(sites.Scope.WEBHOOKS))]
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: Short
+    events: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20)] = list(
+        sites.EVENTS
+    )
+
+
+class WebhookOut(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    created_at: datetime
+    # Only when it is created: the secret that signs its deliveries.
+    secret: str | None = None
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    webhook_id: str
+    event: str
+    status: str
+    attempts: int
+    last_status: int | None
+    last_error: str
+    created_at: datetime
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, Any]
+
+
+def _webhook_out(hook: sites.Webhook, *, secret: bool = False) -> WebhookOut:
+    return WebhookOut(
+        id=str(hook.id),
+        url=hook.url,
+        events=list(hook.events),
+        created_at=hook.created_at,
+        secret=hook.secret if secret else None,
+    )
+
+
+def _actor(caller: sites.Caller) -> str:
+    return f"key:{caller.key.prefix}"
+
+
+@router.get("/webhooks", responses=ERRORS, summary="The site's webhooks")
+def list_webhooks(caller: WebhooksCaller, session: SessionDep) -> list[WebhookOut]:
+    site = sites.get_site(session, caller.site.id)
+    return [_webhook_out(h) for h in sites.list_webhooks(session, site)]
+
+
+@router.post("/webhooks", status_code=201, responses=ERRORS, summary="Add a webhook")
+def add_webhook(body: WebhookIn, caller: WebhooksCaller, session: SessionDep) -> WebhookOut:
+    site = sites.get_site(session, caller.site.id)
+    hook = sites.add_webhook(session, site, url=body.url, events=body.events, actor=_actor(caller))
+    return _webhook_out(hook, secret=True)
+
+
+@router.delete("/webhooks/{webhook_id}", responses=ERRORS, summary="Remove a webhook")
+def remove_webhook(webhook_id: str, caller: WebhooksCaller, session: SessionDep) -> WebhookOut:
+    site = sites.get_site(session, caller.site.id)
+    return _webhook_out(sites.remove_webhook(session, site, webhook_id, actor=_actor(caller)))
+
+
+@router.get("/webhooks/deliveries", responses=ERRORS, summary="The delivery log, newest first")
+def list_deliveries(
+    caller: WebhooksCaller,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[DeliveryOut]:
+    site = sites.get_site(session, caller.site.id)
+    return [
+        DeliveryOut(
+            id=str(d.id),
+            webhook_id=str(d.webhook_id),
+            event=d.event,
+            status=d.status,
+            attempts=d.attempts,
+            last_status=d.last_status,
+            last_error=d.last_error,
+            created_at=d.created_at,
+            next_attempt_at=d.next_attempt_at,
+            delivered_at=d.delivered_at,
+            payload=json.loads(d.payload),
+        )
+        for d in sites.list_deliveries(session, site, limit=limit)
+    ]
+
+
+@router.post(
+    "/webhooks/deliveries/{delivery_id}/resend",
+    responses=ERRORS,
+    summary="Queue a delivery again, now",
+)
+def resend_delivery(delivery_id: str, caller: WebhooksCaller, session: SessionDep) -> DeletedOut:
+    site = sites.get_site(session, caller.site.id)
+    delivery = sites.resend(session, site, delivery_id, actor=_actor(caller))
+    return DeletedOut(id=str(delivery.id), status=delivery.status)
