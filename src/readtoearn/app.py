@@ -26,13 +26,11 @@ from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
 from readtoearn.reading import service as reading
 from readtoearn.reading.live import LiveStore, make_live_store
-from readtoearn.sites import worker as site_jobs
 from readtoearn.web import cors, errors, metrics, openapi, security
 from readtoearn.web.client import DeviceCookieMiddleware
 from readtoearn.web.credentials import CredentialCache
 from readtoearn.web.limits import BodyLimit, InFlightLimit
 from readtoearn.web.nul import NulGuard
-from readtoearn.web.pagecache import PageCache
 from readtoearn.web.routes import accounts as account_pages
 from readtoearn.web.routes import (
     api_articles,
@@ -41,7 +39,6 @@ from readtoearn.web.routes import (
     api_embed,
     api_publisher,
     api_quests,
-    api_reader,
     api_reads,
     api_rewards,
     api_summaries,
@@ -49,6 +46,7 @@ from readtoearn.web.routes import (
     appeals,
     engagement,
     health,
+    operator_rewards,
     operator_trail,
     operator_trust,
     pages,
@@ -172,18 +170,10 @@ def create_app(
         _freeze_startup_objects()
         _size_thread_pool(db)
         sweeper = asyncio.create_task(_background_jobs(app, db, the_clock, settings))
-        # Webhook deliveries (a table-backed queue) and the sweep of used sign-in token ids.
-        site_worker = (
-            asyncio.create_task(site_jobs.run(db, settings, the_clock))
-            if settings.webhook_poll_s
-            else None
-        )
         try:
             yield
         finally:
             sweeper.cancel()
-            if site_worker is not None:
-                site_worker.cancel()
             store: LiveStore = app.state.live
             if store.in_process:  # this process's open reads would die with it
                 await run_in_threadpool(reading.flush_idle, db, store, the_clock, idle_s=None)
@@ -208,7 +198,6 @@ def create_app(
     app.state.committer = committer
     app.state.plain_committer = plain_committer
     app.state.live = make_live_store(settings)
-    app.state.page_cache = PageCache(settings.page_cache_entries)
     app.state.readers = CredentialCache(settings.beat_auth_cache_s)
     errors.install(app)
     cors.install(app, settings, db)
@@ -229,7 +218,6 @@ def create_app(
     app.mount("/static", StaticFiles(packages=[("readtoearn.web", "static")]), name="static")
     app.include_router(health.router)
     app.include_router(api_articles.router)
-    app.include_router(api_reader.router)
     app.include_router(api_publisher.router)
     app.include_router(api_embed.router)
     app.include_router(api_auth.router)
@@ -252,6 +240,8 @@ def create_app(
     app.include_router(operator_trust.api_router)
     app.include_router(operator_trail.router)
     app.include_router(operator_trail.api_router)
+    app.include_router(operator_rewards.router)
+    app.include_router(operator_rewards.images_router)
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)
     app.include_router(pages.router)

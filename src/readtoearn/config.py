@@ -33,14 +33,6 @@ class Settings(BaseSettings):
     # Publishers' sites allowed to call the API from the browser (the embedded tracker).
     cors_origins: list[str] = []
     default_language: str = "en"
-    # Pages anonymous readers share (docs/operations.md, "Cached pages"): this many kept rendered
-    # in each process (0: none); how long a browser, CDN or proxy may use one without asking
-    # again, and serve it while it asks; how often a process checks the database for changed
-    # articles (an edit made through another worker shows within that time).
-    page_cache_entries: Annotated[int, Field(ge=0, le=100_000)] = 2000
-    page_cache_max_age_s: Annotated[int, Field(ge=0, le=86400)] = 60
-    page_cache_stale_s: Annotated[int, Field(ge=0, le=7 * 86400)] = 300
-    page_cache_check_s: Annotated[float, Field(ge=0, le=3600)] = 1.0
 
     # Reading speeds (words per minute) used for "N min read"; see docs/configuration.md.
     reading_wpm_en: Annotated[int, Field(ge=50, le=1000)] = 238
@@ -50,6 +42,12 @@ class Settings(BaseSettings):
     fetch_timeout_s: Annotated[float, Field(gt=0, le=120)] = 15.0
     fetch_max_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
     fetch_max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
+
+    # The operator console: a reward's uploaded image (resized, kept in the data directory) and
+    # a code pool's CSV, each refused above this many bytes.
+    reward_image_max_bytes: Annotated[int, Field(gt=0, le=50 * 1024 * 1024)] = 5 * 1024 * 1024
+    reward_image_max_px: Annotated[int, Field(ge=64, le=4000)] = 800
+    code_csv_max_bytes: Annotated[int, Field(gt=0, le=100 * 1024 * 1024)] = 2 * 1024 * 1024
 
     # Summaries: the built-in offline summariser, or an OpenAI-compatible chat-completions API
     # (falls back to the built-in one on any error). The key is never logged.
@@ -125,12 +123,6 @@ class Settings(BaseSettings):
     # this many seconds; the script tag's lookups allowed per address group.
     sso_max_lifetime_s: Annotated[int, Field(ge=60, le=86400)] = 3600
     rate_limit_embed: str = "300/minute"
-    # Webhooks: the worker in `serve` looks for due deliveries this often (0: never; then
-    # `readtoearn sites deliver` sends them), waits this long for a receiver, and retries a failed
-    # delivery for this many hours after it was queued.
-    webhook_poll_s: Annotated[float, Field(ge=0, le=3600)] = 2.0
-    webhook_timeout_s: Annotated[float, Field(gt=0, le=60)] = 10.0
-    webhook_retry_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 24
 
     # Trust (docs/fraud.md, docs/privacy.md). The client's address is the socket's peer, or the
     # X-Forwarded-For entry left by the last of these proxies (addresses or CIDR ranges).

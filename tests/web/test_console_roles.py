@@ -40,6 +40,19 @@ ROUTES: dict[tuple[str, str], roles.Area] = {
     ("POST", "/api/v1/operator/appeals/{appeal_id}/approve"): A.REVIEWS,
     ("POST", "/api/v1/operator/appeals/{appeal_id}/reject"): A.REVIEWS,
     ("GET", "/api/v1/operator/trail"): A.TRAIL,
+    ("GET", "/operator/rewards"): A.REWARDS,
+    ("GET", "/operator/rewards/new"): A.REWARDS,
+    ("POST", "/operator/rewards/new"): A.REWARDS,
+    ("GET", "/operator/rewards/{reward_id}"): A.REWARDS,
+    ("POST", "/operator/rewards/{reward_id}"): A.REWARDS,
+    ("POST", "/operator/rewards/{reward_id}/image"): A.REWARDS,
+    ("POST", "/operator/rewards/{reward_id}/withdraw"): A.REWARDS,
+    ("POST", "/operator/rewards/{reward_id}/restore"): A.REWARDS,
+    ("POST", "/operator/rewards/{reward_id}/codes/preview"): A.REWARDS,
+    ("POST", "/operator/rewards/{reward_id}/codes"): A.REWARDS,
+    ("POST", "/operator/rewards/{reward_id}/draw"): A.REWARDS,
+    ("POST", "/operator/rewards/{reward_id}/redemptions/{redemption_id}/ship"): A.REWARDS,
+    ("POST", "/operator/rewards/{reward_id}/redemptions/{redemption_id}/deliver"): A.REWARDS,
 }
 WHO = ("reader", "editor", "support", "operator")
 
@@ -110,7 +123,9 @@ def test_every_route_answers_each_role_by_its_table(client, session, settings, w
     signed_in(client, session, settings, who)
     some_id = str(uuid.uuid4())
     for (method, path), area in sorted(ROUTES.items()):
-        url = path.format(read_id=some_id, redemption_id=some_id, appeal_id=some_id)
+        url = path.format(
+            read_id=some_id, redemption_id=some_id, appeal_id=some_id, reward_id=some_id
+        )
         answer = client.request(method, url, follow_redirects=False)
         code = answer.json().get("error", {}).get("code") if answer.status_code == 403 else None
         if allowed(who, area):

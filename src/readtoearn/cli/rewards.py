@@ -199,13 +199,32 @@ def cancel(redemption: str, burn_code: bool) -> None:
 
 @rewards_group.command()
 @click.argument("redemption")
+@click.option("--note", default="", help="A tracking note (carrier, number); the reader sees it.")
 @friendly_errors
-def ship(redemption: str) -> None:
-    """Mark a physical item as shipped."""
+def ship(redemption: str, note: str) -> None:
+    """Mark a physical item as shipped (the reader is e-mailed)."""
     settings = load_settings()
+    notifier = Notifier.of(settings, make_email_backend(settings))
     with open_database(settings) as database:
-        ledger.run_in_transaction(database, lambda s: rewards.ship(s, redemption))
+        ledger.run_in_transaction(
+            database,
+            lambda s: rewards.ship_item(s, redemption, note, by=None, notifier=notifier),
+        )
     click.echo("marked as shipped")
+
+
+@rewards_group.command()
+@click.argument("redemption")
+@friendly_errors
+def deliver(redemption: str) -> None:
+    """Mark a shipped item as delivered (the reader is e-mailed)."""
+    settings = load_settings()
+    notifier = Notifier.of(settings, make_email_backend(settings))
+    with open_database(settings) as database:
+        ledger.run_in_transaction(
+            database, lambda s: rewards.deliver_item(s, redemption, by=None, notifier=notifier)
+        )
+    click.echo("marked as delivered")
 
 
 @rewards_group.command()
@@ -219,7 +238,7 @@ def draw(reward: str, winners: int, seed: str | None) -> None:
     with open_database(settings) as database:
 
         def work(s: Session) -> tuple[str, int, list[tuple[uuid.UUID, uuid.UUID]]]:
-            result = rewards.draw(s, reward, winners, seed=seed)
+            result = rewards.run_draw(s, reward, winners, by=None, seed=seed)
             return result.seed, result.entries, [(w.id, w.reader_id) for w in result.winners]
 
         used, entries, won = ledger.run_in_transaction(database, work)

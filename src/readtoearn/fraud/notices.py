@@ -26,6 +26,8 @@ REDEMPTION_REFUSED = "redemption_refused"
 APPEAL_APPROVED = "appeal_approved"
 APPEAL_REJECTED = "appeal_rejected"
 HOLD_EXPIRED = "hold_expired"
+ITEM_SHIPPED = "item_shipped"
+ITEM_DELIVERED = "item_delivered"
 
 # (subject, body) per language; {name}, {site}, {what}, {note} and {link} are filled in.
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -56,6 +58,15 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "reviewed it in time. Its held points have been released; it earned nothing.\n\n"
             "{link}\n",
         ),
+        ITEM_SHIPPED: (
+            "your reward has been shipped",
+            "Hello {name},\n\n\u201c{what}\u201d has been sent to the address you gave.\n"
+            "{note}\n{link}\n",
+        ),
+        ITEM_DELIVERED: (
+            "your reward has been delivered",
+            "Hello {name},\n\n\u201c{what}\u201d has been delivered. Enjoy it!\n\n{link}\n",
+        ),
     },
     "fr": {
         REDEMPTION_APPROVED: (
@@ -83,6 +94,15 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Bonjour {name},\n\nVotre lecture de « {what} » était en attente de vérification, "
             "et personne ne l'a examinée à temps. Ses points réservés ont été libérés ; elle "
             "ne rapporte rien.\n\n{link}\n",
+        ),
+        ITEM_SHIPPED: (
+            "votre récompense a été expédiée",
+            "Bonjour {name},\n\n« {what} » a été envoyé à l'adresse que vous avez donnée.\n"
+            "{note}\n{link}\n",
+        ),
+        ITEM_DELIVERED: (
+            "votre récompense a été livrée",
+            "Bonjour {name},\n\n« {what} » a été livré. Bonne découverte !\n\n{link}\n",
         ),
     },
 }

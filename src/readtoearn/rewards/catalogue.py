@@ -114,10 +114,11 @@ def get_reward(session: Session, ref: str | uuid.UUID) -> Reward:
 
 
 def list_rewards(session: Session, *, include_inactive: bool = False) -> list[Reward]:
-    """The catalogue, cheapest first."""
+    """The catalogue, cheapest first: what is offered (not withdrawn, no draw already run), or
+    with `include_inactive` everything."""
     stmt = select(Reward).order_by(Reward.cost, Reward.name_en)
     if not include_inactive:
-        stmt = stmt.where(Reward.active.is_(True))
+        stmt = stmt.where(Reward.active.is_(True), Reward.drawn_at.is_(None))
     return list(session.scalars(stmt))
 
 

@@ -175,7 +175,7 @@ class Physical(Kind):
         return clean_address(given)
 
     def check_cancel(self, redemption: Redemption) -> None:
-        if redemption.status == RedemptionStatus.SHIPPED:
+        if redemption.status in (RedemptionStatus.SHIPPED, RedemptionStatus.DELIVERED):
             raise Conflict("this item has been shipped: it cannot be cancelled", code="shipped")
 
 

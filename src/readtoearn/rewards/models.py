@@ -31,6 +31,7 @@ class RedemptionStatus(enum.StrEnum):
     DONE = "done"  # a code given, premium access granted
     AWAITING_SHIPMENT = "awaiting_shipment"
     SHIPPED = "shipped"
+    DELIVERED = "delivered"  # the operator heard it arrived
     ENTERED = "entered"  # in a draw not yet run
     WON = "won"
     NOT_WON = "not_won"
@@ -47,6 +48,7 @@ REDEMPTION_LABELS: dict[RedemptionStatus, str] = {
     RedemptionStatus.DONE: "Done",
     RedemptionStatus.AWAITING_SHIPMENT: "To be shipped",
     RedemptionStatus.SHIPPED: "Shipped",
+    RedemptionStatus.DELIVERED: "Delivered",
     RedemptionStatus.ENTERED: "Entered in the draw",
     RedemptionStatus.WON: "Won",
     RedemptionStatus.NOT_WON: "Not drawn",
@@ -124,6 +126,9 @@ class Redemption(Base):
     stock_transfer_id: Mapped[uuid.UUID | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the operator says of the parcel when they ship it (a carrier and tracking number).
+    tracking_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     code_burned: Mapped[bool] = mapped_column(Boolean, default=False)
     # The risk score and the signals behind it (docs/fraud.md), and who is behind the redemption

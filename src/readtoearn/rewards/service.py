@@ -9,7 +9,8 @@ Its parts, each importing only what is below it:
 - `catalogue`: drafts, rewards created, found, listed, restocked, codes imported;
 - `redemption`: redeeming once per Idempotency-Key, cancelling, shipping;
 - `approval`: redemptions that wait for an operator; `draws`: running a draw;
-- `store`: the catalogue as one reader sees it; `points`: operators' grants, history notes.
+- `store`: the catalogue as one reader sees it; `points`: operators' grants, history notes;
+- `editing`: the console's work on the catalogue, recorded; `images`: a reward's uploaded picture.
 """
 
 from __future__ import annotations
@@ -35,7 +36,25 @@ from readtoearn.rewards.catalogue import (
     restock,
 )
 from readtoearn.rewards.draws import DrawResult, draw
+from readtoearn.rewards.editing import (
+    EDITABLE,
+    CodePreview,
+    add_codes,
+    add_reward,
+    count_entries,
+    deliver_item,
+    edit_reward,
+    list_to_fulfil,
+    list_winners,
+    preview_codes,
+    read_codes_csv,
+    restore_reward,
+    run_draw,
+    ship_item,
+    withdraw_reward,
+)
 from readtoearn.rewards.fulfil import fulfil, lock_profile
+from readtoearn.rewards.images import image_path, store_image
 from readtoearn.rewards.kinds import KINDS, Kind, kind_of
 from readtoearn.rewards.models import RewardKind
 from readtoearn.rewards.points import (
@@ -67,9 +86,11 @@ from readtoearn.rewards.store import (
 )
 
 __all__ = [
+    "EDITABLE",
     "KINDS",
     "Awaiting",
     "CodeImport",
+    "CodePreview",
     "Decided",
     "DrawResult",
     "Grant",
@@ -79,16 +100,21 @@ __all__ = [
     "RewardKind",
     "Store",
     "StoreItem",
+    "add_codes",
+    "add_reward",
     "approve",
     "cancel",
     "check_available",
     "clean_address",
     "count_awaiting",
+    "count_entries",
     "count_redemptions",
     "create_reward",
     "decision_of",
+    "deliver_item",
     "describe_entries",
     "draw",
+    "edit_reward",
     "fulfil",
     "get_premium_until",
     "get_redemption",
@@ -98,19 +124,29 @@ __all__ = [
     "grant_by_operator",
     "grant_points",
     "grant_transfer_id",
+    "image_path",
     "import_codes",
     "kind_of",
     "list_awaiting",
     "list_decided",
     "list_redemptions",
     "list_rewards",
+    "list_to_fulfil",
+    "list_winners",
     "lock_profile",
+    "preview_codes",
+    "read_codes_csv",
     "redeem",
     "redemption_transfer_ids",
     "refuse",
     "restock",
+    "restore_reward",
+    "run_draw",
     "ship",
+    "ship_item",
     "stock_by_reward",
     "stock_left",
+    "store_image",
     "why_blocked",
+    "withdraw_reward",
 ]

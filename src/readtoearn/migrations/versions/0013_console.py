@@ -23,6 +23,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("console_role", sa.String(length=16), nullable=True))
+    with op.batch_alter_table("redemptions", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("tracking_note", sa.String(length=500), server_default="", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("delivered_at", readtoearn.db.UTCDateTime(timezone=True), nullable=True)
+        )
     op.create_table(
         "operator_actions",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -69,5 +76,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_operator_actions_actor_id"))
         batch_op.drop_index(batch_op.f("ix_operator_actions_action"))
     op.drop_table("operator_actions")
+    with op.batch_alter_table("redemptions", schema=None) as batch_op:
+        batch_op.drop_column("delivered_at")
+        batch_op.drop_column("tracking_note")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("console_role")
