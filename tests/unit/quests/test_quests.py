@@ -341,3 +341,24 @@ def test_bad_drafts_are_refused_with_a_reason(session, draft, message):
     steps = draft.pop("steps", [quests.StepDraft(kind=StepKind.LINK, url="https://x.example")])
     with pytest.raises(InvalidInput, match=message):
         quests.create_quest(session, quests.QuestDraft(steps=steps, **draft))
+
+
+def test_the_quests_a_reader_follows_that_close_soon(session, settings, funded):
+    (a, b) = make_articles(session, settings)
+    closing = make_quest(
+        session, [a, b], ends_at=NOW + timedelta(days=1), starts_at=NOW - timedelta(days=2)
+    )
+    later = make_quest(
+        session, [a, b], ends_at=NOW + timedelta(days=30), starts_at=NOW - timedelta(days=2)
+    )
+    follower, idle, finished = (make_user(session, n) for n in ("follower", "idle", "finished"))
+    credit(session, follower, a, when=NOW - timedelta(hours=1))
+    credit(session, finished, a, when=NOW - timedelta(hours=1))
+    credit(session, finished, b, when=NOW - timedelta(hours=1))
+    quests.complete_quest(session, settings, NOW, finished.id, closing)
+    items = quests.list_closing_quests(session, NOW, timedelta(days=2), settings=settings)
+    assert [(i.reader_id, i.quest_id) for i in items] == [(follower.id, closing.id)]
+    (item,) = items
+    assert (item.steps_done, item.steps_total, item.points) == (1, 2, 50)
+    assert item.link.endswith(f"/quests/{closing.id}") and later.id != item.quest_id
+    assert idle.id not in [i.reader_id for i in items]
