@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from readtoearn.accounts import trail
 from readtoearn.cli import cli
 from readtoearn.config import Settings
 from readtoearn.db import Database, make_engine
@@ -109,11 +110,25 @@ def test_a_partner_quest_from_json_with_a_funded_sponsor(env, article_ids, tmp_p
     assert "funded 500, paid 0, remaining 500" in report.output
     as_csv = run(env, "sponsors", "report", "acme-bank", "--csv")
     assert as_csv.output.splitlines() == ["date,completions,points_paid", "total,0,0"]
+    run(env, "quests", "close", "saving-explained")
     db = database(env)
     with db.session() as s:
         sponsor = quests.get_sponsor(s, "acme-bank")
         assert quests.sponsor_available(s, sponsor.id) == 500
         assert ledger.audit(s).ok
+        # Every operator action is in the audit trail, by the command line (no actor); the
+        # funding made again with its key is not a second action.
+        actions = [(a.action, a.actor_id) for a in trail.list_actions(s)]
+        assert sorted(actions) == [
+            ("quest.close", None),
+            ("quest.create", None),
+            ("sponsor.create", None),
+            ("sponsor.fund", None),
+        ]
+        (funding,) = trail.list_actions(s, trail.TrailFilter(action="sponsor.fund"))
+        assert funding.after["points"] == 500 and funding.note == "Dec"
+        assert funding.target_id == str(sponsor.id)
+        assert sponsor.report_token not in str([a.after for a in trail.list_actions(s)])
     db.dispose()
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from readtoearn.accounts.trail import record_action
 from readtoearn.articles import service as articles
 from readtoearn.articles.text import slugify
 from readtoearn.errors import Conflict, InvalidInput, NotFound
@@ -67,8 +68,16 @@ def _aware(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def create_quest(session: Session, draft: QuestDraft, *, by: str = "") -> Quest:
-    """Check a draft and save the quest with its steps; InvalidInput says what is wrong."""
+def create_quest(
+    session: Session,
+    draft: QuestDraft,
+    *,
+    by: str = "",
+    actor: uuid.UUID | None = None,
+    trail: bool = True,
+) -> Quest:
+    """Check a draft and save the quest with its steps; InvalidInput says what is wrong. The
+    operator's action goes to the audit trail (actor None: the command line)."""
     title = draft.title_en.strip()
     if not title or len(title) > 200 or len(draft.title_fr.strip()) > 200:
         raise _invalid("a quest's title is 1 to 200 characters")
@@ -106,6 +115,18 @@ def create_quest(session: Session, draft: QuestDraft, *, by: str = "") -> Quest:
     quest.steps = [_step(session, i, s, draft.steps) for i, s in enumerate(draft.steps, start=1)]
     session.add(quest)
     session.flush()
+    if trail:
+        after = {
+            "slug": quest.slug,
+            "points": quest.points,
+            "steps": [s.kind for s in quest.steps],
+            "sponsor": sponsor.slug if sponsor else None,
+            "starts_at": starts,
+            "ends_at": ends,
+            "max_completions": quest.max_completions,
+            "min_trust": quest.min_trust,
+        }
+        record_action(session, actor, "quest.create", target=("quest", quest.id), after=after)
     log.info("quest %s created by %s", quest.slug, by or "an operator")
     return quest
 
@@ -159,7 +180,14 @@ def list_quests(session: Session, *, include_closed: bool = True) -> list[Quest]
     return list(session.scalars(stmt).unique())
 
 
-def close_quest(session: Session, ref: str | uuid.UUID, now: datetime, *, by: str = "") -> Quest:
+def close_quest(
+    session: Session,
+    ref: str | uuid.UUID,
+    now: datetime,
+    *,
+    by: str = "",
+    actor: uuid.UUID | None = None,
+) -> Quest:
     """Close a quest: no completion from now on (those made stay paid)."""
     quest = get_quest(session, ref)
     if quest.status == QuestStatus.CLOSED:
@@ -168,6 +196,15 @@ def close_quest(session: Session, ref: str | uuid.UUID, now: datetime, *, by: st
     quest.closed_at = now
     quest.closed_by = by[:200]
     session.flush()
+    record_action(
+        session,
+        actor,
+        "quest.close",
+        target=("quest", quest.id),
+        before={"status": "open"},
+        after={"status": "closed", "completions": quest.completions},
+        now=now,
+    )
     log.info("quest %s closed by %s", quest.slug, by or "an operator")
     return quest
 

@@ -63,6 +63,7 @@ def load(session: Session) -> int:
             slug="two-stories-to-start-with",
         ),
         by="demo",
+        trail=False,
     )
     sponsor = create_sponsor(
         session,
@@ -72,8 +73,11 @@ def load(session: Session) -> int:
             link_url="https://example.com/",
         ),
         by="demo",
+        trail=False,
     )
-    fund_sponsor(session, sponsor.id, DEMO_SPONSOR_FUNDING, key=DEMO_SPONSOR_KEY, by="demo")
+    fund_sponsor(
+        session, sponsor.id, DEMO_SPONSOR_FUNDING, key=DEMO_SPONSOR_KEY, by="demo", trail=False
+    )
     create_quest(
         session,
         QuestDraft(
@@ -104,5 +108,6 @@ def load(session: Session) -> int:
             slug="saving-explained",
         ),
         by="demo",
+        trail=False,
     )
     return 2

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from readtoearn.accounts.trail import record_action
 from readtoearn.articles.text import slugify
 from readtoearn.errors import Conflict, InvalidInput, NotFound
 from readtoearn.ledger import service as ledger
@@ -94,8 +95,16 @@ def sponsor_available(session: Session, sponsor_id: uuid.UUID) -> int:
     return ledger.balance(session, sponsor_account(session, sponsor_id)).available
 
 
-def create_sponsor(session: Session, draft: SponsorDraft, *, by: str = "") -> Sponsor:
-    """Add a sponsor, its empty account and its private report link."""
+def create_sponsor(
+    session: Session,
+    draft: SponsorDraft,
+    *,
+    by: str = "",
+    actor: uuid.UUID | None = None,
+    trail: bool = True,
+) -> Sponsor:
+    """Add a sponsor, its empty account and its private report link (the action goes to the
+    audit trail; the report's token never does)."""
     name = draft.name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("a sponsor's name is 1 to 200 characters", code="invalid_sponsor")
@@ -112,6 +121,9 @@ def create_sponsor(session: Session, draft: SponsorDraft, *, by: str = "") -> Sp
     session.add(sponsor)
     session.flush()
     sponsor_account(session, sponsor.id)
+    if trail:
+        after = {"slug": slug, "name": name, "logo_url": sponsor.logo_url, "link": sponsor.link_url}
+        record_action(session, actor, "sponsor.create", target=("sponsor", sponsor.id), after=after)
     log.info("sponsor %s created by %s", sponsor.slug, by or "an operator")
     return sponsor
 
@@ -146,6 +158,8 @@ def fund_sponsor(
     key: str | None = None,
     note: str = "",
     by: str = "",
+    actor: uuid.UUID | None = None,
+    trail: bool = True,
 ) -> Funding:
     """Move points from the operator's funding account into a sponsor's account."""
     if not 1 <= amount <= MAX_FUNDING:
@@ -174,6 +188,16 @@ def fund_sponsor(
                 code="idempotency_key_reused",
             ) from None
         raise
+    if trail and result.created:
+        after = {"points": amount, "transfer_id": transfer}
+        record_action(
+            session,
+            actor,
+            "sponsor.fund",
+            target=("sponsor", sponsor.id),
+            after=after,
+            note=note.strip(),
+        )
     log.info("sponsor %s funded with %d point(s) by %s", sponsor.slug, amount, by or "operator")
     return Funding(transfer, result.created, sponsor_available(session, sponsor.id))
 

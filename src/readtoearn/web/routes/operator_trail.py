@@ -34,6 +34,10 @@ ACTION_LABELS = {
     "budget.fund": "Funded the budget",
     "budget.release": "Paid reads held for want of budget",
     "user.role": "Changed a role",
+    "quest.create": "Created a quest",
+    "quest.close": "Closed a quest",
+    "sponsor.create": "Added a sponsor",
+    "sponsor.fund": "Funded a sponsor",
 }
 ROLE_LABELS = {
     "operator": "Operator: everything",
