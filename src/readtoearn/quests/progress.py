@@ -31,7 +31,7 @@ from readtoearn.quests.models import (
     StepKind,
     TrustLevel,
 )
-from readtoearn.quests.sponsors import sponsor_available
+from readtoearn.quests.sponsors import available, sponsor_available
 from readtoearn.reading.models import Read
 from readtoearn.reading.rules import QUIZ_TOO_FAST
 
@@ -131,7 +131,8 @@ def _budget(session: Session, ctx: _Reader, quest: Quest) -> int:
     key = quest.sponsor_id
     if key not in ctx.budgets:
         if key is None:
-            ctx.budgets[key] = ledger.balance(session, ledger.programme_budget(session)).available
+            budget = ledger.account_id(ledger.AccountCode.BUDGET)
+            ctx.budgets[key] = available(session, budget)
         else:
             ctx.budgets[key] = sponsor_available(session, key)
     return ctx.budgets[key]

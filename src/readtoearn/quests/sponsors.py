@@ -91,8 +91,16 @@ def sponsor_account(session: Session, sponsor_id: uuid.UUID) -> uuid.UUID:
 
 
 def sponsor_available(session: Session, sponsor_id: uuid.UUID) -> int:
-    """The points a sponsor's account can still pay."""
-    return ledger.balance(session, sponsor_account(session, sponsor_id)).available
+    """The points a sponsor's account can still pay (read only: 0 before its account exists)."""
+    return available(session, ledger.account_id(AccountCode.SPONSOR, owner_id=sponsor_id))
+
+
+def available(session: Session, account_id: uuid.UUID) -> int:
+    """What an account can pay now, or 0 when it does not exist yet (nothing is written)."""
+    try:
+        return ledger.balance(session, account_id).available
+    except NotFound:
+        return 0
 
 
 def create_sponsor(
