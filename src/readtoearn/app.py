@@ -46,6 +46,7 @@ from readtoearn.web.routes import (
     appeals,
     engagement,
     health,
+    operator_readers,
     operator_rewards,
     operator_trail,
     operator_trust,
@@ -242,6 +243,7 @@ def create_app(
     app.include_router(operator_trail.api_router)
     app.include_router(operator_rewards.router)
     app.include_router(operator_rewards.images_router)
+    app.include_router(operator_readers.router)
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)
     app.include_router(pages.router)

@@ -40,6 +40,10 @@ ROUTES: dict[tuple[str, str], roles.Area] = {
     ("POST", "/api/v1/operator/appeals/{appeal_id}/approve"): A.REVIEWS,
     ("POST", "/api/v1/operator/appeals/{appeal_id}/reject"): A.REVIEWS,
     ("GET", "/api/v1/operator/trail"): A.TRAIL,
+    ("GET", "/operator/readers"): A.READERS,
+    ("GET", "/operator/readers/{reader_id}"): A.READERS,
+    ("POST", "/operator/readers/{reader_id}/adjust"): A.READERS,
+    ("GET", "/operator/readers/{reader_id}/export"): A.READERS,
     ("GET", "/operator/rewards"): A.REWARDS,
     ("GET", "/operator/rewards/new"): A.REWARDS,
     ("POST", "/operator/rewards/new"): A.REWARDS,
@@ -123,9 +127,8 @@ def test_every_route_answers_each_role_by_its_table(client, session, settings, w
     signed_in(client, session, settings, who)
     some_id = str(uuid.uuid4())
     for (method, path), area in sorted(ROUTES.items()):
-        url = path.format(
-            read_id=some_id, redemption_id=some_id, appeal_id=some_id, reward_id=some_id
-        )
+        names = ("read_id", "redemption_id", "appeal_id", "reward_id", "reader_id")
+        url = path.format(**dict.fromkeys(names, some_id))
         answer = client.request(method, url, follow_redirects=False)
         code = answer.json().get("error", {}).get("code") if answer.status_code == 403 else None
         if allowed(who, area):

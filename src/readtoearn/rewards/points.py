@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from readtoearn.accounts import service as accounts
 from readtoearn.accounts.trail import record_action
 from readtoearn.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from readtoearn.ledger import service as ledger
+from readtoearn.ledger.interfaces import TransferResultCode, TransferSpec
 from readtoearn.ledger.models import TransferCode
 from readtoearn.rewards.models import Reward
 
@@ -138,3 +140,50 @@ def describe_entries(
             if rid in names:
                 notes[tid] = names[rid]
     return notes
+
+
+def adjust_points(
+    session: Session, reader_id: uuid.UUID, points: int, reason: str, *, key: str, by: Any
+) -> bool:
+    """An operator's correction of a reader's points, with a reason the reader sees: a grant from
+    the budget when positive, a transfer back to the budget when negative (never below what the
+    reader can spend). Recorded in the audit trail; the same key again changes nothing."""
+    if points > 0:
+        return grant_points(session, reader_id, points, reason, key=key, by=getattr(by, "id", by))
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("give a reason: the reader sees it in their history", code="reason")
+    if len(reason) > 200:
+        raise InvalidInput("the reason is at most 200 characters", code="reason")
+    if not 1 <= -points <= 10**9:
+        raise InvalidInput("adjust by a whole number of points other than 0", code="points")
+    wallet = ledger.get_or_create_wallet(session, reader_id)
+    spec = TransferSpec(
+        id=grant_transfer_id(key),
+        debit_account_id=wallet,
+        credit_account_id=ledger.programme_budget(session),
+        amount=-points,
+        code=TransferCode.ADJUSTMENT,
+        metadata={"reason": reason, **({"by": str(by.id)} if hasattr(by, "id") else {})},
+    )
+    result = ledger.create_transfers(session, [spec])[0]
+    if result.code is TransferResultCode.EXCEEDS_CREDITS:
+        available = ledger.balance(session, wallet).available
+        raise Unprocessable(
+            f"the reader can spend {available} point(s): take back at most that",
+            code="wallet_short",
+        )
+    if not result.ok:
+        raise Conflict(
+            "this adjustment was already made with other values", code="idempotency_key_reused"
+        )
+    if result.created:
+        record_action(
+            session,
+            by,
+            "points.adjust",
+            target=("user", reader_id),
+            after={"points": points, "transfer_id": spec.id},
+            note=reason,
+        )
+    return result.created

@@ -59,6 +59,7 @@ from readtoearn.rewards.kinds import KINDS, Kind, kind_of
 from readtoearn.rewards.models import RewardKind
 from readtoearn.rewards.points import (
     Grant,
+    adjust_points,
     describe_entries,
     grant_by_operator,
     grant_points,
@@ -102,6 +103,7 @@ __all__ = [
     "StoreItem",
     "add_codes",
     "add_reward",
+    "adjust_points",
     "approve",
     "cancel",
     "check_available",

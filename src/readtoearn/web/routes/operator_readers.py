@@ -1,0 +1,122 @@
+"""The console's readers: search by e-mail or name, a reader's file (wallet, reads with their
+verdicts, redemptions, devices and linked accounts), points adjusted with a reason (a ledger
+transfer, never an edit), and the reader's data exported as JSON. Operators and support."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from readtoearn.errors import InvalidInput, ReadToEarnError
+from readtoearn.fraud import readers
+from readtoearn.reading.rules import REASON_LABELS
+from readtoearn.rewards import service as rewards
+from readtoearn.rewards.models import REDEMPTION_LABELS
+from readtoearn.web import i18n
+from readtoearn.web.csrf import CsrfChecked
+from readtoearn.web.deps import ReadersOperator, SessionDep, SettingsDep, WriteSessionDep
+from readtoearn.web.errors import status_of
+from readtoearn.web.templating import render
+from readtoearn.web.views import formatters
+
+router = APIRouter(prefix="/operator/readers", include_in_schema=False)
+
+NOTICES = {"adjusted": "The points were adjusted: the reader sees the reason in their history."}
+ERRORS = {
+    "reason": "Give a reason: the reader sees it in their history.",
+    "points": "Adjust by a whole number of points other than 0.",
+    "wallet_short": "The reader cannot spend that many points: take back less.",
+    "budget_empty": "The budget cannot pay this: fund it first.",
+}
+
+
+@router.get("", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    operator: ReadersOperator,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=254)] = "",
+) -> HTMLResponse:
+    found = readers.search_readers(session, q)
+    return render(request, "operator/readers.html", {"q": q, "found": found})
+
+
+def _reader_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    reader_id: str,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    language = i18n.negotiate(request, settings.default_language)
+    context: dict[str, Any] = {
+        "file": readers.get_reader_file(session, reader_id),
+        "reason_labels": REASON_LABELS,
+        "status_labels": REDEMPTION_LABELS,
+        "adjust_key": secrets.token_urlsafe(12),
+        "error": error,
+        "notice": notice,
+        **formatters(language),
+    }
+    return render(request, "operator/reader.html", context, status_code=status_code)
+
+
+@router.get("/{reader_id}", response_class=HTMLResponse)
+def reader_page(
+    request: Request,
+    reader_id: str,
+    operator: ReadersOperator,
+    session: SessionDep,
+    settings: SettingsDep,
+    done: str = "",
+) -> HTMLResponse:
+    return _reader_page(request, session, settings, reader_id, notice=NOTICES.get(done))
+
+
+@router.post("/{reader_id}/adjust", response_model=None)
+def adjust(
+    request: Request,
+    reader_id: str,
+    operator: ReadersOperator,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    points: Annotated[str, Form(max_length=12)] = "",
+    reason: Annotated[str, Form(max_length=200)] = "",
+    key: Annotated[str, Form(max_length=64)] = "",
+) -> HTMLResponse | RedirectResponse:
+    reader = readers.get_reader(session, reader_id)
+    try:
+        try:
+            amount = int(points.strip())
+        except ValueError:
+            raise InvalidInput("a whole number of points", code="points") from None
+        if amount == 0 or not key:
+            raise InvalidInput("a whole number of points other than 0", code="points")
+        scoped = f"console:{operator.id}:{key}"
+        rewards.adjust_points(session, reader.id, amount, reason, key=scoped, by=operator)
+    except ReadToEarnError as exc:
+        message = ERRORS.get(exc.code, exc.message)
+        if exc.code == "invalid" and "reason" in exc.message:
+            message = ERRORS["reason"]
+        return _reader_page(
+            request, session, settings, reader_id, error=message, status_code=status_of(exc)
+        )
+    return RedirectResponse(f"/operator/readers/{reader.id}?done=adjusted", status_code=303)
+
+
+@router.get("/{reader_id}/export")
+def export(reader_id: str, operator: ReadersOperator, session: WriteSessionDep) -> Response:
+    """The reader's data as a JSON file (the export itself is in the audit trail)."""
+    data = readers.export_reader(session, reader_id, by=operator)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    name = f"reader-{data['account']['id']}.json"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return Response(body, media_type="application/json", headers=headers)
