@@ -225,16 +225,16 @@ def test_the_webhooks_api_needs_its_scope(client, session, hooked, receiver) -> 
     assert client.delete(f"/api/v1/webhooks/{made.json()['id']}", headers=auth).status_code == 404
     session.add(EmailNotice(user_id=hooked["reader"].id, kind="points_expiring", key="w3"))
     session.commit()
-    [log] = client.get("/api/v1/webhooks/deliveries", headers=auth).json()
+    [log] = client.get("/api/v1/webhook-deliveries", headers=auth).json()
     assert log["event"] == "points.expiring" and log["payload"]["type"] == "points.expiring"
-    again = client.post(f"/api/v1/webhooks/deliveries/{log['id']}/resend", headers=auth)
+    again = client.post(f"/api/v1/webhook-deliveries/{log['id']}/resend", headers=auth)
     assert again.status_code == 200 and again.json()["status"] == "pending"
     other = sites.create_site(session, name="Other", origins=["https://o.example"], actor="t")
     other_key = sites.create_key(session, other, scopes=["webhooks"], actor="t").key
     session.commit()
     stranger = {"Authorization": f"Bearer {other_key}"}
     assert (
-        client.post(f"/api/v1/webhooks/deliveries/{log['id']}/resend", headers=stranger).status_code
+        client.post(f"/api/v1/webhook-deliveries/{log['id']}/resend", headers=stranger).status_code
         == 404
     )
 

@@ -232,7 +232,7 @@ def remove_webhook(webhook_id: str, caller: WebhooksCaller, session: SessionDep)
     return _webhook_out(sites.remove_webhook(session, site, webhook_id, actor=_actor(caller)))
 
 
-@router.get("/webhooks/deliveries", responses=ERRORS, summary="The delivery log, newest first")
+@router.get("/webhook-deliveries", responses=ERRORS, summary="The delivery log, newest first")
 def list_deliveries(
     caller: WebhooksCaller,
     session: SessionDep,
@@ -258,7 +258,7 @@ def list_deliveries(
 
 
 @router.post(
-    "/webhooks/deliveries/{delivery_id}/resend",
+    "/webhook-deliveries/{delivery_id}/resend",
     responses=ERRORS,
     summary="Queue a delivery again, now",
 )
