@@ -172,6 +172,7 @@ async def drive(url: str, bearers: list[tuple[str, str]], article_id: str, secon
         beats = await run_phase(client, states, "beats", seconds)
     print(noop.line())
     print(beats.line())
+    print(readers_per_core(beats.rate))
     print(f"ratio beats/noop={beats.rate / noop.rate:.2f}" if noop.rate else "ratio beats/noop=0")
 
 
@@ -264,7 +265,17 @@ def drive_wrk(
         b[0] / b[1] / (n[0] / n[1]) for n, b in zip(runs["noop"], runs["beats"], strict=True)
     ]
     print("ratio by round: " + " ".join(f"{r:.2f}" for r in by_round))
+    print(readers_per_core(rates["beats"]))
     print(f"ratio beats/noop={rates['beats'] / rates['noop']:.2f}")
+
+
+def readers_per_core(beats_per_s: float) -> str:
+    """How many readers one worker (one core) keeps beating: each sends one beat an interval."""
+    interval = Settings().beat_interval_s
+    return (
+        f"concurrent readers per core = beats/s x {interval} s = {beats_per_s * interval:,.0f} "
+        "(one worker on one core)"
+    )
 
 
 async def open_reads(

@@ -31,6 +31,7 @@ from readtoearn.web.client import DeviceCookieMiddleware
 from readtoearn.web.credentials import CredentialCache
 from readtoearn.web.limits import BodyLimit, InFlightLimit
 from readtoearn.web.nul import NulGuard
+from readtoearn.web.pagecache import PageCache
 from readtoearn.web.routes import accounts as account_pages
 from readtoearn.web.routes import (
     api_articles,
@@ -39,6 +40,7 @@ from readtoearn.web.routes import (
     api_embed,
     api_publisher,
     api_quests,
+    api_reader,
     api_reads,
     api_rewards,
     api_summaries,
@@ -199,6 +201,7 @@ def create_app(
     app.state.committer = committer
     app.state.plain_committer = plain_committer
     app.state.live = make_live_store(settings)
+    app.state.page_cache = PageCache(settings.page_cache_entries)
     app.state.readers = CredentialCache(settings.beat_auth_cache_s)
     errors.install(app)
     cors.install(app, settings, db)
@@ -219,6 +222,7 @@ def create_app(
     app.mount("/static", StaticFiles(packages=[("readtoearn.web", "static")]), name="static")
     app.include_router(health.router)
     app.include_router(api_articles.router)
+    app.include_router(api_reader.router)
     app.include_router(api_publisher.router)
     app.include_router(api_embed.router)
     app.include_router(api_auth.router)

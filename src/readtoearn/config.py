@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     # Publishers' sites allowed to call the API from the browser (the embedded tracker).
     cors_origins: list[str] = []
     default_language: str = "en"
+    # Pages anonymous readers share (docs/operations.md, "Cached pages"): this many kept rendered
+    # in each process (0: none); how long a browser, CDN or proxy may use one without asking
+    # again, and serve it while it asks; how often a process checks the database for changed
+    # articles (an edit made through another worker shows within that time).
+    page_cache_entries: Annotated[int, Field(ge=0, le=100_000)] = 2000
+    page_cache_max_age_s: Annotated[int, Field(ge=0, le=86400)] = 60
+    page_cache_stale_s: Annotated[int, Field(ge=0, le=7 * 86400)] = 300
+    page_cache_check_s: Annotated[float, Field(ge=0, le=3600)] = 1.0
 
     # Reading speeds (words per minute) used for "N min read"; see docs/configuration.md.
     reading_wpm_en: Annotated[int, Field(ge=50, le=1000)] = 238

@@ -190,3 +190,26 @@ def test_a_signed_in_reader_s_part_holds_their_panel(client, session, settings, 
         f"/api/v1/articles/{article.id}/reader", headers={"Authorization": "Bearer nope"}
     )
     assert bad.status_code == 401
+
+
+def test_a_signed_in_page_shares_the_article_part_and_follows_edits(
+    settings, database, clock, session, article
+) -> None:
+    """A signed-in reader's page reads only their own part once the article's is known, and
+    shows an edit as soon as the catalogue's version says so."""
+    fund(session)
+    user, _ = make_reader(session, settings, "ada")
+    cookie = accounts.start_session(session, settings, user)
+    session.commit()
+    fresh = settings.model_copy(update={"page_cache_check_s": 0})
+    app = create_app(fresh, database=database, clock=clock)
+    with TestClient(app) as http:
+        http.get(path_of(article))  # a visitor first: the article's part is kept
+        http.cookies.set(SESSION_COOKIE, cookie)
+        mine = BeautifulSoup(http.get(path_of(article)).text, "html.parser")
+        tracker = mine.select_one("#rte-tracker")
+        assert tracker is not None and tracker["data-view-token"]
+        assert mine.select_one(".promo") is None and mine.select_one("#rte-visitor") is None
+        make_article(session, settings, url=URL, title="Markets brace for a smaller round")
+        session.commit()
+        assert "a smaller round" in http.get(path_of(article)).text

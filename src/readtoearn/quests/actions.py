@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
+from readtoearn.db import dialect_insert
 from readtoearn.errors import Conflict, NotFound
 from readtoearn.quests import written
 from readtoearn.quests.completion import Completion, complete_quest
@@ -22,6 +23,8 @@ from readtoearn.quests.models import Quest, QuestStep, QuestStepState, StepKind
 from readtoearn.quests.progress import QuestState, progress_of
 from readtoearn.summaries import service as summaries
 from readtoearn.summaries.backends import BuiltinBackend
+
+STATES = cast(Table, QuestStepState.__table__)
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,16 @@ def _step(quest: Quest, position: int, kind: StepKind) -> QuestStep:
 
 
 def _state(session: Session, step: QuestStep, reader_id: uuid.UUID) -> QuestStepState:
+    """The reader's state of a step, made when missing (two requests at once make one)."""
     state = session.get(QuestStepState, (step.id, reader_id))
     if state is None:
-        state = QuestStepState(step_id=step.id, reader_id=reader_id, attempts=0)
-        session.add(state)
-        session.flush()
+        conn = session.connection()
+        conn.execute(
+            dialect_insert(conn)(STATES)
+            .values(step_id=step.id, reader_id=reader_id, attempts=0)
+            .on_conflict_do_nothing(index_elements=["step_id", "reader_id"])
+        )
+        state = session.get_one(QuestStepState, (step.id, reader_id))
     return state
 
 

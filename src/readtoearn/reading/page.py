@@ -143,8 +143,16 @@ def get_reader_view(
     for a visitor a page-view token bound to their browser. NotFound for an unknown article."""
     article = articles.get_article(session, article_id)
     if reader_id is not None:
-        panel = get_panel(session, settings, clock, reader_id=reader_id, article=article)
-        premium = rewards.get_premium_until(session, reader_id)
-        return ReaderView(article, panel.view_token, panel, premium)
+        return get_reader_part(session, settings, clock, article=article, reader_id=reader_id)
     subject = tokens.device_subject(device_id or "")
     return ReaderView(article, view_token_for(settings, clock, article.id, subject), None, None)
+
+
+def get_reader_part(
+    session: Session, settings: Settings, clock: Clock, *, article: Article, reader_id: uuid.UUID
+) -> ReaderView:
+    """A signed-in reader's part of the page of an article already loaded (the rest of the page
+    may come from a cache): their panel and premium access."""
+    panel = get_panel(session, settings, clock, reader_id=reader_id, article=article)
+    premium = rewards.get_premium_until(session, reader_id)
+    return ReaderView(article, panel.view_token, panel, premium)

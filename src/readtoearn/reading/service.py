@@ -25,6 +25,7 @@ from readtoearn.reading.page import (
     ReaderView,
     get_article_page,
     get_pages_version,
+    get_reader_part,
     get_reader_view,
 )
 from readtoearn.reading.panel import Panel, get_panel, view_token_for
@@ -69,6 +70,7 @@ __all__ = [
     "get_panel",
     "get_quiz",
     "get_quiz_result",
+    "get_reader_part",
     "get_reader_view",
     "get_wallet",
     "list_credited_read_times",

@@ -47,11 +47,14 @@ class CachedPage:
 
 
 class PageCache:
-    """Rendered pages by (path, query, language), for the current catalogue version only."""
+    """Rendered pages by (path, query, language), for the current catalogue version only; and
+    what a signed-in reader's article page shares with everyone's (the article, its body, its
+    summary and figures), so that only the reader's own part is read for them."""
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
         self._pages: OrderedDict[tuple[str, str, str], CachedPage] = OrderedDict()
+        self._views: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
         self.version: Any = None
         self._checked_at = 0.0
@@ -77,6 +80,25 @@ class PageCache:
     def __len__(self) -> int:
         return len(self._pages)
 
+    def view(self, key: tuple[Any, ...]) -> Any:
+        """What `keep_view` kept under `key` for the current version, or None."""
+        with self._lock:
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+            return view
+
+    def keep_view(self, key: tuple[Any, ...], view: Any, version: Any) -> None:
+        if self.max_entries <= 0:
+            return
+        with self._lock:
+            if version != self.version:
+                return
+            self._views[key] = view
+            self._views.move_to_end(key)
+            while len(self._views) > self.max_entries:
+                self._views.popitem(last=False)
+
     def stale(self, every_s: float) -> bool:
         """Whether the catalogue's version should be read again from the database."""
         return time.monotonic() - self._checked_at >= every_s
@@ -87,12 +109,14 @@ class PageCache:
             self._checked_at = time.monotonic()
             if version != self.version:
                 self._pages.clear()
+                self._views.clear()
                 self.version = version
 
     def forget(self) -> None:
         """Empty the cache and read the version again at the next request (an edit here)."""
         with self._lock:
             self._pages.clear()
+            self._views.clear()
             self._checked_at = 0.0
 
 

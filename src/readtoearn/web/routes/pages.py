@@ -146,13 +146,13 @@ async def _shared(request: Request, work: Callable[[Session], Rendered]) -> Resp
     state = request.app.state
     database, settings = state.db, state.settings
     cache: pagecache.PageCache = state.page_cache
+    if cache.stale(settings.page_cache_check_s):
+        async with request_session(database, write=False) as session:
+            cache.observe(await run_in_threadpool(reading.get_pages_version, session))
     if not pagecache.is_anonymous(request):
         async with request_session(database, write=False) as session:
             response, _ = await run_in_threadpool(work, session)
         return pagecache.private(response)
-    if cache.stale(settings.page_cache_check_s):
-        async with request_session(database, write=False) as session:
-            cache.observe(await run_in_threadpool(reading.get_pages_version, session))
     key = pagecache.key_of(request, i18n.negotiate(request, settings.default_language))
     page = cache.get(key)
     if page is None:
@@ -198,43 +198,55 @@ async def article_page(request: Request, article_id: str, slug: str) -> Response
     # them on demand, as a plain link that works without JavaScript.
     show_summary = request.query_params.get("summary") == "1"
 
+    language = i18n.negotiate(request, settings.default_language)
+    cache: pagecache.PageCache = state.page_cache
+
     def work(session: Session) -> Rendered:
-        page = reading.get_article_page(
-            session,
-            state.db,
-            settings,
-            state.clock,
-            article_id=article_id,
-            slug=slug,
-            reader_id=reader.id if reader is not None else None,
-            device_id=None,
-            language=i18n.negotiate(request, settings.default_language),
-            with_summary=show_summary,
-        )
+        # What every reader's page shares (the article, its body, summary and figures) is read
+        # once per catalogue version; a signed-in reader's page then reads only their own part.
+        key = (article_id, slug, language, show_summary)
+        page: reading.ArticlePage | None = cache.view(key)
+        if page is None:
+            version = cache.version
+            page = reading.get_article_page(
+                session,
+                state.db,
+                settings,
+                state.clock,
+                article_id=article_id,
+                slug=slug,
+                reader_id=None,
+                device_id=None,
+                language=language,
+                with_summary=show_summary,
+            )
+            cache.keep_view(key, page, version)
         article = page.article
         if page.moved:
             return _redirect_to_canonical(request, article), None
         page_url = settings.base_url.rstrip("/") + article_path(article)
-        # "Step 2 of 4 of <quest>" for a signed-in reader (anonymous pages are shared: the
-        # tracker's JSON call is the place for what is the reader's own).
-        quest_steps = (
-            quests.steps_for_article(
+        panel, premium_until, quest_steps = None, None, []
+        if reader is not None:
+            mine = reading.get_reader_part(
+                session, settings, state.clock, article=article, reader_id=reader.id
+            )
+            panel, premium_until = mine.panel, mine.premium_until
+            # "Step 2 of 4 of <quest>" for a signed-in reader (anonymous pages are shared: the
+            # tracker's JSON call is the place for what is the reader's own).
+            quest_steps = quests.steps_for_article(
                 session, reader.id, article.id, settings=settings, now=state.clock.now()
             )
-            if reader is not None
-            else []
-        )
         context = {
             "article": article,
             "article_path": article_path(article),
             "body_html": page.body_html,
             "page_url": page_url,
             "assistants": assistant_links(page_url, article.language),
-            "panel": page.panel,
+            "panel": panel,
             "digest": page.digest,
             "figures": page.figures,
             "show_summary": show_summary,
-            "premium_until": page.premium_until,
+            "premium_until": premium_until,
             "quest_steps": quest_steps,
             **article_translation_context(article.language),
         }
