@@ -48,6 +48,7 @@ from readtoearn.web.routes import (
     appeals,
     engagement,
     health,
+    operator_budget,
     operator_readers,
     operator_rewards,
     operator_trail,
@@ -248,6 +249,7 @@ def create_app(
     app.include_router(operator_rewards.router)
     app.include_router(operator_rewards.images_router)
     app.include_router(operator_readers.router)
+    app.include_router(operator_budget.router)
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)
     app.include_router(pages.router)
