@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -193,20 +194,17 @@ def run(name: str, url: str, readers: int, credits_each: int, rounds: int) -> No
                 since = board.starts_at
                 base = baseline_board(s, since, 10)
                 assert [e.points for e in board.entries] == [p for _, p in base], "boards differ"
-                ours = best_ms(
-                    lambda period=period: engagement.get_leaderboard(
-                        s,
-                        period=period,
-                        language="en",
-                        now=NOW,
-                        settings=settings,
-                        reader_id=ids[1],
-                    ),
-                    rounds,
+                board_call = partial(
+                    engagement.get_leaderboard,
+                    s,
+                    period=period,
+                    language="en",
+                    now=NOW,
+                    settings=settings,
+                    reader_id=ids[1],
                 )
-                theirs = best_ms(
-                    lambda since=since: baseline_board(s, since, 10), max(1, rounds // 2)
-                )
+                ours = best_ms(board_call, rounds)
+                theirs = best_ms(partial(baseline_board, s, since, 10), max(1, rounds // 2))
             print(
                 f"{name}: leaderboard {period:<5} ours {ours:8.1f} ms  baseline {theirs:8.1f} ms  "
                 f"baseline/ours={theirs / ours:.1f}",
