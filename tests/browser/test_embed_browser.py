@@ -13,15 +13,15 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from readtoearn.articles import service as articles
-from readtoearn.articles.interfaces import ArticleDraft
 from readtoearn.config import Settings
 from readtoearn.ledger import service as ledger
 from readtoearn.sites import service as sites
@@ -62,6 +62,18 @@ def start_publisher(sock: Any) -> Publisher:
     server.server_activate()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "integrations" / "html" / "article.html"
+
+
+def example_page(
+    canonical: str, rewards: str = "", site_id: str = "", sso: str | None = None
+) -> str:
+    """integrations/html/article.html, at this canonical URL, its tag pointing at this server."""
+    page = EXAMPLE.read_text().replace("https://news.example/2026/night-buses", canonical)
+    page = page.replace("https://REWARDS_HOST", rewards).replace("SITE_ID", site_id)
+    return page.replace('data-sso="JWT"', f'data-sso="{html.escape(sso)}"' if sso else "")
 
 
 def page_html(rewards: str, site_id: str, canonical: str, sso: str | None) -> bytes:
@@ -123,27 +135,26 @@ def embedding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedding]:
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     hook_url = f"http://127.0.0.1:{receiver.server_address[1]}/readtoearn"
 
-    def prepare(session: Session, settings: Settings) -> tuple[str, str, str]:
+    def prepare(session: Session, settings: Settings) -> tuple[str, str, str, str]:
         site = sites.create_site(session, name="Daily News", origins=[origin], actor="test")
         secret = sites.add_secret(session, site, actor="test", kid="k1").secret
         assert secret is not None
         hook = sites.add_webhook(session, site, url=hook_url, events=["read.credited"], actor="t")
-        articles.save_article(
-            session,
-            ArticleDraft(
-                title="Night buses reach six more towns",
-                html="".join(f"<p>{s}</p>" for s in SENTENCES),
-                canonical_url=canonical,
-                language="en",
-            ),
-            settings,
-        )
+        key = sites.create_key(session, site, scopes=["articles:write"], actor="test").key
         ledger.fund_budget(session, 1000, ledger.transfer_id("embed-funding"))
-        return str(site.id), secret, hook.secret
+        return str(site.id), secret, hook.secret, key
 
     data = tmp_path_factory.mktemp("embed-live")
     with running_app(data, prepare, beat_interval_s=5, webhook_poll_s=0.5) as running:
-        site_id, secret, hook_secret = running.prepared
+        site_id, secret, hook_secret, key = running.prepared
+        # The publisher registers its page through the article API, as its CMS would.
+        registered = httpx.post(
+            running.url + "/api/v1/articles",
+            json={"html": example_page(canonical)},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        )
+        assert registered.status_code == 201, registered.text
         publisher, stranger = start_publisher(publisher_sock), start_publisher(stranger_sock)
         try:
             yield Embedding(
@@ -189,16 +200,20 @@ def read_with_the_wheel(page: Any) -> Any:
 
 
 def test_a_reader_of_the_publishers_page_is_credited(browser, embedding) -> None:
-    embedding.publisher.page = page_html(
+    """The plain-HTML example, registered through the article API, read on the publisher's
+    origin: every paragraph the server counted is found on the page."""
+    embedding.publisher.page = example_page(
+        embedding.canonical,
         embedding.rewards,
         embedding.site_id,
-        embedding.canonical,
         sso_token(embedding, "wp-7", "nadia@news.example"),
-    )
+    ).encode()
     context = human_context(browser)
     page = context.new_page()
     requests: list[str] = []
+    messages: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: messages.append(message.text))
     page.goto(url_of(embedding.publisher))
     panel = page.locator("[data-readtoearn]")
     panel.wait_for(state="attached")
@@ -210,6 +225,7 @@ def test_a_reader_of_the_publishers_page_is_credited(browser, embedding) -> None
     panel = read_with_the_wheel(page)
     assert panel.get_attribute("data-kind") == "credited", box.inner_text()
     assert "+10 points!" in box.inner_text()
+    assert not [m for m in messages if m.startswith("readtoearn:")], messages
     # The page's own styles do not reach the panel, nor does it talk to anyone but readtoearn.
     assert {r.split("/")[2] for r in requests} == {
         embedding.publisher.server_address[0] + f":{embedding.publisher.server_address[1]}",
