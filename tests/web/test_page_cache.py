@@ -91,6 +91,8 @@ def test_a_signed_in_reader_gets_a_private_page_of_their_own(
     page = client.get(path_of(article))
     assert page.headers["cache-control"] == "private, no-store"
     assert "etag" not in page.headers
+    # A private page may carry cookies: the browser's device cookie is set as on any page.
+    assert any(c.startswith(f"{who.DEVICE_COOKIE}=") for c in page.headers.get_list("set-cookie"))
     soup = BeautifulSoup(page.text, "html.parser")
     tracker = soup.select_one("#rte-tracker")
     assert tracker is not None and tracker["data-view-token"]

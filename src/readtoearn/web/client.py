@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from collections.abc import Mapping
 from functools import lru_cache
 
 from starlette.requests import HTTPConnection
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from readtoearn.config import Settings
 from readtoearn.fraud import identity
+from readtoearn.web.csrf import SESSION_COOKIE
 
 DEVICE_COOKIE = "rte_device"
 
@@ -103,8 +105,9 @@ def request_device(conn: HTTPConnection, settings: Settings) -> str | None:
 SHARED_PAGES = ("/articles/", "/categories/", "/authors/")
 
 
-def is_shared_page(path: str) -> bool:
-    return path == "/" or path.startswith(SHARED_PAGES)
+def is_shared_page(path: str, cookies: Mapping[str, str]) -> bool:
+    """A page served to a visitor who is not signed in (no session cookie), the same for all."""
+    return (path == "/" or path.startswith(SHARED_PAGES)) and SESSION_COOKIE not in cookies
 
 
 def new_device_cookie(settings: Settings) -> tuple[str, str]:
@@ -140,11 +143,13 @@ class DeviceCookieMiddleware:
             scope["type"] != "http"
             or scope.get("method") not in ("GET", "HEAD")
             or path.startswith(("/api/", "/static/", "/healthz", "/metrics"))
-            or is_shared_page(path)
         ):
             await self.app(scope, receive, send)
             return
         conn = HTTPConnection(scope)
+        if is_shared_page(path, conn.cookies):
+            await self.app(scope, receive, send)
+            return
         secret = self.settings.resolved_secret_key
         if identity.verify_device(secret, conn.cookies.get(DEVICE_COOKIE)):
             await self.app(scope, receive, send)

@@ -102,7 +102,7 @@ class AccountsMiddleware:
             csrf_cookie = csrf.new_cookie_value()
             # The pages every visitor shares hold no form, and a shared cache must not keep a
             # cookie: the browser gets this one on the first page with a form (web/pagecache.py).
-            if not client.is_shared_page(scope["path"]):
+            if not client.is_shared_page(scope["path"], cookies):
                 set_cookies.append(
                     _cookie_header(csrf.CSRF_COOKIE, csrf_cookie, settings, max_age=csrf.MAX_AGE)
                 )
