@@ -513,7 +513,8 @@ def main() -> None:
                 f"{name}: group commit, {GROUP_CALLERS} callers, one transfer each: "
                 f"group/single={gain:.1f} (savepoints/single="
                 f"{p.rate / b.rate if b.rate else 0.0:.1f}), "
-                f"p99 {g.percentile(0.99):.1f} ms",
+                f"p99 {g.percentile(0.99):.1f} ms; load average {os.getloadavg()[0]:.1f} "
+                f"on {os.cpu_count()} cores",
                 flush=True,
             )
             env.committer.close()
