@@ -215,3 +215,10 @@ def test_a_signed_in_page_shares_the_article_part_and_follows_edits(
         make_article(session, settings, url=URL, title="Markets brace for a smaller round")
         session.commit()
         assert "a smaller round" in http.get(path_of(article)).text
+
+
+def test_the_visitor_script_is_small_and_asks_only_this_site(client) -> None:
+    script = client.get("/static/visitor.js")
+    assert script.status_code == 200 and len(script.content) < 4 * 1024
+    assert b"http://" not in script.content and b"https://" not in script.content
+    assert b"/api/v1/articles/" in script.content

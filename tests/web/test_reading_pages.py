@@ -48,7 +48,7 @@ def test_visitors_see_the_promotion_and_no_reading_panel(client, article) -> Non
     # The script only asks for the visitor's own part of the shared page (the view token);
     # without it, the link leads to the reader's own page through the login.
     (script,) = soup.select("script")
-    assert script["src"].startswith("/static/tracker.js")
+    assert script["src"].startswith("/static/visitor.js")
     assert soup.select_one("#rte-visitor")["data-article-id"] == str(article.id)
     login = f"/account/login?next=/articles/{article.id}/{article.slug}"
     assert soup.select_one(f"#rte-visitor a[href='{login}']")

@@ -1,8 +1,8 @@
 """JSON API v1: the part of an article page that is the reader's own.
 
-Anonymous readers share one cached page (web/pagecache.py); the tracker asks here for what is
-theirs: the page-view token bound to their browser (its device cookie is set here, never on the
-shared page) or, signed in, their reading panel and premium access.
+Anonymous readers share one cached page (web/pagecache.py); its script (static/visitor.js) asks
+here for what is theirs: the page-view token bound to their browser (its device cookie is set
+here, never on the shared page) or, signed in, their reading panel and premium access.
 """
 
 from __future__ import annotations

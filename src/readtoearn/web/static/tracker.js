@@ -4,38 +4,6 @@
 (function () {
   "use strict";
   var script = document.currentScript;
-  // A page every visitor shares (cached): their own part (the view token bound to the device
-  // cookie set by this call) comes from the API.
-  var visitor = document.getElementById("rte-visitor");
-  if (visitor && window.fetch) {
-    fetch("/api/v1/articles/" + visitor.dataset.articleId + "/reader", {credentials: "same-origin"})
-    .then(function (r) { return r.ok ? r.json() : null; }).then(function (v) {
-      if (!v) return;
-      var m = document.createElement("meta"), a = document.getElementById("rte-visitor-link");
-      m.name = "rte-view-token";
-      m.content = v.view_token;
-      document.head.appendChild(m);
-      if (v.signed_in && a) { a.href = a.dataset.hrefSignedIn; a.textContent = a.dataset.msgSignedIn; }
-      questSteps(v.quest_steps || []);
-    }, function () {});
-    return;
-  }
-  // "Step 2 of 4 of <quest>": the quests this article is a step of, from the reader call.
-  function questSteps(steps) {
-    var box = document.getElementById("rte-quest-steps");
-    if (!box || !steps.length) return;
-    steps.forEach(function (s) {
-      var p = document.createElement("p"), link = document.createElement("a");
-      p.className = "quest-steps__item";
-      p.setAttribute("data-done", s.done ? "true" : "false");
-      p.textContent = box.dataset.msgStep.replace("%(position)d", s.position).replace("%(total)d", s.total) + " ";
-      link.href = s.path;
-      link.textContent = s.title;
-      p.appendChild(link);
-      box.appendChild(p);
-    });
-    box.hidden = false;
-  }
   var box = document.getElementById("rte-tracker");
   var cfg = (box && box.dataset.articleId) ? box.dataset : (script ? script.dataset : {});
   if (!cfg.articleId || !window.fetch) return;
