@@ -41,7 +41,9 @@ def test_errors_are_json_with_the_right_status(client) -> None:
     assert response.status_code == 422
     assert response.json()["error"]["message"].startswith("limit:")
     assert client.get("/api/v1/nothing").json()["error"]["code"] == "not_found"
-    assert client.post("/api/v1/articles").status_code == 405
+    assert client.patch("/api/v1/articles").status_code == 405
+    # Registering an article needs a site's key (docs/integration.md).
+    assert client.post("/api/v1/articles").status_code == 401
 
 
 def test_openapi_docs(client) -> None:
