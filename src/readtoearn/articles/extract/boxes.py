@@ -140,3 +140,32 @@ def first_paragraph_as_lead(html: str) -> tuple[str, str]:
         return "", html
     drop_element(first)
     return lead, inner_html(root)
+
+
+def attach_captions(html: str, captions: dict[str, str]) -> str:
+    """Put each image of the body that had a caption on the page in a figure with its caption."""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for image in list(root.iter("img")):
+        text = captions.get(image.get("src", ""))
+        if not text or image.getparent() is None:
+            continue
+        holder = image.getparent()
+        if holder.tag == "figure":
+            figure = holder
+        else:
+            figure = lxml.html.Element("figure")
+            # An image alone in its paragraph: the figure takes the paragraph's place.
+            alone = holder is not root and holder.tag == "p" and len(holder) == 1
+            alone = alone and not normalise_space(holder.text_content())
+            target = holder if alone else image
+            target.addprevious(figure)
+            figure.tail, target.tail = target.tail, None
+            if alone:
+                holder.remove(image)
+                drop_element(holder)
+            figure.append(image)
+        if figure.find("figcaption") is None:
+            caption = lxml.html.Element("figcaption")
+            caption.text = text
+            figure.append(caption)
+    return inner_html(root)

@@ -17,10 +17,10 @@ from readtoearn.articles.extract.patterns import (
     FEED_FOOTER,
     LAZY_SRC_ATTRS,
     MAX_BOX_CHARS,
-    MAX_CHROME_SHARE,
     PROMO_TEXT,
     PROTECTED_TAGS,
 )
+from readtoearn.articles.extract.rules import RULES, Rules
 from readtoearn.articles.text import normalise_space
 
 
@@ -51,7 +51,7 @@ def text_length(element: HtmlElement) -> int:
     return len(normalise_space(element.text_content()))
 
 
-def remove_chrome(root: HtmlElement) -> None:
+def remove_chrome(root: HtmlElement, rules: Rules = RULES) -> None:
     """Drop site chrome: promotions, sign-ups, author boxes, disclaimers, shares, related lists."""
     for element in list(root.iter("script", "style", "noscript", "template", "iframe", "form")):
         if element.tag == "script" and element.get("type") == "application/ld+json":
@@ -60,9 +60,16 @@ def remove_chrome(root: HtmlElement) -> None:
         if element.tag == "form" and text_length(element) > MAX_BOX_CHARS:
             continue
         drop_element(element)
-    for element in list(root.iter("aside", "nav", "footer")):
-        if element.getparent() is not None:
-            drop_element(element)
+    if rules.drop_landmarks:
+        for element in list(root.iter("aside", "nav", "footer")):
+            if element.getparent() is not None:
+                drop_element(element)
+    if rules.chrome_classes:
+        _remove_chrome_classes(root, rules.chrome_share)
+    _remove_marked_boxes(root, rules)
+
+
+def _remove_chrome_classes(root: HtmlElement, share: float) -> None:
     total = max(_paragraph_text(root), 1)
     for element in list(root.iter()):
         if not isinstance(element, HtmlElement) or element.getparent() is None:
@@ -73,10 +80,9 @@ def remove_chrome(root: HtmlElement) -> None:
             continue
         # A class name is only a hint ("l-sidebar-fixed" may hold the story): never let it
         # take a large share of the page's paragraphs.
-        if _paragraph_text(element) > total * MAX_CHROME_SHARE:
+        if _paragraph_text(element) > total * share:
             continue
         drop_element(element)
-    _remove_marked_boxes(root)
 
 
 def _paragraph_text(element: HtmlElement) -> int:
@@ -90,20 +96,20 @@ def _ancestor_dropped(element: HtmlElement, root: HtmlElement) -> bool:
     return node is None
 
 
-def _remove_marked_boxes(root: HtmlElement) -> None:
+def _remove_marked_boxes(root: HtmlElement, rules: Rules) -> None:
     for element in list(root.iter("p", "div", "section", "li", "span", "strong", "h2", "h3", "h4")):
         if element.getparent() is None or _ancestor_dropped(element, root):
             continue
         own = normalise_space(element.text_content())
         if not own or len(own) > 600:
             continue
-        if CHROME_TEXT.match(own):
+        if rules.chrome_text and CHROME_TEXT.match(own):
             drop_element(_widen(element, 300))
-        elif DISCLAIMER_TEXT.search(own):
+        elif rules.disclaimers and DISCLAIMER_TEXT.search(own):
             drop_element(_widen(element, 200))
-        elif FEED_FOOTER.search(own) and len(own) < 300:
+        elif rules.disclaimers and FEED_FOOTER.search(own) and len(own) < 300:
             drop_element(element)
-        elif PROMO_TEXT.search(own) and CALL_TO_ACTION.search(own):
+        elif rules.chrome_text and PROMO_TEXT.search(own) and CALL_TO_ACTION.search(own):
             drop_element(_widen(element, 300))
 
 

@@ -79,6 +79,7 @@ MAX_BOX_CHARS = 2500
 MAX_CHROME_SHARE = 0.35
 SHORT_BODY_CHARS = 1000
 MIN_LEAD_CHARS = 40
+MAX_CAPTION_CHARS = 600
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
