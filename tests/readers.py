@@ -64,7 +64,9 @@ class Client:
 
     @property
     def words(self) -> list[int]:
-        return list(textlib.paragraph_word_counts(self.article.html))
+        return list(
+            textlib.paragraph_word_counts(textlib.with_lead(self.article.lead, self.article.html))
+        )
 
     reader_id: str | None = None
 

@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from readtoearn.accounts import service as accounts
 from readtoearn.ledger.models import ENTRY_LABELS
 from readtoearn.reading.rules import READER_MESSAGES
+from readtoearn.reading.snapshot import paragraph_words
 from readtoearn.web import i18n
 from readtoearn.web.sessions import SESSION_COOKIE
 from tests.factories import make_article
@@ -55,7 +56,7 @@ def test_visitors_see_the_promotion_and_no_reading_panel(client, article) -> Non
     assert soup.select_one("a[href='/account/login']")
 
 
-def test_readers_get_the_tracker_and_paragraph_numbers(client, article, signed_in) -> None:
+def test_readers_get_the_tracker_and_paragraph_numbers(client, session, article, signed_in) -> None:
     soup = page(client, f"/articles/{article.id}/{article.slug}")
     tracker = soup.select_one("#rte-tracker")
     assert tracker["data-article-id"] == str(article.id)
@@ -63,8 +64,15 @@ def test_readers_get_the_tracker_and_paragraph_numbers(client, article, signed_i
     assert soup.select_one("#rte-progress")
     assert "10 points when you finish reading." in soup.select_one("#rte-status").text
     assert soup.select_one("script[src^='/static/tracker.js']")
+    # The lead is paragraph 0 (above the body, marked for the tracker), the body's from 1: what
+    # the server counts, and the words it expects per paragraph.
+    lead = soup.select_one("p.article__lead")
+    assert lead["data-p"] == "0" and lead.has_attr("data-rte-lead")
     numbers = [p["data-p"] for p in soup.select("[data-rte-body] p[data-p]")]
-    assert numbers == [str(i) for i in range(12)]
+    assert numbers == [str(i) for i in range(1, 13)]
+    assert len(soup.select("[data-p]")) == article.paragraph_count == 13
+    shown = [len(p.get_text().split()) for p in soup.select("[data-p]")]
+    assert shown == list(paragraph_words(session, article.id, article.content_hash))
     assert soup.select_one(".promo") is None
     assert soup.select_one("a[href='/account/wallet']")
 

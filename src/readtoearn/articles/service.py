@@ -68,10 +68,15 @@ def save_article(
         raise InvalidInput("the article has no title")
     html = textlib.sanitise_html(draft.html)
     body_text = textlib.text_of(html)
-    words = textlib.count_words(body_text)
-    if words < MIN_WORDS:
-        raise InvalidInput(f"no article text found ({words} words)")
+    body_words = textlib.count_words(body_text)
+    if body_words < MIN_WORDS:
+        raise InvalidInput(f"no article text found ({body_words} words)")
     language = detect_language(f"{title}\n{body_text}", draft.language)
+    lead = textlib.normalise_space(draft.lead)
+    key_points = [textlib.normalise_space(p) for p in draft.key_points if p.strip()]
+    image_caption = textlib.normalise_space(draft.image_caption)
+    # Reading time counts all a reader reads, not the body alone.
+    words = textlib.words_read(lead, key_points, html, image_caption)
     images = textlib.count_images(html) + (1 if draft.image_url else 0)
     timing = textlib.reading_time(words, images, settings.reading_wpm(language))
     digest = content_hash(title, body_text)
@@ -92,7 +97,7 @@ def save_article(
     article.content_hash = digest
     article.title = title
     article.description = textlib.normalise_space(draft.description)
-    article.lead = textlib.normalise_space(draft.lead)
+    article.lead = lead
     article.language = language
     if draft.published_at is not None:
         offset = draft.published_at.utcoffset()
@@ -100,13 +105,13 @@ def save_article(
         article.published_offset_min = int(offset.total_seconds() // 60) if offset else 0
     article.image_url = draft.image_url
     article.image_alt = textlib.normalise_space(draft.image_alt)
-    article.image_caption = textlib.normalise_space(draft.image_caption)
+    article.image_caption = image_caption
     article.html = html
     article.text = body_text
-    article.key_points = [textlib.normalise_space(p) for p in draft.key_points if p.strip()]
+    article.key_points = key_points
     article.word_count = words
     article.image_count = images
-    article.paragraph_count = textlib.count_paragraphs(html)
+    article.paragraph_count = textlib.count_paragraphs(textlib.with_lead(lead, html))
     article.reading_seconds = timing.seconds
     article.reading_minutes = timing.minutes
     article.source = source

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import math
 import re
 import unicodedata
@@ -66,6 +67,19 @@ def paragraphs_of(html: str) -> list[str]:
 def text_of(html: str) -> str:
     """Plain text of article HTML, one block per paragraph."""
     return "\n\n".join(paragraphs_of(html))
+
+
+def with_lead(lead: str, html: str) -> str:
+    """The article as it is read and tracked: the lead as the first paragraph, then the body."""
+    lead = normalise_space(lead)
+    return f"<p>{htmllib.escape(lead, quote=False)}</p>{html}" if lead else html
+
+
+def words_read(lead: str, key_points: list[str], html: str, image_caption: str = "") -> int:
+    """The words a reader reads: lead, the editor's key points, body with its captions, and the
+    main image's caption."""
+    parts = [lead, *key_points, text_of(html), image_caption]
+    return count_words("\n\n".join(part for part in parts if part))
 
 
 def count_paragraphs(html: str) -> int:
@@ -137,12 +151,13 @@ def paragraph_word_counts(html: str) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=512)
-def index_paragraphs(html: str) -> str:
-    """The article HTML with data-p="0", "1"... on each non-empty <p>, for the tracker."""
+def index_paragraphs(html: str, start: int = 0) -> str:
+    """The article HTML with data-p="0", "1"... (from `start`: 1 after a lead) on each non-empty
+    <p>, for the tracker."""
     if not html.strip():
         return html
     root = lxml.html.fragment_fromstring(html, create_parent="div")
-    for index, paragraph in enumerate(_nonempty_paragraphs(root)):
+    for index, paragraph in enumerate(_nonempty_paragraphs(root), start):
         paragraph.set("data-p", str(index))
     inner = (root.text or "") + "".join(
         lxml.html.tostring(child, encoding="unicode") for child in root

@@ -100,7 +100,8 @@ def get_article_page(
     ]
     return ArticlePage(
         article=article,
-        body_html=textlib.index_paragraphs(article.html),
+        # The lead, when there is one, is paragraph 0 (the template numbers it).
+        body_html=textlib.index_paragraphs(article.html, 1 if article.lead else 0),
         panel=panel,
         device_view_token=device_view_token,
         digest=digest,

@@ -71,7 +71,8 @@ def paragraph_words(
     content_hash: str,
     html: str | None = None,
 ) -> tuple[int, ...]:
-    """Words per paragraph of an article's version, cached: a beat rarely loads the text.
+    """Words per paragraph of an article's version (lead first), cached: a beat rarely loads
+    the text. `html` is the article as read, `textlib.with_lead(lead, html)`.
 
     Computed once per version even when many readers open a new article at the same moment.
     """
@@ -81,7 +82,11 @@ def paragraph_words(
         return words
     if html is None:
         with session_of(db) as session:
-            html = session.scalar(select(Article.html).where(Article.id == article_id)) or ""
+            row = session.execute(
+                select(Article.lead, Article.html).where(Article.id == article_id)
+            ).one_or_none()
+        # The lead is paragraph 0 of what is read (textlib.with_lead), as the page numbers it.
+        html = textlib.with_lead(row[0], row[1]) if row is not None else ""
     with _PARAGRAPH_WORDS_LOCK:
         words = _PARAGRAPH_WORDS.get(key)
         if words is None:

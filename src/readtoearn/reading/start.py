@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from readtoearn.accounts.models import User
 from readtoearn.articles import service as articles
+from readtoearn.articles import text as textlib
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
 from readtoearn.db import new_id
@@ -106,7 +107,9 @@ def start_read(
     read.flags = sorted(flags)
     session.flush()
     # The words per paragraph go to the store with the read: beats in Redis credit them there.
-    words = paragraph_words(session, article.id, article.content_hash, article.html)
+    words = paragraph_words(
+        session, article.id, article.content_hash, textlib.with_lead(article.lead, article.html)
+    )
     live = live_of(read, article.content_hash, article.word_count, article.paragraph_count)
     store.put(live, words)
     return Started(

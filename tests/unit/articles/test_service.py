@@ -1,3 +1,4 @@
+import math
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -13,7 +14,7 @@ from tests.factories import article_html, make_article
 def test_save_measures_the_article(session, settings) -> None:
     article = make_article(session, settings, paragraphs=6)
     assert article.word_count > 100
-    assert article.paragraph_count == 6
+    assert article.paragraph_count == 7  # the lead and six paragraphs
     assert article.reading_minutes == 1
     assert [a.name for a in article.authors] == ["Ada Lovelace"]
     assert [c.name for c in article.categories] == ["Economy", "Artificial intelligence"]
@@ -95,3 +96,26 @@ def test_list_is_newest_first_and_filters(session, settings) -> None:
     assert [a.id for a in items] == [old.id] and total == 1
     items, _ = service.list_articles(session, author_slug="grace-hopper")
     assert [a.id for a in items] == [new.id]
+
+
+def test_reading_time_counts_the_lead_key_points_and_captions(session, settings) -> None:
+    # The page: about 620 words in the lead, "En bref" box and body, one image. Its
+    # publisher says 4 min; counting the body after the lead alone said 3.
+    lead = " ".join(["chapô"] * 60)
+    points = [" ".join(["point"] * 25), " ".join(["essentiel"] * 25)]
+    body = "".join(f"<p>{' '.join(['mot'] * 51)}</p>" for _ in range(10))
+    draft = ArticleDraft(
+        title="Une page de 620 mots",
+        html=body,
+        canonical_url="https://news.example/620",
+        language="fr",
+        lead=lead,
+        key_points=points,
+        image_url="https://news.example/photo.jpg",
+    )
+    article = service.save_article(session, draft, settings).article
+    assert article.word_count == 620
+    assert article.paragraph_count == 11  # the lead, then the body's ten
+    assert article.reading_seconds == math.ceil(620 * 60 / 220 + 12)
+    assert article.reading_minutes == 4
+    assert math.ceil((510 * 60 / 220 + 12) / 60) == 3  # the body alone

@@ -63,3 +63,22 @@ def test_slugify_is_ascii() -> None:
         == "intelligence-artificielle-l-ete-2026"
     )
     assert text.slugify("!!!") == "item"
+
+
+def test_the_lead_is_the_first_paragraph_of_what_is_read() -> None:
+    body = "<h2>Context</h2><p>One two.</p><p> </p><p>Three four five.</p>"
+    read = text.with_lead(" A  <lead> & more ", body)
+    assert read.startswith("<p>A &lt;lead&gt; &amp; more</p>")
+    assert text.count_paragraphs(read) == 3
+    assert text.paragraph_word_counts(read) == (3, 2, 3)
+    assert text.with_lead("", body) == body
+    # The page numbers the lead 0 itself and the body's paragraphs from 1, as the server counts.
+    assert 'data-p="1">One two.' in text.index_paragraphs(body, 1)
+    assert 'data-p="2">Three four five.' in text.index_paragraphs(body, 1)
+
+
+def test_words_read_count_lead_key_points_body_and_captions() -> None:
+    body = "<p>Five words in this paragraph.</p><figure><img src='x'><figcaption>Two more"
+    body += "</figcaption></figure>"
+    assert text.words_read("Three lead words", ["One point", "Another key point"], body, "") == 15
+    assert text.words_read("", [], body, "Hero caption") == 9

@@ -16,7 +16,10 @@
   var bar = document.getElementById("rte-progress");
   var label = document.getElementById("rte-status");
   var article = document.querySelector(cfg.body || "[data-rte-body]") || document.body;
-  var paragraphs = article.querySelectorAll("[data-p]");
+  var paragraphs = Array.prototype.slice.call(article.querySelectorAll("[data-p]"));
+  // The lead sits above the body (image and boxes between) but is read: it is paragraph 0.
+  var lead = document.querySelector("[data-rte-lead][data-p]");
+  if (lead && !article.contains(lead)) paragraphs.unshift(lead);
 
   var read = null, token = null, seq = 0, timer = null, done = false, busy = false, resumed = false;
   var lastInput = 0, activeMs = 0, lastTick = Date.now(), scrollMax = 0;
