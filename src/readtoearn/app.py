@@ -36,6 +36,7 @@ from readtoearn.web.routes import accounts as account_pages
 from readtoearn.web.routes import (
     api_articles,
     api_auth,
+    api_docs,
     api_engagement,
     api_embed,
     api_publisher,
@@ -49,6 +50,7 @@ from readtoearn.web.routes import (
     engagement,
     health,
     operator_budget,
+    operator_exports,
     operator_readers,
     operator_rewards,
     operator_trail,
@@ -191,7 +193,7 @@ def create_app(
         title="readtoearn",
         version=__version__,
         description="Read to Earn for news publishers: public JSON API v1.",
-        docs_url="/api/docs",
+        docs_url=None,  # served from the package's own copy of Swagger UI (routes/api_docs.py)
         openapi_url="/api/openapi.json",
         redoc_url=None,
         lifespan=lifespan,
@@ -250,6 +252,8 @@ def create_app(
     app.include_router(operator_rewards.images_router)
     app.include_router(operator_readers.router)
     app.include_router(operator_budget.router)
+    app.include_router(operator_exports.router)
+    app.include_router(api_docs.router)
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)
     app.include_router(pages.router)

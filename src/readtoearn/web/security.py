@@ -26,7 +26,8 @@ HTML_RESPONSE = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
 }
-# FastAPI's interactive API docs load their script from a CDN: they keep their own rules.
+# The interactive API docs (routes/api_docs.py, Swagger UI from a package, nothing from a CDN)
+# keep their own rules: Swagger UI sets inline styles as it draws.
 EXEMPT_PREFIXES = ("/api/docs",)
 
 
