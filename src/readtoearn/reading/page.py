@@ -1,5 +1,5 @@
 """What an article page shows: the article, its reading panel or page-view token, its summary and
-key figures formatted for the reader's language, and the reader's premium access."""
+key figures written in the article's language, and the reader's premium access."""
 
 from __future__ import annotations
 
@@ -89,7 +89,8 @@ def get_article_page(
         digest = summaries.get_summary(database, article.id, settings)
     figures = [
         PageFigure(
-            display=format_figure(f, language),
+            # The table sits in the article, in its language: its numbers are written that way.
+            display=format_figure(f, article.language),
             text=f.text,
             unit=f.unit if f.kind == "count" else "",
             hedges=[hedge_label(h, article.language) for h in f.hedges],

@@ -22,6 +22,8 @@ from readtoearn.summaries.sentences import split_sentences
 
 WORD_RE = re.compile(r"[^\W_]+")
 MIN_WORDS = 6
+# A sentence ends with a terminator, maybe inside closing quotes or brackets.
+SENTENCE_END_RE = re.compile(r"""[.!?…][\s»”"’')\]]*$""")
 MAX_WORDS = 80
 # Only the first candidate sentences are encoded (news puts the essentials first): this bounds
 # the time per article whatever its length, and on the dev sets 15 scored as well as 40 or more
@@ -126,13 +128,20 @@ def word_count(sentence: str) -> int:
     return len(WORD_RE.findall(sentence))
 
 
+def is_heading(sentence: str) -> bool:
+    """A line with no sentence end: a sub-heading or a label, never a sentence to quote."""
+    return not SENTENCE_END_RE.search(sentence)
+
+
 def candidates(sentences: list[str]) -> list[int]:
-    """Indexes of the sentences fit to quote: prose of a sensible length, not a dateline."""
+    """Indexes of the sentences fit to quote: prose of a sensible length, not a dateline or a
+    heading."""
     picked = []
     seen = set()
     for index, sentence in enumerate(sentences):
         words = word_count(sentence)
         fit = MIN_WORDS <= words <= MAX_WORDS and any(c.islower() for c in sentence)
+        fit = fit and not is_heading(sentence)
         if fit and sentence not in seen:
             picked.append(index)
             seen.add(sentence)
@@ -163,7 +172,8 @@ def summarise_sentences(
     weights = weights or Weights()
     indexes = candidates(sentences)[:MAX_CANDIDATES]
     if not indexes:
-        fallback = [s for s in sentences if s.strip()][:2]
+        lines = [s for s in sentences if s.strip()]
+        fallback = ([s for s in lines if not is_heading(s)] or lines)[:2]
         return Summary(sentences=fallback, in_brief=fallback[:2])
     encoder = encoder or default_encoder()
     texts = [sentences[i] for i in indexes]

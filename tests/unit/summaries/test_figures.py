@@ -226,3 +226,67 @@ def test_parse_number_styles(number: int) -> None:
     )  # type: ignore[index]
     assert parse_number(f"{number:,}".replace(",", " "), "fr")[0] == number  # type: ignore[index]
     assert parse_number(f"{number:,}".replace(",", "."), "fr")[0] == number  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("Two decades of rapprochement are at stake.", "en"),
+        ("The two travelled for three weeks in the Lofoten area.", "en"),
+        ("Il a passé deux dernières années en prison et cinq mois en Espagne.", "fr"),
+        ("Les lignes 10 seront assurées partiellement.", "fr"),
+        ("Dans mon discours, nous baisserions de cinq milliards l'impôt.", "fr"),
+    ],
+)
+def test_durations_verbs_and_articles_are_not_counted(sentence: str, language: str) -> None:
+    assert [f for f in figures_in_sentence(sentence, language) if f.kind == Kind.COUNT] == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "value", "unit"),
+    [
+        ("He had 10,000 Instagram followers.", "en", 10000, "Instagram followers"),
+        ("If they pull off two more deals it would help.", "en", 2, "more deals"),
+        ("The ship got within 10 nautical miles of it.", "en", 10, "nautical miles"),
+        ("A jellyfish measuring 3ft in diameter.", "en", 3, "ft"),
+        ("L'avocat de 45 ex militaires se félicitait.", "fr", 45, "ex militaires"),
+        ("Des chutes de neige dès 1400 m d'altitude.", "fr", 1400, "m"),
+    ],
+)
+def test_the_thing_counted_is_a_plural_noun_or_a_unit(
+    sentence: str, language: str, value: int, unit: str
+) -> None:
+    figure = only(sentence, language, Kind.COUNT)
+    assert (figure.value, figure.unit) == (Decimal(value), unit)
+
+
+def test_a_source_a_speaker_or_a_place_is_not_the_subject() -> None:
+    cases = [
+        ("L'étude, repérée par le Huff Post, porte sur 16 références.", "fr"),
+        ('"Plus de 100 bébés attendent", a indiqué Lioudmyla Denysova.', "fr"),
+        ("Selon Le Point, 64 gisements sont en exploitation en France.", "fr"),
+        ("Wolfsburg want Wilfried Bony, whose wages exceed £100,000 a week.", "en"),
+        ("A new map of San Francisco shows that OpenAI raised $40bn.", "en"),
+    ]
+    for sentence, language in cases:
+        figures = figures_in_sentence(sentence, language)
+        assert figures and all(f.subject is None for f in figures), (sentence, figures)
+
+
+def test_the_subject_opens_the_clause_or_owns_the_figure() -> None:
+    (russia, deaths) = figures_in_sentence(
+        "La Russie compte plus de 553.000 cas et 7.478 morts, selon les chiffres officiels.", "fr"
+    )
+    assert russia.subject == deaths.subject == "Russie"
+    assert Hedge.COULD not in deaths.hedges  # "selon" names a source, it is no doubt
+    (rate,) = figures_in_sentence("They argue the United States' 35% rate is too high.", "en")
+    assert rate.subject == "United States"
+
+
+def test_dates_carry_no_hedge_and_joined_years_are_dates() -> None:
+    figures = figures_in_sentence(
+        "Le projet pourrait être lancé en 2019 et les travaux menés entre 2021 et 2024.", "fr"
+    )
+    assert [(f.text, f.hedges) for f in figures] == [("2019", ()), ("2021", ()), ("2024", ())]
+    (deal,) = figures_in_sentence("The government's 2008 plea deal with him was secret.", "en")
+    assert (deal.kind, deal.value) == (Kind.DATE, Decimal(2008))

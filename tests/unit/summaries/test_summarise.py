@@ -75,3 +75,18 @@ def test_dev_articles_give_verbatim_summaries(folder: str, language: str) -> Non
         rows = [json.loads(next(handle)) for _ in range(10)]
     for row in rows:
         check(row["text"], language)
+
+
+def test_a_heading_is_never_part_of_a_summary() -> None:
+    # The demo's first article opened its generated summary with its first sub-heading.
+    text = (
+        "Un tour de table hors normes\n\n"
+        "La scène se répète désormais tous les six mois, mais les montants changent d'échelle. "
+        "Selon trois personnes proches des discussions, le laboratoire lèverait 40 milliards.\n\n"
+        "Une valorisation qui donne le vertige\n\n"
+        "Les investisseurs attendent la fin de l'année pour juger la croissance de l'entreprise."
+    )
+    summary = summarise_text(text, "fr", encoder=HashingEncoder())
+    for heading in ("Un tour de table hors normes", "Une valorisation qui donne le vertige"):
+        assert all(heading not in sentence for sentence in summary.sentences + summary.in_brief)
+    assert summary.sentences[0].startswith("La scène se répète")

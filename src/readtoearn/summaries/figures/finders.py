@@ -11,7 +11,6 @@ from readtoearn.summaries.figures.model import Figure, Kind
 from readtoearn.summaries.figures.numbers import Numeral, scale_after
 from readtoearn.summaries.figures.vocabulary import (
     ADJECTIVE_END_RE,
-    COUNT_NOUN_RE,
     CURRENCY_AFTER,
     CURRENCY_BEFORE,
     CURRENCY_SYMBOLS,
@@ -121,29 +120,10 @@ def count_figures(
             continue
         scale_info = scale_after(sentence, numeral.end, language)
         scale, position = scale_info if scale_info else (Decimal(1), numeral.end)
-        match = re.compile(SPACE + COUNT_NOUN_RE.pattern).match(sentence, position)
-        if not match:
+        counted = _thing_counted(sentence, position, language)
+        if counted is None:
             continue
-        noun = match.group(1)
-        lowered = noun.lower()
-        if lowered in NOT_COUNTED or lowered in FUNCTION_WORDS or noun[:1].isupper():
-            continue
-        if any(lowered.startswith(m) for m in MONTH_NAMES) or PARTICIPLE_RE.search(lowered):
-            continue  # "24 févrierLe" (glued text), "50 fixé", "19 nécessitant"
-        end = match.end()
-        if language == "fr" and lowered in FRENCH_ADJECTIVES_BEFORE:
-            # "deux grandes villes", "trois premiers mois": the noun follows the adjective.
-            more = re.compile(SPACE + r"([a-zà-ÿ][\w'’-]*)").match(sentence, end)
-            if not more or more.group(1) in NOT_COUNTED:
-                continue
-            noun = f"{noun} {more.group(1)}"
-            end = more.end()
-        if language == "en" and ADJECTIVE_END_RE.search(noun):
-            # "six nautical miles": an English adjective comes before the thing counted.
-            more = re.compile(SPACE + r"([a-z][\w'’-]*)").match(sentence, end)
-            if more and more.group(1) not in NOT_COUNTED:
-                noun = f"{noun} {more.group(1)}"
-                end = more.end()
+        noun, end = counted
         if numeral.style.spelled and numeral.value * scale < 2:
             continue
         value = clean_value(numeral.value * scale)
@@ -168,6 +148,71 @@ def count_figures(
     return figures
 
 
+# Words that may stand between a number and the thing it counts ("two more deals").
+MODIFIERS = frozenset({"more", "other", "new", "extra", "additional", "former", "ex", "autres"})
+IRREGULAR_PLURALS = frozenset(
+    {"people", "men", "women", "children", "police", "staff", "feet", "teeth", "cattle",
+     "sheep", "personnel", "livestock", "fish", "aircraft", "troops"}
+)  # fmt: skip
+UNIT_RE = re.compile(
+    r"(?:km/h|mph|km²|m²|km2|m2|ha|km|cm|mm|m|kg|g|t|mw|gw|kw|mwh|gwh|kwh|ft|lbs?|oz|°c|°f)",
+    re.IGNORECASE,
+)
+NEXT_WORD_RE = re.compile(SPACE + r"+([^\W\d_][\w'’/²-]*)")
+FIRST_WORD_RE = re.compile(SPACE + r"+(?:(?:de|of)" + SPACE + r"+|d['’])?([^\W\d_][\w'’/²-]*)")
+GLUED_UNIT_RE = re.compile(r"(ft|cm|mm|km|kg|mph|lbs?|oz|m)\b")
+EN_VERB_END_RE = re.compile(r"(?:ed|ing)$")
+
+
+def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, int] | None:
+    """What a number counts: a unit, or a plural noun within the next few words (after a number
+    of two or more, the thing counted is plural in both languages)."""
+    glued = GLUED_UNIT_RE.match(sentence, position)
+    if glued:
+        return glued.group(1), glued.end()
+    words: list[str] = []
+    end = position
+    for step in range(3 if language == "en" else 2):
+        match = (FIRST_WORD_RE if step == 0 else NEXT_WORD_RE).match(sentence, end)
+        if not match:
+            return None
+        word = match.group(1)
+        lowered = word.lower()
+        if UNIT_RE.fullmatch(lowered) and not words:
+            return word, match.end()
+        if lowered in MODIFIERS or (language == "fr" and lowered in FRENCH_ADJECTIVES_BEFORE):
+            words.append(word)
+            end = match.end()
+            continue
+        if lowered in NOT_COUNTED or lowered in FUNCTION_WORDS:
+            return None
+        if any(lowered.startswith(m) for m in MONTH_NAMES) or PARTICIPLE_RE.search(lowered):
+            return None  # "24 févrierLe" (glued text), "50 fixé", "19 nécessitant"
+        if language == "en" and EN_VERB_END_RE.search(lowered) and step == 0:
+            return None  # "the two travelled"
+        if _plural(lowered, language) and not word[:1].isupper():
+            return " ".join([*words, word]), match.end()
+        # An adjective or a name before the noun ("nautical miles", "Instagram followers").
+        if language == "en" and (ADJECTIVE_END_RE.search(lowered) or word[:1].isupper()):
+            words.append(word)
+            end = match.end()
+            continue
+        if language == "en" and "-" in word:
+            words.append(word)  # "two-seater armchairs"
+            end = match.end()
+            continue
+        return None
+    return None
+
+
+def _plural(word: str, language: str) -> bool:
+    if language == "en" and word in IRREGULAR_PLURALS:
+        return True
+    if language == "fr" and word.endswith(("s", "x")) and len(word) > 2:
+        return not word.endswith(("ont",))
+    return language == "en" and word.endswith("s") and not word.endswith("ss") and len(word) > 2
+
+
 def _looks_like_year(numeral: Numeral) -> bool:
     return (
         not numeral.style.thousands
@@ -177,7 +222,38 @@ def _looks_like_year(numeral: Numeral) -> bool:
     )
 
 
+# "entre 2013 et 2019", "from 1992 to 1997": a year joined to a date found before it.
+JOINED_YEAR_RE = re.compile(
+    r"(?:\bet|\bà|\band|\bto|-|–)" + SPACE + r"*(?P<year>(?:18|19|20)\d\d)(?!\d)"
+)
+
+
 def date_figures(sentence: str, language: str, index: int) -> list[Figure]:
+    figures = _dates(sentence, language, index)
+    for match in JOINED_YEAR_RE.finditer(sentence):
+        if not any(f.end <= match.start() for f in figures):
+            continue
+        if any(match.start("year") < f.end and f.start < match.end() for f in figures):
+            continue
+        figures.append(
+            Figure(
+                kind=Kind.DATE,
+                text=match.group("year"),
+                value=Decimal(match.group("year")),
+                unit="year",
+                period=match.group("year"),
+                sentence=sentence,
+                sentence_index=index,
+                start=match.start("year"),
+                end=match.end(),
+                number_start=0,
+                number_end=4,
+            )
+        )
+    return sorted(figures, key=lambda f: f.start)
+
+
+def _dates(sentence: str, language: str, index: int) -> list[Figure]:
     figures: list[Figure] = []
     for pattern, precision in _date_patterns(language):
         for match in pattern.finditer(sentence):
@@ -257,7 +333,9 @@ def _date_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
                 "month",
             ),
             (
-                r"\b(?i:en|depuis|dès|fin|début|mi-|d'ici|d’ici|avant|après|de)" + SPACE + year,
+                r"\b(?i:en|depuis|dès|fin|début|mi-|d'ici|d’ici|avant|après|de|années|entre)"
+                + SPACE
+                + year,
                 "year",
             ),
         ]
@@ -272,8 +350,11 @@ def _date_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
              + SPACE + year, "month"),
             (r"(?:(?P<day>\d{1,2})" + SPACE + r")?(?P<month>" + month_re + r")" + r",?" + SPACE
              + year, "month"),
-            (r"\b(?i:in|since|by|until|from|before|after|during|of|early|late|mid-)"
+            (r"\b(?i:in|since|by|until|from|before|after|during|of|early|late|mid-|between)"
              + SPACE + year, "year"),
+            # "the government's 2008 plea deal", "her 2011 wedding": a year before its event.
+            (r"(?:['’]s|\b(?i:the|a|an|his|her|its|their))" + SPACE + year + r"(?=" + SPACE
+             + r"[a-z])", "year"),
         ]  # fmt: skip
     return [
         (re.compile(pattern, flags=0 if precision == "year" else re.IGNORECASE), precision)

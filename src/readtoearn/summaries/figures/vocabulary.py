@@ -14,7 +14,7 @@ def word_list(text: str) -> list[str]:
     return text.split()
 
 
-SPACE = r"[ \u00a0\u202f]"
+SPACE = r"[ \u00a0\u202f\u2009]"
 NUM = (
     r"(?<![\w.,])(?:\d{1,3}(?:(?:[ \u00a0\u202f](?=\d{3}\b)|,(?=\d{3}\b)|\.(?=\d{3}\b))\d{3})+"
     r"|\d+)(?:[.,]\d+)?(?![\d])"
@@ -146,9 +146,10 @@ HEDGE_PATTERNS: dict[str, list[tuple[str, Hedge]]] = {
     ],
 }
 MODALS = {
+    # "Selon" (according to) names a source, not a doubt.
     "fr": r"\b(?:pourrai(?:t|ent)|pourra(?:it|ient|ient)?|devrai(?:t|ent)|serai(?:t|ent)|"
-    r"aurai(?:t|ent)|envisag\w+|prévoi\w+|estim\w+|selon)\b",
-    "en": r"\b(?:could|may|might|would|should|expected|plans?|planned|estimated?|projected)\b",
+    r"aurai(?:t|ent)|peut|peuvent|pouvant|envisag\w+|prévoi\w+)\b",
+    "en": r"\b(?:could|may|might|would|should|expected|plans?|planned|projected)\b",
 }
 # Capitalised words that begin sentences without naming anyone.
 FUNCTION_WORDS = frozenset(
@@ -170,6 +171,10 @@ NOT_COUNTED = frozenset(
     word_list(
         "et and ou or à a de d du des of to the le la les en in h heures heure ans an years "
         "year ème e er th st nd rd fois times au aux dans sur pour par avec sans sous chez "
+        # Durations are not key figures (ages, sentences, delays): docs/quality.md.
+        "années année jours jour semaines semaine mois décennies décennie siècles siècle "
+        "minutes minute secondes seconde days day weeks week months month decades decade "
+        "centuries century hours hour seconds second "
         "entre vers autres autre more other others than plus moins fewer less per pour cent "
         "percent ou who which that qui que dont were was are is have has had ont sont est"
     )
