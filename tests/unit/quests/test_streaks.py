@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from readtoearn.quests.streaks import DayKind, StreakRules, compute_streak
 
 RULES = StreakRules(counts_reads=True, freeze_every=3, freeze_max=2, milestones={7: 20, 30: 100})
@@ -83,3 +86,42 @@ def test_a_long_history_is_walked_quickly_and_correctly() -> None:
     streak = compute_streak(counted, on(529), RULES)
     assert streak.best == 400 and streak.current == 30
     assert streak.next_milestone is None
+
+
+def naive_streak(counted: set[int], today: int, every: int, cap: int) -> tuple[int, int, int]:
+    """The rule as stated in quests/streaks.py, walked one day at a time from day 0: (current,
+    best, freezes)."""
+    length = freezes = best = 0
+    for day in range(today + 1):
+        if day in counted:
+            length += 1
+            if every and length % every == 0:
+                freezes = min(freezes + 1, cap)
+        elif day == today or length == 0:
+            pass
+        elif freezes:
+            freezes -= 1
+        else:
+            length = freezes = 0
+        best = max(best, length)
+    return length, best, freezes
+
+
+@settings(max_examples=300)
+@given(
+    counted=st.sets(st.integers(min_value=0, max_value=60), max_size=50),
+    today=st.integers(min_value=0, max_value=70),
+    every=st.integers(min_value=0, max_value=5),
+    cap=st.integers(min_value=0, max_value=3),
+)
+def test_the_streak_agrees_with_the_rule_walked_day_by_day(
+    counted: set[int], today: int, every: int, cap: int
+) -> None:
+    rules = StreakRules(freeze_every=every, freeze_max=cap, milestones={})
+    streak = compute_streak(days(*counted), on(today), rules)
+    assert (streak.current, streak.best, streak.freezes) == naive_streak(counted, today, every, cap)
+    assert streak.freezes <= cap and streak.current <= streak.best
+    # Every frozen day is a day without a check-in, before today.
+    for d in streak.days:
+        if d.kind is DayKind.FREEZE:
+            assert d.day < on(today) and (d.day - START).days not in counted
