@@ -37,8 +37,8 @@ from readtoearn.web.routes import (
     api_articles,
     api_auth,
     api_docs,
-    api_engagement,
     api_embed,
+    api_engagement,
     api_publisher,
     api_quests,
     api_reader,
@@ -53,6 +53,7 @@ from readtoearn.web.routes import (
     operator_exports,
     operator_readers,
     operator_rewards,
+    operator_sites,
     operator_trail,
     operator_trust,
     pages,
@@ -245,6 +246,7 @@ def create_app(
     app.include_router(operator_pages.router)
     app.include_router(operator_pages.api_router)
     app.include_router(operator_trust.router)
+    app.include_router(operator_sites.router)
     app.include_router(operator_trust.api_router)
     app.include_router(operator_trail.router)
     app.include_router(operator_trail.api_router)

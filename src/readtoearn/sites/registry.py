@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from readtoearn.accounts import trail
+from readtoearn.accounts.models import User
 from readtoearn.db import utcnow
 from readtoearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from readtoearn.sites.models import Scope, Site, SiteAction, SiteKey, SiteSecret
@@ -73,8 +75,17 @@ def _clean_origins(origins: list[str]) -> list[str]:
 
 
 def record(session: Session, site: Site, actor: str, action: str, **detail: object) -> None:
-    """Keep who did what to a site (never a secret)."""
+    """Keep who did what to a site (never a secret). An operator's action (`operator:<email>`) or
+    the command line's (`cli:…`) goes to the audit trail too; a publisher's API key's does not."""
     session.add(SiteAction(site_id=site.id, actor=actor[:200], action=action, detail=detail))
+    kind, _, who = actor.partition(":")
+    if kind in ("cli", "operator"):
+        operator = None
+        if kind == "operator":
+            operator = session.scalar(select(User).where(User.email == who))
+        trail.record_action(
+            session, operator, f"sites.{action}", target=("site", site.id), after=dict(detail)
+        )
 
 
 # -- sites -------------------------------------------------------------------------------------
