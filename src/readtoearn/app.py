@@ -26,6 +26,7 @@ from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
 from readtoearn.reading import service as reading
 from readtoearn.reading.live import LiveStore, make_live_store
+from readtoearn.sites import worker as site_jobs
 from readtoearn.web import cors, errors, metrics, openapi, security
 from readtoearn.web.client import DeviceCookieMiddleware
 from readtoearn.web.credentials import CredentialCache
@@ -177,10 +178,18 @@ def create_app(
         _freeze_startup_objects()
         _size_thread_pool(db)
         sweeper = asyncio.create_task(_background_jobs(app, db, the_clock, settings))
+        # Webhook deliveries (a table-backed queue) and the sweep of used sign-in token ids.
+        site_worker = (
+            asyncio.create_task(site_jobs.run(db, settings, the_clock))
+            if settings.webhook_poll_s
+            else None
+        )
         try:
             yield
         finally:
             sweeper.cancel()
+            if site_worker is not None:
+                site_worker.cancel()
             store: LiveStore = app.state.live
             if store.in_process:  # this process's open reads would die with it
                 await run_in_threadpool(reading.flush_idle, db, store, the_clock, idle_s=None)

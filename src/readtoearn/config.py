@@ -131,6 +131,12 @@ class Settings(BaseSettings):
     # this many seconds; the script tag's lookups allowed per address group.
     sso_max_lifetime_s: Annotated[int, Field(ge=60, le=86400)] = 3600
     rate_limit_embed: str = "300/minute"
+    # Webhooks: the worker in `serve` looks for due deliveries this often (0: never; then
+    # `readtoearn sites deliver` sends them), waits this long for a receiver, and retries a failed
+    # delivery for this many hours after it was queued.
+    webhook_poll_s: Annotated[float, Field(ge=0, le=3600)] = 2.0
+    webhook_timeout_s: Annotated[float, Field(gt=0, le=60)] = 10.0
+    webhook_retry_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 24
 
     # Trust (docs/fraud.md, docs/privacy.md). The client's address is the socket's peer, or the
     # X-Forwarded-For entry left by the last of these proxies (addresses or CIDR ranges).
