@@ -524,9 +524,17 @@ class RedisLiveStore:
         if self._make_async is None:
             return await asyncio.to_thread(self.beat, rules, read_id, reader_id, args)
         client, scripts = self._async_client()
-        script = self._beat_script(scripts, client, rules)
+        # Beats arriving together share one pipeline (reading/script_batch.py).
+        batcher = scripts.get(("batch", rules))
+        if batcher is None:
+            from readtoearn.reading.live_script import beat_source
+            from readtoearn.reading.script_batch import ScriptBatcher
+
+            batcher = scripts[("batch", rules)] = ScriptBatcher(
+                client, beat_source(rules, self._ttl)
+            )
         with self._reaching():
-            return await script(keys=self._keys(read_id, reader_id), args=args)
+            return await batcher(self._keys(read_id, reader_id), args)
 
     def advance(self, state: LiveRead, expected: str, record: BeatRecord, credited: bool) -> bool:
         args = self._advance_args(state, expected, record, credited)

@@ -6,6 +6,7 @@ Random reads are beaten through both: the memory store (beats.prepare_beat, in P
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import pytest
 
 from readtoearn.clock import ManualClock
 from readtoearn.config import Settings
-from readtoearn.errors import ReadToEarnError
+from readtoearn.errors import Conflict, ReadToEarnError
 from readtoearn.reading import beats as beatlib
 from readtoearn.reading import live_script, snapshot, tokens
 from readtoearn.reading.live import LiveRead, MemoryLiveStore, RedisLiveStore
@@ -158,43 +159,119 @@ def test_random_reads_get_the_same_credit_either_way(
 
 
 def test_the_beat_is_one_call_to_redis(redis_store: RedisLiveStore) -> None:
-    """On the event loop a beat is a single EVALSHA, nothing else."""
+    """On the event loop a beat is a single EVALSHA in a single round trip; beats arriving
+    together share theirs, and of two carrying the same token exactly one moves the chain on."""
     settings = Settings(secret_key=SECRET)
     rng = random.Random(7)
     reader = uuid.uuid4()
-    state, words = opened(reader, rng)
-    redis_store.put(state, words)
+    reads = [opened(reader, rng) for _ in range(6)]
+    for state, words in reads:
+        redis_store.put(state, words)
     clock = ManualClock(datetime.fromtimestamp(START + 12, UTC))
-    b = beatlib.Beat(
-        token=sign(settings, state, 1, state.nonce), seq=1, active_ms=12_000, scroll_max=0.2,
-        paragraphs_seen=[0], visible=True, focused=True, events={"wheel": 2},
-    )  # fmt: skip
-    commands: list[str] = []
 
-    async def beat() -> beatlib.BeatResult:
+    def first_beat(state: LiveRead) -> beatlib.Beat:
+        return beatlib.Beat(
+            token=sign(settings, state, 1, state.nonce), seq=1, active_ms=12_000,
+            scroll_max=0.2, paragraphs_seen=[0], visible=True, focused=True, events={"wheel": 2},
+        )  # fmt: skip
+
+    trips: list[list[str]] = []  # per round trip to Redis, the commands it carried
+    direct: list[str] = []
+
+    async def beats() -> list[Any]:
         try:
             client, _ = redis_store._async_client()
-            original = client.execute_command
+            make_pipeline, execute_command = client.pipeline, client.execute_command
 
-            async def counted(*args: Any, **options: Any) -> Any:
-                commands.append(str(args[0]))
-                return await original(*args, **options)
+            def pipeline(*args: Any, **options: Any) -> Any:
+                pipe = make_pipeline(*args, **options)
+                execute = pipe.execute
 
-            client.execute_command = counted
-            await redis_store.abeat(  # registers the script (EVALSHA, then SCRIPT LOAD)
+                async def counted(*a: Any, **o: Any) -> Any:
+                    trips.append([str(c[0][0]) for c in pipe.command_stack])
+                    return await execute(*a, **o)
+
+                pipe.execute = counted
+                return pipe
+
+            async def command(*args: Any, **options: Any) -> Any:
+                direct.append(str(args[0]))
+                return await execute_command(*args, **options)
+
+            client.pipeline, client.execute_command = pipeline, command
+            await redis_store.abeat(  # loads the script (NOSCRIPT, SCRIPT LOAD, again)
                 beatlib.rules_of(settings), uuid.uuid4(), reader, ["|".join(["", "0"] + [""] * 15)]
             )
-            commands.clear()
-            return await beatlib.record_beat_async(
-                redis_store, settings, clock, reader_id=reader, read_id=state.id, beat=b
-            )
+            trips.clear()
+            direct.clear()
+            one = await beatlib.record_beat_async(
+                redis_store, settings, clock, reader_id=reader, read_id=reads[0][0].id,
+                beat=first_beat(reads[0][0]),
+            )  # fmt: skip
+            assert trips == [["EVALSHA"]] and direct == []
+            trips.clear()
+            together = [
+                beatlib.record_beat_async(
+                    redis_store,
+                    settings,
+                    clock,
+                    reader_id=reader,
+                    read_id=state.id,
+                    beat=first_beat(state),
+                )
+                for state, _ in reads[1:]
+            ]
+            twice = [
+                beatlib.record_beat_async(
+                    redis_store,
+                    settings,
+                    clock,
+                    reader_id=reader,
+                    read_id=reads[0][0].id,
+                    beat=beatlib.Beat(
+                        token=one.token,
+                        seq=2,
+                        active_ms=1_000,
+                        scroll_max=0.2,
+                        paragraphs_seen=[1],
+                        visible=True,
+                        focused=True,
+                    ),
+                )
+                for _ in range(2)
+            ]
+            return [one, *await asyncio.gather(*together, *twice, return_exceptions=True)]
         finally:
             await redis_store.aclose()
 
-    result = run_async(beat())
-    assert commands == ["EVALSHA"]
-    assert result.active_seconds == 12.0
-    assert redis_store.load(state.id, reader).state.next_seq == 2  # type: ignore[union-attr]
+    results = run_async(beats())
+    assert all(isinstance(r, beatlib.BeatResult) for r in results[:6])
+    assert [type(r).__name__ for r in results[6:]].count("BeatResult") == 1
+    (refused,) = [r for r in results[6:] if not isinstance(r, beatlib.BeatResult)]
+    assert isinstance(refused, Conflict) and refused.code == "out_of_order"
+    assert len(trips) < 7 and sum(len(t) for t in trips) == 7  # seven beats, fewer round trips
+    assert direct == []
+    state = redis_store.load(reads[0][0].id, reader).state
+    assert state is not None and state.next_seq == 3
+
+
+def test_a_script_redis_does_not_know_is_loaded_and_sent_again(redis_store) -> None:  # type: ignore[no-untyped-def]
+    import redis.asyncio
+
+    from readtoearn.reading.script_batch import ScriptBatcher
+
+    source = f"return ARGV[1] .. '{uuid.uuid4().hex}'"  # a script Redis has never seen
+
+    async def call() -> list[Any]:
+        client = redis.asyncio.Redis.from_url(REDIS_URL)
+        try:
+            batcher = ScriptBatcher(client, source)
+            return list(await asyncio.gather(batcher(["k"], ["a"]), batcher(["k"], ["b"])))
+        finally:
+            await client.aclose()
+
+    first, second = run_async(call())
+    assert first.startswith(b"a") and second.startswith(b"b")
 
 
 def test_a_token_signed_before_tokens_carried_their_article_still_works(
