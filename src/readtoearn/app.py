@@ -51,6 +51,7 @@ from readtoearn.web.routes import (
     engagement,
     health,
     operator_budget,
+    operator_charts,
     operator_exports,
     operator_readers,
     operator_rewards,
@@ -264,6 +265,7 @@ def create_app(
     app.include_router(operator_readers.router)
     app.include_router(operator_budget.router)
     app.include_router(operator_exports.router)
+    app.include_router(operator_charts.router)
     app.include_router(api_docs.router)
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)

@@ -54,6 +54,7 @@ ROUTES: dict[tuple[str, str], roles.Area] = {
     ("GET", "/operator/budget"): A.BUDGET,
     ("POST", "/operator/budget/fund"): A.BUDGET,
     ("POST", "/operator/budget/release"): A.BUDGET,
+    ("GET", "/operator/charts"): A.DASHBOARD,
     ("GET", "/operator/exports"): A.EXPORTS,
     ("GET", "/operator/exports/{kind}.csv"): A.EXPORTS,
     ("GET", "/operator/readers"): A.READERS,
@@ -143,7 +144,10 @@ def test_every_route_answers_each_role_by_its_table(client, session, settings, w
     signed_in(client, session, settings, who)
     some_id = str(uuid.uuid4())
     for (method, path), area in sorted(ROUTES.items()):
-        names = ("read_id", "redemption_id", "appeal_id", "reward_id", "reader_id")
+        names = (
+            "read_id", "redemption_id", "appeal_id", "reward_id", "reader_id", "site_id", "kid",
+            "key_id", "webhook_id", "delivery_id",
+        )  # fmt: skip
         url = path.format(**dict.fromkeys(names, some_id), kind="readers")
         answer = client.request(method, url, follow_redirects=False)
         code = answer.json().get("error", {}).get("code") if answer.status_code == 403 else None
