@@ -290,3 +290,19 @@ def test_dates_carry_no_hedge_and_joined_years_are_dates() -> None:
     assert [(f.text, f.hedges) for f in figures] == [("2019", ()), ("2021", ()), ("2024", ())]
     (deal,) = figures_in_sentence("The government's 2008 plea deal with him was secret.", "en")
     assert (deal.kind, deal.value) == (Kind.DATE, Decimal(2008))
+
+
+def test_a_range_shares_its_hedge_and_an_elided_hedge_counts() -> None:
+    (people,) = figures_in_sentence("About 25 to 30 people attended the party.", "en")
+    assert (people.value, people.hedges) == (Decimal(30), (Hedge.ABOUT,))
+    (implants,) = figures_in_sentence("Près d'un million de prothèses ont été vendues.", "fr")
+    assert implants.hedges == (Hedge.ABOUT,)
+
+
+def test_a_speaker_and_a_glued_heading_are_no_subject() -> None:
+    sentences = [
+        "Florence Parly a commenté la mort des treize militaires tués au Mali.",
+        "Records Cette vague de chaleur a tué 15.000 personnes.",
+    ]
+    for sentence in sentences:
+        assert [f.subject for f in figures_in_sentence(sentence, "fr")] == [None]

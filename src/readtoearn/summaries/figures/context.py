@@ -20,6 +20,10 @@ from readtoearn.summaries.figures.vocabulary import (
 def hedges_of(sentence: str, start: int, end: int, language: str, kind: Kind) -> tuple[Hedge, ...]:
     if kind == Kind.DATE:
         return ()  # a date is when something happens; a doubt is about the thing, not the date
+    # In a range ("environ 80 à 100 km/h", "about 25 to 30 people") the hedge is the range's.
+    range_start = RANGE_BEFORE_RE.search(sentence[:start])
+    if range_start:
+        start = range_start.start()
     before = sentence[max(0, start - 40) : start]
     hedges: list[Hedge] = []
     for pattern, hedge in HEDGE_PATTERNS[language]:
@@ -36,6 +40,10 @@ def hedges_of(sentence: str, start: int, end: int, language: str, kind: Kind) ->
         hedges.append(Hedge.COULD)
     return tuple(hedges)
 
+
+RANGE_BEFORE_RE = re.compile(
+    r"\d[\d.,\u00a0\u202f]*" + SPACE + r"*(?:à|a|to|or|ou|-|–)" + SPACE + r"*$"
+)
 
 PROPER_RE = re.compile(
     r"(?:(?:M\.|Mme|Mr\.?|Mrs\.?|Ms\.?|Dr\.?)" + SPACE + r")?"
@@ -62,6 +70,7 @@ ATTRIBUTION_RE = re.compile(
     r"^[\s,]*(?:said|says|told|reported|reports|added|explained|wrote|tweeted|according|"
     r"a\s+(?:indiqué|déclaré|affirmé|expliqué|précisé|annoncé|souligné|rapporté|assuré|estimé)|"
     r"indique|déclare|affirme|explique|précise|annonce|souligne|rapporte|assure|estime|"
+    r"commented|comments|a\s+commenté|commente|"
     r"selon|cité)\b",
     re.IGNORECASE,
 )
@@ -88,9 +97,11 @@ def subject_of(
         words = name.split()
         while words and words[0].lower().strip("'’") in FUNCTION_WORDS | NOT_NAMES:
             words.pop(0)
+        first_word = bool(words) and match.group().split()[0] == words[0]
+        while words and words[-1].lower().strip("'’") in FUNCTION_WORDS | NOT_NAMES:
+            words.pop()  # "Records Cette vague": a glued heading and a determiner
         at_start = not sentence[: match.start()].strip(" «“\"'(—–-")
-        single = len(words) == 1 and len(match.group().split()) == 1
-        if at_start and single and (known is None or words[0] not in known):
+        if at_start and first_word and len(words) == 1 and (known is None or words[0] not in known):
             continue  # a sentence's first word, capitalised only for being first
         if not words:
             continue

@@ -128,14 +128,17 @@ ORDINALS = {
 
 HEDGE_PATTERNS: dict[str, list[tuple[str, Hedge]]] = {
     "fr": [
-        (r"jusqu['’]?(?:à|a)", Hedge.UP_TO),
-        (r"environ|près de|presque|quelque|autour de|approximativement|une? bonne", Hedge.ABOUT),
+        (r"jusqu['’]?(?:à|a)|pas dépasser", Hedge.UP_TO),
+        (
+            r"environ|près de|près d['’]|presque|quelque|autour de|approximativement|une? bonne",
+            Hedge.ABOUT,
+        ),
         (r"au moins|au minimum|pas moins de", Hedge.AT_LEAST),
         (r"plus de|au-delà de|davantage que|supérieure? à", Hedge.MORE_THAN),
         (r"moins de|inférieure? à|à peine", Hedge.LESS_THAN),
     ],
     "en": [
-        (r"up to|as much as|as many as|as high as", Hedge.UP_TO),
+        (r"up to|as much as|as many as|as high as|not exceed", Hedge.UP_TO),
         (
             r"about|around|roughly|nearly|almost|approximately|some|an estimated|close to",
             Hedge.ABOUT,
