@@ -24,6 +24,7 @@ from readtoearn.db import Database, make_engine
 from readtoearn.fraud import retention, timeouts
 from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
+from readtoearn.quests import reminders as reminders_service
 from readtoearn.reading import service as reading
 from readtoearn.reading.live import LiveStore, make_live_store
 from readtoearn.sites import worker as site_jobs
@@ -60,6 +61,7 @@ from readtoearn.web.routes import (
     operator_trust,
     pages,
     quiz,
+    reminders,
     rewards,
     sponsors,
     wallet,
@@ -88,6 +90,10 @@ async def _background_jobs(app: FastAPI, db: Database, clock: Clock, settings: S
                 await run_in_threadpool(_trust_jobs, app, db, clock, settings)
             except Exception:  # retried at the next turn; the app carries on
                 log.exception("expiring held reads and forgetting old sightings failed")
+            try:
+                await run_in_threadpool(_reminder_jobs, app, db, clock, settings)
+            except Exception:  # retried at the next turn; the app carries on
+                log.exception("sending reminders failed")
         await asyncio.sleep(period)
         try:
             idle_s = settings.reading_flush_idle_s
@@ -124,6 +130,16 @@ def _trust_jobs(app: FastAPI, db: Database, clock: Clock, settings: Settings) ->
     )
     if expired.reads or purged.total:
         log.info("trust: %d held read(s) expired, %d row(s) forgotten", expired.reads, purged.total)
+
+
+def _reminder_jobs(app: FastAPI, db: Database, clock: Clock, settings: Settings) -> None:
+    """What `readtoearn reminders send` does: each reminder due goes once, even when several
+    workers sweep at once."""
+    backend = getattr(app.state, "email_backend", None) or make_email_backend(settings)
+    app.state.email_backend = backend
+    report = reminders_service.send_reminders(db, clock.now(), settings, backend)
+    if report.total:
+        log.info("reminders: %d e-mail(s) queued", report.total)
 
 
 def _freeze_startup_objects() -> None:
@@ -243,12 +259,13 @@ def create_app(
     app.include_router(api_wallet.router)
     app.include_router(api_summaries.router)
     app.include_router(api_rewards.router)
-    app.include_router(api_quests.router)
     app.include_router(api_engagement.router)
+    app.include_router(api_quests.router)
     app.include_router(account_pages.router)
     app.include_router(account_pages.email_router)
     app.include_router(wallet.router)
     app.include_router(engagement.router)
+    app.include_router(reminders.router)
     app.include_router(quiz.router)
     app.include_router(rewards.router)
     app.include_router(quest_pages.router)

@@ -196,6 +196,11 @@ class Settings(BaseSettings):
     default_time_zone: str = "UTC"
     leaderboard_time_zone: str = "UTC"
     leaderboard_size: Annotated[int, Field(ge=1, le=1000)] = 20
+    # Reminder e-mails (docs/engagement.md): points expiring within this many days are announced
+    # (each at most once, a reader hears at most once in this many days), and a quest a reader
+    # follows this many days before it closes. Readers turn them off from any reminder.
+    reminder_expiry_days: Annotated[int, Field(ge=1, le=90)] = 7
+    reminder_quest_closing_days: Annotated[int, Field(ge=1, le=30)] = 2
 
     # Quests (docs/quests.md): a step's article read and credited before the quest started counts
     # (False: only reads from the quest's start); tries at a quest's own quiz; questions of a

@@ -13,6 +13,7 @@ from readtoearn.cli import importer as import_commands
 from readtoearn.cli import ledger as ledger_commands
 from readtoearn.cli import points as points_commands
 from readtoearn.cli import quests as quests_commands
+from readtoearn.cli import reminders as reminders_commands
 from readtoearn.cli import rewards as rewards_commands
 from readtoearn.cli import serve as serve_commands
 from readtoearn.cli import sites as sites_commands
@@ -46,6 +47,7 @@ cli.add_command(points_commands.points)
 cli.add_command(quests_commands.quests_group)
 cli.add_command(quests_commands.sponsors_group)
 cli.add_command(sites_commands.sites_group)
+cli.add_command(reminders_commands.reminders_group)
 
 
 def main() -> None:

@@ -1,1 +1,2 @@
-"""More ways to earn: classic and partner quests, sponsors, daily check-ins, streaks, leaderboards."""
+"""More ways to earn: classic and partner quests, sponsors, daily check-ins, streaks and
+leaderboards."""
