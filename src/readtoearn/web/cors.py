@@ -57,7 +57,7 @@ class SiteCORSMiddleware(CORSMiddleware):
         super().__init__(
             app,
             allow_origins=fixed,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Altcha"],
             max_age=600,
         )
