@@ -229,3 +229,14 @@ def test_the_global_cors_setting_keeps_working(settings, database, clock) -> Non
     with TestClient(create_app(settings, database=database, clock=clock)) as legacy:
         response = legacy.get("/api/v1/articles", headers={"Origin": "https://legacy.example"})
     assert response.headers["access-control-allow-origin"] == "https://legacy.example"
+
+
+@pytest.mark.parametrize(
+    ("path", "method"), [("/api/v1/me/engagement", "PATCH"), ("/api/v1/articles/x", "PUT")]
+)
+def test_a_sites_pages_may_send_every_method_the_api_documents(client, publisher, path, method):
+    allowed = client.options(
+        path, headers={"Origin": ORIGIN, "Access-Control-Request-Method": method}
+    )
+    assert allowed.status_code == 200
+    assert method in allowed.headers["access-control-allow-methods"]
