@@ -9,8 +9,9 @@ import re
 import pytest
 
 from readtoearn.accounts import roles, trail
+from readtoearn.accounts import service as accounts
 from readtoearn.db import utcnow
-from readtoearn.fraud import sightings
+from readtoearn.fraud import readers, sightings
 from readtoearn.fraud.sightings import Seen
 from readtoearn.ledger import service as ledger
 from readtoearn.rewards import service as rewards
@@ -134,3 +135,48 @@ def test_the_reader_pages_in_french(client, session, settings, boss) -> None:
     session.commit()
     page = client.get(f"/operator/readers/{ada.id}", headers={"Accept-Language": "fr"})
     assert "Ajuster les points" in page.text and "Exporter les données" in page.text
+
+
+def test_a_reader_is_erased_and_the_ledger_stays_whole(client, session, settings, boss) -> None:
+    fund(session, 1000)
+    ada, bearer = make_reader(session, settings, "ada")
+    article = make_article(session, settings, title="Chips", url="https://news.example/chips")
+    make_read(session, ada.id, article.id, status="credited")
+    rewards.grant_points(session, ada.id, 30, "welcome")
+    sightings.record(session, ada.id, Seen(device="d" * 32, address="a" * 32), utcnow())
+    session.commit()
+    path = f"/operator/readers/{ada.id}"
+    token = csrf(client, path)
+    wrong = client.post(f"{path}/erase", data={"csrf_token": token, "confirm": "bob@example.org"})
+    assert wrong.status_code == 400 and "e-mail address to confirm the erasure" in wrong.text
+    done = client.post(
+        f"{path}/erase",
+        data={"csrf_token": token, "confirm": "ADA@example.org"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("done=erased")
+    session.expire_all()
+    user = accounts.get_user(session, ada.id)
+    assert user.email.startswith("erased-") and user.display_name == "Erased reader"
+    assert user.password_hash is None and not user.is_active
+    assert accounts.get_user_by_email(session, "ada@example.org") is None
+    assert wallet(session, ada.id) == (0, 0), "the spendable points went back to the budget"
+    assert ledger.audit(session).ok
+    api = client.get("/api/v1/me/wallet", headers={"Authorization": f"Bearer {bearer}"})
+    assert api.status_code == 401, "the reader's tokens are gone"
+    data = readers.export_reader(session, ada.id, by=None)
+    assert data["sightings"] == [] and "ada@" not in json.dumps(data)
+    assert [r["article"] for r in data["reads"]] == ["Chips"], "the history stays, anonymous"
+    [entry] = trail.list_actions(session, trail.TrailFilter(action="reader.erase"))
+    assert entry.after == {"points_returned": 40} and "ada@" not in json.dumps(
+        [entry.before, entry.after, entry.note]
+    )
+    again = client.get(path)
+    assert "Erase the reader" not in again.text
+
+
+def test_an_operator_is_not_erased_while_they_hold_a_role(client, session, settings, boss) -> None:
+    path = f"/operator/readers/{boss.id}"
+    token = csrf(client, path)
+    answer = client.post(f"{path}/erase", data={"csrf_token": token, "confirm": boss.email})
+    assert answer.status_code == 409 and "Take the console role away" in answer.text

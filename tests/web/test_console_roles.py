@@ -61,6 +61,7 @@ ROUTES: dict[tuple[str, str], roles.Area] = {
     ("GET", "/operator/readers/{reader_id}"): A.READERS,
     ("POST", "/operator/readers/{reader_id}/adjust"): A.READERS,
     ("GET", "/operator/readers/{reader_id}/export"): A.READERS,
+    ("POST", "/operator/readers/{reader_id}/erase"): A.READERS,
     ("GET", "/operator/rewards"): A.REWARDS,
     ("GET", "/operator/rewards/new"): A.REWARDS,
     ("POST", "/operator/rewards/new"): A.REWARDS,

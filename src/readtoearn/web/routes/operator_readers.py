@@ -1,6 +1,7 @@
 """The console's readers: search by e-mail or name, a reader's file (wallet, reads with their
 verdicts, redemptions, devices and linked accounts), points adjusted with a reason (a ledger
-transfer, never an edit), and the reader's data exported as JSON. Operators and support."""
+transfer, never an edit), the reader's data exported as JSON, and the reader erased (anonymised,
+the ledger kept whole). Operators and support."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from readtoearn.errors import InvalidInput, ReadToEarnError
-from readtoearn.fraud import readers
+from readtoearn.fraud import erasure, readers
 from readtoearn.reading.rules import REASON_LABELS
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import REDEMPTION_LABELS
@@ -25,12 +26,18 @@ from readtoearn.web.views import formatters
 
 router = APIRouter(prefix="/operator/readers", include_in_schema=False)
 
-NOTICES = {"adjusted": "The points were adjusted: the reader sees the reason in their history."}
+NOTICES = {
+    "adjusted": "The points were adjusted: the reader sees the reason in their history.",
+    "erased": "The reader was erased: the account is anonymised, its spendable points went back "
+    "to the budget.",
+}
 ERRORS = {
     "reason": "Give a reason: the reader sees it in their history.",
     "points": "Adjust by a whole number of points other than 0.",
     "wallet_short": "The reader cannot spend that many points: take back less.",
     "budget_empty": "The budget cannot pay this: fund it first.",
+    "confirm": "Type the reader's e-mail address to confirm the erasure.",
+    "operator": "Take the console role away before erasing an operator.",
 }
 
 
@@ -120,3 +127,26 @@ def export(reader_id: str, operator: ReadersOperator, session: WriteSessionDep) 
     name = f"reader-{data['account']['id']}.json"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     return Response(body, media_type="application/json", headers=headers)
+
+
+@router.post("/{reader_id}/erase", response_model=None)
+def erase(
+    request: Request,
+    reader_id: str,
+    operator: ReadersOperator,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    confirm: Annotated[str, Form(max_length=254)] = "",
+) -> HTMLResponse | RedirectResponse:
+    reader = readers.get_reader(session, reader_id)
+    try:
+        if confirm.strip().lower() != reader.email:
+            raise InvalidInput("type the reader's e-mail address", code="confirm")
+        erasure.erase_reader(session, reader.id, by=operator)
+    except ReadToEarnError as exc:
+        message = ERRORS.get(exc.code, exc.message)
+        return _reader_page(
+            request, session, settings, reader_id, error=message, status_code=status_of(exc)
+        )
+    return RedirectResponse(f"/operator/readers/{reader.id}?done=erased", status_code=303)
