@@ -103,8 +103,8 @@ def subject_of(
         at_start = not sentence[: match.start()].strip(" «“\"'(—–-")
         if at_start and first_word and len(words) == 1 and (known is None or words[0] not in known):
             continue  # a sentence's first word, capitalised only for being first
-        if not words:
-            continue
+        if not words or not words[0][:1].isupper():
+            continue  # "L'entreprise": an elided article before a common noun
         first = words[0].lower()
         if first in FUNCTION_WORDS or first in SCALES or first in CURRENCY_WORDS:
             continue

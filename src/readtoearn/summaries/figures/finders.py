@@ -149,7 +149,10 @@ def count_figures(
 
 
 # Words that may stand between a number and the thing it counts ("two more deals").
-MODIFIERS = frozenset({"more", "other", "new", "extra", "additional", "former", "ex", "autres"})
+MODIFIERS = frozenset(
+    {"more", "other", "new", "extra", "additional", "former", "ex", "autres", "prochains",
+     "prochaines", "supplémentaires", "anciens", "anciennes", "nouveaux", "nouvelles"}
+)  # fmt: skip
 IRREGULAR_PLURALS = frozenset(
     {"people", "men", "women", "children", "police", "staff", "feet", "teeth", "cattle",
      "sheep", "personnel", "livestock", "fish", "aircraft", "troops"}

@@ -14,7 +14,6 @@ from readtoearn.summaries.figures.finders import (
 )
 from readtoearn.summaries.figures.model import Figure
 from readtoearn.summaries.figures.numbers import numerals_in
-from readtoearn.summaries.figures.vocabulary import FUNCTION_WORDS
 from readtoearn.summaries.sentences import split_sentences
 
 
@@ -36,24 +35,13 @@ def extract_figures(text: str, language: str, *, limit: int | None = None) -> li
 
 
 def known_names(sentences: list[str]) -> frozenset[str]:
-    """Capitalised words seen inside sentences: names, unlike a sentence's first word."""
+    """Capitalised words seen inside sentences: names, unlike a sentence's first word. A word
+    seen only first in its sentences ("Revenue rose", "Net profit") is not taken for a name,
+    even when the text never writes it in lower case: too many such words are not names."""
     names = set()
-    lower = set()
     for sentence in sentences:
         for match in re.finditer(r"(?<=[\w,;:)] )[A-ZÀ-Ý][\w&.-]+", sentence):
             names.add(match.group().rstrip("."))
-        lower.update(re.findall(r"\b[a-zà-ÿ][\w-]*", sentence))
-    # A first word is a name too when the text never writes it in lower case ("Amazon will").
-    for sentence in sentences:
-        first = re.match(r"[«“\"'(\s]*([A-ZÀ-Ý][\w&-]+)", sentence)
-        if first:
-            word = first.group(1)
-            if (
-                word.lower() not in lower
-                and word.lower() not in FUNCTION_WORDS
-                and not (re.search(r"(?:ant|ent|é|ée|és|ées|ing|ed|ly)$", word))
-            ):
-                names.add(word)
     return frozenset(names)
 
 
