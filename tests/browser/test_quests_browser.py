@@ -1,6 +1,6 @@
 """A reader follows a two-article quest to the end in real Chromium: the quests page, the
-quest's page, each article's step banner, reading with the mouse wheel, and the quest's points in
-the wallet. Real tracker script, real server clock."""
+quest's page, each article's step banner, reading with the mouse wheel, the quest's points in the
+wallet, then on the dashboard with the streak. Real tracker script, real server clock."""
 
 from __future__ import annotations
 
@@ -113,4 +113,13 @@ def test_a_reader_follows_a_two_article_quest_to_the_end(browser: Any, quest_ser
     page.goto(f"{quest_server.url}/account/wallet")
     assert int(page.locator("[data-balance='available']").inner_text()) == 10 + 10 + QUEST_POINTS
     assert "Quest completed" in page.locator("body").inner_text()
+
+    # The dashboard: the quest's points under their source, today's bar, and the streak that
+    # the two credited reads started.
+    page.goto(f"{quest_server.url}/account")
+    assert page.locator("[data-source='quests'] td").first.inner_text() == str(QUEST_POINTS)
+    assert page.locator("[data-source='reading'] td").first.inner_text() == "20"
+    today = page.locator("svg.points-chart__svg rect").last
+    assert today.get_attribute("data-points") == str(20 + QUEST_POINTS)
+    assert page.locator("section.checkin").get_attribute("data-streak") == "1"
     context.close()
