@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -18,11 +18,12 @@ from readtoearn.articles import avatars
 from readtoearn.articles import service as articles
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
+from readtoearn.db import Database
 from readtoearn.errors import NotFound
 from readtoearn.quests import service as quests
 from readtoearn.reading import service as reading
 from readtoearn.web import i18n, pagecache, security
-from readtoearn.web.deps import SessionDep, SettingsDep, request_session
+from readtoearn.web.deps import SessionDep, SettingsDep
 from readtoearn.web.templating import (
     article_translation_context,
     make_templates,
@@ -38,6 +39,7 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 # A page as rendered, and when what it shows last changed (its Last-Modified).
 Rendered = tuple[Response, datetime | None]
+T = TypeVar("T")
 
 # Outside assistants a reader may ask for a summary; each takes the prompt in its `q` parameter.
 ASSISTANTS = (
@@ -147,23 +149,32 @@ async def _shared(request: Request, work: Callable[[Session], Rendered]) -> Resp
     database, settings = state.db, state.settings
     cache: pagecache.PageCache = state.page_cache
     if cache.stale(settings.page_cache_check_s):
-        async with request_session(database, write=False) as session:
-            cache.observe(await run_in_threadpool(reading.get_pages_version, session))
+        cache.observe(await _in_session(database, reading.get_pages_version))
     if not pagecache.is_anonymous(request):
-        async with request_session(database, write=False) as session:
-            response, _ = await run_in_threadpool(work, session)
+        response, _ = await _in_session(database, work)
         return pagecache.private(response)
     key = pagecache.key_of(request, i18n.negotiate(request, settings.default_language))
     page = cache.get(key)
     if page is None:
         version = cache.version
-        async with request_session(database, write=False) as session:
-            response, last_modified = await run_in_threadpool(work, session)
+        response, last_modified = await _in_session(database, work)
         if response.status_code != 200 or not isinstance(response, HTMLResponse):
             return response  # a redirect to the canonical path: nothing to keep
         page = pagecache.freeze(response, last_modified)
         cache.put(key, page, version)
     return pagecache.respond(request, page, settings)
+
+
+async def _in_session(database: Database, work: Callable[[Session], T]) -> T:
+    """`work` in one read transaction, admitted on the event loop, run (and committed) in one
+    trip to the thread pool."""
+    async with database.admitted(write=False):
+        return await run_in_threadpool(_run_in_session, database, work)
+
+
+def _run_in_session(database: Database, work: Callable[[Session], T]) -> T:
+    with database.session() as session:
+        return work(session)
 
 
 def _latest(items: list[Article]) -> datetime | None:
