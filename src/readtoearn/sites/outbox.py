@@ -24,7 +24,7 @@ from readtoearn.db import utcnow
 from readtoearn.reading.models import Read
 from readtoearn.rewards.models import Redemption, RedemptionStatus
 from readtoearn.sites.models import SiteArticle, SiteReader, Webhook, WebhookDelivery
-from readtoearn.sites.webhooks import EVENTS, build_delivery
+from readtoearn.sites.webhooks import EVENTS, LIVE, build_delivery
 
 VERDICTS = {"credited", "held", "rejected"}
 FULFILLED = {
@@ -108,8 +108,8 @@ def _queue(session: Session, flush_context: Any, instances: Any) -> None:
     if not happened:
         return
     with session.no_autoflush:
-        # Most installations have no webhook at all: one cheap query says so.
-        if session.scalar(select(Webhook.id).where(Webhook.disabled_at.is_(None)).limit(1)) is None:
+        # Most installations have no webhook at all: then nothing is asked of the database.
+        if not LIVE.any(session):
             return
         now = utcnow()
         for name, event_id, reader_id, article_id, data in happened:
@@ -135,12 +135,15 @@ def _queue_one(
     )
     site_ids = list(links)
     if article_id is not None:
-        owner = session.scalar(
-            select(SiteArticle.site_id).where(SiteArticle.article_id == article_id)
-        )
+        row = session.execute(
+            select(SiteArticle.site_id, Article.canonical_url)
+            .select_from(Article)
+            .outerjoin(SiteArticle, SiteArticle.article_id == Article.id)
+            .where(Article.id == article_id)
+        ).first()
+        owner, url = row if row is not None else (None, None)
         if owner is not None:
             site_ids = [owner]
-        url = session.scalar(select(Article.canonical_url).where(Article.id == article_id))
         data = data | {"article_url": url}
     if not site_ids:
         return

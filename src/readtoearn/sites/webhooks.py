@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,30 @@ EVENTS = (
 SIGNATURE_HEADER = "Readtoearn-Signature"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 MAX_WEBHOOKS_PER_SITE = 10
+
+
+class LiveWebhooks:
+    """Whether any webhook is live, remembered for a few seconds: most installations have none,
+    and then a verdict's flush need not ask the database. Adding or removing one in this process
+    forgets the answer at once; another process sees a first webhook within `ttl_s`."""
+
+    def __init__(self, ttl_s: float = 5.0) -> None:
+        self.ttl_s = ttl_s
+        self._until = 0.0
+        self._live = False
+
+    def any(self, session: Session) -> bool:
+        if time.monotonic() >= self._until:
+            query = select(Webhook.id).where(Webhook.disabled_at.is_(None)).limit(1)
+            self._live = session.scalar(query) is not None
+            self._until = time.monotonic() + self.ttl_s
+        return self._live
+
+    def forget(self) -> None:
+        self._until = 0.0
+
+
+LIVE = LiveWebhooks()
 
 
 def sign(secret: str, body: bytes, at: int) -> str:
@@ -87,6 +112,7 @@ def add_webhook(
     )
     session.add(hook)
     session.flush()
+    LIVE.forget()
     record(session, site, actor, "webhook.add", webhook_id=str(hook.id), url=hook.url)
     return hook
 
@@ -113,6 +139,7 @@ def remove_webhook(session: Session, site: Site, webhook_id: str, *, actor: str)
     """Stop sending to a webhook (its delivery log stays)."""
     hook = get_webhook(session, site, webhook_id)
     hook.disabled_at = utcnow()
+    LIVE.forget()
     record(session, site, actor, "webhook.remove", webhook_id=str(hook.id))
     return hook
 
