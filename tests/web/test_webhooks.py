@@ -21,6 +21,7 @@ from readtoearn.accounts.models import EmailNotice
 from readtoearn.app import create_app
 from readtoearn.config import Settings
 from readtoearn.db import Database, make_engine, new_id, utcnow
+from readtoearn.quests.models import Quest, QuestCompletion
 from readtoearn.reading.models import Read
 from readtoearn.sites import service as sites
 from readtoearn.sites.models import SiteReader
@@ -290,3 +291,23 @@ def test_the_queue_survives_a_restart_of_the_server(tmp_path: Path, receiver: Re
         )
     finally:
         database.dispose()
+
+
+def test_a_completed_quest_is_told(session, hooked) -> None:
+    quest = Quest(slug="tour", title_en="The tour", points=30)
+    session.add(quest)
+    session.flush()
+    session.add(
+        QuestCompletion(
+            quest_id=quest.id, reader_id=hooked["reader"].id, points=30, transfer_id=new_id()
+        )
+    )
+    session.flush()
+    [delivery] = queued(session, hooked["site"])
+    body = json.loads(delivery.payload)
+    assert body["type"] == "quest.completed"
+    assert body["data"] == {
+        "quest_id": str(quest.id),
+        "points": 30,
+        "reader": {"id": str(hooked["reader"].id), "site_user_id": "wp-1"},
+    }

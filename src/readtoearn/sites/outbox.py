@@ -1,10 +1,11 @@
 """Events for webhooks, queued in the very transaction that makes them happen (an outbox).
 
-A listener on every session's flush watches three things, wherever the code that changes them
+A listener on every session's flush watches four things, wherever the code that changes them
 lives: a read reaching a verdict (`read.credited`, `read.held`, `read.rejected`), a redemption
-made or fulfilled (`redemption.created`, `redemption.fulfilled`), and the reminder that a reader's
-points expire soon (`points.expiring`). Nothing is sent from here: the delivery worker sends what
-was committed, and a transaction rolled back takes its events with it.
+made or fulfilled (`redemption.created`, `redemption.fulfilled`), the reminder that a reader's
+points expire soon (`points.expiring`), and a quest completed (`quest.completed`). Nothing is
+sent from here: the delivery worker sends what was committed, and a transaction rolled back takes
+its events with it.
 
 Read events go to the site that registered the article, or else to the sites the reader signed
 in from; the others go to the sites the reader signed in from.
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from readtoearn.accounts.models import EmailNotice
 from readtoearn.articles.models import Article
 from readtoearn.db import utcnow
+from readtoearn.quests.models import QuestCompletion
 from readtoearn.reading.models import Read
 from readtoearn.rewards.models import Redemption, RedemptionStatus
 from readtoearn.sites.models import SiteArticle, SiteReader, Webhook, WebhookDelivery
@@ -100,6 +102,10 @@ def _events_of(session: Session) -> list[Happened]:
         ):
             key = f"points.expiring:{obj.user_id}:{obj.key}"
             found.append(("points.expiring", key, obj.user_id, None, {"notice": obj.key}))
+        elif isinstance(obj, QuestCompletion) and obj in session.new:
+            data = {"quest_id": str(obj.quest_id), "points": obj.points}
+            key = f"quest.completed:{obj.quest_id}:{obj.reader_id}"
+            found.append(("quest.completed", key, obj.reader_id, None, data))
     return found
 
 

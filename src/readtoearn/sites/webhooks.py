@@ -32,6 +32,7 @@ EVENTS = (
     "redemption.created",
     "redemption.fulfilled",
     "points.expiring",
+    "quest.completed",
 )
 SIGNATURE_HEADER = "Readtoearn-Signature"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
