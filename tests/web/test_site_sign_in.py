@@ -8,6 +8,7 @@ import hmac
 import json
 import time
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from sqlalchemy import select
 
+from readtoearn.db import utcnow
 from readtoearn.reading.models import Read
 from readtoearn.sites import service as sites
 from readtoearn.sites.models import SiteReader
@@ -60,6 +62,8 @@ def test_a_reader_is_created_then_found_and_updated(client, session, clock, site
     assert first.status_code == 200, first.text
     reader = first.json()["reader"]
     assert reader["display_name"] == "Ada" and reader["email"] == "ada@news.example"
+    expires = datetime.fromisoformat(first.json()["expires_at"])
+    assert timedelta(hours=11) < expires - utcnow() <= timedelta(hours=12)
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {first.json()['token']}"})
     assert me.json()["id"] == reader["id"]
     # Coral's shape: the user object, no sub; the same reader, renamed.

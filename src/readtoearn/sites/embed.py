@@ -14,7 +14,6 @@ from datetime import datetime
 import lxml.html
 from sqlalchemy.orm import Session
 
-from readtoearn.accounts import service as accounts
 from readtoearn.accounts.models import User
 from readtoearn.accounts.service import IssuedToken
 from readtoearn.articles import text as textlib
@@ -26,7 +25,7 @@ from readtoearn.reading import service as reading
 from readtoearn.sites.catalogue import find_article
 from readtoearn.sites.models import Site
 from readtoearn.sites.registry import is_allowed_origin
-from readtoearn.sites.sso import sign_in
+from readtoearn.sites.sso import issue_reader_token, sign_in
 
 FINGERPRINT_LENGTH = 32
 
@@ -87,7 +86,7 @@ def open_embed(
         points = int(reading.requirements(article, settings)["points"])
         return Embedded(article, fingerprints, points, None, None, None, None)
     reader = sign_in(session, settings, site, sso, now, signup_address=signup_address)
-    token = accounts.issue_api_token(session, settings, reader, source="sso")
+    token = issue_reader_token(session, settings, reader)
     panel = reading.get_panel(session, settings, clock, reader_id=reader.id, article=article)
     rewarded = panel.rewarded.status if panel.rewarded is not None else None
     return Embedded(article, fingerprints, panel.points, reader, token, panel.view_token, rewarded)

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts import service as accounts
-from readtoearn.accounts.models import User
+from readtoearn.accounts.models import ApiToken, User
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
+from readtoearn.db import utcnow
 from readtoearn.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from readtoearn.sites.models import SeenToken, Site, SiteReader
 from readtoearn.sites.registry import ALGORITHMS, get_live_secret, get_site, is_allowed_origin
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MAX_TOKEN_LENGTH = 8192
 LEEWAY_S = 30  # clocks of two servers disagree a little
+READER_TOKEN_LIFETIME = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -275,4 +277,17 @@ def sign_in_reader(
             f"the origin {origin} is not allowed for this site", code="origin_not_allowed"
         )
     user = sign_in(session, settings, site, token, clock.now(), signup_address=address)
-    return accounts.issue_api_token(session, settings, user, source="sso")
+    return issue_reader_token(session, settings, user)
+
+
+def issue_reader_token(session: Session, settings: Settings, user: User) -> accounts.IssuedToken:
+    """A bearer token for a reader signed in by their site, for READER_TOKEN_LIFETIME at most:
+    each page view of the site signs them in again, so it need not last for weeks."""
+    issued = accounts.issue_api_token(session, settings, user, source="sso")
+    expires_at = min(issued.expires_at, utcnow() + READER_TOKEN_LIFETIME)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == accounts.hash_secret(issued.token))
+        .values(expires_at=expires_at)
+    )
+    return accounts.IssuedToken(token=issued.token, expires_at=expires_at, user=user)
