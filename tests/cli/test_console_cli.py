@@ -72,3 +72,14 @@ def test_funding_from_the_command_line_is_recorded(env) -> None:
     funded = run(env, "budget", "fund", "500", "--note", "launch")
     assert funded.exit_code == 0, funded.output
     assert actions(env) == [("budget.fund", None, "launch")]
+
+
+def test_rewards_made_on_the_command_line_are_recorded(env, tmp_path) -> None:
+    made = run(env, "rewards", "create", "--kind", "code", "--name", "Voucher", "--cost", "50")
+    assert made.exit_code == 0, made.output
+    codes = tmp_path / "codes.csv"
+    codes.write_text("code\nA-1\nA-2\nA-1\n")
+    imported = run(env, "rewards", "codes", "import", "voucher", str(codes))
+    assert imported.exit_code == 0, imported.output
+    assert "imported 2 code(s), skipped 1 duplicate(s)" in imported.output
+    assert [a for a, _role, _note in actions(env)] == ["reward.create", "reward.codes"]

@@ -104,7 +104,7 @@ def create(
     with open_database(settings) as database:
 
         def work(s: Session) -> str:
-            reward = rewards.create_reward(s, draft)
+            reward = rewards.add_reward(s, draft, by=None)
             return f"{reward.id} {reward.slug}"
 
         made = ledger.run_in_transaction(database, work)
@@ -171,7 +171,7 @@ def import_(reward: str, file: Path) -> None:
     settings = load_settings()
     with open_database(settings) as database:
         done = ledger.run_in_transaction(
-            database, lambda s: rewards.import_codes(s, reward, values)
+            database, lambda s: rewards.add_codes(s, reward, values, by=None)
         )
     click.echo(
         f"imported {done.added} code(s), skipped {done.duplicates} duplicate(s); "
