@@ -12,14 +12,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from readtoearn.articles import service as articles
 from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
+from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.ledger import service as ledger
 from readtoearn.reading import service as reading
 from readtoearn.reading.live import MemoryLiveStore
+from readtoearn.reading.models import Read
 from tests.browser.conftest import running_app
 
 pytestmark = pytest.mark.browser
@@ -50,6 +53,8 @@ def publish_one_article(session: Session, settings: Settings) -> str:
         ArticleDraft(
             title="Night buses reach six more towns",
             html=html,
+            # The lead sits above the image and boxes, outside the body: still paragraph 0.
+            lead="Night buses will reach six more towns next year, the regional council decided.",
             canonical_url="https://news.example/night-buses",
             language="en",
             published_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
@@ -93,7 +98,7 @@ def sign_up(page: Any, server: ReadingServer, email: str) -> None:
     page.fill("input[name=password]", "a long and private passphrase 9")
     page.click("form.account-form button[type=submit]")
     page.wait_for_load_state()
-    assert page.locator("a[href='/account/wallet']").count() == 1
+    assert page.locator("a[href='/account/wallet']").count() >= 1
 
 
 def available_points(page: Any, server: ReadingServer) -> int:
@@ -130,6 +135,12 @@ def test_a_reader_scrolling_at_a_human_pace_earns_the_points(browser, reading_se
     assert status.get_attribute("data-kind") == "credited", status.inner_text()
     assert "+10 points!" in status.inner_text()
     assert available_points(page, reading_server) == 10
+    # The tracker saw the lead as paragraph 0, and every paragraph the server counts.
+    with reading_server.app.state.db.session() as session:
+        (read,) = session.scalars(select(Read)).all()
+        article = session.get(Article, read.article_id)
+        assert article is not None and article.lead
+        assert sorted(read.paragraphs_seen) == list(range(article.paragraph_count))
     context.close()
 
 
