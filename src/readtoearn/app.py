@@ -50,6 +50,7 @@ from readtoearn.web.routes import (
     api_wallet,
     appeals,
     engagement,
+    feeds,
     health,
     operator_budget,
     operator_charts,
@@ -286,6 +287,7 @@ def create_app(
     app.include_router(api_docs.router)
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)
+    app.include_router(feeds.router)
     app.include_router(pages.router)
     openapi.install(app)
     return app
