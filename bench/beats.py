@@ -166,7 +166,9 @@ async def run_phase(
 async def drive(url: str, bearers: list[tuple[str, str]], article_id: str, seconds: float) -> None:
     limits = httpx.Limits(max_connections=len(bearers), max_keepalive_connections=len(bearers))
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        states = await start_reads(client, bearers, article_id)
+        states: list[dict[str, object]] = [
+            dict(s) for s in await start_reads(client, bearers, article_id)
+        ]
         await run_phase(client, states, "noop", 1.0)  # warm-up
         noop = await run_phase(client, states, "noop", seconds)
         beats = await run_phase(client, states, "beats", seconds)
