@@ -16,7 +16,7 @@ def test_list_and_get_articles(client, session, settings) -> None:
     assert item["id"] == str(article.id)
     assert item["reading_minutes"] == article.reading_minutes
     detail = client.get(f"/api/v1/articles/{article.id}").json()
-    assert detail["paragraphs"] == 6
+    assert detail["paragraphs"] == 7  # the lead (paragraph 0) and six paragraphs
     assert detail["key_points"] == ["First point", "Second point"]
     assert detail["authors"][0]["name"] == "Ada Lovelace"
     assert detail["text"].startswith("The background")

@@ -38,7 +38,7 @@ def test_start_answers_the_protocol(tracker, settings) -> None:
     assert set(body) >= {"read_id", "token", "beat_interval_s", "required"}
     assert body["beat_interval_s"] == settings.beat_interval_s
     assert body["required"]["points"] == settings.points_per_read
-    assert body["required"]["paragraphs"] == 12
+    assert body["required"]["paragraphs"] == 13  # the lead (paragraph 0) and twelve
 
 
 def test_starting_again_resumes_and_retires_the_old_chain(tracker) -> None:
@@ -134,7 +134,7 @@ def test_malformed_beats_are_422(tracker, patch) -> None:
 
 def test_a_paragraph_the_article_does_not_have_is_422(tracker) -> None:
     tracker.start()
-    response = tracker.beat(paragraphs=[12])
+    response = tracker.beat(paragraphs=[13])  # 0 is the lead, 1-12 the body
     assert response.status_code == 422
     assert "paragraph" in response.json()["error"]["message"]
 
