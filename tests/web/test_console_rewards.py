@@ -307,3 +307,28 @@ def test_the_rewards_pages_in_french(client, session, settings, boss) -> None:
     assert "Aperçu de l’import" in page.text and "Retirer de la boutique" in page.text
     listing = client.get("/operator/rewards", headers={"Accept-Language": "fr"})
     assert "Nouvelle récompense" in listing.text
+
+
+def test_a_reader_redeeming_an_item_hears_it_will_be_shipped(client, session, settings) -> None:
+    fund(session, 10_000)
+    mug = rewards.create_reward(
+        session, rewards.RewardDraft(kind=RewardKind.PHYSICAL, name_en="Mug", cost=20)
+    )
+    reader, bearer = make_reader(session, settings, "ada")
+    rewards.grant_points(session, reader.id, 100, "seed money")
+    session.commit()
+    answer = client.post(
+        f"/api/v1/rewards/{mug.id}/redemptions",
+        json={"shipping_address": ADDRESS},
+        headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": "mug-1"},
+    )
+    assert answer.status_code == 201, answer.text
+    again = client.post(
+        f"/api/v1/rewards/{mug.id}/redemptions",
+        json={"shipping_address": ADDRESS},
+        headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": "mug-1"},
+    )
+    assert again.status_code == 201
+    mails = [m for m in outbox(settings) if m["To"] == "ada@example.org"]
+    assert [m["Subject"].split(": ", 1)[1] for m in mails] == ["your reward will be shipped"]
+    assert "Mug" in mails[0].get_content()

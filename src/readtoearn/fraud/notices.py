@@ -26,6 +26,7 @@ REDEMPTION_REFUSED = "redemption_refused"
 APPEAL_APPROVED = "appeal_approved"
 APPEAL_REJECTED = "appeal_rejected"
 HOLD_EXPIRED = "hold_expired"
+ITEM_TO_SHIP = "item_to_ship"
 ITEM_SHIPPED = "item_shipped"
 ITEM_DELIVERED = "item_delivered"
 
@@ -57,6 +58,11 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Hello {name},\n\nYour read of \u201c{what}\u201d was held for review, and nobody "
             "reviewed it in time. Its held points have been released; it earned nothing.\n\n"
             "{link}\n",
+        ),
+        ITEM_TO_SHIP: (
+            "your reward will be shipped",
+            "Hello {name},\n\nThank you for redeeming \u201c{what}\u201d. It will be sent to the "
+            "address you gave; we will write again when it ships.\n\n{link}\n",
         ),
         ITEM_SHIPPED: (
             "your reward has been shipped",
@@ -94,6 +100,11 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Bonjour {name},\n\nVotre lecture de « {what} » était en attente de vérification, "
             "et personne ne l'a examinée à temps. Ses points réservés ont été libérés ; elle "
             "ne rapporte rien.\n\n{link}\n",
+        ),
+        ITEM_TO_SHIP: (
+            "votre récompense va être expédiée",
+            "Bonjour {name},\n\nMerci d'avoir choisi « {what} ». Elle sera envoyée à l'adresse "
+            "que vous avez donnée ; nous vous écrirons à son expédition.\n\n{link}\n",
         ),
         ITEM_SHIPPED: (
             "votre récompense a été expédiée",

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from readtoearn.db import utcnow
 from readtoearn.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from readtoearn.fraud import notices, sightings, trust
 from readtoearn.fraud import redemptions as risks
-from readtoearn.fraud import sightings, trust
+from readtoearn.fraud.notices import Notifier
 from readtoearn.fraud.sightings import Seen
 from readtoearn.fraud.trust import TrustRules
 from readtoearn.ledger import service as ledger
@@ -79,16 +80,17 @@ def redeem(
     rules: TrustRules | None = None,
     seen: Seen | None = None,
     as_of: datetime | None = None,
+    notifier: Notifier | None = None,
 ) -> Redeemed:
     """Spend a reader's points on a reward, once per Idempotency-Key.
 
     `rules` are the operator's trust gates and review threshold (None: none, as for the command
     line's own redemptions), judged at `as_of` (the app's clock; default `now`); `seen` is who the
-    request came from (device, address group)."""
+    request came from (device, address group); `notifier` e-mails the reader of an item to ship."""
     # A savepoint: a refusal leaves nothing behind (the sighting, the profile row, a code taken),
     # so the caller's transaction goes on and a page can still say why.
     with session.begin_nested():
-        return _redeem(
+        done = _redeem(
             session,
             reader_id,
             reward_ref,
@@ -99,6 +101,12 @@ def redeem(
             seen=seen,
             as_of=as_of,
         )
+    # An item to ship: the reader hears of it now, then when it ships and when it arrives.
+    to_ship = done.redemption.status == RedemptionStatus.AWAITING_SHIPMENT
+    if notifier is not None and done.created and to_ship:
+        what = done.redemption.reward.name
+        notifier.send_after_commit(session, reader_id, notices.ITEM_TO_SHIP, what=what)
+    return done
 
 
 def _redeem(

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from readtoearn.fraud.notices import Notifier
 from readtoearn.fraud.sightings import Seen
 from readtoearn.fraud.trust import TrustRules
 from readtoearn.rewards import service as rewards
@@ -26,6 +27,7 @@ from readtoearn.web.deps import (
     SettingsDep,
 )
 from readtoearn.web.schemas import ErrorOut
+from readtoearn.web.sessions import EmailBackendDep
 from readtoearn.web.trust import RedeemGate
 
 router = APIRouter(prefix="/api/v1", tags=["rewards"])
@@ -178,12 +180,14 @@ async def redeem(
     _gate: RedeemGate,
     settings: SettingsDep,
     clock: ClockDep,
+    backend: EmailBackendDep,
     body: RedeemIn | None = None,
 ) -> JSONResponse:
     address = body.shipping_address.model_dump() if body and body.shipping_address else None
     reader_id, language = reader.id, _language(request, reader.language)
     seen = Seen(client.request_device(request, settings), client.request_address(request, settings))
     rules = TrustRules.of(settings)
+    notifier = Notifier.of(settings, backend)
 
     def work(session: Session) -> tuple[RedemptionOut, bool]:
         done = rewards.redeem(
@@ -195,6 +199,7 @@ async def redeem(
             as_of=clock.now(),
             rules=rules,
             seen=seen,
+            notifier=notifier,
         )
         return RedemptionOut.of(done.redemption, language), done.created
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from readtoearn.config import Settings
 from readtoearn.errors import ReadToEarnError
+from readtoearn.fraud.notices import Notifier
 from readtoearn.fraud.sightings import Seen
 from readtoearn.fraud.trust import TrustRules
 from readtoearn.rewards import service as rewards
@@ -18,6 +19,7 @@ from readtoearn.web import client, i18n, trust
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import ClockDep, CurrentReader, OptionalReader, SessionDep, SettingsDep
 from readtoearn.web.errors import headers_of, status_of
+from readtoearn.web.sessions import EmailBackendDep
 from readtoearn.web.templating import render
 from readtoearn.web.trust import POW_FIELD
 
@@ -84,6 +86,7 @@ def redeem_form(
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
+    backend: EmailBackendDep,
     idempotency_key: FormText = "",
     name: FormText = "",
     line1: FormText = "",
@@ -116,6 +119,7 @@ def redeem_form(
             as_of=clock.now(),
             rules=TrustRules.of(settings),
             seen=seen,
+            notifier=Notifier.of(settings, backend),
         )
     except ReadToEarnError as exc:
         extra = {"error": exc.message, "address": address}
