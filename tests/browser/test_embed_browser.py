@@ -250,6 +250,19 @@ def test_a_reader_of_the_publishers_page_is_credited(browser, embedding) -> None
     assert event["type"] == "read.credited" and event["data"]["points"] == 10
     assert event["data"]["reader"]["site_user_id"] == "wp-7"
     assert event["data"]["article_url"] == embedding.canonical
+    # Back on the page later: the panel says it is done, and no read starts.
+    context = human_context(browser)
+    page = context.new_page()
+    starts: list[str] = []
+    page.on("request", lambda r: starts.append(r.url) if r.url.endswith("/api/v1/reads") else None)
+    page.goto(url_of(embedding.publisher))
+    page.wait_for_function(
+        "document.querySelector('[data-readtoearn]')?.getAttribute('data-kind') === 'done'"
+    )
+    box = page.locator("[data-readtoearn] .box")
+    assert "You have already earned points for this article." in box.inner_text()
+    assert starts == []
+    context.close()
 
 
 def test_a_page_without_sign_in_offers_to_join(browser, embedding) -> None:

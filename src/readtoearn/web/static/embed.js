@@ -15,11 +15,13 @@
   var T = fr ? {
     offer: "%d points à gagner en lisant cet article.", reading: "Lecture en cours : continuez jusqu’à la fin.",
     join: "Rejoindre", login: "Se connecter", guest: "Rejoignez le programme pour gagner %d points avec cet article.",
-    credited: "+%d points !", error: "La lecture n’a pas pu être mesurée.", points: "points", title: "Lire pour gagner"
+    credited: "+%d points !", error: "La lecture n’a pas pu être mesurée.", points: "points", title: "Lire pour gagner",
+    already: "Vous avez déjà gagné des points pour cet article.", review: "Votre lecture de cet article est en cours d’examen."
   } : {
     offer: "Earn %d points by reading this article.", reading: "Reading: keep going to the end.",
     join: "Join", login: "Sign in", guest: "Join the programme to earn %d points with this article.",
-    credited: "+%d points!", error: "Reading could not be measured.", points: "points", title: "Read to earn"
+    credited: "+%d points!", error: "Reading could not be measured.", points: "points", title: "Read to earn",
+    already: "You have already earned points for this article.", review: "Your read of this article is being reviewed."
   };
 
   function warn(text) {
@@ -266,6 +268,12 @@
     if (!info.token) {
       say(T.guest.replace("%d", info.article.points), "info");
       links(info);
+      return;
+    }
+    if (info.rewarded === "credited" || info.rewarded === "held") {
+      // Read before: nothing more to measure on this page.
+      say(info.rewarded === "credited" ? T.already : T.review, "done");
+      show(1);
       return;
     }
     bearer = info.token;
