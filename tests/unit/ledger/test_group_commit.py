@@ -135,8 +135,16 @@ def make_grouped_machine(engine: Engine) -> type:
 
                 return work
 
-            gate = threading.Event()
-            held = self.committer.submit(lambda _s: gate.wait(10))
+            # The first unit's batch is formed once it runs: every unit queued after that
+            # shares the next batch, whose one ledger call is checked below.
+            gate, running = threading.Event(), threading.Event()
+
+            def hold(_session: Session) -> bool:
+                running.set()
+                return gate.wait(10)
+
+            held = self.committer.submit(hold)
+            assert running.wait(10)
             futures = [self.committer.submit(unit(*p)) for p in plan]
             gate.set()
             assert held.result(timeout=30)
