@@ -68,6 +68,11 @@ BATCH_SIZE = Histogram(
     "Units of work that shared one commit",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
+SHARED_CALL = Histogram(
+    "readtoearn_group_commit_shared_call_units",
+    "Units whose items (ledger transfers) went into one call",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +338,8 @@ def _second_halves(
         kinds.setdefault(half.apply, []).append(i)
     for apply, members in kinds.items():
         groups = apply(session, [later[i][1].items for i in members])
+        if apply is not _nothing:
+            SHARED_CALL.observe(len(members))
         for i, group in zip(members, groups, strict=True):
             results[i] = list(group)
     outcomes: list[tuple[_Unit[Any], Any, BaseException | None]] = []

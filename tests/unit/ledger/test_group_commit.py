@@ -213,10 +213,12 @@ def test_sixty_four_callers_share_commits_and_each_gets_its_own_answer(
             return committer.run_blocking(_pay_later(key, budget, wallet, 1))
         return committer.run_blocking(lambda s: pay(s, key, budget, wallet, 1))
 
-    from readtoearn.batch import BATCH_SIZE
+    from readtoearn.batch import BATCH_SIZE, SHARED_CALL
 
     units_before = BATCH_SIZE._sum.get()
     batches_before = sum(b.get() for b in BATCH_SIZE._buckets)
+    shared_before = SHARED_CALL._sum.get()
+    calls_before = sum(b.get() for b in SHARED_CALL._buckets)
     try:
         with ThreadPoolExecutor(64) as pool:
             paid = list(pool.map(pay_one, keys))
@@ -225,6 +227,12 @@ def test_sixty_four_callers_share_commits_and_each_gets_its_own_answer(
     batches = sum(b.get() for b in BATCH_SIZE._buckets) - batches_before
     assert BATCH_SIZE._sum.get() - units_before == 640
     assert batches < 640  # some units shared a commit
+    calls = sum(b.get() for b in SHARED_CALL._buckets) - calls_before
+    if halves:  # every unit's transfer went into a ledger call shared with others'
+        assert SHARED_CALL._sum.get() - shared_before == 640
+        assert calls < 640
+    else:
+        assert calls == 0
     assert sum(paid) == 500  # the budget held 500: exactly that many were paid
     with database.session() as session:
         assert ledger.balance(session, wallet).posted == 500
