@@ -21,7 +21,7 @@ from readtoearn.batch import GroupCommitter
 from readtoearn.clock import Clock, SystemClock
 from readtoearn.config import Settings, get_settings
 from readtoearn.db import Database, make_engine
-from readtoearn.fraud import retention, timeouts
+from readtoearn.fraud import programme, retention, timeouts
 from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
 from readtoearn.quests import reminders as reminders_service
@@ -57,6 +57,7 @@ from readtoearn.web.routes import (
     operator_exports,
     operator_readers,
     operator_rewards,
+    operator_rules,
     operator_sites,
     operator_trail,
     operator_trust,
@@ -195,6 +196,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _freeze_startup_objects()
         _size_thread_pool(db)
+        # The rules an operator set in the console, before the first request reads them.
+        await run_in_threadpool(programme.load_rules, db, settings, app.state.locked_rules)
         sweeper = asyncio.create_task(_background_jobs(app, db, the_clock, settings))
         # Webhook deliveries (a table-backed queue) and the sweep of used sign-in token ids.
         site_worker = (
@@ -227,6 +230,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.locked_rules = programme.locked_rules(settings)
     app.state.db = db
     app.state.clock = the_clock
     app.state.committer = committer
@@ -284,6 +288,7 @@ def create_app(
     app.include_router(operator_budget.router)
     app.include_router(operator_exports.router)
     app.include_router(operator_charts.router)
+    app.include_router(operator_rules.router)
     app.include_router(api_docs.router)
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)

@@ -83,3 +83,21 @@ def test_rewards_made_on_the_command_line_are_recorded(env, tmp_path) -> None:
     assert imported.exit_code == 0, imported.output
     assert "imported 2 code(s), skipped 1 duplicate(s)" in imported.output
     assert [a for a, _role, _note in actions(env)] == ["reward.create", "reward.codes"]
+
+
+def test_commands_follow_the_rules_set_in_the_console(env, monkeypatch) -> None:
+    from readtoearn.cli.base import load_settings, open_database
+    from readtoearn.fraud.models import ProgrammeRule
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    database = Database(make_engine(env["READTOEARN_DATABASE_URL"]))
+    with database.session(write=True) as session:
+        session.add(ProgrammeRule(name="points_expiry_days", value=90))
+        session.add(ProgrammeRule(name="quiz_bonus_points", value=8))
+    database.dispose()
+    monkeypatch.setenv("READTOEARN_QUIZ_BONUS_POINTS", "6")
+    settings = load_settings()
+    with open_database(settings):
+        assert settings.points_expiry_days == 90
+        assert settings.quiz_bonus_points == 6, "the environment wins"

@@ -55,6 +55,8 @@ ROUTES: dict[tuple[str, str], roles.Area] = {
     ("POST", "/operator/budget/fund"): A.BUDGET,
     ("POST", "/operator/budget/release"): A.BUDGET,
     ("GET", "/operator/charts"): A.DASHBOARD,
+    ("GET", "/operator/rules"): A.RULES,
+    ("POST", "/operator/rules"): A.RULES,
     ("GET", "/operator/exports"): A.EXPORTS,
     ("GET", "/operator/exports/{kind}.csv"): A.EXPORTS,
     ("GET", "/operator/readers"): A.READERS,

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from readtoearn.config import Settings, get_settings
 from readtoearn.db import Database, make_engine
 from readtoearn.errors import ReadToEarnError
+from readtoearn.fraud import programme
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,6 +49,8 @@ def open_database(settings: Settings) -> Iterator[Database]:
     database = Database(
         make_engine(settings.resolved_database_url, wait_s=CLI_WAIT_S), wait_s=CLI_WAIT_S
     )
+    # The programme's rules set from the console apply to commands too (the environment wins).
+    programme.load_rules(database, settings, programme.locked_rules(settings))
     try:
         yield database
     finally:

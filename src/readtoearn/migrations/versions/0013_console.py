@@ -31,6 +31,24 @@ def upgrade() -> None:
             sa.Column("delivered_at", readtoearn.db.UTCDateTime(timezone=True), nullable=True)
         )
     op.create_table(
+        "programme_rules",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column(
+            "value",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("changed_at", readtoearn.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_by", sa.Uuid(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["changed_by"],
+            ["users.id"],
+            name=op.f("fk_programme_rules_changed_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_programme_rules")),
+    )
+    op.create_table(
         "operator_actions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("at", readtoearn.db.UTCDateTime(timezone=True), nullable=False),
@@ -76,6 +94,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_operator_actions_actor_id"))
         batch_op.drop_index(batch_op.f("ix_operator_actions_action"))
     op.drop_table("operator_actions")
+    op.drop_table("programme_rules")
     with op.batch_alter_table("redemptions", schema=None) as batch_op:
         batch_op.drop_column("delivered_at")
         batch_op.drop_column("tracking_note")

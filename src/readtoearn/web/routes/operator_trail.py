@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "quest.close": "Closed a quest",
     "sponsor.create": "Added a sponsor",
     "sponsor.fund": "Funded a sponsor",
+    "rules.change": "Changed a rule of the programme",
 }
 ROLE_LABELS = {
     "operator": "Operator: everything",
