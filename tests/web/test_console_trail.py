@@ -213,3 +213,11 @@ def test_the_team_page_in_french(client, session, settings) -> None:
     assert "Équipe et rôles" in page.text and "Enregistrer le rôle" in page.text
     trail_page = client.get("/operator/trail", headers={"Accept-Language": "fr"})
     assert "Journal des actions" in trail_page.text
+
+
+def test_every_action_label_has_a_french_name() -> None:
+    from readtoearn.web import i18n
+    from readtoearn.web.routes.operator_trail import ACTION_LABELS
+
+    french = i18n.translations("fr")
+    assert [label for label in ACTION_LABELS.values() if french.gettext(label) == label] == []
