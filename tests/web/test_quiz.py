@@ -184,3 +184,34 @@ def test_a_person_reading_the_questions_earns_the_bonus(
     answers = answers_of(session, credited.read_id, right=True)
     result = client.post(url, json={"answers": answers}, headers=credited.headers).json()
     assert result["points"] == settings.quiz_bonus_points
+
+
+def test_all_right_on_an_empty_budget_is_recorded_without_a_bonus(
+    client, credited, session, settings
+) -> None:
+    """The bonus goes into the group committer's one ledger call: the budget refusing it is a
+    normal answer (passed, no points), and the one attempt is used all the same."""
+    from readtoearn.db import new_id
+    from readtoearn.ledger import service as ledger
+    from readtoearn.ledger.interfaces import TransferSpec
+    from readtoearn.ledger.models import TransferCode
+
+    budget = ledger.programme_budget(session)
+    left = ledger.balance(session, budget).available
+    sink = ledger.get_or_create_wallet(session, new_id())
+    ledger.transfer(session, TransferSpec(new_id(), budget, sink, left, TransferCode.ADJUSTMENT))
+    session.commit()
+    client.get(f"/api/v1/reads/{credited.read_id}/quiz", headers=credited.headers)
+    answers = answers_of(session, credited.read_id, right=True)
+    url = f"/api/v1/reads/{credited.read_id}/quiz"
+    result = client.post(url, json={"answers": answers}, headers=credited.headers).json()
+    assert result["passed"] is True
+    assert result["points"] == 0
+    assert "budget" in result["message"]
+    session.expire_all()
+    read = session.scalar(select(Read).where(Read.id == uuid.UUID(credited.read_id)))
+    assert read.quiz_answered_at is not None and read.quiz_points == 0
+    assert wallet(session, read.reader_id)[0] == 10
+    again = client.post(url, json={"answers": answers}, headers=credited.headers)
+    assert again.json()["error"]["code"] == "quiz_answered"
+    assert ledger.audit(session).ok

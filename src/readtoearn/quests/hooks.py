@@ -73,12 +73,17 @@ def answer_read_quiz(
     reader_id: uuid.UUID,
     read_id: str,
     answers: dict[str, str],
-) -> reading.QuizOutcome:
-    """`reading.answer_quiz`, then the quests whose article-quiz step it passed."""
-    outcome = reading.answer_quiz(
+) -> Later[reading.QuizOutcome]:
+    """`reading.answer_quiz_later`, followed (once the ledger has answered for the bonus) by the
+    quests whose article-quiz step it passed; `.now(session)` finishes it at once."""
+
+    def advance(s: Session, outcome: reading.QuizOutcome) -> reading.QuizOutcome:
+        if outcome.passed:
+            read = reading.owned_read(s, reader_id, read_id)
+            advance_after_read(s, settings, clock.now(), reader_id, read.article_id)
+        return outcome
+
+    later = reading.answer_quiz_later(
         session, settings, clock, reader_id=reader_id, read_id=read_id, answers=answers
     )
-    if outcome.passed:
-        read = reading.owned_read(session, reader_id, read_id)
-        advance_after_read(session, settings, clock.now(), reader_id, read.article_id)
-    return outcome
+    return later.followed_by(advance)

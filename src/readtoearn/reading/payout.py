@@ -84,6 +84,21 @@ def pay_quiz_bonus(session: Session, read: Read, points: int) -> Payment:
     )
 
 
+def pay_quiz_bonus_later(
+    session: Session, read: Read, points: int, *, then: Callable[[Session, Payment], T]
+) -> Later[T]:
+    """`pay_quiz_bonus` in two halves (see `pay_read_later`)."""
+    return ledger.credit_reader_later(
+        session,
+        lambda s, credit: then(s, _paid(credit)),
+        reader_id=read.reader_id,
+        amount=points,
+        code=TransferCode.QUIZ_BONUS,
+        transfer_id=quiz_transfer_id(read.id),
+        metadata={"read_id": str(read.id), "article_id": str(read.article_id)},
+    )
+
+
 def _paid(credit: ledger.Credit) -> Payment:
     if credit.ok:
         return Payment(ok=True, transfer_id=credit.transfer_id)

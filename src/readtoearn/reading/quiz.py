@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from readtoearn.articles.models import Article
+from readtoearn.batch import Later
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
 from readtoearn.errors import Conflict, NotFound
@@ -88,6 +89,22 @@ def answer_quiz(
     answers: dict[str, str],
 ) -> QuizOutcome:
     """Grade the one attempt at a quiz; all right earns the bonus from the budget."""
+    return answer_quiz_later(
+        session, settings, clock, reader_id=reader_id, read_id=read_id, answers=answers
+    ).now(session)
+
+
+def answer_quiz_later(
+    session: Session,
+    settings: Settings,
+    clock: Clock,
+    *,
+    reader_id: uuid.UUID,
+    read_id: str,
+    answers: dict[str, str],
+) -> Later[QuizOutcome]:
+    """`answer_quiz` in two halves: the attempt is graded and recorded now, the bonus goes into
+    the group committer's one ledger call, and the outcome follows the ledger's answer."""
     read = _quiz_read(session, reader_id, read_id)
     if read.quiz is None:
         raise Conflict("ask for the quiz before answering it", code="quiz_not_started")
@@ -98,34 +115,45 @@ def answer_quiz(
     quiz = Quiz.from_dict(read.quiz)
     result = grade(quiz, answers)
     now = clock.now()
-    points, message = 0, "Not every answer was right: no bonus this time."
     needed = reading_seconds(quiz, settings)
     taken = (now - read.quiz_shown_at).total_seconds() if read.quiz_shown_at else None
+    # Recorded before the bonus is paid: a second answer later in the same batch is refused.
+    read.quiz_answered_at = now
+    read.quiz_correct = result.correct
+    read.quiz_points = 0
+
+    def outcome(points: int, message: str) -> QuizOutcome:
+        return QuizOutcome(
+            correct=result.correct,
+            total=result.total,
+            passed=result.passed,
+            points=points,
+            per_question=result.per_question,
+            message=message,
+        )
+
     if result.passed and taken is not None and taken < needed:
         # Answered before the questions could have been read: a script, or answers passed on.
         read.evidence = {
             **(read.evidence or {}),
             QUIZ_TOO_FAST: {"seconds": round(taken, 1), "needed": round(needed, 1)},
         }
-        message = QUIZ_TOO_FAST_MESSAGE
-    elif result.passed:
-        paid = payout.pay_quiz_bonus(session, read, settings.quiz_bonus_points)
-        if paid.ok:
-            points, message = settings.quiz_bonus_points, "All right: the bonus is yours."
-        else:
-            message = "All right, but the programme's budget is empty: no bonus for now."
-    read.quiz_answered_at = now
-    read.quiz_correct = result.correct
-    read.quiz_points = points
+        session.flush()
+        return Later.done(outcome(0, QUIZ_TOO_FAST_MESSAGE))
     session.flush()
-    return QuizOutcome(
-        correct=result.correct,
-        total=result.total,
-        passed=result.passed,
-        points=points,
-        per_question=result.per_question,
-        message=message,
-    )
+    if not result.passed:
+        return Later.done(outcome(0, "Not every answer was right: no bonus this time."))
+
+    bonus = settings.quiz_bonus_points
+
+    def paid(session: Session, payment: payout.Payment) -> QuizOutcome:
+        if not payment.ok:
+            return outcome(0, "All right, but the programme's budget is empty: no bonus for now.")
+        read.quiz_points = bonus
+        session.flush()
+        return outcome(bonus, "All right: the bonus is yours.")
+
+    return payout.pay_quiz_bonus_later(session, read, bonus, then=paid)
 
 
 def get_quiz_result(

@@ -29,7 +29,13 @@ from readtoearn.reading.page import (
     get_reader_view,
 )
 from readtoearn.reading.panel import Panel, get_panel, view_token_for
-from readtoearn.reading.quiz import QuizOutcome, answer_quiz, get_quiz, get_quiz_result
+from readtoearn.reading.quiz import (
+    QuizOutcome,
+    answer_quiz,
+    answer_quiz_later,
+    get_quiz,
+    get_quiz_result,
+)
 from readtoearn.reading.reads import OPEN, owned_read, read_uuid
 from readtoearn.reading.rules import explain
 from readtoearn.reading.snapshot import NeedsDatabase, flush_idle
@@ -61,6 +67,7 @@ __all__ = [
     "WalletEntry",
     "accept_beat",
     "answer_quiz",
+    "answer_quiz_later",
     "complete_read",
     "complete_read_later",
     "explain",

@@ -338,7 +338,7 @@ async def answer_quiz(
 ) -> QuizResultOut:
     reader_id = reader.id
 
-    def work(session: Session) -> reading.QuizOutcome:
+    def work(session: Session) -> Later[reading.QuizOutcome]:
         return quests.answer_read_quiz(
             session, settings, clock, reader_id=reader_id, read_id=read_id, answers=body.answers
         )

@@ -73,7 +73,7 @@ def answer_quiz_page(
     try:
         outcome = quests.answer_read_quiz(
             session, settings, clock, reader_id=reader.id, read_id=read_id, answers=answers
-        )
+        ).now(session)
     except ReadToEarnError as exc:
         status = status_of(exc)
         context: dict[str, object] = {"quiz": quiz.public(), "read_id": read_id}
