@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     webhook_poll_s: Annotated[float, Field(ge=0, le=3600)] = 2.0
     webhook_timeout_s: Annotated[float, Field(gt=0, le=60)] = 10.0
     webhook_retry_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 24
+    # Deliveries to addresses that are not public (loopback, private networks, link-local) are
+    # refused unless this is set: a receiver on the same network as the server.
+    webhook_private_addresses: bool = False
 
     # Trust (docs/fraud.md, docs/privacy.md). The client's address is the socket's peer, or the
     # X-Forwarded-For entry left by the last of these proxies (addresses or CIDR ranges).

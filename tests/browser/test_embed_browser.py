@@ -145,7 +145,9 @@ def embedding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedding]:
         return str(site.id), secret, hook.secret, key
 
     data = tmp_path_factory.mktemp("embed-live")
-    with running_app(data, prepare, beat_interval_s=5, webhook_poll_s=0.5) as running:
+    with running_app(
+        data, prepare, beat_interval_s=5, webhook_poll_s=0.5, webhook_private_addresses=True
+    ) as running:
         site_id, secret, hook_secret, key = running.prepared
         # The publisher registers its page through the article API, as its CMS would.
         registered = httpx.post(

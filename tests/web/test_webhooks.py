@@ -61,6 +61,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers(settings) -> None:
+    """The receivers of these tests listen on loopback, which deliveries refuse by default."""
+    settings.webhook_private_addresses = True
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     server = Receiver()
@@ -247,6 +253,7 @@ def test_the_queue_survives_a_restart_of_the_server(tmp_path: Path, receiver: Re
         secret_key=SECRET,
         database_url=f"sqlite:///{tmp_path / 'live.sqlite3'}",
         webhook_poll_s=0.2,
+        webhook_private_addresses=True,
         password_hash_time_cost=1,
         password_hash_memory_kib=1024,
         password_hash_parallelism=1,
@@ -311,3 +318,35 @@ def test_a_completed_quest_is_told(session, hooked) -> None:
         "points": 30,
         "reader": {"id": str(hooked["reader"].id), "site_user_id": "wp-1"},
     }
+
+
+def test_a_delivery_to_the_servers_own_network_is_refused(
+    session, database, settings, clock, hooked, receiver
+) -> None:
+    """A publisher's key chooses the address: the server never posts into its own network."""
+    settings.webhook_private_addresses = False
+    now_on(clock)
+    session.add(EmailNotice(user_id=hooked["reader"].id, kind="points_expiring", key="ssrf"))
+    session.commit()
+    assert sites.deliver_due(database, settings, clock) == 1
+    [delivery] = queued(session, hooked["site"])
+    session.refresh(delivery)
+    assert delivery.status == "pending" and delivery.last_status is None
+    assert delivery.last_error.startswith("refused: 127.0.0.1 is not a public address")
+    assert receiver.received == []
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("http://169.254.169.254/latest/meta-data", True),
+        ("http://10.0.0.7/hook", True),
+        ("http://[::1]:8080/hook", True),
+        ("http://localhost/hook", True),
+        ("https://93.184.215.14/hook", False),
+    ],
+)
+def test_which_addresses_are_refused(url: str, refused: bool) -> None:
+    from readtoearn.sites.delivery import refusal
+
+    assert bool(refusal(url)) is refused

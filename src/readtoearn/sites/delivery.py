@@ -6,14 +6,23 @@ and `readtoearn sites deliver`) never send one delivery at once, and a worker th
 leaves its claims to expire: the delivery is sent again, and receivers deduplicate by the event's
 `id`. A delivery that fails is tried again after 10 s, 20 s, 40 s… (at most an hour apart), for
 `webhook_retry_hours` after it was queued; then it is marked failed.
+
+A webhook's address is the publisher's to choose (an API key with the `webhooks` scope adds one),
+so the server would otherwise post wherever it is told, its own network included: a delivery
+whose host resolves to an address that is not public (loopback, private, link-local, the cloud's
+metadata service) is refused and logged as such, unless `webhook_private_addresses` is set (a
+receiver on the same network, tests).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import or_, select, update
@@ -93,6 +102,22 @@ def post(client: httpx.Client, claimed: Claimed, at: int) -> tuple[int | None, s
     return response.status_code, error
 
 
+def refusal(url: str) -> str:
+    """Why a delivery must not go to this URL ('' when it may): its host is not public."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, ValueError, UnicodeError):
+        return f"cannot resolve {host!r}"
+    for *_, address in found:
+        ip = ipaddress.ip_address(address[0])
+        if not ip.is_global:
+            return f"refused: {host} is not a public address ({ip})"
+    return ""
+
+
 def record_result(
     session: Session,
     settings: Settings,
@@ -131,7 +156,10 @@ def deliver_due(
     http = client or httpx.Client(timeout=settings.webhook_timeout_s, follow_redirects=False)
     try:
         for item in claimed:
-            status, error = post(http, item, int(clock.now().timestamp()))
+            error = "" if settings.webhook_private_addresses else refusal(item.url)
+            status = None
+            if not error:
+                status, error = post(http, item, int(clock.now().timestamp()))
             if error:
                 log.info("webhook %s to %s: %s", item.event, item.url, error)
             with database.session(write=True) as session:
