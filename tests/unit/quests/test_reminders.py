@@ -125,7 +125,7 @@ def test_a_followed_quest_is_announced_once_before_it_closes(session, settings) 
     now = utcnow()
     follower = make_user(session, "follower", verified=now)
     follower.language = "fr"
-    idle = make_user(session, "idle", verified=now)
+    make_user(session, "idle", verified=now)  # a reader who did no step: never told
     a, b = make_articles(session, settings)
     quest = make_quest(
         session, [a, b], points=60, title_fr="Quête du climat", ends_at=now + timedelta(days=5)
