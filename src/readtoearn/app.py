@@ -198,11 +198,7 @@ def create_app(
         _size_thread_pool(db)
         # The rules an operator set in the console, before the first request reads them.
         await run_in_threadpool(programme.load_rules, db, settings, app.state.locked_rules)
-        sweeper = (
-            asyncio.create_task(_background_jobs(app, db, the_clock, settings))
-            if db.background_work
-            else None
-        )
+        sweeper = asyncio.create_task(_background_jobs(app, db, the_clock, settings))
         # Webhook deliveries (a table-backed queue) and the sweep of used sign-in token ids.
         site_worker = (
             asyncio.create_task(site_jobs.run(db, settings, the_clock))
@@ -212,8 +208,7 @@ def create_app(
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
+            sweeper.cancel()
             if site_worker is not None:
                 site_worker.cancel()
             store: LiveStore = app.state.live

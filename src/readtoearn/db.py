@@ -179,8 +179,9 @@ class Database:
         writer = engine.execution_options(sqlite_immediate=True)
         self.write_sessions = sessions or sessionmaker(writer, expire_on_commit=False)
         single_writer = sessions is None and engine.dialect.name == "sqlite"
-        # Sessions handed in may all be one connection (a test's rolled-back transaction): work
-        # of the app's own in the background would interleave with the requests' on it.
+        # Sessions handed in may all be one connection (a test's rolled-back transaction): a
+        # worker polling all the time (webhook deliveries) would interleave with the requests'
+        # statements on it. The app's slow sweep still runs (its tests drive it).
         self.background_work = sessions is None
         self._writer = aiologic.Semaphore(1) if single_writer else None
         self._slots = aiologic.Semaphore(self.slots)
