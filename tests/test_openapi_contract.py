@@ -17,7 +17,10 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck
 from schemathesis import GenerationMode, checks
-from schemathesis.config._checks import PositiveDataAcceptanceConfig
+from schemathesis.config._checks import (
+    NegativeDataRejectionConfig,
+    PositiveDataAcceptanceConfig,
+)
 from schemathesis.core.failures import Failure, FailureGroup
 
 from readtoearn.accounts import service as accounts
@@ -125,6 +128,11 @@ def run(client: TestClient, seeded: dict[str, Any], examples: int) -> list[str]:
     # refusal gives a reason, an appeal says something): documented, and a rejection by design.
     schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(
         expected_statuses=["2xx", "3xx", 400, 401, 403, 404, 409, 429]
+    )
+    # A body past the limit (an `html` longer than documented, say) is refused whole with 413
+    # before it is read: a rejection too, and documented on every operation.
+    schema.config.checks.negative_data_rejection = NegativeDataRejectionConfig(
+        expected_statuses=[*NegativeDataRejectionConfig().expected_statuses, 413]
     )
     failures: dict[str, str] = {}
     for result in schema.get_all_operations():
