@@ -35,6 +35,7 @@ from readtoearn.quests.views import ClosingQuest, list_closing_quests
 log = logging.getLogger(__name__)
 
 POINTS_EXPIRING = "points_expiring"
+NEVER = datetime.min.replace(tzinfo=UTC)  # no notice yet
 QUEST_CLOSING = "quest_closing"
 
 # (subject, body) per language; the body is formatted with the fields named in it.
@@ -131,13 +132,8 @@ def _record(session: Session, user_id: uuid.UUID, kind: str, key: str, now: date
     return True
 
 
-def _reachable(user: User | None) -> bool:
-    return bool(
-        user is not None
-        and user.is_active
-        and user.email_reminders
-        and user.email_verified_at is not None
-    )
+def _reachable(user: User) -> bool:
+    return bool(user.is_active and user.email_reminders and user.email_verified_at is not None)
 
 
 def _day(when: datetime, language: str) -> str:
@@ -157,6 +153,7 @@ def send_points_expiring(session: Session, now: datetime, reminders: Reminders) 
     owners = ledger.list_wallet_owners_credited(
         session, since=now - life - timedelta(days=1), until=now + window - life + timedelta(days=1)
     )
+    announced_until = _announced_until(session, owners)
     sent = 0
     for reader_id in owners:
         user = session.get(User, reader_id)
@@ -164,7 +161,7 @@ def send_points_expiring(session: Session, now: datetime, reminders: Reminders) 
             continue
         wallet = ledger.account_id(ledger.AccountCode.WALLET, owner_id=reader_id)
         lots = ledger.list_expiring(session, wallet, expiry_days)
-        announced = _announced_until(session, reader_id)
+        announced = announced_until.get(reader_id, NEVER)
         if not any(now < when <= now + window and when > announced for when, _ in lots):
             continue
         until = now + 2 * window
@@ -186,14 +183,14 @@ def send_points_expiring(session: Session, now: datetime, reminders: Reminders) 
     return sent
 
 
-def _announced_until(session: Session, reader_id: uuid.UUID) -> datetime:
-    """The end of the period the reader's last points notice covered (the distant past if none)."""
-    key = session.scalar(
-        select(func.max(EmailNotice.key)).where(
-            EmailNotice.user_id == reader_id, EmailNotice.kind == POINTS_EXPIRING
-        )
+def _announced_until(session: Session, reader_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """The end of the period each reader's last points notice covered, in one query."""
+    rows = session.execute(
+        select(EmailNotice.user_id, func.max(EmailNotice.key))
+        .where(EmailNotice.user_id.in_(reader_ids), EmailNotice.kind == POINTS_EXPIRING)
+        .group_by(EmailNotice.user_id)
     )
-    return datetime.fromisoformat(key) if key else datetime.min.replace(tzinfo=UTC)
+    return {user_id: datetime.fromisoformat(key) for user_id, key in rows}
 
 
 def send_quests_closing(
