@@ -104,6 +104,17 @@ async def _background_jobs(app: FastAPI, db: Database, clock: Clock, settings: S
             log.exception("writing idle reads to the database failed")
 
 
+async def _follow_rules(app: FastAPI, db: Database, settings: Settings) -> None:
+    """Take the programme's rules an operator stored through another worker process: each
+    worker looks at the stored rules every rules_poll_s (a handful of rows)."""
+    while True:
+        await asyncio.sleep(settings.rules_poll_s)
+        try:
+            await run_in_threadpool(programme.load_rules, db, settings, app.state.locked_rules)
+        except Exception:  # looked at again at the next turn; the app carries on
+            log.exception("reloading the programme's rules failed")
+
+
 def _expire_ledger(db: Database, clock: Clock, settings: Settings) -> None:
     """What `readtoearn ledger expire` does; safe to run in several workers at once."""
     now = clock.now()
@@ -199,6 +210,11 @@ def create_app(
         # The rules an operator set in the console, before the first request reads them.
         await run_in_threadpool(programme.load_rules, db, settings, app.state.locked_rules)
         sweeper = asyncio.create_task(_background_jobs(app, db, the_clock, settings))
+        rules_follower = (
+            asyncio.create_task(_follow_rules(app, db, settings))
+            if settings.rules_poll_s and db.background_work
+            else None
+        )
         # Webhook deliveries (a table-backed queue) and the sweep of used sign-in token ids.
         site_worker = (
             asyncio.create_task(site_jobs.run(db, settings, the_clock))
@@ -209,6 +225,8 @@ def create_app(
             yield
         finally:
             sweeper.cancel()
+            if rules_follower is not None:
+                rules_follower.cancel()
             if site_worker is not None:
                 site_worker.cancel()
             store: LiveStore = app.state.live

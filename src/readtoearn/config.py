@@ -68,6 +68,9 @@ class Settings(BaseSettings):
 
     # Ledger: points expire this many days after the day they were credited (None: never).
     points_expiry_days: Annotated[int | None, Field(ge=1, le=36500)] = None
+    # The programme's rules stored from the console reach every worker process within this many
+    # seconds (each worker looks at the stored rules this often; 0: only at start).
+    rules_poll_s: Annotated[float, Field(ge=0, le=3600)] = 5.0
     # The server runs `ledger expire` itself at startup and then this often (0: only from cron).
     ledger_expire_every_s: Annotated[int, Field(ge=0, le=7 * 86400)] = 3600
 

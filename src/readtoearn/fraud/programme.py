@@ -3,8 +3,10 @@ from the console, stored in the database, each change in the audit trail.
 
 A rule given by the environment (READTOEARN_POINTS_PER_READ...) or by whoever built the settings
 wins: the console shows it and cannot change it. The others take their stored value, applied to
-the process's settings at start (`load_rules`) and, once a change is committed, by the process
-that made it; other processes take it when they start again.
+the process's settings at start (`load_rules`), once a change is committed by the process that
+made it, and by every other worker process within `rules_poll_s` seconds (`serve` reloads them
+that often). The console itself always starts from the stored values, so a change made through
+one worker is never judged against another worker's older copy.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def locked_rules(settings: Settings) -> frozenset[str]:
 
 def _apply(settings: Settings, values: dict[str, Any], locked: frozenset[str]) -> None:
     for name, value in values.items():
-        if name in RULES and name not in locked:
+        if name in RULES and name not in locked and getattr(settings, name) != value:
             try:
                 settings.__pydantic_validator__.validate_assignment(settings, name, value)
             except ValidationError:
@@ -77,6 +79,7 @@ def load_rules(database: Database, settings: Settings, locked: frozenset[str]) -
 def list_rules(session: Session, settings: Settings, locked: frozenset[str]) -> list[Rule]:
     """Each rule with its value now, its default and where the value comes from."""
     stored = list_stored(session)
+    _apply(settings, {name: r.value for name, r in stored.items()}, locked)
     out = []
     for name in RULES:
         default = Settings.model_fields[name].default
@@ -95,6 +98,9 @@ def change_rules(
 ) -> list[str]:
     """Store new values of rules (checked as the settings check them), record each change, and
     apply them to this process's settings once committed. The names changed."""
+    stored = list_stored(session)
+    # Judged against what is stored, not this process's copy, which may be a few seconds old.
+    _apply(settings, {name: r.value for name, r in stored.items()}, locked)
     trial = settings.model_copy()
     changed: dict[str, Any] = {}
     for name, value in changes.items():
@@ -108,7 +114,6 @@ def change_rules(
             raise InvalidInput(f"{name}: {value!r} is not allowed", code=f"rule:{name}") from None
         if getattr(trial, name) != getattr(settings, name):
             changed[name] = getattr(trial, name)
-    stored = list_stored(session)
     for name, value in changed.items():
         row = stored.get(name) or ProgrammeRule(name=name)
         row.value, row.changed_at, row.changed_by = value, utcnow(), by.id if by else None
