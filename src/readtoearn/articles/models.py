@@ -34,7 +34,10 @@ class Author(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The default bio, shown when none is written in the page's language.
     bio: Mapped[str] = mapped_column(Text, default="")
+    # Bios by language ({"en": ..., "fr": ...}): articles/bios.py picks the one a page shows.
+    bios: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     url: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -73,6 +76,9 @@ class Article(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # The publication time's own UTC offset in minutes, so pages can show the publisher's zone.
     published_offset_min: Mapped[int | None] = mapped_column(Integer)
+    # When the article's content last changed, as its publisher's page says (or as a re-import
+    # saw); `updated_at` is when our row last changed.
+    modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     image_url: Mapped[str | None] = mapped_column(String(2000))
     image_alt: Mapped[str] = mapped_column(Text, default="")
     image_caption: Mapped[str] = mapped_column(Text, default="")
