@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # README's install command (which .ci/run runs first) satisfies it, so CI does not install twice.
 INSTALLED := $(VENV)/bin/ruff
 
-.PHONY: all install lint test ci serve bench
+.PHONY: all install lint test ci serve bench screenshots
 
 all: lint test
 
@@ -32,3 +32,8 @@ ci:
 serve: $(PY)
 	$(PY) -m pip install -q -e .
 	$(VENV)/bin/readtoearn serve
+
+# The console's pictures in docs/operator.md, taken by the browser tests as they run.
+screenshots: install
+	READTOEARN_SCREENSHOTS_DIR=docs/images $(PY) -m pytest -q -m browser -p no:randomly \
+		$(sort $(wildcard tests/browser/test_console*_browser.py))

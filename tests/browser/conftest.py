@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,15 @@ WIDE_TABLE = (
     + "</tr></table>"
 )
 LONG_WORD = "<p>Source: https://news.example/" + "a-very-long-address-" * 12 + "end</p>"
+
+
+def save_screenshot(page: Any, name: str) -> None:
+    """The page as docs/ shows it: written to READTOEARN_SCREENSHOTS_DIR/<name>.png when that is
+    set (`make screenshots`), and nowhere otherwise."""
+    folder = os.environ.get("READTOEARN_SCREENSHOTS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 @dataclass(frozen=True)

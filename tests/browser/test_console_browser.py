@@ -20,7 +20,7 @@ from readtoearn.ledger import service as ledger
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import RewardKind
 from readtoearn.rewards.service import RewardDraft
-from tests.browser.conftest import running_app
+from tests.browser.conftest import running_app, save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +90,7 @@ def test_an_operator_creates_a_code_reward_from_a_csv(page: Page, console: Conso
     expect(page.locator("[data-figure=new] .operator__figure")).to_have_text("3")
     expect(page.locator("[data-figure=duplicates] .operator__figure")).to_have_text("1")
     expect(page.locator("[data-sample] li")).to_have_count(3)
+    save_screenshot(page, "operator-codes-preview")
     page.get_by_role("button", name="Add 3 codes").click()
 
     expect(page.locator(".operator__notice")).to_contain_text("3 codes added.")
@@ -114,6 +115,7 @@ def test_an_operator_runs_a_draw_and_sees_its_seed(page: Page, console: Console)
     expect(page.locator("[data-winners] li")).to_have_count(2)
     expect(page.locator("[data-winners]")).to_contain_text(re.compile(r"r\d@example\.org"))
     expect(page.get_by_role("button", name="Run the draw now")).to_have_count(0)
+    save_screenshot(page, "operator-draw")
     page.goto(console.url + "/rewards")
     expect(page.locator("[data-reward=trip-to-lisbon]")).to_have_count(0)
 
@@ -131,6 +133,7 @@ def test_an_operator_finds_a_reader_and_adjusts_their_points(page: Page, console
     expect(page.locator(".operator__notice")).to_contain_text("The points were adjusted")
     expect(page.locator("[data-figure=available] .operator__figure")).to_have_text("25")
     expect(page.locator("[data-table=movements]")).to_contain_text("Counted twice")
+    save_screenshot(page, "operator-reader")
 
     page.fill("#adjust-points", "-500")
     page.fill("#adjust-reason", "Too much")

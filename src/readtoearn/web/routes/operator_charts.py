@@ -66,5 +66,7 @@ def charts_page(
     except ReadToEarnError as exc:
         context.update(error=ERRORS.get(exc.code, exc.message), board=None)
         return render(request, "operator/charts.html", context, status_code=status_of(exc))
+    # The fields show the range drawn, the default one included.
+    context.update(since=rng.first.isoformat(), until=rng.last.isoformat())
     context.update(error=None, board=charts.get_charts(session, rng, now))
     return render(request, "operator/charts.html", context)
