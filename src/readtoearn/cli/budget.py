@@ -259,7 +259,8 @@ def forget(now: str | None) -> None:
         )
     click.echo(
         f"deleted {done.sightings} sighting(s); cleared {done.reads} read(s), "
-        f"{done.redemptions} redemption(s) and {done.signups} sign-up address(es)"
+        f"{done.redemptions} redemption(s) and {done.signups} sign-up address(es); "
+        f"deleted {done.secrets} expired session(s), token(s) and e-mail link(s)"
     )
 
 

@@ -4,6 +4,10 @@ and the device and address hashes are cleared from reads, redemptions and sign-u
 What the signals need is recent: a farm is caught while it farms. The points, the verdicts, the
 reasons and the decisions stay (the ledger and the review record must); only what could link an
 account to a browser or a network goes.
+
+The same sweep deletes the secrets that have expired (browser sessions, API and sign-in tokens,
+e-mail links, password resets): they can no longer open anything, and a publisher's site whose
+readers sign in through it makes one token per visit.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ from typing import Any
 from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
-from readtoearn.accounts.models import User
+from readtoearn.accounts.models import (
+    ApiToken,
+    EmailVerification,
+    PasswordReset,
+    User,
+    UserSession,
+)
 from readtoearn.fraud.models import Sighting
 from readtoearn.reading.models import Read
 from readtoearn.rewards.models import Redemption
@@ -29,10 +39,11 @@ class Purged:
     reads: int
     redemptions: int
     signups: int
+    secrets: int = 0
 
     @property
     def total(self) -> int:
-        return self.sightings + self.reads + self.redemptions + self.signups
+        return self.sightings + self.reads + self.redemptions + self.signups + self.secrets
 
 
 def _count(result: Any) -> int:
@@ -73,4 +84,16 @@ def purge(session: Session, now: datetime, retention_days: int) -> Purged:
         reads=_count(reads),
         redemptions=_count(redemptions),
         signups=_count(signups),
+        secrets=forget_expired_secrets(session, now),
     )
+
+
+def forget_expired_secrets(session: Session, now: datetime) -> int:
+    """Delete the sessions, tokens and e-mail links past their expiry: none can be used again."""
+    deleted = 0
+    for model in (UserSession, ApiToken, EmailVerification, PasswordReset):
+        result = session.execute(
+            delete(model).where(model.expires_at < now).execution_options(synchronize_session=False)
+        )
+        deleted += _count(result)
+    return deleted

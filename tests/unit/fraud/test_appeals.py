@@ -6,9 +6,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from readtoearn.accounts import service as accounts
+from readtoearn.accounts.models import ApiToken, EmailVerification, PasswordReset, UserSession
+from readtoearn.accounts.service import hash_secret
 from readtoearn.db import utcnow
 from readtoearn.errors import Conflict, NotFound, Unprocessable
 from readtoearn.fraud import appeals, retention, sightings, timeouts
@@ -319,3 +321,36 @@ def test_retention_forgets_devices_and_addresses(session, settings, reader) -> N
     assert (purged.sightings, purged.reads, purged.redemptions, purged.signups) == (2, 1, 1, 1)
     assert old_read.points == 10 and old.status == "entered"  # the record itself stays
     assert retention.purge(session, now, 90).total == 0
+
+
+def test_the_sweep_deletes_expired_sessions_tokens_and_links(session, settings, reader) -> None:
+    live = accounts.issue_api_token(session, settings, reader)
+    spent = accounts.issue_api_token(session, settings, reader)
+    browser = accounts.start_session(session, settings, reader)
+    session.flush()
+    later = utcnow() + timedelta(days=settings.api_token_days, hours=1)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == hash_secret(live.token))
+        .values(expires_at=later + DAY)
+    )
+    session.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == hash_secret(browser))
+        .values(expires_at=later - DAY)
+    )
+
+    secrets = (ApiToken, UserSession, EmailVerification, PasswordReset)
+
+    def count() -> int:
+        return sum(session.scalar(select(func.count()).select_from(m)) or 0 for m in secrets)
+
+    before = count()
+    purged = retention.purge(session, later, 90)
+
+    assert purged.secrets == before - count() >= 2  # the spent token and the session at least
+    left = session.scalars(select(ApiToken.token_hash)).all()
+    assert left == [hash_secret(live.token)], "a token still valid stays"
+    assert accounts.get_token_user(session, live.token) is not None
+    assert not session.scalars(select(UserSession)).all()
+    assert spent.token != live.token
