@@ -102,3 +102,17 @@ class ProgrammeRule(Base):
     changed_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+
+
+class ReaderFreeze(Base):
+    """A reader frozen by the console (fraud/freezes.py): who, when and why. The row lives while
+    the reader is frozen; the trail keeps every freeze and unfreeze."""
+
+    __tablename__ = "reader_freezes"
+
+    reader_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    frozen_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

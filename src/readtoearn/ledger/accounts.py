@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from readtoearn.db import dialect_insert, utcnow
-from readtoearn.errors import Conflict
+from readtoearn.errors import Conflict, NotFound
 from readtoearn.ledger.interfaces import AccountResult, AccountResultCode, AccountSpec
 from readtoearn.ledger.models import POINTS, Account, AccountCode, AccountFlags
 from readtoearn.ledger.rows import ACCOUNTS, flags_of, load_accounts
@@ -175,3 +175,37 @@ def lock_programme_budget(session: Session) -> None:
 def system_account(session: Session, code: AccountCode, ledger: str = POINTS) -> uuid.UUID:
     """The id of a ledger's single account of a kind (funding, redemption, expiry...)."""
     return ensure_account(session, code, ledger)
+
+
+# --------------------------------------------------------------------------- freezing
+
+
+def freeze_account(session: Session, account: uuid.UUID) -> bool:
+    """Freeze an account: new transfers debiting or crediting it are refused with
+    `debit_account_frozen` / `credit_account_frozen` (docs/ledger.md lists the few that pass).
+    True when it was not frozen before; NotFound when there is no such account."""
+    return _set_frozen(session, account, True)
+
+
+def unfreeze_account(session: Session, account: uuid.UUID) -> bool:
+    """Let a frozen account move points again; True when it was frozen."""
+    return _set_frozen(session, account, False)
+
+
+def is_frozen(session: Session, account: uuid.UUID) -> bool:
+    """Whether an account is frozen (False when there is no such account yet)."""
+    return bool(session.scalar(select(ACCOUNTS.c.frozen).where(ACCOUNTS.c.id == account)))
+
+
+def _set_frozen(session: Session, account: uuid.UUID, frozen: bool) -> bool:
+    # The same row lock as a transfer's: a freeze waits for the transfers in flight, and every
+    # transfer after it sees the flag.
+    conn = session.connection()
+    stmt = select(ACCOUNTS.c.frozen).where(ACCOUNTS.c.id == account).with_for_update()
+    before = conn.execute(stmt).scalar_one_or_none()
+    if before is None:
+        raise NotFound(f"no ledger account {account}")
+    if bool(before) == frozen:
+        return False
+    conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == account).values(frozen=frozen))
+    return True

@@ -16,7 +16,13 @@ from readtoearn.batch import Later
 from readtoearn.ledger.accounts import get_or_create_wallet, programme_budget, system_account
 from readtoearn.ledger.interfaces import Credit, TransferResult, TransferResultCode, TransferSpec
 from readtoearn.ledger.models import AccountCode, TransferCode, TransferFlags
-from readtoearn.ledger.transfers import LedgerError, create_transfer_groups, create_transfers
+from readtoearn.ledger.transfers import (
+    FROZEN_CODES,
+    ReaderFrozen,
+    create_transfer_groups,
+    create_transfers,
+    refusal,
+)
 
 T = TypeVar("T")
 
@@ -46,9 +52,11 @@ def credit_reader(
     pending: bool = False,
     source: uuid.UUID | None = None,
     metadata: dict[str, Any] | None = None,
+    frozen_ok: bool = False,
 ) -> Credit:
     """Credit a reader's wallet from the programme budget (or the account `source`, e.g. a
-    sponsor's), posted or pending; raise LedgerError unless credited or the source is empty."""
+    sponsor's), posted or pending; raise LedgerError unless credited or the source is empty
+    (ReaderFrozen when the wallet is frozen, unless `frozen_ok`)."""
     spec = plan_credit(
         session,
         reader_id=reader_id,
@@ -59,7 +67,7 @@ def credit_reader(
         source=source,
         metadata=metadata,
     )
-    return credit_of(create_transfers(session, [spec])[0])
+    return credit_of(create_transfers(session, [spec])[0], frozen_ok=frozen_ok)
 
 
 def credit_reader_later(
@@ -73,6 +81,7 @@ def credit_reader_later(
     pending: bool = False,
     source: uuid.UUID | None = None,
     metadata: dict[str, Any] | None = None,
+    frozen_ok: bool = False,
 ) -> Later[T]:
     """`credit_reader` in two halves: the transfer goes in with the other waiting units' (see
     readtoearn.batch), then `then` gets this credit; `.now(session)` finishes it alone."""
@@ -86,7 +95,9 @@ def credit_reader_later(
         source=source,
         metadata=metadata,
     )
-    return transfers_later([spec], lambda s, results: then(s, credit_of(results[0])))
+    return transfers_later(
+        [spec], lambda s, results: then(s, credit_of(results[0], frozen_ok=frozen_ok))
+    )
 
 
 def transfers_later(
@@ -120,8 +131,13 @@ def plan_credit(
     )
 
 
-def credit_of(result: TransferResult) -> Credit:
-    """A credit's outcome; raise LedgerError unless credited or the source is empty."""
+def credit_of(result: TransferResult, *, frozen_ok: bool = False) -> Credit:
+    """A credit's outcome; raise LedgerError unless credited or the source is empty, and
+    ReaderFrozen when the wallet is frozen (unless `frozen_ok`: then `Credit.frozen` says so)."""
     if result.ok or result.code is TransferResultCode.EXCEEDS_CREDITS:
         return Credit(result.id, result.code)
-    raise LedgerError(result)
+    if result.code is TransferResultCode.CREDIT_ACCOUNT_FROZEN and frozen_ok:
+        return Credit(result.id, result.code)
+    if result.code in FROZEN_CODES:
+        raise ReaderFrozen()
+    raise refusal(result)

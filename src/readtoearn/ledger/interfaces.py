@@ -71,6 +71,8 @@ class TransferResultCode(enum.StrEnum):
     REVERSAL_HAS_DIFFERENT_ACCOUNTS = "reversal_has_different_accounts"
     REVERSAL_HAS_DIFFERENT_AMOUNT = "reversal_has_different_amount"
     REVERSAL_HAS_DIFFERENT_LEDGER = "reversal_has_different_ledger"
+    DEBIT_ACCOUNT_FROZEN = "debit_account_frozen"
+    CREDIT_ACCOUNT_FROZEN = "credit_account_frozen"
     EXCEEDS_CREDITS = "exceeds_credits"
     EXCEEDS_DEBITS = "exceeds_debits"
     OVERFLOWS_BALANCE = "overflows_balance"
@@ -168,6 +170,11 @@ class Credit:
         """True when the source (the budget, a sponsor) cannot pay: nothing was credited."""
         return self.code is TransferResultCode.EXCEEDS_CREDITS
 
+    @property
+    def frozen(self) -> bool:
+        """True when the reader's wallet is frozen: nothing was credited."""
+        return self.code is TransferResultCode.CREDIT_ACCOUNT_FROZEN
+
 
 @dataclass(frozen=True, slots=True)
 class Balance:
@@ -183,6 +190,7 @@ class Balance:
     credits_pending: int
     credits_posted: int
     created_at: datetime
+    frozen: bool = False
 
     @property
     def posted(self) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -132,6 +133,9 @@ class Account(Base):
     owner_id: Mapped[uuid.UUID | None] = mapped_column()
     debits_must_not_exceed_credits: Mapped[bool] = mapped_column(Boolean, default=False)
     credits_must_not_exceed_debits: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A frozen account takes part in no new transfer, but for the few that docs/ledger.md lists
+    # (a hold voided, points expired, an operator taking points back, a reversal).
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     debits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
     debits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
     credits_pending: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -43,6 +43,7 @@ def _balance(row: Any) -> Balance:
         credits_pending=row.credits_pending,
         credits_posted=row.credits_posted,
         created_at=row.created_at,
+        frozen=bool(row.frozen),
     )
 
 

@@ -109,6 +109,7 @@ _LOCK_COLUMNS = (
     ACCOUNTS.c.debits_posted,
     ACCOUNTS.c.credits_pending,
     ACCOUNTS.c.credits_posted,
+    ACCOUNTS.c.frozen,
 )
 # Small lists get a statement of their own (no IN-list expansion at each call).
 _LOCK_SMALL = {

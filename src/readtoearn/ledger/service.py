@@ -16,10 +16,13 @@ from readtoearn.ledger.accounts import (
     account_id,
     create_accounts,
     ensure_account,
+    freeze_account,
     get_or_create_wallet,
+    is_frozen,
     lock_programme_budget,
     programme_budget,
     system_account,
+    unfreeze_account,
 )
 from readtoearn.ledger.audit import audit
 from readtoearn.ledger.credits import (
@@ -52,19 +55,24 @@ from readtoearn.ledger.queries import (
     statement,
 )
 from readtoearn.ledger.transfers import (
+    FROZEN_CODES,
     LedgerError,
+    ReaderFrozen,
     create_transfer_groups,
     create_transfers,
+    refusal,
     reverse,
     transfer,
     transfer_id,
 )
 
 __all__ = [
+    "FROZEN_CODES",
     "AccountCode",
     "AccountFlags",
     "Credit",
     "LedgerError",
+    "ReaderFrozen",
     "TransferCode",
     "TransferFlags",
     "account_id",
@@ -80,10 +88,12 @@ __all__ = [
     "ensure_account",
     "expire",
     "expiry_cutoff",
+    "freeze_account",
     "fund_budget",
     "get_credits_by_code",
     "get_or_create_wallet",
     "get_transfer",
+    "is_frozen",
     "is_retryable",
     "list_accounts",
     "list_credits",
@@ -95,6 +105,7 @@ __all__ = [
     "lock_programme_budget",
     "plan_credit",
     "programme_budget",
+    "refusal",
     "reverse",
     "run_in_transaction",
     "statement",
@@ -102,5 +113,6 @@ __all__ = [
     "transfer",
     "transfer_id",
     "transfers_later",
+    "unfreeze_account",
     "void_expired_pending",
 ]

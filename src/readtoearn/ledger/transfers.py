@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from readtoearn.db import utcnow
-from readtoearn.errors import Unprocessable
+from readtoearn.errors import Forbidden, ReadToEarnError, Unprocessable
 from readtoearn.ledger.accounts import NAMESPACE
 from readtoearn.ledger.interfaces import TransferResult, TransferResultCode, TransferSpec
 from readtoearn.ledger.models import NOT_POSTED, TransferCode, TransferFlags
@@ -43,6 +43,10 @@ LINKED = int(TransferFlags.LINKED)
 EXCLUSIVE = int(TransferFlags.PENDING | TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING)
 RESOLVING = int(TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING)
 KNOWN_CODES = frozenset(TransferCode)
+# What may still take points out of a frozen account: the clock's expiry and an operator's
+# adjustment (taking points back, an erasure). Nothing else moves a frozen account's points but
+# a hold voided and a reversal (see docs/ledger.md, "Frozen accounts").
+FROZEN_DEBIT_CODES = frozenset({TransferCode.EXPIRY.value, TransferCode.ADJUSTMENT.value})
 
 
 class LedgerError(Unprocessable):
@@ -51,6 +55,26 @@ class LedgerError(Unprocessable):
     def __init__(self, result: TransferResult) -> None:
         super().__init__(f"transfer {result.id} refused: {result.code}", code=str(result.code))
         self.result = result
+
+
+FROZEN_CODES = frozenset({R.DEBIT_ACCOUNT_FROZEN, R.CREDIT_ACCOUNT_FROZEN})
+FROZEN_MESSAGE = "this reader's account is frozen: it earns and spends no points until unfrozen"
+
+
+class ReaderFrozen(Forbidden):
+    """A transfer refused because the reader's wallet is frozen (see fraud/freezes.py)."""
+
+    code = "reader_frozen"
+
+    def __init__(self, message: str = FROZEN_MESSAGE) -> None:
+        super().__init__(message)
+
+
+def refusal(result: TransferResult) -> ReadToEarnError:
+    """The error for a refused transfer: ReaderFrozen for a frozen wallet, else LedgerError."""
+    if result.code in FROZEN_CODES:
+        return ReaderFrozen()
+    return LedgerError(result)
 
 
 # --------------------------------------------------------------------------- ids
@@ -67,7 +91,7 @@ def transfer(
     """Create one transfer; raise LedgerError unless it is in the ledger (ok or exists)."""
     result = create_transfers(session, [spec], now=now)[0]
     if not result.ok:
-        raise LedgerError(result)
+        raise refusal(result)
     return result
 
 
@@ -100,6 +124,7 @@ class _Acct:
     cp: int
     cpo: int
     start: tuple[int, int, int, int]
+    frozen: bool = False
 
     def violation(self) -> TransferResultCode | None:
         if self.dflag and self.dp + self.dpo > self.cpo:
@@ -135,6 +160,7 @@ def _fast_update(debit: bool, pending: bool, undo: bool = False) -> Any:
     stmt = update(ACCOUNTS).where(a.id == bindparam("aid", type_=a.id.type))
     if undo:
         return stmt.values({column: column - amount})
+    # A frozen account never takes the fast path: the general one knows what still passes.
     if debit:
         guard = or_(
             ~a.debits_must_not_exceed_credits,
@@ -146,7 +172,7 @@ def _fast_update(debit: bool, pending: bool, undo: bool = False) -> Any:
             a.credits_pending + a.credits_posted + amount <= a.debits_posted,
         )
     return (
-        stmt.where(guard, column + amount <= MAX_BALANCE)
+        stmt.where(guard, ~a.frozen, column + amount <= MAX_BALANCE)
         .values({column: column + amount})
         .returning(a.ledger)
     )
@@ -316,6 +342,10 @@ class _Batch:
             return R.TRANSFER_MUST_HAVE_THE_SAME_LEDGER_AS_ACCOUNTS
         amount = spec.amount or 0
         pending = bool(int(spec.flags) & PENDING)
+        if debit.frozen and (pending or str(spec.code) not in FROZEN_DEBIT_CODES):
+            return R.DEBIT_ACCOUNT_FROZEN
+        if credit.frozen:
+            return R.CREDIT_ACCOUNT_FROZEN
         code = self._move(debit, credit, amount, pending=pending)
         if code is not R.OK:
             return code
@@ -377,6 +407,11 @@ class _Batch:
             return R.PENDING_TRANSFER_NOT_EXPIRED
         debit = self.accounts[pend.debit_account_id]
         credit = self.accounts[pend.credit_account_id]
+        # Voiding a hold moves no posted points: it passes a frozen account; posting does not.
+        if post and debit.frozen:
+            return R.DEBIT_ACCOUNT_FROZEN
+        if post and credit.frozen:
+            return R.CREDIT_ACCOUNT_FROZEN
         debit.dp -= pend.amount
         credit.cp -= pend.amount
         if post:
@@ -589,7 +624,7 @@ def _create(
     if account_ids:
         for r in lock_accounts(conn, sorted(account_ids)):
             start = (r[4], r[5], r[6], r[7])
-            accounts[r[0]] = _Acct(r[0], r[1], bool(r[2]), bool(r[3]), *start, start)
+            accounts[r[0]] = _Acct(r[0], r[1], bool(r[2]), bool(r[3]), *start, start, bool(r[8]))
     resolutions: dict[uuid.UUID, tuple[int, str]] = {}
     reversed_ids: set[uuid.UUID] = set()
     if refs:

@@ -45,6 +45,7 @@ class MAccount:
     dflag: bool
     cflag: bool
     bal: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # dp, dpo, cp, cpo
+    frozen: bool = False
 
     def broken(self) -> R | None:
         dp, dpo, cp, cpo = self.bal
@@ -162,6 +163,11 @@ class Model:
                 return R.PENDING_TRANSFER_ALREADY_VOIDED
             if pend.expires_at is not None and pend.expires_at <= now:
                 return R.PENDING_TRANSFER_EXPIRED
+            # A frozen account lets a hold be voided, never posted.
+            if post and self.accounts[pend.debit].frozen:
+                return R.DEBIT_ACCOUNT_FROZEN
+            if post and self.accounts[pend.credit].frozen:
+                return R.CREDIT_ACCOUNT_FROZEN
             self.accounts[pend.debit].bal[0] -= pend.amount
             self.accounts[pend.credit].bal[2] -= pend.amount
             if post:
@@ -201,6 +207,13 @@ class Model:
         d, c = self.accounts[s.debit_account_id], self.accounts[s.credit_account_id]
         if d.ledger != c.ledger:
             return R.ACCOUNTS_MUST_HAVE_THE_SAME_LEDGER
+        # Only expiry and an operator's adjustment take posted points out of a frozen account;
+        # nothing new goes in (reversals and voids pass, above).
+        taking_back = s.code in (TransferCode.EXPIRY, TransferCode.ADJUSTMENT)
+        if d.frozen and (s.flags & P or not taking_back):
+            return R.DEBIT_ACCOUNT_FROZEN
+        if c.frozen:
+            return R.CREDIT_ACCOUNT_FROZEN
         code = self.move(
             s.debit_account_id, s.credit_account_id, s.amount, bool(s.flags & P), stamp=stamp
         )
@@ -380,7 +393,9 @@ def make_machine(engine: Engine) -> type[RuleBasedStateMachine]:
                 debit_account_id=data.draw(account),
                 credit_account_id=data.draw(account),
                 amount=data.draw(amount),
-                code=TransferCode.ADJUSTMENT,
+                code=data.draw(
+                    st.sampled_from([TransferCode.ADJUSTMENT, TransferCode.READ_REWARD])
+                ),
                 flags=flags | (P if pending else TransferFlags.NONE),
                 timeout_s=timeout,
                 metadata=data.draw(st.none() | st.just({"k": 1})),
@@ -389,6 +404,15 @@ def make_machine(engine: Engine) -> type[RuleBasedStateMachine]:
         @rule(data=st.data(), size=st.integers(1, 4))
         def batch(self, data: st.DataObject, size: int) -> None:
             self.submit([self.draw_spec(data) for _ in range(size)])
+
+        @rule(data=st.data(), frozen=st.booleans())
+        def freeze(self, data: st.DataObject, frozen: bool) -> None:
+            aid = data.draw(st.sampled_from(self.ids))
+            change = ledger.freeze_account if frozen else ledger.unfreeze_account
+            assert change(self.session, aid) is (self.model.accounts[aid].frozen != frozen)
+            self.model.accounts[aid].frozen = frozen
+            assert ledger.balance(self.session, aid).frozen is frozen
+            event("an account frozen" if frozen else "an account unfrozen")
 
         @rule(seconds=st.integers(0, 90))
         def advance(self, seconds: int) -> None:
