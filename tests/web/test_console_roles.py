@@ -64,6 +64,20 @@ ROUTES: dict[tuple[str, str], roles.Area] = {
     ("POST", "/operator/readers/{reader_id}/adjust"): A.READERS,
     ("GET", "/operator/readers/{reader_id}/export"): A.READERS,
     ("POST", "/operator/readers/{reader_id}/erase"): A.READERS,
+    ("POST", "/operator/readers/{reader_id}/freeze"): A.READERS,
+    ("POST", "/operator/readers/{reader_id}/unfreeze"): A.READERS,
+    ("GET", "/operator/articles"): A.ARTICLES,
+    ("GET", "/operator/articles/import"): A.ARTICLES,
+    ("POST", "/operator/articles/import"): A.ARTICLES,
+    ("GET", "/operator/articles/imports/{job_id}"): A.ARTICLES,
+    ("GET", "/operator/articles/imports/{job_id}/status"): A.ARTICLES,
+    ("GET", "/operator/articles/{article_id}"): A.ARTICLES,
+    ("POST", "/operator/articles/{article_id}"): A.ARTICLES,
+    ("POST", "/operator/articles/{article_id}/publish"): A.ARTICLES,
+    ("POST", "/operator/articles/{article_id}/unpublish"): A.ARTICLES,
+    ("POST", "/operator/articles/{article_id}/delete"): A.ARTICLES,
+    ("POST", "/operator/articles/{article_id}/summarise"): A.ARTICLES,
+    ("GET", "/operator/articles/{article_id}/engagement"): A.ARTICLES,
     ("GET", "/operator/rewards"): A.REWARDS,
     ("GET", "/operator/rewards/new"): A.REWARDS,
     ("POST", "/operator/rewards/new"): A.REWARDS,
@@ -149,7 +163,7 @@ def test_every_route_answers_each_role_by_its_table(client, session, settings, w
     for (method, path), area in sorted(ROUTES.items()):
         names = (
             "read_id", "redemption_id", "appeal_id", "reward_id", "reader_id", "site_id", "kid",
-            "key_id", "webhook_id", "delivery_id",
+            "key_id", "webhook_id", "delivery_id", "job_id", "article_id",
         )  # fmt: skip
         url = path.format(**dict.fromkeys(names, some_id), kind="readers")
         answer = client.request(method, url, follow_redirects=False)

@@ -16,7 +16,7 @@ from readtoearn.accounts.models import User
 from readtoearn.accounts.trail import record_action
 from readtoearn.articles.models import Article
 from readtoearn.errors import NotFound
-from readtoearn.fraud.models import ReadAppeal, Sighting
+from readtoearn.fraud.models import ReadAppeal, ReaderFreeze, Sighting
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.interfaces import Balance, StatementLine
 from readtoearn.reading.models import Read
@@ -62,6 +62,8 @@ class ReaderFile:
     sightings: list[Sighting]
     # Other accounts seen on the same devices or address groups, with how many values they share.
     linked: list[tuple[User, int]]
+    # Who froze the reader, when and why (fraud/freezes.py); None when not frozen.
+    freeze: ReaderFreeze | None = None
 
 
 def get_reader(session: Session, reader_id: str | uuid.UUID) -> User:
@@ -108,6 +110,7 @@ def get_reader_file(session: Session, reader_id: str | uuid.UUID, *, limit: int 
         redemptions=list(redemptions.unique()),
         sightings=sightings,
         linked=_linked(session, user.id, sightings),
+        freeze=session.get(ReaderFreeze, user.id),
     )
 
 

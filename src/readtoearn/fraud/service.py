@@ -203,6 +203,8 @@ def _pay(session: Session, read: Read, metadata: dict[str, str]) -> uuid.UUID:
         metadata=metadata,
     )
     result = ledger.create_transfers(session, [spec])[0]
+    if result.code in ledger.FROZEN_CODES:
+        raise ledger.ReaderFrozen()  # approve once unfrozen, or reject: voiding passes
     if not result.ok:
         raise Conflict(
             f"the read's pending credit cannot be posted ({result.code})", code=str(result.code)
@@ -294,7 +296,9 @@ def release_budget_holds(
     paid_reads = points = 0
     for read in waiting:
         suspicious = [r for r in read.reasons if r != BUDGET_EMPTY]
-        paid = payout.pay_read(session, read, read.points, pending=bool(suspicious))
+        paid = payout.pay_read(session, read, read.points, pending=bool(suspicious), frozen_ok=True)
+        if paid.frozen:
+            continue  # a frozen reader's read waits, still held, until they are unfrozen
         if not paid.ok or paid.transfer_id is None:
             break
         reading.record_funding(read, paid.transfer_id)

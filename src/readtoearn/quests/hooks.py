@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from readtoearn.batch import Later
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
+from readtoearn.ledger import service as ledger
 from readtoearn.quests.completion import Completion, complete_quest
 from readtoearn.quests.models import Quest, QuestStatus, QuestStep
 from readtoearn.reading import service as reading
@@ -35,7 +36,12 @@ def advance_after_read(
     )
     paid = []
     for quest in session.scalars(stmt).unique():
-        done = complete_quest(session, settings, now, reader_id, quest)
+        try:
+            done = complete_quest(session, settings, now, reader_id, quest)
+        except ledger.ReaderFrozen:
+            # Nothing written (the quest's savepoint is rolled back): the quest waits for the
+            # reader to be unfrozen, and the read or quiz that got here keeps its own outcome.
+            break
         if done.created:
             paid.append(done)
     return paid

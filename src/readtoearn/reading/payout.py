@@ -21,6 +21,8 @@ T = TypeVar("T")
 class Payment:
     ok: bool
     transfer_id: uuid.UUID | None
+    # Not paid because the reader's wallet is frozen (fraud/freezes.py), not for want of budget.
+    frozen: bool = False
 
 
 def read_transfer_id(read_id: uuid.UUID) -> uuid.UUID:
@@ -33,8 +35,11 @@ def quiz_transfer_id(read_id: uuid.UUID) -> uuid.UUID:
     return ledger.transfer_id(f"quiz:{read_id}")
 
 
-def pay_read(session: Session, read: Read, points: int, *, pending: bool) -> Payment:
-    """Credit a read (posted, or pending when held); not ok when the budget cannot pay."""
+def pay_read(
+    session: Session, read: Read, points: int, *, pending: bool, frozen_ok: bool = False
+) -> Payment:
+    """Credit a read (posted, or pending when held); not ok when the budget cannot pay, and
+    ReaderFrozen raised when the reader is frozen (unless `frozen_ok`: `Payment.frozen`)."""
     return _paid(
         ledger.credit_reader(
             session,
@@ -44,6 +49,7 @@ def pay_read(session: Session, read: Read, points: int, *, pending: bool) -> Pay
             transfer_id=read_transfer_id(read.id),
             pending=pending,
             metadata={"read_id": str(read.id), "article_id": str(read.article_id)},
+            frozen_ok=frozen_ok,
         )
     )
 
@@ -57,7 +63,7 @@ def pay_read_later(
     then: Callable[[Session, Payment], T],
 ) -> Later[T]:
     """`pay_read` in two halves: the credit goes into the batch's one ledger call (see
-    readtoearn.batch), then `then` hears whether it was paid."""
+    readtoearn.batch), then `then` hears whether it was paid (or refused: a frozen reader)."""
     return ledger.credit_reader_later(
         session,
         lambda s, credit: then(s, _paid(credit)),
@@ -67,6 +73,7 @@ def pay_read_later(
         transfer_id=read_transfer_id(read.id),
         pending=pending,
         metadata={"read_id": str(read.id), "article_id": str(read.article_id)},
+        frozen_ok=True,
     )
 
 
@@ -96,10 +103,11 @@ def pay_quiz_bonus_later(
         code=TransferCode.QUIZ_BONUS,
         transfer_id=quiz_transfer_id(read.id),
         metadata={"read_id": str(read.id), "article_id": str(read.article_id)},
+        frozen_ok=True,
     )
 
 
 def _paid(credit: ledger.Credit) -> Payment:
     if credit.ok:
         return Payment(ok=True, transfer_id=credit.transfer_id)
-    return Payment(ok=False, transfer_id=None)
+    return Payment(ok=False, transfer_id=None, frozen=credit.frozen)

@@ -15,7 +15,12 @@ from readtoearn.errors import Conflict, NotFound
 from readtoearn.reading import payout
 from readtoearn.reading.models import Read
 from readtoearn.reading.reads import owned_read
-from readtoearn.reading.rules import QUIZ_TOO_FAST, QUIZ_TOO_FAST_MESSAGE, Verdict
+from readtoearn.reading.rules import (
+    QUIZ_FROZEN_MESSAGE,
+    QUIZ_TOO_FAST,
+    QUIZ_TOO_FAST_MESSAGE,
+    Verdict,
+)
 from readtoearn.summaries import service as summaries
 from readtoearn.summaries.backends import BuiltinBackend
 from readtoearn.summaries.quiz import Quiz, grade
@@ -147,6 +152,8 @@ def answer_quiz_later(
     bonus = settings.quiz_bonus_points
 
     def paid(session: Session, payment: payout.Payment) -> QuizOutcome:
+        if payment.frozen:
+            return outcome(0, QUIZ_FROZEN_MESSAGE)
         if not payment.ok:
             return outcome(0, "All right, but the programme's budget is empty: no bonus for now.")
         read.quiz_points = bonus

@@ -45,6 +45,7 @@ class Reason(StrEnum):
     BUDGET_EMPTY = "budget_empty"
     ALREADY_CREDITED = "already_credited"
     EXPIRED = "expired"
+    ACCOUNT_FROZEN = "account_frozen"
 
 
 READER_MESSAGES: dict[Reason, str] = {
@@ -76,6 +77,9 @@ READER_MESSAGES: dict[Reason, str] = {
     Reason.BUDGET_EMPTY: "The programme's budget is empty for now: the points are kept for you.",
     Reason.ALREADY_CREDITED: "This article has already earned you points.",
     Reason.EXPIRED: "The read was left unfinished for too long.",
+    Reason.ACCOUNT_FROZEN: (
+        "Your account is frozen: it earns and spends no points for now. Your account page says why."
+    ),
 }
 # What a reader is told about a reason this version does not know (a row written by a newer one).
 UNEXPLAINED = "This read was reviewed."
@@ -84,6 +88,8 @@ UNEXPLAINED = "This read was reviewed."
 # its reader is told.
 QUIZ_TOO_FAST = "quiz_too_fast"
 QUIZ_TOO_FAST_MESSAGE = "The answers came faster than the questions can be read: no bonus."
+# What a frozen reader who passes a quiz is told (fraud/freezes.py).
+QUIZ_FROZEN_MESSAGE = "All right, but your account is frozen: no bonus for now."
 
 # Why a read got its verdict, for operators (translated in operator.po).
 REASON_LABELS: dict[str, str] = {
@@ -109,6 +115,7 @@ REASON_LABELS: dict[str, str] = {
     Reason.BUDGET_EMPTY: "Budget empty when earned",
     Reason.ALREADY_CREDITED: "Article already rewarded",
     Reason.EXPIRED: "Left unfinished too long",
+    Reason.ACCOUNT_FROZEN: "Reader frozen when earned",
     QUIZ_TOO_FAST: "Quiz answered faster than it can be read",
 }
 

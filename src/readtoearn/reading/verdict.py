@@ -141,7 +141,13 @@ def complete_read_later(
         return Later.done(read).followed_by(_counted)
 
     def paid(session: Session, payment: payout.Payment) -> Outcome:
-        if not payment.ok:  # the budget could not pay: held until it is funded
+        if payment.frozen:  # the reader is frozen: nothing earned, nothing kept for later
+            read.status = read.verdict = Verdict.REJECTED.value
+            read.reasons = [Reason.ACCOUNT_FROZEN.value]
+            read.points = 0
+            read.transfer_id = read.reward_key = None
+            session.flush()
+        elif not payment.ok:  # the budget could not pay: held until it is funded
             kept = [r for r in read.reasons if r != Reason.READ_IN_FULL.value]
             read.status = read.verdict = Verdict.HELD.value
             read.reasons = [*kept, Reason.BUDGET_EMPTY.value]

@@ -114,7 +114,10 @@ def _settle(redemption: Redemption, decision: str, flag: TransferFlags) -> list[
 
 
 def _apply(session: Session, specs: list[TransferSpec]) -> None:
-    for result in ledger.create_transfers(session, specs):
+    results = ledger.create_transfers(session, specs)
+    if any(r.code in ledger.FROZEN_CODES for r in results):
+        raise ledger.ReaderFrozen()  # approving spends the points: refuse it instead
+    for result in results:
         if not result.ok:
             raise Conflict(
                 f"the redemption's held points cannot be settled ({result.code})",

@@ -200,6 +200,8 @@ def _redeem(
         )
     )
     results = ledger.create_transfers(session, specs, now=now)
+    if any(r.code in ledger.FROZEN_CODES for r in results):
+        raise ledger.ReaderFrozen()
     for spec, result in zip(specs, results, strict=True):
         if result.ok or result.code is TransferResultCode.LINKED_EVENT_FAILED:
             continue

@@ -16,6 +16,7 @@ from readtoearn.accounts.models import User
 from readtoearn.accounts.ratelimit import RateLimiter
 from readtoearn.config import Settings
 from readtoearn.errors import ReadToEarnError
+from readtoearn.fraud import freezes
 from readtoearn.ledger.models import ENTRY_LABELS
 from readtoearn.quests import dashboard, engagement
 from readtoearn.rewards import service as rewards
@@ -259,6 +260,8 @@ def _profile(
         "streak": engagement.get_streak(session, reader.id, now, settings),
         "preferences": engagement.get_preferences(session, reader.id),
         "time_zones": engagement.list_time_zones(),
+        # A frozen reader is told why (accounts/_frozen.html).
+        "freeze": freezes.get_freeze(session, reader.id),
         **(extra or {}),
     }
     return _page(request, "profile.html", context, status_code)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from readtoearn.fraud import appeals
+from readtoearn.fraud import appeals, freezes
 from readtoearn.reading import service as reading
 from readtoearn.web import i18n
 from readtoearn.web.deps import ClockDep, CurrentReader, SessionDep, SettingsDep
@@ -54,6 +54,11 @@ class ExpiringOut(BaseModel):
     expires_at: datetime
 
 
+class FreezeOut(BaseModel):
+    reason: str
+    since: datetime
+
+
 class WalletOut(BaseModel):
     available: int
     pending: int
@@ -62,6 +67,9 @@ class WalletOut(BaseModel):
     entries: list[EntryOut]
     reads: list[ReadOut]
     expiring: list[ExpiringOut]
+    # A frozen wallet earns and spends nothing (docs/api.md); `freeze` says since when and why.
+    frozen: bool = False
+    freeze: FreezeOut | None = None
 
 
 @router.get("/wallet", responses={401: {"model": ErrorOut}}, summary="Balances and history")
@@ -73,6 +81,7 @@ def wallet(
     appealed = appeals.appeals_of(session, read_ids)
     decided = appeals.reviews_of(session, read_ids)
     now = clock.now()
+    frozen = freezes.get_freeze(session, reader.id)
 
     def appeal_of(read_id: Any) -> AppealStateOut | None:
         appeal = appealed.get(read_id)
@@ -124,4 +133,6 @@ def wallet(
             for read, title in data.reads
         ],
         expiring=[ExpiringOut(points=points, expires_at=when) for when, points in data.expiring],
+        frozen=frozen is not None,
+        freeze=None if frozen is None else FreezeOut(reason=frozen.reason, since=frozen.frozen_at),
     )

@@ -1,7 +1,7 @@
 """The console's readers: search by e-mail or name, a reader's file (wallet, reads with their
 verdicts, redemptions, devices and linked accounts), points adjusted with a reason (a ledger
-transfer, never an edit), the reader's data exported as JSON, and the reader erased (anonymised,
-the ledger kept whole). Operators and support."""
+transfer, never an edit), the reader frozen and unfrozen with a reason, the reader's data exported
+as JSON, and the reader erased (anonymised, the ledger kept whole). Operators and support."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from readtoearn.errors import InvalidInput, ReadToEarnError
-from readtoearn.fraud import erasure, readers
+from readtoearn.fraud import erasure, freezes, readers
 from readtoearn.reading.rules import REASON_LABELS
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import REDEMPTION_LABELS
@@ -30,6 +30,8 @@ NOTICES = {
     "adjusted": "The points were adjusted: the reader sees the reason in their history.",
     "erased": "The reader was erased: the account is anonymised, its spendable points went back "
     "to the budget.",
+    "frozen": "The reader is frozen: they earn and spend nothing until unfrozen, and are told why.",
+    "unfrozen": "The reader is unfrozen: they earn and spend points again.",
 }
 ERRORS = {
     "reason": "Give a reason: the reader sees it in their history.",
@@ -38,6 +40,10 @@ ERRORS = {
     "budget_empty": "The budget cannot pay this: fund it first.",
     "confirm": "Type the reader's e-mail address to confirm the erasure.",
     "operator": "Take the console role away before erasing an operator.",
+    "reader_frozen": "The reader is frozen: unfreeze them first to give them points.",
+    "freeze_reason": "Give a reason for freezing or unfreezing: it is kept in the audit trail.",
+    "already_frozen": "The reader is already frozen.",
+    "not_frozen": "The reader is not frozen.",
 }
 
 
@@ -150,3 +156,61 @@ def erase(
             request, session, settings, reader_id, error=message, status_code=status_of(exc)
         )
     return RedirectResponse(f"/operator/readers/{reader.id}?done=erased", status_code=303)
+
+
+def _freezing(
+    request: Request,
+    reader_id: str,
+    operator: Any,
+    session: Any,
+    settings: Any,
+    reason: str,
+    *,
+    frozen: bool,
+) -> HTMLResponse | RedirectResponse:
+    reader = readers.get_reader(session, reader_id)
+    try:
+        if frozen:
+            freezes.freeze_reader(session, reader.id, reason, by=operator)
+        else:
+            freezes.unfreeze_reader(session, reader.id, reason, by=operator)
+    except ReadToEarnError as exc:
+        message = ERRORS["freeze_reason"] if exc.code == "reason" else ERRORS.get(exc.code)
+        return _reader_page(
+            request,
+            session,
+            settings,
+            reader_id,
+            error=message or exc.message,
+            status_code=status_of(exc),
+        )
+    done = "frozen" if frozen else "unfrozen"
+    return RedirectResponse(f"/operator/readers/{reader.id}?done={done}", status_code=303)
+
+
+@router.post("/{reader_id}/freeze", response_model=None)
+def freeze(
+    request: Request,
+    reader_id: str,
+    operator: ReadersOperator,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    reason: Annotated[str, Form(max_length=freezes.MAX_REASON)] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Freeze the reader with a reason: they earn and spend nothing until unfrozen."""
+    return _freezing(request, reader_id, operator, session, settings, reason, frozen=True)
+
+
+@router.post("/{reader_id}/unfreeze", response_model=None)
+def unfreeze(
+    request: Request,
+    reader_id: str,
+    operator: ReadersOperator,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    reason: Annotated[str, Form(max_length=freezes.MAX_REASON)] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Unfreeze the reader with a reason: they earn and spend points again."""
+    return _freezing(request, reader_id, operator, session, settings, reason, frozen=False)

@@ -50,10 +50,18 @@ ACTION_LABELS = {
     "redemption.deliver": "Marked an item delivered",
     "reader.export": "Exported a reader's data",
     "reader.erase": "Erased a reader",
+    "reader.freeze": "Froze a reader",
+    "reader.unfreeze": "Unfroze a reader",
     "export.ledger": "Exported the ledger",
     "export.reads": "Exported the reads",
     "export.redemptions": "Exported the redemptions",
     "export.readers": "Exported the readers",
+    "article.import": "Imported an article",
+    "article.edit": "Edited an article",
+    "article.publish": "Published an article",
+    "article.unpublish": "Unpublished an article",
+    "article.delete": "Deleted an article",
+    "article.summarise": "Made an article's summary again",
 }
 ROLE_LABELS = {
     "operator": "Operator: everything",

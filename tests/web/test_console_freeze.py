@@ -1,0 +1,158 @@
+"""Freezing a reader (issue #14): from the console with a reason, recorded in the trail; a frozen
+reader earns and spends nothing, and is told why (on /account, in the wallet API, in a read's
+verdict)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from readtoearn.accounts import roles, trail
+from readtoearn.accounts import service as accounts
+from readtoearn.fraud import freezes
+from readtoearn.ledger import service as ledger
+from readtoearn.rewards import service as rewards
+from readtoearn.web.sessions import SESSION_COOKIE
+from tests.factories import make_article
+from tests.readers import Client, fund, make_reader, wallet
+from tests.web.test_console_trail import as_operator
+from tests.web.test_operator import csrf
+
+KEY = re.compile(r'name="key" value="([^"]+)"')
+
+
+@pytest.fixture
+def boss(client, session, settings):  # type: ignore[no-untyped-def]
+    return as_operator(client, session, settings)
+
+
+def test_an_operator_freezes_and_unfreezes_a_reader_with_a_reason(
+    client, session, settings, boss
+) -> None:
+    fund(session, 1000)
+    ada, bearer = make_reader(session, settings, "ada")
+    rewards.grant_points(session, ada.id, 30, "welcome")
+    session.commit()
+    path = f"/operator/readers/{ada.id}"
+    token = csrf(client, path)
+    no_csrf = client.post(f"{path}/freeze", data={"reason": "Farm"}, follow_redirects=False)
+    assert no_csrf.status_code == 403
+    no_reason = client.post(f"{path}/freeze", data={"csrf_token": token, "reason": "  "})
+    assert no_reason.status_code == 400 and "Give a reason for freezing" in no_reason.text
+    done = client.post(
+        f"{path}/freeze",
+        data={"csrf_token": token, "reason": "Shares a device with a farm"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("done=frozen")
+    page = client.get(path)
+    assert 'data-frozen="true"' in page.text and "Shares a device with a farm" in page.text
+    assert 'action="/operator/readers/' + str(ada.id) + '/unfreeze"' in page.text
+    again = client.post(f"{path}/freeze", data={"csrf_token": token, "reason": "twice"})
+    assert again.status_code == 409 and "already frozen" in again.text
+
+    # A grant is refused with a message; taking points back still works.
+    key = KEY.search(page.text).group(1)  # type: ignore[union-attr]
+    grant = {"csrf_token": token, "points": "40", "reason": "Prize", "key": key}
+    refused = client.post(f"{path}/adjust", data=grant)
+    assert refused.status_code == 403 and "The reader is frozen" in refused.text
+    key2 = KEY.search(client.get(path).text).group(1)  # type: ignore[union-attr]
+    back = {"csrf_token": token, "points": "-10", "reason": "Farmed points", "key": key2}
+    assert client.post(f"{path}/adjust", data=back, follow_redirects=False).status_code == 303
+    session.expire_all()
+    assert wallet(session, ada.id) == (20, 0)
+
+    # The reader is told, on the API and on their page.
+    api = client.get("/api/v1/me/wallet", headers={"Authorization": f"Bearer {bearer}"})
+    assert api.status_code == 200
+    body = api.json()
+    assert body["frozen"] is True and body["freeze"]["reason"] == "Shares a device with a farm"
+
+    undone = client.post(
+        f"{path}/unfreeze",
+        data={"csrf_token": token, "reason": "Checked: a family computer"},
+        follow_redirects=False,
+    )
+    assert undone.status_code == 303 and undone.headers["location"].endswith("done=unfrozen")
+    assert 'data-frozen="true"' not in client.get(path).text
+    not_frozen = client.post(f"{path}/unfreeze", data={"csrf_token": token, "reason": "again"})
+    assert not_frozen.status_code == 409
+    api = client.get("/api/v1/me/wallet", headers={"Authorization": f"Bearer {bearer}"})
+    assert api.json()["frozen"] is False and api.json()["freeze"] is None
+    rewards.grant_points(session, ada.id, 5, "back")
+    assert wallet(session, ada.id) == (25, 0)
+    assert ledger.audit(session).ok
+
+    session.expire_all()
+    entries = trail.list_actions(session, trail.TrailFilter(target=str(ada.id)))
+    by_action = {e.action: e for e in entries}
+    frozen, unfrozen = by_action["reader.freeze"], by_action["reader.unfreeze"]
+    assert frozen.actor_id == boss.id and frozen.note == "Shares a device with a farm"
+    assert frozen.before == {"frozen": False}
+    assert frozen.after == {"frozen": True, "reason": "Shares a device with a farm"}
+    assert unfrozen.before["reason"] == "Shares a device with a farm"
+    assert unfrozen.after == {"frozen": False} and unfrozen.note == "Checked: a family computer"
+    trail_page = client.get(f"/operator/trail?target={ada.id}")
+    assert "Froze a reader" in trail_page.text and "Unfroze a reader" in trail_page.text
+
+
+def test_a_support_freezes_but_an_editor_cannot(client, session, settings) -> None:
+    ada, _ = make_reader(session, settings, "ada")
+    helper = as_operator(client, session, settings, "help@example.org")
+    roles.set_role(session, helper, roles.Role.SUPPORT, by=None)
+    session.commit()
+    path = f"/operator/readers/{ada.id}"
+    token = csrf(client, path)
+    form = {"csrf_token": token, "reason": "Chargeback"}
+    assert client.post(f"{path}/freeze", data=form, follow_redirects=False).status_code == 303
+    roles.set_role(session, helper, roles.Role.EDITOR, by=None)
+    session.commit()
+    refused = client.post(f"{path}/unfreeze", data=form, follow_redirects=False)
+    assert refused.status_code == 403
+    session.expire_all()
+    assert freezes.get_freeze(session, ada.id) is not None
+
+
+def test_the_frozen_reader_sees_why_on_their_account_page(client, session, settings) -> None:
+    ada, _ = make_reader(session, settings, "ada")
+    freezes.freeze_reader(session, ada.id, "Unusual activity under review", by=None)
+    client.cookies.set(SESSION_COOKIE, accounts.start_session(session, settings, ada))
+    session.commit()
+    page = client.get("/account")
+    assert page.status_code == 200
+    assert "Your account is frozen" in page.text
+    assert "Unusual activity under review" in page.text
+    french = client.get("/account", headers={"Accept-Language": "fr"})
+    assert "Votre compte est gelé" in french.text
+
+
+def test_the_console_speaks_french_about_freezing(client, session, settings, boss) -> None:
+    ada, _ = make_reader(session, settings, "ada")
+    session.commit()
+    page = client.get(f"/operator/readers/{ada.id}", headers={"Accept-Language": "fr"})
+    assert "Geler le lecteur" in page.text
+
+
+def test_a_frozen_reader_read_is_rejected_with_the_reason(client, clock, session, settings) -> None:
+    fund(session)
+    article = make_article(session, settings, paragraphs=12)
+    ada, bearer = make_reader(session, settings, "ada")
+    session.commit()
+    tracker = Client(client, clock, settings, article, bearer)
+    assert tracker.start().status_code == 201
+    tracker.read_like_a_human()
+    freezes.freeze_reader(session, ada.id, "Chargeback", by=None)
+    session.commit()
+    answer = tracker.complete()
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["verdict"] == "rejected" and body["points"] == 0
+    assert body["reasons"] == ["account_frozen"]
+    session.expire_all()
+    assert wallet(session, ada.id) == (0, 0)
+    api = client.get("/api/v1/me/wallet", headers={"Authorization": f"Bearer {bearer}"})
+    [read] = api.json()["reads"]
+    assert read["verdict"] == "rejected" and "Your account is frozen" in read["messages"][0]
+    again = tracker.complete()
+    assert again.json()["verdict"] == "rejected", "the same answer when asked again"
