@@ -16,8 +16,20 @@ from readtoearn.summaries.figures.vocabulary import (
     word_list,
 )
 
+# Words that put a name in a prepositional phrase (a place, a source, a partner), not the subject.
+PREPOSITIONS = frozenset(
+    word_list(
+        "à au aux en dans de du des d sur sous par pour avec vers chez selon entre contre après "
+        "avant depuis près in at on from by with to into for of near across according via than "
+        "after before since under over between against among"
+    )
+)
+
 
 def hedges_of(sentence: str, start: int, end: int, language: str, kind: Kind) -> tuple[Hedge, ...]:
+    """The hedges of a figure, from its own phrase only: a word of the closed list right before
+    it ("jusqu'à", "about"; a determiner may stand between: "près d'un million"), and "could"
+    when a modal governs it (see `_modal_governs`)."""
     if kind == Kind.DATE:
         return ()  # a date is when something happens; a doubt is about the thing, not the date
     # In a range ("environ 80 à 100 km/h", "about 25 to 30 people") the hedge is the range's.
@@ -27,18 +39,66 @@ def hedges_of(sentence: str, start: int, end: int, language: str, kind: Kind) ->
     before = sentence[max(0, start - 40) : start]
     hedges: list[Hedge] = []
     for pattern, hedge in HEDGE_PATTERNS[language]:
-        if re.search(r"(?:^|\W)(?:" + pattern + r")" + SPACE + r"*(?:\S+" + SPACE + r")?$",
+        if re.search(r"(?:^|\W)(?:" + pattern + r")" + SPACE + r"*" + HEDGE_GAP_RE + r"$",
                      before, flags=re.IGNORECASE):  # fmt: skip
             hedges.append(hedge)
             break
-    clause = re.split(r"[;:–—(]|\s-\s", sentence[:start])[-1]
-    # "could raise $50bn" or "16 000 postes pourraient suivre": the modal before, or right after.
-    after = " ".join(sentence[end:].split()[:3])
-    if re.search(MODALS[language], clause, flags=re.IGNORECASE) or re.search(
-        MODALS[language], after, flags=re.IGNORECASE
-    ):
+    if _modal_governs(sentence, start, end, language):
         hedges.append(Hedge.COULD)
     return tuple(hedges)
+
+
+# What may stand between a hedge word and its figure: nothing, or one determiner.
+HEDGE_GAP_RE = r"(?:(?:un|une|a|an|the|les|des)" + SPACE + r"+)?"
+# Words between a modal and the figure it governs that are not content words: auxiliaries,
+# negation, determiners, prepositions and the hedge words themselves.
+MODAL_GAP_WORDS = (
+    frozenset(
+        word_list(
+            "be been being have get être été avoir pas plus ne n not never also even still well "
+            "également encore bien même jusqu jusqu'à jusqu’à à a au aux de d du des la le les l "
+            "un une en to up as much many high around about nearly almost some over more than less "
+            "fewer at least an the additional another extra further environ près presque quelque "
+            "autour moins plus"
+        )
+    )
+    | PREPOSITIONS
+)
+GENITIVE_WORDS = frozenset(word_list("de d des du of"))
+# How many content words may stand between a modal and its figure ("could be causing autism
+# in up to 10%"; "pourraient changer la vie des 130.000 personnes" has the figure inside a noun).
+MAX_MODAL_CONTENT_WORDS = 2
+MODAL_BREAK_RE = re.compile(
+    r"[,;:–—()«»“”\"]|[.!?]\s|\s-\s|\b(?:qui|que|qu['’]|dont|où|et|ou|mais|which|who|that|and|or|but|"
+    r"when|if|si|quand|lorsque)\b",
+    re.IGNORECASE,
+)
+
+
+def _modal_governs(sentence: str, start: int, end: int, language: str) -> bool:
+    """A modal of the closed list governs the figure: it comes right after the figure ("16 000
+    postes pourraient suivre"), or before it in the same clause with at most two content words
+    between, the figure not being the complement of a noun of those ("la vie des 130.000")."""
+    modal = re.compile(MODALS[language])
+    after = re.match(r"\s+(?:ne\s+|n['’])?(\w+)", sentence[end:])
+    if after and modal.fullmatch(after.group(1)):
+        return True
+    found = None
+    for match in modal.finditer(sentence[:start]):
+        found = match
+    if found is None:
+        return False
+    between = sentence[found.end() : start]
+    if MODAL_BREAK_RE.search(between):
+        return False
+    words = [w.lower() for w in re.findall(r"[\w'’]+", between)]
+    content = [i for i, w in enumerate(words) if w not in MODAL_GAP_WORDS]
+    if len(content) > MAX_MODAL_CONTENT_WORDS:
+        return False
+    # "la vie des 130.000": a noun after the verb owns the figure ("augmenter de 15 %" does not).
+    owner = len(words) - 2
+    owned = bool(words) and words[-1] in GENITIVE_WORDS and owner in content[1:]
+    return not owned
 
 
 RANGE_BEFORE_RE = re.compile(
@@ -55,14 +115,6 @@ PROPER_RE = re.compile(
 )
 
 
-# Words that put a name in a prepositional phrase (a place, a source, a partner), not the subject.
-PREPOSITIONS = frozenset(
-    word_list(
-        "à au aux en dans de du des d sur sous par pour avec vers chez selon entre contre après "
-        "avant depuis près in at on from by with to into for of near across according via than "
-        "after before since under over between against among"
-    )
-)
 # Capitalised words that open a sentence without naming anyone or anything.
 NOT_NAMES = frozenset(word_list("sa son ses leur leurs mon ma mes cela ceci ça ce"))
 # A name followed by one of these is a speaker or a source, not what the figure is about.
@@ -71,11 +123,15 @@ ATTRIBUTION_RE = re.compile(
     r"a\s+(?:indiqué|déclaré|affirmé|expliqué|précisé|annoncé|souligné|rapporté|assuré|estimé)|"
     r"indique|déclare|affirme|explique|précise|annonce|souligne|rapporte|assure|estime|"
     r"commented|comments|a\s+commenté|commente|"
+    r"revealed|reveals|published|publishes|announced|announces|estimated|estimates|"
+    r"a\s+(?:révélé|publié|dévoilé)|révèle|publie|dévoile|"
     r"selon|cité)\b",
     re.IGNORECASE,
 )
 CLAUSE_BREAK_RE = re.compile(
-    r"[,;:–—«»“”\"()]|\s-\s|\b(?:which|who|whom|whose|that|qui|que|qu['’]|dont|où)\b",
+    r"[,;:–—«»“”\"()]|\s-\s|\b(?:which|who|whom|whose|that|qui|que|qu['’]|dont|où|"
+    r"when|while|whereas|because|although|if|unless|quand|lorsque|lorsqu['’]|parce|puisque|"
+    r"tandis|si)\b",
     re.IGNORECASE,
 )
 DEMONYM_RE = re.compile(r"(?:ese|ian|ians|ish|ais|aises|ois|oises|iens|iennes|ains|aines)$")
@@ -89,18 +145,26 @@ def subject_of(
     """The proper name the figure is about, or None when no name is surely it: the last name
     before the figure that is not in a prepositional phrase, a speaker, a nationality or on the
     other side of a quotation mark."""
+    if _owned_by_another(sentence, start, end):
+        return None
+    opening = _sentence_start(sentence, start)
     chosen = None
     for match in PROPER_RE.finditer(sentence):
         if match.end() > start:
             break
+        if match.start() < opening:
+            continue  # a sentence glued to this one ("(19 %).Sondage réalisé")
         name = re.sub(r"^(?:[LlDdCcJjNnSs]|[Qq]u)['’]", "", match.group().rstrip(".'’-"))
         words = name.split()
+        dropped = []
         while words and words[0].lower().strip("'’") in FUNCTION_WORDS | NOT_NAMES:
-            words.pop(0)
+            dropped.append(words.pop(0).lower().strip("'’"))
+        if any(word in PREPOSITIONS for word in dropped):
+            continue  # "Depuis la Révolution": the preposition opened the capitalised run
         first_word = bool(words) and match.group().split()[0] == words[0]
         while words and words[-1].lower().strip("'’") in FUNCTION_WORDS | NOT_NAMES:
             words.pop()  # "Records Cette vague": a glued heading and a determiner
-        at_start = not sentence[: match.start()].strip(" «“\"'(—–-")
+        at_start = not sentence[opening : match.start()].strip(" «“\"'(—–-")
         if at_start and first_word and len(words) == 1 and (known is None or words[0] not in known):
             continue  # a sentence's first word, capitalised only for being first
         if not words or not words[0][:1].isupper():
@@ -114,6 +178,8 @@ def subject_of(
             continue  # "Chinese", "Français": a nationality, not who the figure is about
         if _in_prepositional_phrase(sentence[: match.start()]):
             continue
+        if re.search(r"\b(?:un|une|a|an)" + SPACE + r"+$", sentence[: match.start()], re.I):
+            continue  # "une GPA coûte": a name takes no indefinite article
         if ATTRIBUTION_RE.match(sentence[match.end() : match.end() + 30]):
             continue
         between = sentence[match.end() : start]
@@ -127,8 +193,97 @@ def subject_of(
         )
         if not possessive and not _opens_clause(sentence, match.start(), match.end()):
             continue  # only the clause's own subject is sure enough
+        if not possessive and _another_verb(between, match.end(), sentence):
+            continue  # "a refusé de récupérer 19 migrants": the figure is another verb's
         chosen = " ".join(words)
     return chosen
+
+
+def _sentence_start(sentence: str, start: int) -> int:
+    """Where the sentence holding the figure begins, when the splitter left two glued together
+    ("(54.971).Le Mexique", "jeudi.Sondage")."""
+    opening = 0
+    for match in GLUED_SENTENCE_RE.finditer(sentence, 0, start):
+        opening = match.end()
+    return opening
+
+
+GLUED_SENTENCE_RE = re.compile(r"(?<=[a-zà-ÿ0-9)\"»”%])[.!?]+[\"»”)]*(?=[«\"“]?[A-ZÀ-Ý])")
+
+
+def _owned_by_another(sentence: str, start: int, end: int) -> bool:
+    """The figure belongs to another noun than the clause's subject: "126 responsables de Force
+    ouvrière", "one of five teams", "aux deux membres", "la vie des 130.000 personnes"."""
+    if OWNER_AFTER_RE.match(sentence, end):
+        return True
+    return bool(OWNER_BEFORE_RE.search(sentence[max(0, start - 12) : start]))
+
+
+OWNER_AFTER_RE = re.compile(
+    SPACE + r"*(?:de|du|des|of|d['’])" + SPACE + r"*(?:(?:la|le|les|l['’]|the)" + SPACE + r"*)?"
+    r"[A-ZÀ-Ý]"
+)
+OWNER_BEFORE_RE = re.compile(r"(?:^|\s)(?:des|aux|of|of" + SPACE + r"+the)" + SPACE + r"+$")
+# A verb group after the subject: auxiliaries, modals, clitics and adverbs, then one main verb.
+AUXILIARIES = frozenset(
+    word_list(
+        "has have had is are was were will would can could may might must should did does do be "
+        "been being get got also still already just not never then now only "
+        "a ont avait avaient avait est sont était étaient sera seront serait seraient va vont "
+        "aura auront aurait auraient doit doivent devrait devraient peut peuvent pourrait "
+        "pourraient n ne pas plus se s y en lui leur l déjà encore également aussi toujours "
+        "bien jamais alors"
+    )
+)
+DETERMINERS = frozenset(
+    word_list(
+        "a an the his her its their our my your this that these those some le la les l un une "
+        "des du de au aux ce cet cette ces son sa ses leur leurs notre nos votre vos mon ma mes "
+        "chaque plusieurs quelques"
+    )
+)
+NOT_VERBS = frozenset(
+    word_list(
+        "hundred during thing things morning evening king ring spring building bring nothing "
+        "something anything everything ceiling wedding ending funding meeting feeling being "
+        "red bed need speed seed shed premier dernier janvier février hier mer fer cher "
+        "plaisir avenir loisir désir soir"
+    )
+)
+EN_VERB_RE = re.compile(r"[a-z]{2,}(?:ing|ed)$")
+FR_PARTICIPLE_RE = re.compile(r"[a-zà-ÿ]{2,}(?:é|ée|és|ées|ant)$")
+FR_INFINITIVE_RE = re.compile(r"[a-zà-ÿ]{2,}(?:er|ir|ire|dre|ttre|vre|uire|aire)$")
+
+
+def _another_verb(between: str, name_end: int, sentence: str) -> bool:
+    """A second verb between the subject's verb group and the figure (an infinitive, a
+    participle, a gerund): the figure is that verb's, and may not be the subject's."""
+    words = [w.lower().strip("'’") for w in re.findall(r"[\w'’-]+", between)]
+    i = 0
+    while i < len(words) and (words[i] in AUXILIARIES or words[i].endswith("ly")):
+        i += 1
+    i += 1  # the main verb
+    previous = words[i - 1] if 0 < i <= len(words) else ""
+    for word in words[i:]:
+        if word in NOT_VERBS or word in DETERMINERS:
+            previous = word
+            continue
+        if previous in INFINITIVE_BEFORE and FR_INFINITIVE_RE.fullmatch(word):
+            return True  # "a refusé de récupérer", "pour se hisser"
+        if previous == "to" and word.isalpha():
+            return True  # "arranged to pay two assassins"
+        if previous in DETERMINERS:
+            previous = word
+            continue
+        if EN_VERB_RE.fullmatch(word) and previous not in PREPOSITIONS:
+            return True  # "arrested", "including"
+        if FR_PARTICIPLE_RE.fullmatch(word) and (previous == "en" or previous not in PREPOSITIONS):
+            return True  # "une étude menée sur", "lui confiant", "en suivant"
+        previous = word
+    return False
+
+
+INFINITIVE_BEFORE = frozenset(word_list("de d à pour sans se s afin"))
 
 
 # The word after a clause's subject: an auxiliary or a conjugated verb, by its ending.
@@ -140,14 +295,26 @@ VERB_AFTER_RE = re.compile(
 LEADING_WORDS = frozenset(word_list("le la les l the a an un une et and mais but quant c est"))
 
 
+# Endings of adjectives that follow a name ("L'Amérique latine", "la Banque centrale").
+ADJECTIVE_AFTER_RE = re.compile(r"(?:ine|ines|aine|aines|ienne|iennes|ique|iques|ale|ales|elle)$")
+
+
 def _opens_clause(sentence: str, start: int, end: int) -> bool:
-    """A name that begins its clause and is followed by its verb: the clause's subject."""
+    """A name that begins its clause alone (no other name joined to it by "et", "and" or a
+    comma) and is followed by its verb: the clause's subject."""
     clause = re.split(r"[,;:–—«»“”\"().]|\s-\s", sentence[:start])[-1]
     for word in re.findall(r"[\w'’]+", clause):
-        bare = word.lower().strip("'’")
-        if bare not in LEADING_WORDS and not word[:1].isupper():
-            return False
-    return bool(VERB_AFTER_RE.match(sentence, end))
+        if word.lower().strip("'’") not in LEADING_WORDS:
+            return False  # "Jones and Bannatyne", "Député LR": another word before the name
+    verb = VERB_AFTER_RE.match(sentence, end)
+    if not verb:
+        return False
+    word = verb.group().strip().lower().strip("'’")
+    if word in AUXILIARIES:
+        return True  # "TÜV a réalisé"
+    if word in FUNCTION_WORDS or word in DETERMINERS or word in PREPOSITIONS:
+        return False  # "Député LR de l'Oise", "X les": no verb
+    return not ADJECTIVE_AFTER_RE.search(word)
 
 
 def _in_prepositional_phrase(before: str) -> bool:

@@ -130,12 +130,12 @@ HEDGE_PATTERNS: dict[str, list[tuple[str, Hedge]]] = {
     "fr": [
         (r"jusqu['’]?(?:à|a)|pas dépasser", Hedge.UP_TO),
         (
-            r"environ|près de|près d['’]|presque|quelque|autour de|approximativement|une? bonne",
+            r"environ|près de|près d['’]|presque|quelques?|autour de|approximativement|une? bonne",
             Hedge.ABOUT,
         ),
         (r"au moins|au minimum|pas moins de", Hedge.AT_LEAST),
         (r"plus de|au-delà de|davantage que|supérieure? à", Hedge.MORE_THAN),
-        (r"moins de|inférieure? à|à peine", Hedge.LESS_THAN),
+        (r"moins de|inférieure? à", Hedge.LESS_THAN),
     ],
     "en": [
         (r"up to|as much as|as many as|as high as|not exceed", Hedge.UP_TO),
@@ -145,14 +145,15 @@ HEDGE_PATTERNS: dict[str, list[tuple[str, Hedge]]] = {
         ),
         (r"at least|no fewer than|no less than", Hedge.AT_LEAST),
         (r"more than|over|above|upwards of|in excess of", Hedge.MORE_THAN),
-        (r"less than|fewer than|under|below|just", Hedge.LESS_THAN),
+        (r"less than|fewer than|under|below", Hedge.LESS_THAN),
     ],
 }
+# A closed list of modals: "could" is shown only when one of them governs the figure (see
+# context.py). Reported speech ("serait", "aurait"), plans and forecasts ("prévoit", "expected")
+# are no doubt about the number itself. "Selon" (according to) names a source, not a doubt.
 MODALS = {
-    # "Selon" (according to) names a source, not a doubt.
-    "fr": r"\b(?:pourrai(?:t|ent)|pourra(?:it|ient|ient)?|devrai(?:t|ent)|serai(?:t|ent)|"
-    r"aurai(?:t|ent)|peut|peuvent|pouvant|envisag\w+|prévoi\w+)\b",
-    "en": r"\b(?:could|may|might|would|should|expected|plans?|planned|projected)\b",
+    "fr": r"\b(?:pourrai(?:t|ent)|pourr(?:a|ont)|peu(?:t|vent)|pouvant|devrai(?:t|ent))\b",
+    "en": r"\b(?:could|may|might|would|should)\b",
 }
 # Capitalised words that begin sentences without naming anyone.
 FUNCTION_WORDS = frozenset(
