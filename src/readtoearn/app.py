@@ -52,6 +52,7 @@ from readtoearn.web.routes import (
     engagement,
     feeds,
     health,
+    operator_articles,
     operator_budget,
     operator_charts,
     operator_exports,
@@ -307,6 +308,7 @@ def create_app(
     app.include_router(operator_exports.router)
     app.include_router(operator_charts.router)
     app.include_router(operator_rules.router)
+    app.include_router(operator_articles.router)
     app.include_router(api_docs.router)
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)

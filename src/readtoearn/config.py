@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     fetch_timeout_s: Annotated[float, Field(gt=0, le=120)] = 15.0
     fetch_max_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
     fetch_max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
+    # The console's imports (an editor's URL or feed) fetch public addresses only, unless set.
+    import_private_addresses: bool = False
 
     # The operator console: a reward's uploaded image (resized, kept in the data directory) and
     # a code pool's CSV, each refused above this many bytes.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -64,9 +66,37 @@ def sniff(body: bytes) -> str:
     return "unknown"
 
 
-def new_client(settings: Settings) -> httpx.Client:
-    """An HTTP client with the settings' timeout; redirects are followed by `fetch` itself."""
+def not_public(host: str, port: int) -> str:
+    """Why a fetch must not go to this host ('' when it may): it resolves to an address that is
+    not public (loopback, private networks, link-local such as a metadata service)."""
+    try:
+        found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, ValueError, UnicodeError):
+        return f"cannot resolve {host}"
+    for *_, address in found:
+        ip = ipaddress.ip_address(address[0])
+        if not ip.is_global:
+            return f"refused: {host} is not a public address ({ip})"
+    return ""
+
+
+class PublicOnlyTransport(httpx.HTTPTransport):
+    """Sends a request only to a public address: every hop of a redirect passes here, so a
+    public URL that redirects into the server's own network is refused too."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        refusal = not_public(url.host, url.port or (443 if url.scheme == "https" else 80))
+        if refusal:
+            raise FetchError(refusal)
+        return super().handle_request(request)
+
+
+def new_client(settings: Settings, *, public_only: bool = False) -> httpx.Client:
+    """An HTTP client with the settings' timeout; redirects are followed by `fetch` itself.
+    `public_only`: requests to addresses that are not public are refused (the console's imports)."""
     return httpx.Client(
+        transport=PublicOnlyTransport() if public_only else None,
         timeout=httpx.Timeout(settings.fetch_timeout_s),
         follow_redirects=False,
         headers={

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from readtoearn.articles import text as textlib
@@ -25,6 +25,14 @@ from readtoearn.errors import InvalidInput, NotFound
 
 SUPPORTED_LANGUAGES = ("en", "fr")
 MIN_WORDS = 20
+# An article's status lives in `Article.extra["status"]` (no key: published). An unpublished or
+# deleted article is hidden from readers (lists, feeds, its page, new reads); a deleted one is a
+# soft removal: its row stays, so the reads and ledger entries that name it keep their meaning.
+PUBLISHED = "published"
+UNPUBLISHED = "unpublished"
+DELETED = "deleted"
+STATUSES = (PUBLISHED, UNPUBLISHED, DELETED)
+
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,11 @@ def save_article(
     article.reading_seconds = timing.seconds
     article.reading_minutes = timing.minutes
     article.source = source
+    # Importing again never publishes what an editor unpublished or deleted.
+    status = (article.extra or {}).get("status")
     article.extra = {"site_name": draft.site_name} if draft.site_name else {}
+    if status:
+        article.extra["status"] = status
     session.flush()
 
     _set_authors(session, article.id, [_get_or_create_author(session, a) for a in draft.authors])
@@ -181,14 +193,25 @@ def _with_relations():
     return (selectinload(Article.authors), selectinload(Article.categories))
 
 
-def get_article(session: Session, article_id: uuid.UUID | str) -> Article:
-    """One article by id; NotFound when there is none."""
+def status_of(article: Article) -> str:
+    """published, unpublished or deleted."""
+    status = (article.extra or {}).get("status")
+    return status if status in STATUSES else PUBLISHED
+
+
+def _status_column() -> ColumnElement[str]:
+    return func.coalesce(Article.extra["status"].as_string(), PUBLISHED)
+
+
+def get_article(session: Session, article_id: uuid.UUID | str, *, hidden: bool = False) -> Article:
+    """One article by id; NotFound when there is none, or when it is unpublished or deleted
+    (unless `hidden`: the console sees every article)."""
     try:
         key = article_id if isinstance(article_id, uuid.UUID) else uuid.UUID(str(article_id))
     except ValueError:
         raise NotFound("no article has this id") from None
     article = session.scalar(select(Article).where(Article.id == key).options(*_with_relations()))
-    if article is None:
+    if article is None or (not hidden and status_of(article) != PUBLISHED):
         raise NotFound("no article has this id")
     return article
 
@@ -200,13 +223,27 @@ def list_articles(
     offset: int = 0,
     category_slug: str | None = None,
     author_slug: str | None = None,
+    status: str | None = PUBLISHED,
+    language: str | None = None,
+    title_search: str | None = None,
 ) -> tuple[list[Article], int]:
-    """Articles, newest first, and the total count for pagination."""
+    """Articles, newest first, and the total count for pagination. Readers' lists show the
+    published ones (the default); the console passes `status=None` for every article but the
+    deleted ones, or names a status."""
     query = select(Article)
     if category_slug:
         query = query.join(Article.categories).where(Category.slug == category_slug)
     if author_slug:
         query = query.join(Article.authors).where(Author.slug == author_slug)
+    if status is None:
+        query = query.where(_status_column() != DELETED)
+    else:
+        query = query.where(_status_column() == status)
+    if language:
+        query = query.where(Article.language == language)
+    if title_search and title_search.strip():
+        words = textlib.normalise_space(title_search).lower()
+        query = query.where(func.lower(Article.title).contains(words, autoescape=True))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     ordered = query.order_by(
         Article.published_at.desc().nulls_last(), Article.created_at.desc(), Article.id.desc()
@@ -234,3 +271,8 @@ def get_author(session: Session, slug: str) -> Author:
 def list_categories(session: Session) -> list[Category]:
     """Every category, by name."""
     return list(session.scalars(select(Category).order_by(Category.name)).all())
+
+
+def list_authors(session: Session) -> list[Author]:
+    """Every author, by name."""
+    return list(session.scalars(select(Author).order_by(Author.name)).all())

@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from readtoearn.accounts.models import User
+from readtoearn.accounts.trail import record_action
 from readtoearn.articles import service as articles
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
@@ -236,3 +238,29 @@ def _view(snapshot: _Snapshot, record: ArticleSummary) -> SummaryView:
         fallback_from=extra.get("fallback_from"),
         extra=extra,
     )
+
+
+def resummarise(
+    session: Session, article: Article, settings: Settings, *, by: User | None
+) -> SummaryView:
+    """Throw away an article's stored summaries and make them again (the built-in backend, in
+    this transaction: no network call; a remote backend's text follows on demand). Its quiz is
+    drawn from the new figures from now on. Recorded in the audit trail as article.summarise."""
+    stored = session.scalars(
+        select(ArticleSummary).where(ArticleSummary.article_id == article.id)
+    ).all()
+    for row in stored:
+        session.delete(row)
+    session.flush()
+    for key in [k for k in list(_VIEWS) if k[0] == article.id]:
+        _VIEWS.pop(key, None)
+    record = summarise_article(session, article, settings, backend=BuiltinBackend())
+    record_action(
+        session,
+        by,
+        "article.summarise",
+        target=("article", article.id),
+        before={"summaries": len(stored), "title": article.title},
+        after={"backend": record.backend, "figures": len(record.figures or [])},
+    )
+    return _view(_Snapshot.of(article), record)
