@@ -155,12 +155,13 @@ def subject_of(
         if match.start() < opening:
             continue  # a sentence glued to this one ("(19 %).Sondage réalisé")
         name = re.sub(r"^(?:[LlDdCcJjNnSs]|[Qq]u)['’]", "", match.group().rstrip(".'’-"))
+        name = re.sub(r"['’]s$", "", name)  # "Apple's $3bn": the name, not its possessive
         words = name.split()
         dropped = []
         while words and words[0].lower().strip("'’") in FUNCTION_WORDS | NOT_NAMES:
             dropped.append(words.pop(0).lower().strip("'’"))
-        if any(word in PREPOSITIONS for word in dropped):
-            continue  # "Depuis la Révolution": the preposition opened the capitalised run
+        if any(word in PREPOSITIONS or word in INDEFINITE for word in dropped):
+            continue  # "Depuis la Révolution", "Une PME": the capitalised run opened with them
         first_word = bool(words) and match.group().split()[0] == words[0]
         while words and words[-1].lower().strip("'’") in FUNCTION_WORDS | NOT_NAMES:
             words.pop()  # "Records Cette vague": a glued heading and a determiner
@@ -197,6 +198,9 @@ def subject_of(
             continue  # "a refusé de récupérer 19 migrants": the figure is another verb's
         chosen = " ".join(words)
     return chosen
+
+
+INDEFINITE = frozenset(word_list("un une a an"))
 
 
 def _sentence_start(sentence: str, start: int) -> int:
@@ -258,7 +262,8 @@ FR_INFINITIVE_RE = re.compile(r"[a-zà-ÿ]{2,}(?:er|ir|ire|dre|ttre|vre|uire|air
 def _another_verb(between: str, name_end: int, sentence: str) -> bool:
     """A second verb between the subject's verb group and the figure (an infinitive, a
     participle, a gerund): the figure is that verb's, and may not be the subject's."""
-    words = [w.lower().strip("'’") for w in re.findall(r"[\w'’-]+", between)]
+    # Elisions apart: "d'accueillir" is "d'" and "accueillir".
+    words = [w.lower() for w in re.findall(r"\w+(?:-\w+)*", between)]
     i = 0
     while i < len(words) and (words[i] in AUXILIARIES or words[i].endswith("ly")):
         i += 1
