@@ -31,6 +31,7 @@ from readtoearn.sites import worker as site_jobs
 from readtoearn.web import cors, errors, metrics, openapi, security
 from readtoearn.web.client import DeviceCookieMiddleware
 from readtoearn.web.credentials import CredentialCache
+from readtoearn.web.fastbeat import FastBeats
 from readtoearn.web.limits import BodyLimit, InFlightLimit
 from readtoearn.web.nul import NulGuard
 from readtoearn.web.pagecache import PageCache
@@ -266,6 +267,8 @@ def create_app(
     security.install(app)
     app.add_middleware(AccountsMiddleware)
     app.add_middleware(DeviceCookieMiddleware, settings=settings)
+    # Beats that need none of the page machinery are answered here, inside the lanes.
+    app.add_middleware(FastBeats)
     # Outermost: a request over the cap is refused before any other work is done for it.
     app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight)
     # The tracker's routes come first: routes are matched in order, and beats are the busiest.

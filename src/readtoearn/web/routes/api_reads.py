@@ -165,15 +165,19 @@ def _beat_of(body: BeatIn) -> reading.Beat:
     )
 
 
-def _beat_response(result: reading.BeatResult) -> Response:
-    # Written by hand (this is the busiest answer): a token is URL-safe base64 and a dot, the
-    # numbers are finite floats (repr is valid JSON), the flag a bool.
-    body = (
+def beat_body(result: reading.BeatResult) -> bytes:
+    """A beat's answer (BeatOut) as JSON, written by hand: this is the busiest answer. A token
+    is URL-safe base64 and a dot, the numbers are finite floats (repr is valid JSON), the flag a
+    bool."""
+    return (
         f'{{"token":"{result.token}","active_seconds":{float(result.active_seconds)!r},'
         f'"progress":{float(result.progress)!r},'
         f'"end_reached":{"true" if result.end_reached else "false"}}}'
-    )
-    return Response(body, media_type="application/json")
+    ).encode()
+
+
+def _beat_response(result: reading.BeatResult) -> Response:
+    return Response(beat_body(result), media_type="application/json")
 
 
 def _beat_in_thread(
@@ -238,7 +242,9 @@ def _validated_beat(raw: bytes, content_type: str | None) -> BeatIn:
 )
 async def beat(request: Request) -> Response:
     """The tracker's hot path, kept lean: no per-request transaction and no dependency graph;
-    the body is parsed by pydantic directly rather than by the framework.
+    the body is parsed by pydantic directly rather than by the framework. Most beats do not get
+    here: web/fastbeat.py answers them with the same steps in front of the page middleware; this
+    route answers the others (no or unknown credential, chunked or oversized bodies, NULs).
 
     With a recently checked credential, the beat is handled on the event loop: the store of open
     reads is this process's memory or Redis through an asyncio client, neither of which blocks.

@@ -1,0 +1,211 @@
+"""The tracker's beats, answered in front of the page machinery.
+
+Beats are most of a worker's requests (one every beat interval from every open page), and on the
+way to the beat route each crossed middleware written for pages (the device cookie, sessions and
+CSRF), the request-body guards, FastAPI's exception layer, router and request handler: about as
+much CPU as the beat itself. This door, just inside the admission lanes (web/limits.py), answers
+the common beat itself:
+
+    POST /api/v1/reads/{read_id}/beats, a JSON body with its Content-Length within the API's
+    limit, no NUL anywhere, from a credential the worker checked in the last few seconds.
+
+Such a beat still gets what the page middleware would have given it: CORS (the same class and
+the same sites' origins), the security headers, the request metrics under the route's template,
+and every error answered by the app's own exception handlers (the same status, code and body).
+Anything else (no or unknown credential, a chunked or oversized body, a NUL, another method, a
+path the router would treat otherwise) goes the ordinary way, untouched or with its body handed
+on as it was read, and is answered by the route in web/routes/api_reads.py exactly as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from starlette.requests import Request, cookie_parser
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from readtoearn.reading import service as reading
+from readtoearn.web import cors
+from readtoearn.web.credentials import bearer, session_cookie
+from readtoearn.web.limits import API_MAX_BODY
+from readtoearn.web.metrics import MetricsMiddleware
+from readtoearn.web.nul import body_has_nul, has_nul
+from readtoearn.web.routes import api_reads
+from readtoearn.web.security import SecurityHeadersMiddleware
+from readtoearn.web.sessions import SESSION_COOKIE
+
+PREFIX = "/api/v1/reads/"
+SUFFIX = "/beats"
+ROUTE_PATH = PREFIX + "{read_id}" + SUFFIX
+Handler = Callable[[Request, Exception], Awaitable[Any]]
+
+
+def read_id_of(scope: Scope) -> str | None:
+    """The read id of a beat's path, or None for any other path (or one the router would
+    match differently: an empty id, a slash inside it, an app mounted under a prefix)."""
+    path: str = scope["path"]
+    if not (path.startswith(PREFIX) and path.endswith(SUFFIX)) or scope.get("root_path"):
+        return None
+    read_id = path[len(PREFIX) : -len(SUFFIX)]
+    if not read_id or "/" in read_id or "\x00" in read_id:
+        return None
+    return read_id
+
+
+def credential_in(headers: dict[bytes, bytes]) -> str | None:
+    """The credential, as web.credentials.credential_of reads it, or None when the ordinary way
+    must answer (no credential, or an Authorization header that is not a bearer token: 401)."""
+    header = headers.get(b"authorization")
+    if header is not None:
+        scheme, _, token = header.decode("latin-1").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return bearer(token.strip())
+    cookie = headers.get(b"cookie")
+    if cookie is None:
+        return None
+    secret = cookie_parser(cookie.decode("latin-1")).get(SESSION_COOKIE)
+    return session_cookie(secret) if secret else None
+
+
+class FastBeats:
+    """Pure ASGI: beats that need nothing of the page machinery are answered here."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._door: ASGIApp | None = None
+        self._route: Any = None
+
+    def _build(self, fastapi_app: FastAPI) -> ASGIApp:
+        """The middleware a beat needs, in the app's order, around the beat itself."""
+        state = fastapi_app.state
+        inner = cors.SiteCORSMiddleware(
+            self._beat, fixed=list(state.settings.cors_origins), sites=state.site_origins
+        )
+        # The route, so that the metrics count beats under its template as before.
+        self._route = next(
+            (r for r in fastapi_app.router.routes if getattr(r, "path", None) == ROUTE_PATH), None
+        )
+        return SecurityHeadersMiddleware(MetricsMiddleware(inner))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        read_id = read_id_of(scope)
+        app = scope.get("app")
+        if read_id is None or app is None:
+            await self.app(scope, receive, send)
+            return
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:
+            headers.setdefault(name, value)
+        length = headers.get(b"content-length", b"")
+        media = headers.get(b"content-type", b"application/json").split(b";")[0].strip().lower()
+        credential = credential_in(headers)
+        if (
+            not length.isdigit()
+            or int(length) > API_MAX_BODY
+            or b"transfer-encoding" in headers
+            or (media != b"application/json" and not media.endswith(b"+json"))
+            or has_nul(scope.get("query_string", b""))
+            or credential is None
+            or app.state.readers.get(credential) is None
+        ):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                await self.app(scope, _replay(chunks, receive, message), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if body_has_nul(media.decode("latin-1"), body):
+            await self.app(scope, _replay(chunks, receive), send)
+            return
+        if self._door is None:
+            self._door = self._build(app)
+        beat_scope = {
+            **scope,
+            "route": self._route,
+            "path_params": {"read_id": read_id},
+            "readtoearn.beat": (read_id, credential, body),
+        }
+        await self._door(beat_scope, receive, send)
+
+    async def _beat(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """What the route does (api_reads.beat), its errors answered by the app's handlers."""
+        read_id, credential, body = scope["readtoearn.beat"]
+        state = scope["app"].state
+        try:
+            beat = api_reads._beat_of(api_reads._validated_beat(body, "application/json"))
+            reader_id = state.readers.get(credential)
+            result = None
+            if reader_id is not None:
+                # NeedsDatabase: nothing changed; the read is loaded from the database below.
+                with contextlib.suppress(reading.NeedsDatabase):
+                    result = await reading.record_beat_async(
+                        state.live, state.settings, state.clock,
+                        reader_id=reader_id, read_id=read_id, beat=beat,
+                    )  # fmt: skip
+            if result is None:
+                async with state.db.admitted(write=False):
+                    result = await run_in_threadpool(
+                        api_reads._beat_in_thread, state, credential, read_id, beat
+                    )
+        except Exception as exc:
+            handler = _handler_for(scope["app"], exc)
+            if handler is None:
+                raise
+            response = await handler(Request(scope, receive), exc)
+            await response(scope, receive, send)
+            return
+        answer = api_reads.beat_body(result)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-length", str(len(answer)).encode()),
+                    (b"content-type", b"application/json"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer})
+
+
+def _handler_for(app: FastAPI, exc: Exception) -> Handler | None:
+    """The handler the app's exception layer would call (nearest class first); None for what
+    reaches the server-error layer (an unexpected exception: a 500, logged, as on any route)."""
+    handlers: dict[Any, Handler] = app.exception_handlers  # type: ignore[assignment]
+    for kind in type(exc).__mro__:
+        if kind is Exception:
+            return None
+        handler = handlers.get(kind)
+        if handler is not None:
+            return handler
+    return None
+
+
+def _replay(chunks: list[bytes], receive: Receive, pending: Message | None = None) -> Receive:
+    """A receive that hands back the body read so far (or what ended it), then the client's."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            if pending is not None:
+                return pending
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        return await receive()
+
+    return replay

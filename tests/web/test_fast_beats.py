@@ -1,0 +1,293 @@
+"""Beats answered at the door (web/fastbeat.py) answer exactly as the beat route behind the page
+middleware does: the same statuses, error bodies and headers (CORS, security, metrics), through
+the test client and through a real server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from readtoearn.accounts import service as accounts
+from readtoearn.app import create_app
+from readtoearn.reading.live import RedisLiveStore
+from readtoearn.web.fastbeat import FastBeats, credential_in, read_id_of
+from readtoearn.web.sessions import SESSION_COOKIE
+from tests.conftest import REDIS_URL
+from tests.factories import make_article
+from tests.live import free_socket, serve
+from tests.readers import Client, fund, make_reader
+
+SITE = "https://news.example"
+METRICS_TOKEN = "metrics-token-for-the-fast-beats-test"
+
+
+@pytest.fixture
+def door(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """The read ids of the beats the door answered itself."""
+    answered: list[str] = []
+    beat = FastBeats._beat
+
+    async def spy(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        answered.append(scope["readtoearn.beat"][0])
+        await beat(self, scope, receive, send)
+
+    monkeypatch.setattr(FastBeats, "_beat", spy)
+    return answered
+
+
+class Both:
+    """One app with two middleware stacks: with the door, and as the app was without it."""
+
+    def __init__(self, app: Any, http: TestClient) -> None:
+        self.app = app
+        self.http = http
+        self.fast = app.build_middleware_stack()
+        kept = [m for m in app.user_middleware if m.cls is not FastBeats]
+        assert len(kept) == len(app.user_middleware) - 1
+        app.user_middleware = kept
+        self.slow = app.build_middleware_stack()
+
+    def post(self, fast: bool, path: str, **kwargs: Any) -> httpx.Response:
+        self.app.middleware_stack = self.fast if fast else self.slow
+        return self.http.post(path, **kwargs)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def both(request, settings, database, clock) -> Iterator[Both]:  # type: ignore[no-untyped-def]
+    """Open reads in this process, or in Redis (one script per beat) as with several workers."""
+    if request.param == "redis" and not REDIS_URL:
+        pytest.skip("Redis: READTOEARN_TEST_REDIS_URL is not set")
+    app = create_app(
+        settings.model_copy(update={"cors_origins": [SITE], "metrics_token": METRICS_TOKEN}),
+        database=database,
+        clock=clock,
+    )
+    prefix = f"rte:test:{uuid.uuid4().hex}:"
+    client = None
+    if request.param == "redis":
+        import redis
+        import redis.asyncio
+
+        client = redis.Redis.from_url(REDIS_URL)
+        app.state.live = RedisLiveStore(
+            client, prefix=prefix, async_client=lambda: redis.asyncio.Redis.from_url(REDIS_URL)
+        )
+    with TestClient(app) as http:
+        yield Both(app, http)
+    if client is not None:
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+        client.close()
+
+
+@pytest.fixture
+def ada(both, clock, settings, session) -> Client:  # type: ignore[no-untyped-def]
+    fund(session)
+    article = make_article(session, settings, paragraphs=8)
+    _, bearer = make_reader(session, settings, "ada")
+    session.commit()
+    both.app.middleware_stack = both.fast
+    reader = Client(both.http, clock, settings, article, bearer)
+    assert reader.start().status_code == 201
+    return reader
+
+
+def body_of(reader: Client, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "token": reader.token,
+        "seq": reader.seq,
+        "active_ms": 12_000,
+        "scroll_max": 0.2,
+        "paragraphs_seen": [0, 1],
+        "visible": True,
+        "focused": True,
+        "events": {"scroll": 3, "wheel": 2},
+        "viewport_h": 900,
+        "document_h": 6000,
+    }
+    body.update(changes)
+    return body
+
+
+def headers_of(response: httpx.Response) -> list[tuple[str, str]]:
+    return [
+        (k, v) for k, v in response.headers.multi_items() if k not in ("date", "content-length")
+    ]
+
+
+# Each case: what is changed in a good beat, the status both ways must answer, and whether the
+# door answers it itself (it hands the others to the route untouched).
+CASES: dict[str, tuple[dict[str, Any], int, bool]] = {
+    "bad JSON": ({"content": b'{"token": "a", "seq": '}, 422, True),
+    "a string for a number": ({"json": {"seq": "one"}}, 422, True),
+    "a missing field": ({"drop": "active_ms"}, 422, True),
+    "a number out of range": ({"json": {"seq": 0}}, 422, True),
+    "not a list": ({"json": {"paragraphs_seen": "0,1"}}, 422, True),
+    "a JSON array": ({"content": b"[1, 2]"}, 422, True),
+    "a forged token": ({"json": {"token": "abc.def"}}, 401, True),
+    "a seq its token does not carry": ({"json": {"seq": 5}}, 409, True),
+    "a paragraph the article lacks": ({"json": {"paragraphs_seen": [999]}}, 422, True),
+    "a read that does not exist": ({"read": str(uuid.uuid4())}, 404, True),
+    "a read id that is no id": ({"read": "not-a-read"}, 404, True),
+    "a body past the limit": ({"json": {"padding": "x" * 70_000}}, 413, False),
+    "a NUL in a string": ({"content": b'{"token": "a\\u0000b", "seq": 1}'}, 400, False),
+    "a body that is not JSON": ({"type": "text/plain"}, 422, False),
+    "no credential": ({"auth": None}, 401, False),
+    "a credential that is not a bearer token": ({"auth": "Basic YWRhOmFkYQ=="}, 401, False),
+    "an unknown bearer token": ({"auth": "Bearer not-a-token"}, 401, False),
+}
+
+
+def request_of(reader: Client, case: dict[str, Any], origin: str | None) -> dict[str, Any]:
+    body = body_of(reader, **case.get("json", {}))
+    body.pop(case.get("drop", ""), None)
+    content = case.get("content", json.dumps(body).encode())
+    headers = {"Content-Type": case.get("type", "application/json")}
+    auth = case.get("auth", f"Bearer {reader.bearer}")
+    if auth is not None:
+        headers["Authorization"] = auth
+    if origin:
+        headers["Origin"] = origin
+    read = case.get("read", reader.read_id)
+    return {"path": f"/api/v1/reads/{read}/beats", "content": content, "headers": headers}
+
+
+@pytest.mark.parametrize("origin", [None, SITE, "https://elsewhere.example"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_refused_beat_is_answered_as_the_route_answers_it(
+    both, ada, door, name: str, origin: str | None
+) -> None:
+    case, status, at_the_door = CASES[name]
+    request = request_of(ada, case, origin)
+    path = request.pop("path")
+    fast = both.post(True, path, **request)
+    slow = both.post(False, path, **request)
+    assert fast.status_code == slow.status_code == status, (fast.text, slow.text)
+    assert fast.json() == slow.json()
+    assert fast.json()["error"]["code"]
+    assert headers_of(fast) == headers_of(slow)
+    assert bool(door) == at_the_door
+    if origin == SITE and status not in (400, 413):  # the guards at the door answer before CORS
+        assert fast.headers["access-control-allow-origin"] == SITE
+    else:
+        assert "access-control-allow-origin" not in fast.headers
+    # Nothing was changed by the refusals: the read goes on with its token.
+    assert both.post(True, f"/api/v1/reads/{ada.read_id}/beats", json=body_of(ada),
+                     headers=ada.headers).status_code == 200  # fmt: skip
+
+
+@pytest.mark.parametrize("origin", [None, SITE])
+def test_an_accepted_beat_is_answered_as_the_route_answers_it(both, ada, door, origin) -> None:
+    headers = {**ada.headers, **({"Origin": origin} if origin else {})}
+    answers = []
+    for fast in (True, False, True, False):
+        ada.clock.advance(12)
+        response = both.post(
+            fast, f"/api/v1/reads/{ada.read_id}/beats", json=body_of(ada), headers=headers
+        )
+        assert response.status_code == 200, response.text
+        ada.token, ada.seq = response.json()["token"], ada.seq + 1
+        answers.append(response)
+    assert len(door) == 2
+    fast_answer, slow_answer = answers[2], answers[3]
+    assert headers_of(fast_answer) == headers_of(slow_answer)
+    assert fast_answer.headers["content-type"] == "application/json"
+    assert fast_answer.headers["x-content-type-options"] == "nosniff"
+    assert set(fast_answer.json()) == set(slow_answer.json()) == {
+        "token", "active_seconds", "progress", "end_reached",
+    }  # fmt: skip
+    assert fast_answer.json()["active_seconds"] < slow_answer.json()["active_seconds"]
+    # A token the door gave cannot be used twice, whichever way the second beat goes.
+    stale = body_of(ada, token=answers[2].json()["token"], seq=ada.seq - 1)
+    for fast in (True, False):
+        again = both.post(fast, f"/api/v1/reads/{ada.read_id}/beats", json=stale, headers=headers)
+        assert again.status_code == 409
+        assert again.json()["error"]["code"] == "out_of_order"
+
+
+def test_a_whole_read_goes_through_the_door_and_is_credited(both, ada, door) -> None:
+    beats = ada.read_like_a_human()
+    assert len(door) == beats
+    result = ada.complete().json()
+    assert result["verdict"] == "credited", result
+    metrics = both.http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    line = next(
+        x for x in metrics.text.splitlines()
+        if x.startswith("readtoearn_http_requests_total{")
+        and 'route="/api/v1/reads/{read_id}/beats"' in x and 'status="200"' in x
+    )  # fmt: skip
+    assert float(line.rsplit(" ", 1)[1]) >= beats
+
+
+def test_a_session_cookie_beats_at_the_door(both, clock, settings, session, door) -> None:
+    fund(session)
+    article = make_article(session, settings, paragraphs=8)
+    user, _ = make_reader(session, settings, "bea")
+    both.http.cookies.set(SESSION_COOKIE, accounts.start_session(session, settings, user))
+    session.commit()
+    both.app.middleware_stack = both.fast
+    bea = Client(both.http, clock, settings, article, None)
+    assert bea.start().status_code == 201
+    assert bea.beat(paragraphs=[0]).status_code == 200
+    assert door == [bea.read_id]
+    # Signed out: the session is forgotten, its beats refused at once (by the route).
+    both.http.cookies.set(SESSION_COOKIE, "a-session-that-ended")
+    assert bea.beat().status_code == 401
+    assert len(door) == 1
+
+
+def test_what_the_door_reads_of_a_request() -> None:
+    assert read_id_of({"path": "/api/v1/reads/abc/beats"}) == "abc"
+    for path in ("/api/v1/reads//beats", "/api/v1/reads/a/b/beats", "/api/v1/reads/abc/beat"):
+        assert read_id_of({"path": path}) is None
+    assert read_id_of({"path": "/api/v1/reads/abc/beats", "root_path": "/x"}) is None
+    assert credential_in({b"authorization": b"Bearer  tok "}) == "bearer:tok"
+    assert credential_in({b"authorization": b"Basic abc"}) is None
+    assert credential_in({b"authorization": b"Bearer "}) is None
+    assert credential_in({b"cookie": b"a=1; rte_session=xyz"}) == "session:xyz"
+    assert credential_in({b"cookie": b"a=1"}) is None
+    assert credential_in({}) is None
+
+
+def test_beats_through_a_real_server(settings, database, clock, session) -> None:
+    """uvicorn, a socket, CORS from a publisher's site, and a chunked body (the route's)."""
+    fund(session)
+    article = make_article(session, settings, paragraphs=8)
+    _, bearer = make_reader(session, settings, "cy")
+    session.commit()
+    app = create_app(
+        settings.model_copy(update={"cors_origins": [SITE]}), database=database, clock=clock
+    )
+    sock = free_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    headers = {"Authorization": f"Bearer {bearer}", "Origin": SITE}
+    with serve(app, sock), httpx.Client(base_url=url, timeout=10) as http:
+        started = http.post("/api/v1/reads", json={"article_id": str(article.id)}, headers=headers)
+        assert started.status_code == 201, started.text
+        read, token, seq = started.json()["read_id"], started.json()["token"], 1
+        for paragraphs in ([0], [1, 2]):
+            clock.advance(12)
+            beat = {"token": token, "seq": seq, "active_ms": 12_000, "paragraphs_seen": paragraphs}
+            answer = http.post(f"/api/v1/reads/{read}/beats", json=beat, headers=headers)
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["access-control-allow-origin"] == SITE
+            assert answer.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+            token, seq = answer.json()["token"], seq + 1
+        # A body of unknown length (chunked) is the route's: still a beat like any other.
+        clock.advance(12)
+        chunks = iter([json.dumps({"token": token, "seq": seq, "active_ms": 12_000}).encode()])
+        answer = http.post(f"/api/v1/reads/{read}/beats", content=chunks, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["access-control-allow-origin"] == SITE
+        replayed = {"token": token, "seq": seq, "active_ms": 12_000}
+        again = http.post(f"/api/v1/reads/{read}/beats", json=replayed, headers=headers)
+        assert again.status_code == 409
+        assert again.json()["error"]["code"] == "out_of_order"
+        bad = http.post(f"/api/v1/reads/{read}/beats", content=b'{"seq": "x"', headers=headers)
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid"
