@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     fetch_max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
     # The console's imports (an editor's URL or feed) fetch public addresses only, unless set.
     import_private_addresses: bool = False
+    # `readtoearn import`: processes that extract and summarise articles (0: one per core, for
+    # imports of 8 articles or more); see docs/import.md.
+    import_workers: Annotated[int, Field(ge=0, le=64)] = 0
 
     # The operator console: a reward's uploaded image (resized, kept in the data directory) and
     # a code pool's CSV, each refused above this many bytes.

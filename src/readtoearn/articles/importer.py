@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ JSON_FIELDS = (
 
 @dataclass
 class ImportItem:
-    """One article to import: a label for messages, and how to build its draft."""
+    """One article to import: a label for messages, and how to build its draft (a picklable
+    partial where it can be, so that `readtoearn import --workers` runs it in a worker process)."""
 
     label: str
     kind: str  # html, url, feed or json: stored as the article's source
@@ -104,6 +106,10 @@ class Importer:
         if self._own_client and self.client is not None:
             self.client.close()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to a worker process without its HTTP client: the worker opens its own.
+        return {**self.__dict__, "client": None, "_own_client": False}
+
     def _http(self) -> httpx.Client:
         if self.client is None:
             self.client = new_client(self.settings)
@@ -142,7 +148,7 @@ class Importer:
             return
         suffix = _suffix(path)
         if suffix in PAGE_SUFFIXES:
-            yield ImportItem(source, "html", lambda: extract_article(self._read(path)))
+            yield ImportItem(source, "html", partial(_page_file, self, path))
         elif suffix in FEED_SUFFIXES:
             yield from self._feed_items(self._read(path), source, base=None)
         elif suffix in JSON_SUFFIXES:
@@ -161,7 +167,7 @@ class Importer:
             yield ImportItem(
                 url,
                 "url",
-                lambda: extract_article(fetched.body, fetched.url, charset=fetched.charset),
+                partial(extract_article, fetched.body, fetched.url, charset=fetched.charset),
             )
         elif kind == "feed":
             yield from self._feed_items(fetched.body, url, base=fetched.url)
@@ -300,7 +306,11 @@ def _failing(label: str, message: str) -> ImportItem:
 
 
 def _bind_entry(importer: Importer, entry: Any, language: str | None) -> Callable[[], ArticleDraft]:
-    return lambda: importer.entry_draft(entry, language)
+    return partial(importer.entry_draft, entry, language)
+
+
+def _page_file(importer: Importer, path: Path) -> ArticleDraft:
+    return extract_article(importer._read(path))
 
 
 def _suffix(path: Path) -> str:
@@ -434,7 +444,7 @@ def _json_error(exc: ValueError) -> str:
 
 
 def _bind_record(record: Any) -> Callable[[], ArticleDraft]:
-    return lambda: record_draft(record)
+    return partial(record_draft, record)
 
 
 def record_draft(record: Any) -> ArticleDraft:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from readtoearn import migrations
 from readtoearn.articles.importer import Importer, ImportItem, ImportOutcome, database_error, store
 from readtoearn.articles.models import Article
 from readtoearn.cli.base import friendly_errors, load_settings, open_database
+from readtoearn.cli.import_pool import Loaded, loaded_items, worker_count
 from readtoearn.config import Settings
 from readtoearn.db import Database
 from readtoearn.summaries import service as summaries
@@ -39,8 +41,18 @@ Examples:
     help="Show a progress bar on stderr (default: when stderr is a terminal and there is more "
     "than one item).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0, max=64),
+    default=None,
+    help="Processes that extract and summarise articles while this one stores them in order "
+    "(default: READTOEARN_IMPORT_WORKERS, else one per core from 8 articles on; 1: all in this "
+    "process).",
+)
 @friendly_errors
-def import_articles(sources: tuple[str, ...], as_json: bool, progress: bool | None) -> None:
+def import_articles(
+    sources: tuple[str, ...], as_json: bool, progress: bool | None, workers: int | None
+) -> None:
     """Import articles from SOURCES: .html/.html.gz files, URLs, feeds, .json/.jsonl files.
 
     Importing an article again updates it (same canonical URL, or same text) and never
@@ -53,17 +65,18 @@ def import_articles(sources: tuple[str, ...], as_json: bool, progress: bool | No
         migrations.upgrade(database.engine)
         importer = Importer(settings)
         stack.callback(importer.close)
+        items = [item for source in sources for item in importer.items(source)]
+        processes = worker_count(workers, settings.import_workers, len(items))
+        loaded = loaded_items(importer, items, processes, warn=_warn)
+        # The pool's processes start first: no thread of ours (the bar's) exists when they fork.
+        stack.callback(loaded.close)
         bar: Progress | None = None
-        total = len(sources)
-        for source in sources:
-            items = importer.items(source)
-            total += len(items) - 1
-            if bar is None and _want_progress(progress, total):
+        try:
+            first = next(loaded, None)
+            if _want_progress(progress, len(items)):
                 bar = stack.enter_context(_progress())
-                bar.add_task("importing", total=total, completed=sum(counts.values()))
-            if bar is not None:
-                bar.update(bar.task_ids[0], total=total)
-            for item in items:
+                bar.add_task("importing", total=len(items))
+            for item in itertools.chain([first] if first else [], loaded):
                 outcome = import_item(database, importer, item)
                 _report(outcome, as_json)
                 if not outcome.ok:
@@ -72,30 +85,50 @@ def import_articles(sources: tuple[str, ...], as_json: bool, progress: bool | No
                     counts["created" if outcome.created else "updated"] += 1
                 if bar is not None:
                     bar.advance(bar.task_ids[0])
-    summary = (
-        f"{counts['created']} imported, {counts['updated']} updated, {counts['failed']} failed"
-    )
-    click.echo(summary, err=as_json)
+        except KeyboardInterrupt:
+            # The article being stored is rolled back whole; the ones printed are stored.
+            loaded.close()
+            click.echo(f"interrupted: {_counts(counts)}", err=True)
+            sys.exit(130)
+    click.echo(_counts(counts), err=as_json)
     if counts["failed"]:
         sys.exit(1)
 
 
-def import_item(database: Database, importer: Importer, item: ImportItem) -> ImportOutcome:
-    """Load one item, then store it and its summary in a write transaction of its own."""
-    draft = importer.load(item)
+def _counts(counts: dict[str, int]) -> str:
+    return f"{counts['created']} imported, {counts['updated']} updated, {counts['failed']} failed"
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def import_item(database: Database, importer: Importer, item: ImportItem | Loaded) -> ImportOutcome:
+    """Load one item (unless a worker did), then store it and its summary in a write
+    transaction of its own."""
+    loaded = item if isinstance(item, Loaded) else Loaded(item, importer.load(item))
+    draft = loaded.draft
     if isinstance(draft, ImportOutcome):
         return draft
     try:
         with database.session(write=True) as session:
             return store(
-                session, item, draft, importer.settings, then=_summarise(importer.settings)
+                session,
+                loaded.item,
+                draft,
+                importer.settings,
+                then=_summarise(importer.settings, loaded.ready),
             )
     except SQLAlchemyError as exc:  # at commit
-        return ImportOutcome(item.label, error=database_error(exc))
+        return ImportOutcome(loaded.item.label, error=database_error(exc))
 
 
-def _summarise(settings: Settings) -> Callable[[Session, Article], None]:
-    return lambda session, article: summaries.summarise_at_import(session, article, settings)
+def _summarise(
+    settings: Settings, ready: summaries.ReadySummary | None = None
+) -> Callable[[Session, Article], None]:
+    return lambda session, article: summaries.summarise_at_import(
+        session, article, settings, ready=ready
+    )
 
 
 def _want_progress(wanted: bool | None, total: int) -> bool:

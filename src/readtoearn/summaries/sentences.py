@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 def _words(text: str) -> frozenset[str]:
@@ -51,8 +52,16 @@ class Sentence:
 
 
 def split_sentences(text: str, language: str = "en") -> list[str]:
-    """The sentences of a text, in order; each is a verbatim slice of the text, trimmed."""
-    return [s.text for s in sentences_of(text, language)]
+    """The sentences of a text, in order; each is a verbatim slice of the text, trimmed.
+
+    The last texts split are remembered: the summary, the key figures and the quiz of an article
+    all ask for its sentences, and they are split once."""
+    return list(_split_once(text, language))
+
+
+@lru_cache(maxsize=64)
+def _split_once(text: str, language: str) -> tuple[str, ...]:
+    return tuple(s.text for s in sentences_of(text, language))
 
 
 def sentences_of(text: str, language: str = "en") -> list[Sentence]:

@@ -9,6 +9,7 @@ inside the caller's transaction.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -84,15 +85,69 @@ def summarise_article(
     return _store(session, _compute(snapshot, backend))
 
 
-def summarise_at_import(session: Session, article: Article, settings: Settings) -> None:
+@dataclass(frozen=True)
+class ReadySummary:
+    """The built-in summary and key figures of an article's text, computed away from the
+    database (in an import worker process); `summarise_at_import` stores it when the saved
+    article has exactly this text and language, and computes its own otherwise."""
+
+    text_digest: str
+    language: str
+    summary: str
+    in_brief: list[str]
+    figures: list[dict[str, object]]
+    extra: dict[str, str]
+
+    def fits(self, article: Article) -> bool:
+        return self.language == article.language and self.text_digest == _digest(article.text)
+
+    def record(self, article: Article) -> ArticleSummary:
+        return ArticleSummary(
+            article_id=article.id,
+            content_hash=article.content_hash,
+            backend=BuiltinBackend.name,
+            language=self.language,
+            summary=self.summary,
+            in_brief=list(self.in_brief),
+            figures=list(self.figures),
+            extra=dict(self.extra),
+        )
+
+
+def ready_summary(text: str, language: str) -> ReadySummary:
+    """The built-in summary and key figures of a text, with no database (for import workers)."""
+    summary = BuiltinBackend().summarise(title="", text=text, language=language)
+    figures = extract_figures(text, language, limit=MAX_FIGURES)
+    return ReadySummary(
+        text_digest=_digest(text),
+        language=language,
+        summary=summary.text,
+        in_brief=list(summary.in_brief),
+        figures=[figure_to_dict(f) for f in figures],
+        extra=dict(summary.extra),
+    )
+
+
+def summarise_at_import(
+    session: Session, article: Article, settings: Settings, *, ready: ReadySummary | None = None
+) -> None:
     """Summary, In brief and key figures at import (built-in backend: no network call inside the
-    transaction). A failure here never loses the article: pages and the API compute them on
-    demand."""
+    transaction); `ready` is the one a worker process computed, used when it fits the article.
+    A failure here never loses the article: pages and the API compute them on demand."""
     try:
         with session.begin_nested():
-            summarise_article(session, article, settings, backend=BuiltinBackend())
+            if ready is not None and ready.fits(article):
+                snapshot = _Snapshot.of(article)
+                if _cached(session, snapshot, BuiltinBackend.name) is None:
+                    _store(session, ready.record(article))
+            else:
+                summarise_article(session, article, settings, backend=BuiltinBackend())
     except Exception:  # the summariser failing on odd text must not fail the import
         log.warning("could not summarise article %s at import", article.id, exc_info=True)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def get_summary(

