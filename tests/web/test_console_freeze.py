@@ -5,6 +5,9 @@ verdict)."""
 from __future__ import annotations
 
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -156,3 +159,58 @@ def test_a_frozen_reader_read_is_rejected_with_the_reason(client, clock, session
     assert read["verdict"] == "rejected" and "Your account is frozen" in read["messages"][0]
     again = tracker.complete()
     assert again.json()["verdict"] == "rejected", "the same answer when asked again"
+
+
+def test_a_frozen_reader_completion_fails_alone_in_a_shared_batch(
+    app, client, clock, session, settings
+) -> None:
+    """Two completions in one group commit (one ledger call): the frozen reader's read is
+    rejected, the other reader's is credited, both hear their own verdict."""
+    from readtoearn.batch import BATCH_SIZE, SHARED_CALL
+
+    fund(session)
+    article = make_article(session, settings, paragraphs=12)
+    ada, ada_bearer = make_reader(session, settings, "ada")
+    bob, bob_bearer = make_reader(session, settings, "bob")
+    session.commit()
+    trackers = [
+        Client(client, clock, settings, article, ada_bearer),
+        Client(client, clock, settings, article, bob_bearer),
+    ]
+    for tracker in trackers:
+        assert tracker.start().status_code == 201
+        tracker.read_like_a_human()
+    freezes.freeze_reader(session, ada.id, "Chargeback", by=None)
+    session.commit()
+
+    committer = app.state.committer
+    gate, running = threading.Event(), threading.Event()
+
+    def hold(_session):  # type: ignore[no-untyped-def]
+        running.set()
+        return gate.wait(10)
+
+    batches_before = sum(b.get() for b in BATCH_SIZE._buckets)
+    shared_before = SHARED_CALL._sum.get()
+    held = committer.submit(hold)
+    assert running.wait(10)
+    with ThreadPoolExecutor(2) as pool:
+        answers = [pool.submit(t.complete) for t in trackers]
+        # Both requests wait in the committer's queue before the gate opens.
+        deadline = time.monotonic() + 10
+        while committer._queue.qsize() < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        gate.set()
+        frozen, other = (a.result(timeout=30) for a in answers)
+    assert held.result(timeout=30)
+    assert frozen.status_code == 200 and other.status_code == 200, (frozen.text, other.text)
+    assert frozen.json()["verdict"] == "rejected"
+    assert frozen.json()["reasons"] == ["account_frozen"]
+    assert other.json()["verdict"] == "credited" and other.json()["points"] > 0
+    # The hold's batch, then one batch holding both completions, whose credits shared a call.
+    assert sum(b.get() for b in BATCH_SIZE._buckets) - batches_before == 2
+    assert SHARED_CALL._sum.get() - shared_before == 2
+    session.expire_all()
+    assert wallet(session, ada.id) == (0, 0)
+    assert wallet(session, bob.id)[0] == other.json()["points"]
+    assert ledger.audit(session).ok

@@ -25,7 +25,7 @@ from readtoearn.accounts.models import User
 from readtoearn.config import Settings
 from readtoearn.errors import Forbidden, NotFound
 from readtoearn.ledger import service as ledger
-from readtoearn.ledger.models import TransferCode
+from readtoearn.ledger.models import AccountCode, TransferCode
 from readtoearn.quests.days import local_day, valid_time_zone
 from readtoearn.quests.models import CheckIn
 from readtoearn.quests.streaks import Streak, StreakRules, get_streak, reader_time_zone
@@ -86,6 +86,8 @@ def check_in(
         raise NotFound("no such reader", code="reader_not_found")
     if not user.is_active:
         raise Forbidden("this account is blocked: it earns no points", code="reader_blocked")
+    if ledger.is_frozen(session, ledger.account_id(AccountCode.WALLET, owner_id=reader_id)):
+        raise ledger.ReaderFrozen()  # before anything is written (the ledger would refuse too)
     if user.time_zone is None and browser_time_zone:
         # The browser's zone becomes the profile's until the reader chooses another.
         user.time_zone = valid_time_zone(browser_time_zone)
