@@ -160,8 +160,7 @@ def _start(tmp_path: Path, count: int) -> tuple[subprocess.Popen[str], dict[str,
     copies(folder, count)
     env = {**os.environ, **env_for(tmp_path, "many")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "readtoearn", "import", "--no-progress", "--workers", "2"]
-        + [str(folder)],
+        [sys.executable, "-m", "readtoearn", "import", "--no-progress", "--workers", "2", folder],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
