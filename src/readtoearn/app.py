@@ -67,6 +67,7 @@ from readtoearn.web.routes import (
     quiz,
     reminders,
     rewards,
+    search,
     sponsors,
     wallet,
 )
@@ -279,6 +280,7 @@ def create_app(
     app.mount("/static", StaticFiles(packages=[("readtoearn.web", "static")]), name="static")
     app.include_router(health.router)
     app.include_router(api_articles.router)
+    app.include_router(search.api_router)
     app.include_router(api_reader.router)
     app.include_router(api_publisher.router)
     app.include_router(api_embed.router)
@@ -317,5 +319,6 @@ def create_app(
     app.include_router(appeals.api_router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
+    app.include_router(search.router)
     openapi.install(app)
     return app

@@ -481,6 +481,7 @@ def record_draft(record: Any) -> ArticleDraft:
     draft.authors = _authors(record.get("authors", record.get("author"))) or draft.authors
     draft.categories = _strings(record, "categories") or draft.categories
     draft.key_points = _strings(record, "key_points") or draft.key_points
+    draft.translations = _strings(record, "translations") or draft.translations
     if image_url:
         draft.image_url, draft.image_alt, draft.image_caption = image_url, image_alt, image_caption
     return draft

@@ -31,3 +31,5 @@ class ArticleDraft:
     image_caption: str = ""
     key_points: list[str] = field(default_factory=list)
     site_name: str = ""
+    # The URLs of the same article in other languages (<link rel="alternate" hreflang>).
+    translations: list[str] = field(default_factory=list)

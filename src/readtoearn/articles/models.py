@@ -69,6 +69,8 @@ class Article(Base):
     slug: Mapped[str] = mapped_column(String(200), index=True)
     canonical_url: Mapped[str | None] = mapped_column(String(2000), unique=True)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Shared by the editions of one article in different languages (articles/search.py).
+    translation_group: Mapped[str | None] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
     lead: Mapped[str] = mapped_column(Text, default="")

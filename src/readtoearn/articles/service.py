@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
+# Imported for its flush listener: every article written keeps the search index in step.
+from readtoearn.articles import search as search
 from readtoearn.articles import text as textlib
 from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
 from readtoearn.articles.models import (
@@ -102,6 +104,9 @@ def save_article(
         session.add(article)
 
     article.canonical_url = draft.canonical_url or article.canonical_url
+    if draft.translations:
+        group = search.translation_group([article.canonical_url, *draft.translations])
+        article.translation_group = group or article.translation_group
     article.content_hash = digest
     article.title = title
     article.description = textlib.normalise_space(draft.description)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from readtoearn.migrations import load_metadata
+from readtoearn.migrations import include_name, load_metadata
 
 config = context.config
 target_metadata = load_metadata()
@@ -22,6 +22,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

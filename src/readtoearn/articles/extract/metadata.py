@@ -103,6 +103,18 @@ class PageMetadata:
                 return absolute
         return None
 
+    def translations(self) -> list[str]:
+        """The page's editions in other languages: <link rel="alternate" hreflang>, absolute."""
+        found = []
+        for link in self.root.iter("link"):
+            rel = (link.get("rel") or "").lower().split()
+            hreflang = (link.get("hreflang") or "").strip().lower()
+            if "alternate" in rel and hreflang and hreflang != "x-default":
+                absolute = absolute_url(link.get("href"), self.base)
+                if absolute:
+                    found.append(absolute)
+        return list(dict.fromkeys(found))[:20]
+
     def language(self) -> str | None:
         """Declared language: <html lang>, og:locale, JSON-LD inLanguage, content-language."""
         ld = self._ld("inLanguage")

@@ -74,6 +74,7 @@ def extract_article(
         image_caption=image_caption,
         key_points=key_points,
         site_name=meta.site_name(),
+        translations=meta.translations(),
     )
 
 

@@ -1,21 +1,72 @@
-"""articles: full-text search index (placeholder)
+"""articles: full-text search index, translation groups
 
 Revision ID: 0016_search
 Revises: 0015_frozen
 Create Date: 2026-12-06 13:40:00.000000
+
+SQLite: an FTS5 table of stemmed words (kept in step by articles/search.py; a trigger drops the
+row of a deleted article), filled here for the articles already stored. PostgreSQL: a GIN index
+on the articles' French or English tsvector. Neither is a model: the model/migration check skips
+the names that start with `article_search` (migrations/__init__.py).
 """
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0016_search"
 down_revision: str | Sequence[str] | None = "0015_frozen"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Identical to articles/search.py's PG_DOCUMENT (without the table alias).
+CONFIG = "(CASE language WHEN 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END)"
+DOCUMENT = (
+    f"(setweight(to_tsvector({CONFIG}, coalesce(title, '')), 'A') || "
+    f"setweight(to_tsvector({CONFIG}, coalesce(lead, '') || ' ' || coalesce(text, '')), 'B'))"
+)
+
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("translation_group", sa.String(length=64), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_articles_translation_group"), ["translation_group"], unique=False
+        )
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        op.execute(f"CREATE INDEX article_search_document ON articles USING gin ({DOCUMENT})")
+        return
+    op.execute(
+        "CREATE VIRTUAL TABLE article_search USING fts5("
+        "article_id UNINDEXED, title, body, tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    op.execute(
+        "CREATE TRIGGER article_search_delete AFTER DELETE ON articles BEGIN "
+        "DELETE FROM article_search WHERE article_id = old.id; END"
+    )
+    from readtoearn.articles.search import stemmed
+
+    rows = bind.execute(sa.text("SELECT id, language, title, lead, text FROM articles")).all()
+    for article_id, language, title, lead, body in rows:
+        bind.execute(
+            sa.text("INSERT INTO article_search (article_id, title, body) VALUES (:id, :t, :b)"),
+            {
+                "id": article_id,
+                "t": stemmed(title or "", language),
+                "b": stemmed(" ".join(p for p in (lead, body) if p), language),
+            },
+        )
 
 
 def downgrade() -> None:
-    pass
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS article_search_document")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS article_search_delete")
+        op.execute("DROP TABLE IF EXISTS article_search")
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_articles_translation_group"))
+        batch_op.drop_column("translation_group")

@@ -62,6 +62,8 @@ class ArticleIn(BaseModel):
         Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=20)] | None
     ) = None
     key_points: Annotated[list[Short], Field(max_length=10)] | None = None
+    # The canonical URLs of the same article in other languages (links its editions: hreflang).
+    translations: Annotated[list[Short], Field(max_length=10)] | None = None
     image: ImageIn | None = None
 
 

@@ -22,7 +22,7 @@ from readtoearn.db import Database
 from readtoearn.errors import NotFound
 from readtoearn.quests import service as quests
 from readtoearn.reading import service as reading
-from readtoearn.web import i18n, pagecache, security
+from readtoearn.web import i18n, pagecache, security, share
 from readtoearn.web.deps import SessionDep, SettingsDep
 from readtoearn.web.templating import (
     article_translation_context,
@@ -96,6 +96,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Attach the templates and the HTML error page to the app."""
     app.state.templates = make_templates(settings)
     app.state.templates.env.globals["language_switch_url"] = language_switch_url
+    share.install(app.state.templates.env)
 
     def render_error(request: Request, status: int, message: str) -> HTMLResponse:
         response = render(
@@ -259,6 +260,7 @@ async def article_page(request: Request, article_id: str, slug: str) -> Response
             "show_summary": show_summary,
             "premium_until": premium_until,
             "quest_steps": quest_steps,
+            **share.article_extras(session, article, page_url, settings.base_url),
             **article_translation_context(article.language),
         }
         return render(request, "articles/article.html", context), article.updated_at
