@@ -78,6 +78,15 @@ def test_an_uploaded_page_is_imported_with_its_progress_and_trail(client, sessio
     assert not list((Path(settings.data_dir) / "imports").iterdir()), "the upload is removed"
 
 
+def test_an_imported_article_shows_on_the_cached_home_page_at_once(client, session, settings, app):  # type: ignore[no-untyped-def]
+    as_operator(client, session, settings)
+    reader = anonymous(app)
+    assert reader.get("/").status_code == 200  # the home page, now in the cache
+    answer = upload(client, "en-news.html", (PAGES / "en-news.html").read_bytes())
+    title = client.get(answer.headers["location"] + "/status").json()["outcomes"][0]["title"]
+    assert title in reader.get("/").text
+
+
 def test_a_file_of_another_kind_or_nothing_is_a_message(client, session, settings) -> None:
     as_operator(client, session, settings)
     refused = upload(client, "notes.txt", b"hello")
@@ -290,6 +299,9 @@ def public_places(reader: TestClient, article: Article) -> dict[str, bool]:
         "feed": str(article.id) in reader.get("/feed.xml").text,
         "page": reader.get(f"/articles/{article.id}/{article.slug}").status_code == 200,
         "api": reader.get(f"/api/v1/articles/{article.id}").status_code == 200,
+        "api_by_url": bool(
+            reader.get("/api/v1/articles", params={"url": article.canonical_url}).json()["items"]
+        ),
     }
 
 

@@ -148,7 +148,7 @@ def withdraw_article(session: Session, site: Site, article_id: str) -> str:
 def find_article(session: Session, site: Site | None, url: str) -> Article:
     """The article whose canonical URL this is (for a site: one it may show), or NotFound."""
     article = session.scalar(select(Article).where(Article.canonical_url == url.strip()))
-    if article is None:
+    if article is None or articles.status_of(article) != articles.PUBLISHED:
         raise NotFound("no article has this URL", code="article_not_found")
     if site is not None:
         owner = _owner(session, article.id)
@@ -162,7 +162,7 @@ def find_article(session: Session, site: Site | None, url: str) -> Article:
 def find_articles_by_url(session: Session, url: str) -> list[Article]:
     """The article at a canonical URL, as a list of one, or none (withdrawn ones are not found)."""
     article = session.scalar(select(Article).where(Article.canonical_url == url.strip()))
-    if article is None:
-        return []
+    if article is None or articles.status_of(article) != articles.PUBLISHED:
+        return []  # unpublished or deleted from the console: not found either
     owner = _owner(session, article.id)
     return [] if owner is not None and owner.withdrawn_at is not None else [article]
