@@ -30,7 +30,7 @@ from readtoearn.articles.extract import (
 from readtoearn.articles.fetch import Fetched, fetch, new_client, sniff
 from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
 from readtoearn.articles.models import Article
-from readtoearn.articles.service import MIN_WORDS, save_article
+from readtoearn.articles.service import MIN_WORDS, SUPPORTED_LANGUAGES, save_article
 from readtoearn.config import Settings
 from readtoearn.errors import InvalidInput, ReadToEarnError
 
@@ -41,7 +41,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 ALL_SUFFIXES = PAGE_SUFFIXES + FEED_SUFFIXES + JSON_SUFFIXES + JSONL_SUFFIXES
 JSON_FIELDS = (
     "url, title, html or text, language, published_at, authors, categories, image, "
-    "description, lead, key_points"
+    "description, lead, key_points, modified_at"
 )
 
 
@@ -352,6 +352,9 @@ def _merge_entry(draft: ArticleDraft, entry: Any, feed_language: str | None) -> 
         draft.published_at = parse_datetime(entry.get("published")) or parse_datetime(
             entry.get("updated")
         )
+    if draft.modified_at is None:
+        # The entry's own <updated> only (feedparser's get() falls back to the publication).
+        draft.modified_at = parse_datetime(dict.get(entry, "updated"))
     if not draft.authors:
         for author in entry.get("authors") or []:
             if author.get("name"):
@@ -463,6 +466,10 @@ def record_draft(record: Any) -> ArticleDraft:
     published = parse_datetime(published_raw) if published_raw else None
     if published_raw and published is None:
         raise InvalidInput("'published_at' must be an ISO 8601 date and time")
+    modified_raw = _string(record, "modified_at")
+    modified = parse_datetime(modified_raw) if modified_raw else None
+    if modified_raw and modified is None:
+        raise InvalidInput("'modified_at' must be an ISO 8601 date and time")
     image_url, image_alt, image_caption = _image(record.get("image"))
 
     if html and re.search(r"<html|<body", html[:2000], re.IGNORECASE):
@@ -476,6 +483,7 @@ def record_draft(record: Any) -> ArticleDraft:
     draft.canonical_url = url or draft.canonical_url
     draft.language = _string(record, "language") or draft.language
     draft.published_at = published or draft.published_at
+    draft.modified_at = modified or draft.modified_at
     draft.description = _string(record, "description") or draft.description
     draft.lead = _string(record, "lead") or draft.lead
     draft.authors = _authors(record.get("authors", record.get("author"))) or draft.authors
@@ -519,10 +527,25 @@ def _authors(value: Any) -> list[AuthorDraft]:
             bio, url = item.get("bio", ""), item.get("url")
             if not isinstance(bio, str) or not (url is None or isinstance(url, str)):
                 raise InvalidInput("an author's 'bio' and 'url' must be strings")
-            result.append(AuthorDraft(name=item["name"], bio=bio, url=url))
+            bios = _bios(item.get("bios"))
+            result.append(AuthorDraft(name=item["name"], bio=bio, url=url, bios=bios))
         else:
-            raise InvalidInput("'authors' must be a list of names or {name, bio, url} objects")
+            raise InvalidInput(
+                "'authors' must be a list of names or {name, bio, bios, url} objects"
+            )
     return result
+
+
+def _bios(value: Any) -> dict[str, str]:
+    """An author's bios by language: {"en": "...", "fr": "..."}."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        lang in SUPPORTED_LANGUAGES and isinstance(text, str) for lang, text in value.items()
+    ):
+        languages = " and ".join(f"'{lang}'" for lang in SUPPORTED_LANGUAGES)
+        raise InvalidInput(f"an author's 'bios' must map {languages} to strings")
+    return {lang: text for lang, text in value.items() if text.strip()}
 
 
 def _image(value: Any) -> tuple[str | None, str, str]:

@@ -11,6 +11,8 @@ class AuthorDraft:
     name: str
     bio: str = ""
     url: str | None = None
+    # Bios by language ({"en": ..., "fr": ...}); `bio` alone is taken as the article's language's.
+    bios: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -24,6 +26,8 @@ class ArticleDraft:
     lead: str = ""
     language: str | None = None
     published_at: datetime | None = None
+    # When the publisher last changed the article (their page's dateModified and the like).
+    modified_at: datetime | None = None
     authors: list[AuthorDraft] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     image_url: str | None = None

@@ -116,6 +116,11 @@ def save_article(
         offset = draft.published_at.utcoffset()
         article.published_at = draft.published_at
         article.published_offset_min = int(offset.total_seconds() // 60) if offset else 0
+    if draft.modified_at is not None and (
+        article.published_at is None or draft.modified_at >= article.published_at
+    ):
+        # Only the publisher's own date: our re-imports change rows, not the article.
+        article.modified_at = draft.modified_at
     article.image_url = draft.image_url
     article.image_alt = textlib.normalise_space(draft.image_alt)
     article.image_caption = image_caption
@@ -135,7 +140,8 @@ def save_article(
         article.extra["status"] = status
     session.flush()
 
-    _set_authors(session, article.id, [_get_or_create_author(session, a) for a in draft.authors])
+    authors = [_get_or_create_author(session, a, language) for a in draft.authors]
+    _set_authors(session, article.id, authors)
     names = list(dict.fromkeys(c.strip() for c in draft.categories if c.strip()))
     _set_categories(session, article.id, [_get_or_create_category(session, n) for n in names])
     session.flush()
@@ -143,24 +149,44 @@ def save_article(
     return SaveResult(article=article, created=created)
 
 
-def _get_or_create_author(session: Session, draft: AuthorDraft) -> Author:
+def _get_or_create_author(session: Session, draft: AuthorDraft, language: str) -> Author:
     name = textlib.normalise_space(draft.name)
     slug = textlib.slugify(name)
-    author = session.scalar(select(Author).where(Author.slug == slug))
+    author = session.scalar(select(Author).where(Author.slug.in_(_slugs(name))))
     if author is None:
-        author = Author(slug=slug, name=name, bio="", url=None)
+        author = Author(slug=slug, name=name, bio="", url=None, bios={})
         session.add(author)
+    bios = dict(author.bios or {})
+    given = {
+        lang: textlib.normalise_space(text)
+        for lang, text in draft.bios.items()
+        if lang in SUPPORTED_LANGUAGES and text.strip()
+    }
     if draft.bio:
         author.bio = textlib.normalise_space(draft.bio)
+        # A bio that comes with no language (an author box, a record's "bio") is taken as
+        # written in the article's language.
+        if not given:
+            given[language] = author.bio
+    bios.update(given)
+    if bios != author.bios:
+        author.bios = bios
+    if not author.bio and bios:
+        author.bio = bios.get(language) or next(iter(bios.values()))
     if draft.url:
         author.url = draft.url
     session.flush()
     return author
 
 
+def _slugs(name: str) -> list[str]:
+    """The slug a name has now, and the one the first rule gave it (rows stored before)."""
+    return list(dict.fromkeys((textlib.slugify(name), textlib.earlier_slug(name))))
+
+
 def _get_or_create_category(session: Session, name: str) -> Category:
     slug = textlib.slugify(name)
-    category = session.scalar(select(Category).where(Category.slug == slug))
+    category = session.scalar(select(Category).where(Category.slug.in_(_slugs(name))))
     if category is None:
         category = Category(slug=slug, name=textlib.normalise_space(name))
         session.add(category)

@@ -130,8 +130,33 @@ def reading_time(words: int, images: int, wpm: int) -> ReadingTime:
     return ReadingTime(seconds=whole, minutes=max(1, math.ceil(whole / 60)))
 
 
+# Letters NFKD does not take apart, spelt out so "cœur" is "coeur", not "cur".
+SLUG_LETTERS = str.maketrans(
+    {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "đ": "d",
+     "Đ": "d", "ł": "l", "Ł": "l", "þ": "th", "Þ": "th", "ð": "d", "Ð": "d"}
+)  # fmt: skip
+
+
 def slugify(value: str, max_length: int = 80) -> str:
-    """An ASCII URL slug: "Intelligence artificielle" -> "intelligence-artificielle"."""
+    """An ASCII URL slug that ends on a whole word: "Intelligence artificielle" ->
+    "intelligence-artificielle"; a title past `max_length` is cut at the last word that fits
+    (a single word longer than that is cut at the limit)."""
+    letters = unicodedata.normalize("NFKD", value.translate(SLUG_LETTERS))
+    # Accents go; any other sign (a curly apostrophe too) separates words.
+    bare = "".join(c for c in letters if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", bare.lower()).strip("-")
+    if len(slug) > max_length:
+        cut = slug[: max_length + 1]
+        # The character after the limit is a hyphen: the cut falls between two words.
+        slug = cut[:max_length] if cut.endswith("-") else cut[:max_length].rsplit("-", 1)[0]
+        if not slug:
+            slug = cut[:max_length]
+    return slug.rstrip("-") or "item"
+
+
+def earlier_slug(value: str, max_length: int = 80) -> str:
+    """The slug the first rule made (cut mid-word, œ and æ dropped): how authors and categories
+    stored before are still found by name."""
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].rstrip("-") or "item"

@@ -14,6 +14,20 @@ from readtoearn.quests import demo as demo_quests
 from readtoearn.rewards import demo as demo_rewards
 from readtoearn.summaries import service as summaries
 
+BASE_URL_VARIABLE = "READTOEARN_BASE_URL"
+# Listening on every address says nothing of the one readers use: links name this machine.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "", "[::]")  # noqa: S104 - compared, not bound
+
+
+def base_url_for(host: str, port: int) -> str:
+    """The site's address when READTOEARN_BASE_URL is unset: where `serve` listens, with
+    127.0.0.1 for a wildcard address (never the request's Host header, which a client chooses
+    and a shared cached page would keep)."""
+    name = "127.0.0.1" if host in WILDCARD_HOSTS else host.strip("[]")
+    if ":" in name:
+        name = f"[{name}]"  # an IPv6 address
+    return f"http://{name}:{port}"
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -25,6 +39,17 @@ from readtoearn.summaries import service as summaries
 def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> None:
     """Run the site and the API (migrating the database first)."""
     settings = load_settings()
+    if "base_url" not in settings.model_fields_set:
+        # No public address set: the links the site prints (canonical, e-mails, feeds, the
+        # assistants' prompts) use the address this server listens on. The workers read it
+        # from the environment they inherit.
+        os.environ[BASE_URL_VARIABLE] = base_url_for(host, port)
+        settings = settings.model_copy(update={"base_url": os.environ[BASE_URL_VARIABLE]})
+        if host in WILDCARD_HOSTS:
+            click.echo(
+                f"links use {settings.base_url}: set {BASE_URL_VARIABLE} to the address "
+                "readers use to reach this server"
+            )
     if workers > 1 and not settings.redis_url:
         # Open reads live in the worker that started them unless Redis shares them.
         raise Failure("several workers share open reads through Redis: set READTOEARN_REDIS_URL")

@@ -27,7 +27,7 @@ STATIC_PREFIX = "/static/"
 
 @dataclass(frozen=True)
 class AuthorProfile:
-    """A demo author: the stored bio is the English one; the French one is kept for pages."""
+    """A demo author: the English bio is the default; both are stored as bios per language."""
 
     key: str
     name: str
@@ -38,6 +38,12 @@ class AuthorProfile:
     @property
     def slug(self) -> str:
         return slugify(self.name)
+
+    def draft(self) -> AuthorDraft:
+        """The author as the articles service takes it: the English bio as the default, and
+        both languages' bios."""
+        bios = {"en": self.bio, "fr": self.bio_fr} if self.bio_fr else {"en": self.bio}
+        return AuthorDraft(name=self.name, bio=self.bio, bios=bios)
 
     def bio_in(self, language: str) -> str:
         """The bio in a page's language, falling back to English."""
@@ -93,10 +99,7 @@ def drafts() -> list[ArticleDraft]:
                 lead=record.get("lead", ""),
                 language=record["language"],
                 published_at=published_at,
-                authors=[
-                    AuthorDraft(name=profiles[key].name, bio=profiles[key].bio)
-                    for key in record["authors"]
-                ],
+                authors=[profiles[key].draft() for key in record["authors"]],
                 categories=record.get("categories", []),
                 image_url=record.get("image"),
                 image_alt=record.get("image_alt", ""),

@@ -150,6 +150,26 @@ class PageMetadata:
                 return parsed
         return None
 
+    def modified_at(self) -> datetime | None:
+        """When the publisher last changed the article: JSON-LD dateModified,
+        article:modified_time, og:updated_time, <time itemprop=dateModified> or class "updated"."""
+        candidates = [
+            self._ld("dateModified"),
+            self._first_meta("article:modified_time", "og:updated_time", "datemodified"),
+            self._first_meta("dc.date.modified", "last-modified", "lastmod"),
+        ]
+        for element in self.root.xpath(".//*[@itemprop='dateModified']"):
+            candidates.append(element.get("content") or element.get("datetime"))
+        for element in self.root.iter("time"):
+            names = class_names(element)
+            if re.search(r"\b(updated|modified)\b", names):
+                candidates.append(element.get("datetime"))
+        for value in candidates:
+            parsed = parse_datetime(value)
+            if parsed is not None:
+                return parsed
+        return None
+
     def authors(self) -> list[AuthorDraft]:
         """Authors from JSON-LD, meta tags or bylines, with bio and page from an author box."""
         result: list[AuthorDraft] = []

@@ -67,6 +67,7 @@ def extract_article(
         lead=lead,
         language=meta.language(),
         published_at=meta.published_at(),
+        modified_at=meta.modified_at(),
         authors=meta.authors(),
         categories=meta.categories(),
         image_url=image_url,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
@@ -41,6 +41,8 @@ class AuthorIn(BaseModel):
     name: Annotated[str, Field(max_length=200)]
     url: Short | None = None
     bio: Short = ""
+    # Bios by language; `bio` alone is taken as the article's language's.
+    bios: dict[Literal["en", "fr"], Short] | None = None
 
 
 class ArticleIn(BaseModel):
@@ -55,6 +57,7 @@ class ArticleIn(BaseModel):
     text: Text | None = None
     language: Annotated[str, Field(max_length=8)] | None = None
     published_at: Annotated[str, Field(max_length=64)] | None = None
+    modified_at: Annotated[str, Field(max_length=64)] | None = None
     description: Short | None = None
     lead: Short | None = None
     authors: Annotated[list[AuthorIn], Field(max_length=20)] | None = None

@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from readtoearn.articles import service as articles
 from readtoearn.articles.models import Article, Category
+from readtoearn.articles.provenance import last_changed
 from readtoearn.web.deps import SessionDep, SettingsDep
 
 router = APIRouter(include_in_schema=False)
@@ -47,11 +48,11 @@ def sitemap(session: SessionDep, settings: SettingsDep) -> Response:
     base = _base(settings.base_url)
     items, _total = articles.list_articles(session, limit=SITEMAP_ARTICLES)
     root = ET.Element("urlset", xmlns=SITEMAP_NS)
-    _url(root, f"{base}/", max((a.updated_at for a in items), default=None))
+    _url(root, f"{base}/", max((last_changed(a) for a in items), default=None))
     for category in articles.list_categories(session):
         _url(root, f"{base}/categories/{category.slug}", None)
     for article in items:
-        _url(root, _article_url(base, article), article.updated_at)
+        _url(root, _article_url(base, article), last_changed(article))
     return _xml(root, "application/xml")
 
 

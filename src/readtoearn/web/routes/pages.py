@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from readtoearn.articles import avatars
+from readtoearn.articles import avatars, bios, provenance
 from readtoearn.articles import service as articles
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
@@ -96,6 +96,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Attach the templates and the HTML error page to the app."""
     app.state.templates = make_templates(settings)
     app.state.templates.env.globals["language_switch_url"] = language_switch_url
+    app.state.templates.env.globals["bio_for"] = bios.bio_for
+    for helper in (provenance.original_site, provenance.shown_modified, provenance.last_changed):
+        app.state.templates.env.globals[helper.__name__] = helper
     share.install(app.state.templates.env)
 
     def render_error(request: Request, status: int, message: str) -> HTMLResponse:
