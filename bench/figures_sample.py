@@ -1,6 +1,6 @@
-"""Draw the sentences of a new held-out part of the key-figure set (round 3, part C).
+"""Draw the sentences of a new held-out part of the key-figure set (part C: round 3; D: round 4).
 
-Usage: .venv/bin/python bench/figures_sample.py > /tmp/figures/part-c.jsonl
+Usage: .venv/bin/python bench/figures_sample.py [--part c|d] > /tmp/figures/part-d.jsonl
 
 Sentences are cut by the pipeline's own splitter (an id is `source:article:sentence`, as in
 bench/data/figures.jsonl). A sentence is eligible when it is not already in the labelled set, has
@@ -10,10 +10,15 @@ first word (a name the figure may be about). The drawing is seeded (SEED): Orang
 yet in the set, one eligible sentence each; CNN/DM articles (all already in the set), up to two
 sentences never used before each. The sentences are printed unlabelled: labels are written by
 reading each one, never from the extractor's output.
+
+Each part excludes the sentences (and, for OrangeSum, the articles) of the parts drawn before it,
+so part C is redrawn exactly as it was in round 3. Part D (round 4) uses the same rule with its
+own seed, after every sentence of the tune part and of parts B and C.
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import random
@@ -26,11 +31,31 @@ from readtoearn.summaries.sentences import split_sentences
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[1] / "shared" / "data"
-SEED = 20261206
-# Two batches of the same seeded sequence: the first (110 sentences) held 87 figures, fewer
-# than the 120 wanted, so the draw went on where it stopped.
-BATCHES = ({"orangesum": 60, "cnndm": 50}, {"orangesum": 50, "cnndm": 50})
-PER_ARTICLE = {"orangesum": 1, "cnndm": 2}
+# Per part: its split name in the data, the splits drawn before it, its seed and its batches.
+PARTS = {
+    # Two batches of the same seeded sequence: the first (110 sentences) held 87 figures, fewer
+    # than the 120 wanted, so the draw went on where it stopped.
+    "c": (
+        "held-out-c",
+        ("tune", "held-out"),
+        20261206,
+        ({"orangesum": 60, "cnndm": 50}, {"orangesum": 50, "cnndm": 50}),
+    ),
+    # Every OrangeSum article not yet in the set (one sentence each), two new sentences of each
+    # CNN/DM article, and one sentence of each English or French page of the extraction
+    # benchmark (a source the figure rules have never been run on).
+    "d": (
+        "held-out-d",
+        ("tune", "held-out", "held-out-c"),
+        20261207,
+        # The first batch held 146 figures, fewer than the 150 wanted: a second sentence of
+        # 20 more pages.
+        ({"orangesum": 100, "cnndm": 100, "extraction": 120}, {"extraction": 20}),
+    ),
+}
+PER_ARTICLE = {"orangesum": 1, "cnndm": 2, "extraction": 1}
+FRENCH = re.compile(r"\b(?:le|la|les|des|est|une|dans|pour|qui|avec)\b")
+ENGLISH = re.compile(r"\b(?:the|and|of|is|was|with|for|that|in|to)\b")
 HEDGE_WORDS = {
     "fr": r"environ|près|presque|quelque|autour|plus|moins|jusqu|au-delà|pourrait|pourraient|"
     r"devrait|devraient|pourra|prévoit|estime|estimé|quasi",
@@ -54,6 +79,27 @@ def eligible(sentence: str, language: str) -> bool:
     return any(re.match(r"[«\"“(]?[A-ZÀ-Ý][a-zà-ÿ]", word) for word in before)
 
 
+def extraction_texts() -> Iterator[tuple[str, str, str]]:
+    """(key, language, body) of the benchmark pages written in English or French, sorted by key."""
+    truth = json.loads((SHARED / "extraction" / "ground-truth.json").read_text(encoding="utf-8"))
+    for key in sorted(truth):
+        body = str(truth[key]["articleBody"])
+        words = body.lower().split()
+        french = sum(1 for _ in FRENCH.finditer(" ".join(words)))
+        english = sum(1 for _ in ENGLISH.finditer(" ".join(words)))
+        if max(french, english) < len(words) / 10:
+            continue  # another language
+        yield key[:12], "fr" if french > english else "en", body
+
+
+def source_texts(folder: str, language: str) -> list[tuple[str, str, str]]:
+    """(article key, language, text) of one source, in file order."""
+    if folder == "extraction":
+        return [(f"extraction:{key}", lang, body) for key, lang, body in extraction_texts()]
+    lines = (SHARED / folder / "dev.jsonl").open(encoding="utf-8")
+    return [(f"{folder}:{n}", language, json.loads(line)["text"]) for n, line in enumerate(lines)]
+
+
 def draw(
     folder: str,
     language: str,
@@ -61,16 +107,17 @@ def draw(
     used: set[str],
     used_sentences: set[str],
     used_articles: set[str],
+    split: str,
 ) -> Iterator[dict[str, object]]:
     """Eligible sentences of one source, in the seeded order, as unlabelled rows."""
-    texts = [json.loads(line)["text"] for line in (SHARED / folder / "dev.jsonl").open()]
+    texts = source_texts(folder, language)
     order = list(range(len(texts)))
     rng.shuffle(order)
     for number in order:
-        article = f"{folder}:{number}"
+        article, language, text = texts[number]
         if folder == "orangesum" and article in used_articles:
             continue
-        sentences = split_sentences(texts[number], language)
+        sentences = split_sentences(text, language)
         candidates = [
             (index, s)
             for index, s in enumerate(sentences)
@@ -79,28 +126,44 @@ def draw(
             and eligible(s, language)
         ]
         for index, sentence in rng.sample(candidates, min(PER_ARTICLE[folder], len(candidates))):
-            yield {"id": f"{article}:{index}", "language": language, "split": "held-out-c",
+            yield {"id": f"{article}:{index}", "language": language, "split": split,
                    "sentence": sentence, "figures": []}  # fmt: skip
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=tuple(PARTS), default="d")
+    args = parser.parse_args()
+    split, before, seed, batches = PARTS[args.part]
     rows = [
         json.loads(line)
         for line in (HERE / "data" / "figures.jsonl").open(encoding="utf-8")
-        if line.strip() and json.loads(line)["split"] != "held-out-c"
+        if line.strip() and json.loads(line)["split"] in before
     ]
     used = {str(row["id"]) for row in rows}
     used_sentences = {str(row["sentence"]) for row in rows}
     used_articles = {key.rsplit(":", 1)[0] for key in used}
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
+    languages = {"orangesum": "fr", "cnndm": "en", "extraction": "en"}
     sources = {
-        folder: draw(folder, language, rng, used, used_sentences, used_articles)
-        for folder, language in (("orangesum", "fr"), ("cnndm", "en"))
+        folder: draw(folder, language, rng, used, used_sentences, used_articles, split)
+        for folder, language in languages.items()
+        if any(folder in batch for batch in batches)
     }
-    for batch in BATCHES:
+    for batch in batches:
         for folder, wanted in batch.items():
+            drawn = 0
             for row in itertools.islice(sources[folder], wanted):
                 print(json.dumps(row, ensure_ascii=False))
+                used.add(str(row["id"]))
+                used_sentences.add(str(row["sentence"]))
+                drawn += 1
+            if drawn < wanted:
+                # Every article gave its share: a later batch draws again from this source,
+                # sentences not drawn yet (the same seeded sequence goes on).
+                sources[folder] = draw(
+                    folder, languages[folder], rng, used, used_sentences, used_articles, split
+                )
     return 0
 
 
