@@ -277,6 +277,9 @@ def create_app(
     if settings.bench_routes:
         app.include_router(api_reads.bench_router)
     pages.install(app, settings)
+    # The article pages next: routes are tried one router after another, and theirs are the
+    # busiest pages (no route shadows another: tests/web/test_route_order.py).
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("readtoearn.web", "static")]), name="static")
     app.include_router(health.router)
     app.include_router(api_articles.router)
@@ -318,7 +321,6 @@ def create_app(
     app.include_router(appeals.router)
     app.include_router(appeals.api_router)
     app.include_router(feeds.router)
-    app.include_router(pages.router)
     app.include_router(search.router)
     openapi.install(app)
     return app

@@ -23,6 +23,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
+    # The templates ship with the package: they change with a new release (a restart), so a
+    # render need not look at every template file's time on disk again.
+    env.auto_reload = False
     env.add_extension("jinja2.ext.i18n")
     # Translations are chosen per request and passed in the context, never installed globally.
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
