@@ -293,6 +293,23 @@ def test_an_empty_title_is_a_message_and_changes_nothing(client, session, settin
     assert actions(session, "article.edit") == []
 
 
+def test_a_title_that_would_duplicate_another_article_is_a_message(client, session, settings):  # type: ignore[no-untyped-def]
+    as_operator(client, session, settings)
+    first = make_article(session, settings, title="Twin one", url="https://news.example/1")
+    second = make_article(session, settings, title="Twin two", url="https://news.example/2")
+    session.commit()
+    token = csrf(client, f"/operator/articles/{second.id}")
+    answer = client.post(
+        f"/operator/articles/{second.id}",
+        data={"csrf_token": token, "title": first.title, "lead": second.lead,
+              "categories": "", "key_points": ""},
+    )  # fmt: skip
+    assert answer.status_code == 400
+    assert "Another article already has this title and the same text." in answer.text
+    session.expire_all()
+    assert articles.get_article(session, second.id).title == "Twin two"
+
+
 def test_a_form_without_its_csrf_token_is_refused(client, session, settings, story) -> None:
     as_operator(client, session, settings)
     answer = client.post(f"/operator/articles/{story.id}/delete", data={})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -72,11 +73,16 @@ VERDICT_LABELS = {
 }
 
 
+_REGISTRY_LOCK = threading.Lock()
+
+
 def _jobs(request: Request) -> ImportJobs:
-    jobs: ImportJobs | None = getattr(request.app.state, "import_jobs", None)
-    if jobs is None:  # one registry per app, made at the first import
-        jobs = request.app.state.import_jobs = ImportJobs()
-    return jobs
+    """The app's imports (one registry per app, made when first asked for)."""
+    with _REGISTRY_LOCK:
+        jobs: ImportJobs | None = getattr(request.app.state, "import_jobs", None)
+        if jobs is None:
+            jobs = request.app.state.import_jobs = ImportJobs()
+        return jobs
 
 
 def _forget_pages(request: Request) -> None:
