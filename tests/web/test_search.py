@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import text
 
 from readtoearn.articles import service as articles
 from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
+from readtoearn.sites import service as sites
 from readtoearn.web import i18n
 from tests.factories import make_article
 from tests.web.test_pages import one, page_of, soup_of, text_of
+from tests.web.test_publisher_api import ORIGIN, article_body, auth
 
 BODY_EN = (
     "<p>The harbour cranes stopped at dawn while the dockers met in the yard. "
@@ -259,3 +263,39 @@ def test_make_article_pages_still_render_related_from_factories(client, session,
     session.commit()
     soup = soup_of(client.get(page_of(first)))
     assert [a["href"] for a in one(soup, "section.related").select("a")] == [page_of(second)]
+
+
+def test_the_article_api_links_editions_and_withdrawn_articles_are_not_found(
+    client, session
+) -> None:
+    site = sites.create_site(session, name="Daily News", origins=[ORIGIN], actor="test")
+    key = sites.create_key(session, site, scopes=["articles:write"], actor="test").key
+    session.commit()
+    en_url, fr_url = ORIGIN + "/en/ferry", ORIGIN + "/fr/ferry"
+    english = client.post("/api/v1/articles", headers=auth(key),
+                          json=article_body("/en/ferry", translations=[fr_url]))  # fmt: skip
+    french = client.post(
+        "/api/v1/articles",
+        headers=auth(key),
+        json=article_body(
+            "/fr/ferry",
+            title="Une ligne de ferry",
+            language="fr",
+            text=BODY_FR.removeprefix("<p>").removesuffix("</p>"),
+            translations=[en_url],
+        ),
+    )
+    assert english.status_code == french.status_code == 201
+    page = soup_of(client.get(english.json()["page_url"].removeprefix("http://testserver")))
+    alternates = {link["hreflang"] for link in page.select("link[rel=alternate][hreflang]")}
+    assert alternates == {"en", "fr"}
+
+    assert client.get("/api/v1/search", params={"q": "ferry islands"}).json()["total"] == 1
+    # Withdrawn (deleted after a read would keep it): search no longer finds it.
+    session.execute(
+        text("UPDATE site_articles SET withdrawn_at = CURRENT_TIMESTAMP WHERE article_id = :id"),
+        {"id": uuid.UUID(english.json()["id"]).hex
+         if session.get_bind().dialect.name == "sqlite" else uuid.UUID(english.json()["id"])},
+    )  # fmt: skip
+    session.commit()
+    assert client.get("/api/v1/search", params={"q": "ferry islands"}).json()["total"] == 0

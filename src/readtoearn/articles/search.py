@@ -40,7 +40,9 @@ SNIPPET_WORDS = 30
 RELATED_LIMIT = 4
 INDEXED = ("title", "lead", "text", "language")
 STEMMER_NAMES = {"fr": "french", "en": "english"}
-_WORD = re.compile(r"\w+")
+# Letters and digits, with the combining accents that follow them (a decomposed "é" stays one
+# word); everything else, the underscore included, splits.
+_WORD = re.compile(r"[^\W_](?:[^\W_]|[\u0300-\u036f])*")
 _local = threading.local()
 
 # The document PostgreSQL indexes (migration 0016 creates the same expression's GIN index: the
@@ -97,19 +99,20 @@ def _stemmer(language: str) -> Any:
 
 def fold(word: str) -> str:
     """A word without its accents, as FTS5's `remove_diacritics 2` compares it."""
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    decomposed = unicodedata.normalize("NFD", word)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare)
 
 
 @lru_cache(maxsize=100_000)
 def stem(word: str, language: str) -> str:
     """A word's stem in a language (fr or en), case-folded, accents kept."""
-    return str(_stemmer(language).stemWord(word.casefold()))
+    return str(_stemmer(language).stemWord(unicodedata.normalize("NFC", word).casefold()))
 
 
 def words(value: str) -> list[str]:
     """The words of a text, case-folded (letters and digits; every other character splits)."""
-    return _WORD.findall(value.casefold())
+    return _WORD.findall(unicodedata.normalize("NFC", value).casefold())
 
 
 def stemmed(value: str, language: str) -> str:
@@ -123,7 +126,7 @@ def query_terms(query: str) -> list[str]:
     query = query.strip()
     if len(query) > MAX_QUERY_CHARS:
         raise InvalidInput(f"the search is too long (at most {MAX_QUERY_CHARS} characters)")
-    terms = [t for t in dict.fromkeys(w.strip("_") for w in words(query)) if t]
+    terms = list(dict.fromkeys(words(query)))
     if not terms:
         raise InvalidInput("type one or more words to search for")
     return terms[:MAX_TERMS]
