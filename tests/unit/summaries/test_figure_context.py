@@ -105,3 +105,127 @@ def test_a_glued_sentence_gives_no_subject_to_the_next() -> None:
 def test_the_clause_subject_is_shown_when_it_is_sure(sentence, language, text, subject) -> None:
     names = frozenset({"TÜV", "Tomasz", "Russie", "Mexique", "Twitch", "Apple"})
     assert by_text(sentence, language, names)[text].subject == subject
+
+
+# --- round 4: subjects across a comma, and names that are not names ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text", "subject"),
+    [
+        # A relative clause right after the name is about the name.
+        ("Le ministre Paul Durand, qui a signé 40 décrets en 2019, quitte son poste.", "fr",
+         "40 décrets", "Paul Durand"),
+        ("But Sir Henry, who ran the agency from 1995 to 2001, resigned.", "en", "1995",
+         "Sir Henry"),
+        # An apposition that names a place and measures it.
+        ("Refugees fled to Jordan, a country of about 10 million people.", "en",
+         "10 million people", "Jordan"),
+        ("La Suède, pays de 10 millions d'habitants, a compté 5.000 décès.", "fr",
+         "10 millions d'habitants", "Suède"),
+        # The clause's subject after an apposition, and a figure inside the apposition.
+        ("La Suède, pays de 10 millions d'habitants, a compté 5.000 décès.", "fr",
+         "5.000 décès", "Suède"),
+        ("Marie Curie, ancienne directrice du laboratoire entre 1914 et 1934, a reçu un prix.",
+         "fr", "1914", "Marie Curie"),
+        ("Jean Valjean, père de trois enfants, a été arrêté.", "fr", "trois enfants",
+         "Jean Valjean"),
+    ],
+)  # fmt: skip
+def test_a_subject_across_a_comma_when_the_clause_is_about_the_name(
+    sentence, language, text, subject
+) -> None:
+    names = frozenset({"Paul", "Durand", "Henry", "Jordan", "Suède", "Marie", "Curie", "Jean"})
+    assert by_text(sentence, language, names)[text].subject == subject
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text"),
+    [
+        # A relative clause that reports someone else's figure, or holds another verb.
+        ("Anne Martin, who said 300 jobs would go, left.", "en", "300 jobs"),
+        ("Paul Durand, qui a déclaré que 40 postes seraient supprimés, est parti.", "fr",
+         "40 postes"),
+        ("Anne Martin, who decided to hire 30 nurses, left.", "en", "30 nurses"),
+        ("Paul Durand, qui n'exclut pas d'être candidat en 2022, hésite.", "fr", "2022"),
+        # A verb after the comma is no apposition; an apposition must be closed by a comma.
+        ("Anne Martin, of Leeds, West Yorkshire, bought the two old sofas.", "en",
+         "two old sofas"),
+        ("Anne Martin, mother of 3 boys and 2 girls", "en", "3 boys"),
+        # An apposition that opens with a preposition or a pronoun is no apposition.
+        ("Anne Martin, in a letter, asked for 300 signatures.", "en", "300 signatures"),
+        # A medium that measures is a source.
+        ("À midi, Météo Alpes a relevé 35 degrés à Lyon.", "fr", "35 degrés"),
+        # A demonstrative or a possessive before a capitalised word: a common noun, or another's.
+        ("Cette ONG avait déjà distribué 2.000 repas en 2018.", "fr", "2018"),
+        ("This NGO handed out 2,000 meals.", "en", "2,000 meals"),
+        ("Le club et son PDG ont perdu 30 joueurs.", "fr", "30 joueurs"),
+        # A heading glued to its sentence without punctuation: the name is the heading's.
+        ("Paul Durand doit revoir sa copie Au départ prévue en 2019, la mesure attend.", "fr",
+         "2019"),
+        ("Anne Martin wins her case In the end 300 people signed.", "en", "300 people"),
+    ],
+)  # fmt: skip
+def test_no_subject_across_a_comma_or_for_a_common_noun(sentence, language, text) -> None:
+    names = frozenset({"Anne", "Martin", "Paul", "Durand", "ONG", "NGO", "PDG", "Météo"})
+    found = by_text(sentence, language, names)
+    assert found[text].subject is None, found[text]
+
+
+# --- round 4: what counts as a figure ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text", "kind", "value", "unit"),
+    [
+        # The first numbers of a range or a list share the noun after the last one.
+        ("Entre 15 et 20 bénévoles viendront.", "fr", "15", "count", "15", "bénévoles"),
+        ("Les vents iront de 80 à 110 km/h.", "fr", "80", "count", "80", "km/h"),
+        ("About 25 to 30 people came.", "en", "25", "count", "25", "people"),
+        ("Il y avait trente, quarante ou cinquante chevaux.", "fr", "trente", "count", "30",
+         "chevaux"),
+        # Peoples counted by their name; nouns with the same plural and singular; "monthly".
+        ("More than 200,000 Ukrainians have left.", "en", "200,000 Ukrainians", "count",
+         "200000", "Ukrainians"),
+        ("Some 3,000 Amish live there.", "en", "3,000 Amish", "count", "3000", "Amish"),
+        ("Plus de 300 Norvégiens sont arrivés.", "fr", "300 Norvégiens", "count", "300",
+         "Norvégiens"),
+        ("They saw 40 deer near the road.", "en", "40 deer", "count", "40", "deer"),
+        ("The site had 8 million monthly readers.", "en", "8 million monthly readers", "count",
+         "8000000", "monthly readers"),
+        # Temperatures: a glued C, below zero.
+        ("Temperatures could reach 31C on Friday.", "en", "31C", "count", "31", "C"),
+        ("Il a fait -8 degrés cette nuit.", "fr", "-8 degrés", "count", "-8", "degrés"),
+        # A number joined to the singular noun it counts.
+        ("The 15-member committee voted.", "en", "15-member", "count", "15", "member"),
+        # Years written bare: in brackets, after "as", with a French noun of a period.
+        ("Her first novel, Jazz (1992), sold well.", "en", "1992", "date", "1992", "year"),
+        ("As recently as 1987, the town had a mine.", "en", "1987", "date", "1987", "year"),
+        ("It opened in March of 2011.", "en", "March of 2011", "date", "2011", "month"),
+        ("Le budget 2021 est voté.", "fr", "2021", "date", "2021", "year"),
+        ("La génération 1965 partira plus tard.", "fr", "1965", "date",
+         "1965", "year"),
+        ("Les comptes de l'exercice 2022 sont publiés.", "fr", "2022", "date", "2022", "year"),
+        ("Il est né au début des années 80.", "fr", "80", "date", "1980", "year"),
+    ],
+)  # fmt: skip
+def test_round_four_figures(sentence, language, text, kind, value, unit) -> None:
+    found = by_text(sentence, language)
+    assert text in found, found
+    figure = found[text]
+    assert (str(figure.kind), str(figure.value), figure.unit) == (kind, value, unit)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text"),
+    [
+        ("Il coûte de 3.000 à 5.000 euros.", "fr", "3.000"),  # money, not a count
+        ("The team won 2-1 on Sunday.", "en", "2"),  # a score
+        ("He got a 10-year sentence.", "en", "10-year"),  # a duration
+        ("A 28-year-old man was arrested.", "en", "28-year"),  # an age
+        ("Les années 2000 sont loin.", "fr", "00"),  # not a two-digit decade
+    ],
+)  # fmt: skip
+def test_round_four_not_figures(sentence, language, text) -> None:
+    found = by_text(sentence, language)
+    assert not any(t == text or t.startswith(text + " ") for t in found if found[t].kind == "count")

@@ -296,8 +296,10 @@ def test_dates_carry_no_hedge_and_joined_years_are_dates() -> None:
 
 
 def test_a_range_shares_its_hedge_and_an_elided_hedge_counts() -> None:
-    (people,) = figures_in_sentence("About 25 to 30 people attended the party.", "en")
-    assert (people.value, people.hedges) == (Decimal(30), (Hedge.ABOUT,))
+    # Both ends of the range are counts of people (round 4), each with the range's hedge.
+    low, high = figures_in_sentence("About 25 to 30 people attended the party.", "en")
+    assert (low.value, low.unit, low.hedges) == (Decimal(25), "people", (Hedge.ABOUT,))
+    assert (high.value, high.hedges) == (Decimal(30), (Hedge.ABOUT,))
     (implants,) = figures_in_sentence("Près d'un million de prothèses ont été vendues.", "fr")
     assert implants.hedges == (Hedge.ABOUT,)
 

@@ -124,7 +124,7 @@ ATTRIBUTION_RE = re.compile(
     r"indique|déclare|affirme|explique|précise|annonce|souligne|rapporte|assure|estime|"
     r"commented|comments|a\s+commenté|commente|"
     r"revealed|reveals|published|publishes|announced|announces|estimated|estimates|"
-    r"a\s+(?:révélé|publié|dévoilé)|révèle|publie|dévoile|"
+    r"a\s+(?:révélé|publié|dévoilé|relevé|mesuré)|révèle|publie|dévoile|relève|mesure|measured|"
     r"selon|cité)\b",
     re.IGNORECASE,
 )
@@ -177,15 +177,30 @@ def subject_of(
             continue
         if len(words) == 1 and DEMONYM_RE.search(words[0].lower()):
             continue  # "Chinese", "Français": a nationality, not who the figure is about
-        if _in_prepositional_phrase(sentence[: match.start()]):
-            continue
         if re.search(r"\b(?:un|une|a|an)" + SPACE + r"+$", sentence[: match.start()], re.I):
             continue  # "une GPA coûte": a name takes no indefinite article
+        if DEMONSTRATIVE_BEFORE_RE.search(sentence[: match.start()]) or (
+            dropped and dropped[-1] in DEMONSTRATIVES
+        ):
+            continue  # "Cette ONG", "his United squad": a common noun, or another's
+        between = sentence[match.end() : start]
+        if GLUED_HEADING_RE.search(between):
+            continue  # "doit revoir sa copie Au départ attendue": a heading glued to a sentence
+        if APPOSITIVE_PLACE_RE.match(between):
+            chosen = " ".join(words)  # "Lebanon, a country of about 4 million people"
+            continue
+        if _in_prepositional_phrase(sentence[: match.start()]):
+            continue
         if ATTRIBUTION_RE.match(sentence[match.end() : match.end() + 30]):
             continue
-        between = sentence[match.end() : start]
-        if len(between.split()) > MAX_SUBJECT_DISTANCE or CLAUSE_BREAK_RE.search(between):
-            continue  # another clause (a comma, a dash, a quotation, "which") may change it
+        if len(between.split()) > MAX_SUBJECT_DISTANCE:
+            continue
+        if CLAUSE_BREAK_RE.search(between):
+            # Another clause (a comma, a dash, a quotation, "which") may change it, but for a
+            # relative clause or an apposition about the name itself.
+            if _about_the_name(sentence, match.start(), match.end(), start):
+                chosen = " ".join(words)
+            continue
         if re.match(r"\s+[a-z]+(?:ers|ors)\b", sentence[match.end() :]):
             continue  # "Twitter followers": the name qualifies a noun
         # "the United States' 35% tax rate", "Apple's $3bn": the figure belongs to the name.
@@ -201,6 +216,130 @@ def subject_of(
 
 
 INDEFINITE = frozenset(word_list("un une a an"))
+# A name takes no demonstrative or possessive: "Cette ONG", "his United squad".
+DEMONSTRATIVES = frozenset(
+    word_list(
+        "ce cet cette ces this these those son sa ses leur leurs his her its their our notre nos "
+        "mon ma mes my your votre vos"
+    )
+)
+DEMONSTRATIVE_BEFORE_RE = re.compile(
+    r"(?:^|[^\w'’])(?:" + "|".join(sorted(DEMONSTRATIVES)) + r")" + SPACE + r"+$", re.IGNORECASE
+)
+# A capitalised opener right after a lower-case word, with no punctuation between: a heading
+# glued to the sentence by the page ("doit revoir sa copie Au départ attendue en 2019").
+GLUED_HEADING_RE = re.compile(
+    r"[a-zà-ÿ]" + SPACE + r"+(?:Au|Aux|Dans|En|Depuis|Après|Avant|Pour|Selon|Alors|Mais|Et|Il|"
+    r"Elle|Ils|Elles|On|Nous|Ce|Cette|Ces|Cet|Le|La|Les|Un|Une|Des|In|At|After|Before|For|But|"
+    r"And|He|She|It|They|We|This|These|Those|The|A|An)" + SPACE
+)
+# "Lebanon, a country of about 4 million people", "L'Autriche, pays de 8,8 millions": the
+# figure measures the place the apposition names.
+APPOSITIVE_PLACE_RE = re.compile(
+    r"," + SPACE + r"*(?:(?:un|une|a|an|the|le|la)" + SPACE + r"+)?(?:(?:small|large|big|"
+    r"petit|petite|grand|grande)" + SPACE + r"+)?(?:pays|ville|commune|village|bourg|île|région|"
+    r"province|état|country|city|town|village|state|nation|island|region|province)"
+    + SPACE
+    + r"+(?:de|d['’]|of)"
+    + SPACE
+    + r"*(?:(?:about|around|some|nearly|almost|roughly|more than|"
+    r"over|less than|under|environ|près de|près d['’]|quelque|plus de|moins de)" + SPACE + r"*)?$",
+    re.IGNORECASE,
+)
+# "Sir Michael, who served … from 1992 to 1997": a relative clause about the name.
+RELATIVE_AFTER_RE = re.compile(r"," + SPACE + r"*(?:who|qui)(?=" + SPACE + r")", re.IGNORECASE)
+# Verbs that report what someone else's figure is: a relative clause of theirs is no subject.
+REPORTING_RE = re.compile(
+    r"^" + SPACE + r"*(?:said|says|told|warned|believes|believed|thinks|thought|expects|"
+    r"expected|predicted|claimed|claims|argued|argues|insisted|noted|added|wrote|estimated|"
+    r"estimates|reported|reports|announced|(?:a|avait)" + SPACE + r"+(?:déclaré|affirmé|estimé|"
+    r"indiqué|jugé|assuré|annoncé|expliqué|rappelé|souligné|prévenu|précisé|dit)|"
+    r"déclare|affirme|estime|indique|juge|assure|annonce|explique|rappelle|souligne|prévient)\b",
+    re.IGNORECASE,
+)
+MAX_APPOSITION_WORDS = 12
+
+
+def _about_the_name(sentence: str, name_start: int, name_end: int, start: int) -> bool:
+    """Across a comma, the figure is still about the name in three cases only: in a relative
+    clause right after it ("Johnson, who moved … in 2009"), inside an apposition right after
+    it ("Henri Guaino, ancien conseiller … entre 2007 et 2012"), or in the clause whose subject
+    it is, after an apposition ("L'Autriche, pays de 8,8 millions d'habitants, avait enregistré
+    plus de 16.000 infections"). Each part is held to the rules of a clause's subject: no other
+    clause, no other verb, no reported speech."""
+    relative = RELATIVE_AFTER_RE.match(sentence, name_end)
+    if relative:
+        rest = sentence[relative.end() : start]
+        return (  # "who"/"qui" opens a clause: its verb follows, whatever its form ("ran")
+            not CLAUSE_BREAK_RE.search(rest)
+            and not REPORTING_RE.match(rest)
+            and not ATTRIBUTION_RE.match(rest)
+            and not _another_verb(rest, relative.end(), sentence)
+        )
+    apposition = re.match(r"," + SPACE + r"*([^,;:()«»“”\"–—]*)", sentence[name_end : start + 1])
+    if not apposition:
+        return False
+    phrase = apposition.group(1)
+    if not _apposition(phrase):
+        return False
+    if not _in_prepositional_phrase(sentence[:name_start]) and not _opens_clause_alone(
+        sentence, name_start
+    ):
+        return False
+    after = name_end + apposition.end()
+    if after > start:
+        # The figure is in the apposition, which a comma closes ("…, a eu").
+        closing = re.match(r"[^,;:()«»“”\"–—]*,", sentence[start:])
+        return closing is not None and not _another_verb(
+            sentence[name_end + 1 : start], name_end, sentence
+        )
+    if sentence[after : after + 1] != ",":
+        return False
+    rest = sentence[after + 1 : start]
+    return (
+        not CLAUSE_BREAK_RE.search(rest)
+        and VERB_AFTER_RE.match(sentence, after + 1) is not None
+        and not REPORTING_RE.match(rest)
+        and not ATTRIBUTION_RE.match(rest)
+        and not _another_verb(rest, after + 1, sentence)
+    )
+
+
+def _apposition(phrase: str) -> bool:
+    """A noun phrase set off by commas: it opens with a lower-case word that is neither a
+    preposition, a conjunction nor a verb, and holds no verb."""
+    words = re.findall(r"[\w'’-]+", phrase)
+    if not words or len(words) > MAX_APPOSITION_WORDS or not words[0][:1].islower():
+        return False
+    first = words[0].lower()
+    bare_noun = len(words) > 1 and re.fullmatch(r"(?:de|du|des|d['’]\w+)", words[1].lower())
+    if not (first in DETERMINERS or first in APPOSITION_OPENERS or bare_noun):
+        return False  # "bought the two": a verb, not an apposition
+    if first in PREPOSITIONS or first in AUXILIARIES or first in NOT_APPOSITION:
+        return False
+    for word in (w.lower() for w in words):
+        if word in NOT_VERBS:
+            continue
+        if EN_VERB_RE.fullmatch(word) or FR_PARTICIPLE_RE.fullmatch(word) or word in AUXILIARIES:
+            return False
+    return True
+
+
+# Words that open an apposition without a determiner ("ancien conseiller", "former chief").
+APPOSITION_OPENERS = frozenset(
+    word_list("ancien ancienne anciens former ex actuel actuelle current futur future")
+)
+NOT_APPOSITION = frozenset(
+    word_list(
+        "et and ou or mais but who which that qui que dont où when if si quand however though "
+        "elle il ils elles he she they it we nous on alors then also aussi"
+    )
+)
+
+
+def _opens_clause_alone(sentence: str, name_start: int) -> bool:
+    clause = re.split(r"[,;:–—«»“”\"().]|\s-\s", sentence[:name_start])[-1]
+    return all(word.lower().strip("'’") in LEADING_WORDS for word in re.findall(r"[\w'’]+", clause))
 
 
 def _sentence_start(sentence: str, start: int) -> int:
@@ -256,7 +395,7 @@ NOT_VERBS = frozenset(
 )
 EN_VERB_RE = re.compile(r"[a-z]{2,}(?:ing|ed)$")
 FR_PARTICIPLE_RE = re.compile(r"[a-zà-ÿ]{2,}(?:é|ée|és|ées|ant)$")
-FR_INFINITIVE_RE = re.compile(r"[a-zà-ÿ]{2,}(?:er|ir|ire|dre|ttre|vre|uire|aire)$")
+FR_INFINITIVE_RE = re.compile(r"[a-zà-ÿ]{1,}(?:er|ir|ire|dre|tre|vre|uire|aire)$")
 
 
 def _another_verb(between: str, name_end: int, sentence: str) -> bool:

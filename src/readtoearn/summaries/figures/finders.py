@@ -115,37 +115,90 @@ def count_figures(
     sentence: str, language: str, index: int, numerals: list[Numeral]
 ) -> list[Figure]:
     figures = []
-    for numeral in numerals:
-        if not numeral.style.spelled and _looks_like_year(numeral):
-            continue
-        scale_info = scale_after(sentence, numeral.end, language)
-        scale, position = scale_info if scale_info else (Decimal(1), numeral.end)
-        counted = _thing_counted(sentence, position, language)
+    for position, numeral in enumerate(numerals):
+        counted = _counted(sentence, language, numerals, position)
         if counted is None:
             continue
-        noun, end = counted
+        noun, end, scale = counted
         if numeral.style.spelled and numeral.value * scale < 2:
             continue
         value = clean_value(numeral.value * scale)
         if value < 2 and scale == 1:
             continue
+        start = numeral.start
+        if noun.lower() in TEMPERATURE_UNITS and MINUS_BEFORE_RE.search(sentence[:start]):
+            value, start = -value, start - 1  # "-5 degrés": below zero
         figures.append(
             Figure(
                 kind=Kind.COUNT,
-                text=sentence[numeral.start : end],
+                text=sentence[start:end],
                 value=value,
                 unit=noun,
                 sentence=sentence,
                 sentence_index=index,
-                start=numeral.start,
+                start=start,
                 end=end,
-                number_start=0,
-                number_end=numeral.end - numeral.start,
+                number_start=numeral.start - start,
+                number_end=numeral.end - start,
                 scale=scale,
                 style=numeral.style,
             )
         )
     return figures
+
+
+TEMPERATURE_UNITS = frozenset({"degrés", "degré", "degrees", "°c", "c"})
+MINUS_BEFORE_RE = re.compile(r"(?:^|[\s(])[-−]$")
+# Between two numbers of a range or a list that share the noun after the last one ("entre 15
+# et 20 étoiles", "80 à 100 km/h", "about 25 to 30 people", "cinquante, soixante-dix ou
+# quatre-vingt couples").
+RANGE_LINK_RE = re.compile(SPACE + r"*(?:et|à|ou|or|to|and|-|–)" + SPACE + r"*", re.IGNORECASE)
+LIST_LINK_RE = re.compile(r"," + SPACE + r"*")
+
+
+def _counted(
+    sentence: str, language: str, numerals: list[Numeral], position: int, *, listed: bool = False
+) -> tuple[str, int, Decimal] | None:
+    """The thing a numeral counts, where its words end and its scale; for the first numbers of
+    a range or a list, the noun of the last one (the figure is then the number alone). In a
+    list joined by commas, the last number must be joined by "et", "ou", "and" or "or"."""
+    numeral = numerals[position]
+    if not numeral.style.spelled and _looks_like_year(numeral):
+        return None
+    scale_info = scale_after(sentence, numeral.end, language)
+    scale, after = scale_info if scale_info else (Decimal(1), numeral.end)
+    counted = _thing_counted(sentence, after, language)
+    if counted is not None:
+        return (*counted, scale) if not listed else None
+    if scale_info is not None or position + 1 >= len(numerals):
+        return None
+    following = numerals[position + 1]
+    gap = sentence[numeral.end : following.start]
+    if RANGE_LINK_RE.fullmatch(gap):
+        shared = _counted(sentence, language, numerals, position + 1)
+    elif LIST_LINK_RE.fullmatch(gap):
+        shared = _counted(sentence, language, numerals, position + 1, listed=True)
+        if shared is None:
+            shared = _listed_last(sentence, language, numerals, position + 1)
+    else:
+        return None
+    if shared is None or shared[0].split()[-1].lower() in CURRENCY_WORDS:
+        return None  # "3.000 à 5.000 euros": money, not a count
+    return shared[0], numeral.end, shared[2]
+
+
+def _listed_last(
+    sentence: str, language: str, numerals: list[Numeral], position: int
+) -> tuple[str, int, Decimal] | None:
+    """A number inside a comma list shares its noun only through the list's final range link."""
+    if position + 1 >= len(numerals):
+        return None
+    gap = sentence[numerals[position].end : numerals[position + 1].start]
+    if RANGE_LINK_RE.fullmatch(gap) and not re.search(r"-|–|\bà\b|\bto\b", gap):
+        return _counted(sentence, language, numerals, position + 1)
+    if LIST_LINK_RE.fullmatch(gap):
+        return _listed_last(sentence, language, numerals, position + 1)
+    return None
 
 
 # Words that may stand between a number and the thing it counts ("two more deals").
@@ -155,7 +208,8 @@ MODIFIERS = frozenset(
 )  # fmt: skip
 IRREGULAR_PLURALS = frozenset(
     {"people", "men", "women", "children", "police", "staff", "feet", "teeth", "cattle",
-     "sheep", "personnel", "livestock", "fish", "aircraft", "troops"}
+     "sheep", "personnel", "livestock", "fish", "aircraft", "troops", "jellyfish", "deer",
+     "species"}
 )  # fmt: skip
 UNIT_RE = re.compile(
     r"(?:km/h|mph|km²|m²|km2|m2|ha|km|cm|mm|m|kg|g|t|mw|gw|kw|mwh|gwh|kwh|ft|lbs?|oz|°c|°f)",
@@ -163,7 +217,14 @@ UNIT_RE = re.compile(
 )
 NEXT_WORD_RE = re.compile(SPACE + r"+([^\W\d_][\w'’/²-]*)")
 FIRST_WORD_RE = re.compile(SPACE + r"+(?:(?:de|of)" + SPACE + r"+|d['’])?([^\W\d_][\w'’/²-]*)")
-GLUED_UNIT_RE = re.compile(r"(ft|cm|mm|km|kg|mph|lbs?|oz|m)\b")
+GLUED_UNIT_RE = re.compile(r"(ft|cm|mm|km|kg|mph|lbs?|oz|m|°C|C)\b")
+# "a 28-member union": a number joined to the singular noun it counts by a hyphen (English).
+HYPHEN_NOUN_RE = re.compile(r"-([a-z]{3,})\b(?!-)")
+# Peoples counted by their name ("600,000 Syrians", "3,900 Amish", "cinq Saoudiens").
+PEOPLE_RE = {
+    "en": re.compile(r"[A-Z][a-z]+(?:ians|eans|ans|ese|ish|is|ites)"),
+    "fr": re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:iens|iennes|ais|aises|ois|oises|ains|aines|ites)"),
+}
 EN_VERB_END_RE = re.compile(r"(?:ed|ing)$")
 
 
@@ -173,6 +234,12 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
     glued = GLUED_UNIT_RE.match(sentence, position)
     if glued:
         return glued.group(1), glued.end()
+    hyphen = HYPHEN_NOUN_RE.match(sentence, position) if language == "en" else None
+    if hyphen:
+        noun = hyphen.group(1)
+        if noun in NOT_COUNTED or noun in FUNCTION_WORDS or EN_VERB_END_RE.search(noun):
+            return None
+        return noun, hyphen.end()
     words: list[str] = []
     end = position
     for step in range(3 if language == "en" else 2):
@@ -195,6 +262,11 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
             return None  # "the two travelled"
         if _plural(lowered, language) and not word[:1].isupper():
             return " ".join([*words, word]), match.end()
+        if PEOPLE_RE[language].fullmatch(word):
+            following = NEXT_WORD_RE.match(sentence, match.end())
+            noun_after = following and _plural(following.group(1), language)
+            if not noun_after:
+                return " ".join([*words, word]), match.end()  # not "Syrian refugees"
         # An adjective or a name before the noun ("nautical miles", "Instagram followers").
         if language == "en" and (ADJECTIVE_END_RE.search(lowered) or word[:1].isupper()):
             words.append(word)
@@ -231,8 +303,29 @@ JOINED_YEAR_RE = re.compile(
 )
 
 
+# "les années 90": a decade written with two digits, the 20th century's.
+DECADE_RE = re.compile(r"\bannées" + SPACE + r"(?P<decade>[1-9]0)\b(?![.,]?\d)")
+
+
 def date_figures(sentence: str, language: str, index: int) -> list[Figure]:
     figures = _dates(sentence, language, index)
+    for match in DECADE_RE.finditer(sentence) if language == "fr" else ():
+        year = str(1900 + int(match.group("decade")))
+        figures.append(
+            Figure(
+                kind=Kind.DATE,
+                text=match.group("decade"),
+                value=Decimal(year),
+                unit="year",
+                period=year,
+                sentence=sentence,
+                sentence_index=index,
+                start=match.start("decade"),
+                end=match.end(),
+                number_start=0,
+                number_end=2,
+            )
+        )
     for match in JOINED_YEAR_RE.finditer(sentence):
         if not any(f.end <= match.start() for f in figures):
             continue
@@ -336,11 +429,11 @@ def _date_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
                 "month",
             ),
             (
-                r"\b(?i:en|depuis|dès|fin|début|mi-|d'ici|d’ici|avant|après|de|années|entre)"
-                + SPACE
-                + year,
+                r"\b(?i:en|depuis|dès|fin|début|mi-|d'ici|d’ici|avant|après|de|années|entre|sur|"
+                r"l['’]année|horizon|exercice|génération|budget)" + SPACE + year,
                 "year",
             ),
+            (r"(?<=\()" + year + r"(?=\))", "year"),  # "Sula (1973)"
         ]
     else:
         patterns = [
@@ -351,10 +444,11 @@ def _date_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
              + r"of" + SPACE + year, "half"),
             (r"(?P<month>" + month_re + r")" + SPACE + r"(?P<day>\d{1,2})(?:st|nd|rd|th)?,?"
              + SPACE + year, "month"),
-            (r"(?:(?P<day>\d{1,2})" + SPACE + r")?(?P<month>" + month_re + r")" + r",?" + SPACE
-             + year, "month"),
-            (r"\b(?i:in|since|by|until|from|before|after|during|of|early|late|mid-|between)"
+            (r"(?:(?P<day>\d{1,2})" + SPACE + r")?(?P<month>" + month_re + r")" + r",?(?:" + SPACE
+             + r"of)?" + SPACE + year, "month"),
+            (r"\b(?i:in|since|by|until|from|before|after|during|of|early|late|mid-|between|as)"
              + SPACE + year, "year"),
+            (r"(?<=\()" + year + r"(?=\))", "year"),  # "Sula (1973)"
             # "the government's 2008 plea deal", "her 2011 wedding": a year before its event.
             (r"(?:['’]s|\b(?i:the|a|an|his|her|its|their))" + SPACE + year + r"(?=" + SPACE
              + r"[a-z])", "year"),

@@ -192,5 +192,7 @@ FRENCH_ADJECTIVES_BEFORE = frozenset(
         "principaux principales seuls seules jeunes vrais autres bons bonnes gros grosses"
     )
 )
-ADJECTIVE_END_RE = re.compile(r"(?:al|ous|ive|ful|ic|ing|ed|an|ese|ish|ern|ary|less|new|old)$")
+ADJECTIVE_END_RE = re.compile(
+    r"(?:al|ous|ive|ful|ic|ing|ed|an|ese|ish|ern|ary|less|new|old|ly)$"  # "monthly visitors"
+)
 COUNT_NOUN_RE = re.compile(r"(?:de |d['’]|of )?([^\W\d_][\w'’-]*)")
