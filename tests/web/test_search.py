@@ -8,8 +8,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from readtoearn.app import create_app
 from readtoearn.articles import service as articles
 from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
 from readtoearn.sites import service as sites
@@ -153,26 +155,35 @@ def test_the_api_searches_and_refuses_bad_input_with_json(client, port, energie)
     assert "/api/v1/search" in client.get("/api/openapi.json").json()["paths"]
 
 
-def test_related_articles_under_an_article(client, session, settings, port) -> None:
+def test_related_articles_under_an_article(settings, database, clock, session, port) -> None:
     same = save(session, settings, "Port traffic falls", BODY_EN.replace("cranes", "lorries"),
                 url="https://news.example/en/traffic", categories=("Economy",))  # fmt: skip
     save(session, settings, "Le port à l'arrêt", BODY_FR, language="fr",
          url="https://news.example/fr/port", categories=("Economy",))  # fmt: skip
-    soup = soup_of(client.get(page_of(port)))
-    related = one(soup, "section.related")
-    assert [a["href"] for a in related.select("a")] == [page_of(same)]
-    assert page_of(port) not in str(related)
+    # The catalogue's version is read at every request: as another worker would after its check.
+    fresh = settings.model_copy(update={"page_cache_check_s": 0})
+    with TestClient(create_app(fresh, database=database, clock=clock)) as client:
+        first = client.get(page_of(port))
+        assert first.headers["cache-control"].startswith("public")  # the shared, cached page
+        related = one(soup_of(first), "section.related")
+        assert [a["href"] for a in related.select("a")] == [page_of(same)]
+        assert page_of(port) not in str(related)
 
-    # A new article of the same category shows up: the catalogue's version moved on.
-    newer = save(session, settings, "Ships wait at sea", BODY_EN.replace("cranes", "ships"),
-                 url="https://news.example/en/ships", categories=("Economy",), days=3)  # fmt: skip
-    app = client.app
-    app.state.page_cache.forget()
-    soup = soup_of(client.get(page_of(port)))
-    assert [a["href"] for a in one(soup, "section.related").select("a")] == [
-        page_of(newer),
-        page_of(same),
-    ]
+        # A new article of the same category shows up at once: the catalogue's version moved on.
+        newer = save(
+            session,
+            settings,
+            "Ships wait at sea",
+            BODY_EN.replace("cranes", "ships"),
+            url="https://news.example/en/ships",
+            categories=("Economy",),
+            days=3,
+        )
+        again = soup_of(client.get(page_of(port)))
+        assert [a["href"] for a in one(again, "section.related").select("a")] == [
+            page_of(newer),
+            page_of(same),
+        ]
 
 
 def test_share_links_carry_the_encoded_canonical_url_and_title(client, settings, port) -> None:
