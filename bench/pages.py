@@ -121,12 +121,16 @@ WRK_SCRIPT = r"""
 local pages = dofile(os.getenv("RTE_PAGES"))
 local mode = os.getenv("RTE_MODE")
 local cookie = os.getenv("RTE_COOKIE")
+local device = os.getenv("RTE_DEVICE")
 local i = 0
 function request()
   i = i % #pages + 1
   local page = pages[i]
   local headers = {["Accept-Language"] = "en"}
-  if mode == "signed-in" then headers["Cookie"] = "rte_session=" .. cookie end
+  if mode == "signed-in" then
+    -- A signed-in reader's browser also sends the cookies it was given on its first page.
+    headers["Cookie"] = "rte_session=" .. cookie .. "; " .. device
+  end
   if mode == "revalidate" then headers["If-None-Match"] = page[2] end
   if mode == "static" then return wrk.format("GET", "/static/site.css", headers) end
   return wrk.format("GET", page[1], headers)
@@ -141,7 +145,7 @@ MODES = ("static", "anonymous", "signed-in", "revalidate")
 
 
 def run_wrk(
-    url: str, mode: str, seconds: float, connections: int, tmp: Path, cookie: str
+    url: str, mode: str, seconds: float, connections: int, tmp: Path, cookie: str, device: str
 ) -> tuple[int, int, float, float, float]:
     """One wrk run: (requests, errors, seconds, p50 ms, p99 ms)."""
     env = {
@@ -149,6 +153,7 @@ def run_wrk(
         "RTE_PAGES": str(tmp / "pages.lua"),
         "RTE_MODE": mode,
         "RTE_COOKIE": cookie,
+        "RTE_DEVICE": device,
     }
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{max(seconds, 1):.0f}s", "--latency",
@@ -160,9 +165,12 @@ def run_wrk(
     return int(done), int(errors), float(duration), float(p50), float(p99)
 
 
-def check(base: str, pages: list[str], cookie: str) -> list[tuple[str, str]]:
-    """Each page answers as each kind expects; returns (path, ETag) pairs for revalidation."""
+def check(base: str, pages: list[str], cookie: str) -> tuple[list[tuple[str, str]], str]:
+    """Each page answers as each kind expects; returns (path, ETag) pairs for revalidation and
+    the cookies a signed-in reader's browser is given on its first page (its device and CSRF
+    cookies), which a browser sends with every page after, as wrk does from then on."""
     pairs = []
+    device = ""
     for path in pages:
         anonymous = httpx.get(base + path, headers={"Accept-Language": "en"}, timeout=10)
         assert anonymous.status_code == 200 and "<h1" in anonymous.text, anonymous.status_code
@@ -173,8 +181,12 @@ def check(base: str, pages: list[str], cookie: str) -> list[tuple[str, str]]:
         mine = httpx.get(base + path, cookies={"rte_session": cookie}, timeout=10)
         assert mine.headers["cache-control"] == "private, no-store", mine.headers
         assert 'id="rte-tracker"' in mine.text, "the signed-in page has the reading panel"
+        device = device or "; ".join(
+            f"{name}={mine.cookies[name]}" for name in ("rte_device", "rte_csrf")
+        )
         pairs.append((path, etag))
-    return pairs
+    assert "rte_device=" in device, "a signed-in reader's first page gives a device cookie"
+    return pairs, device
 
 
 def main() -> None:
@@ -194,7 +206,7 @@ def main() -> None:
         server = start_server(env, port)
         base = f"http://127.0.0.1:{port}"
         try:
-            pairs = check(base, pages, cookie)
+            pairs, device = check(base, pages, cookie)
             size = len(httpx.get(base + pages[0]).content)
             print(f"{len(pages)} article pages of about {size} bytes; static file /static/site.css")
             # Lua long brackets keep the ETag's own quotes.
@@ -205,7 +217,7 @@ def main() -> None:
             for index in range(args.rounds + 1):  # round 0 warms up and is not counted
                 for mode in MODES:
                     result = run_wrk(
-                        base, mode, share if index else 1, args.connections, data, cookie
+                        base, mode, share if index else 1, args.connections, data, cookie, device
                     )
                     if index:
                         runs[mode].append(result)

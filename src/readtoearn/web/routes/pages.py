@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -251,6 +251,14 @@ async def article_page(request: Request, article_id: str, slug: str) -> Response
             quest_steps = quests.steps_for_article(
                 session, reader.id, article.id, settings=settings, now=state.clock.now()
             )
+        # The share links, related articles and editions are the article's, not the reader's:
+        # read once per catalogue version too (a signed-in reader's page reads only its part).
+        extras_key = ("extras", article.id, page_url)
+        extras: dict[str, Any] | None = cache.view(extras_key)
+        if extras is None:
+            version = cache.version
+            extras = share.article_extras(session, article, page_url, settings.base_url)
+            cache.keep_view(extras_key, extras, version)
         context = {
             "article": article,
             "article_path": article_path(article),
@@ -263,7 +271,7 @@ async def article_page(request: Request, article_id: str, slug: str) -> Response
             "show_summary": show_summary,
             "premium_until": premium_until,
             "quest_steps": quest_steps,
-            **share.article_extras(session, article, page_url, settings.base_url),
+            **extras,
             **article_translation_context(article.language),
         }
         return render(request, "articles/article.html", context), article.updated_at
