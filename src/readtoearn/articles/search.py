@@ -7,9 +7,10 @@ One search for both languages, each article matched with its own language's stem
   remove_diacritics 2` tokenizer folds the accents. A query term matches its French or its
   English stem. Every flush of an article rewrites its row (an ORM event, so every writer keeps
   it in step); a trigger of migration 0016 removes the row of a deleted article.
-- PostgreSQL (production): a GIN index on `to_tsvector('french' | 'english', ...)` chosen by
-  the article's language (migration 0016), queried with `websearch_to_tsquery` in both
-  configurations; nothing to keep in step.
+- PostgreSQL (production): a generated column, `articles.article_search_vector`, the
+  `to_tsvector('french' | 'english', ...)` chosen by the article's language, with its GIN index
+  (migration 0016), queried with `websearch_to_tsquery` in both configurations; PostgreSQL keeps
+  it in step.
 A query is read as plain words: quotes, `*`, `-`, NEAR, parentheses and the like are dropped
 before the database sees it, so no input is a syntax error. Snippets are cut and highlighted
 here, as (text, matched) segments that the page escapes.
@@ -45,14 +46,8 @@ STEMMER_NAMES = {"fr": "french", "en": "english"}
 _WORD = re.compile(r"[^\W_](?:[^\W_]|[\u0300-\u036f])*")
 _local = threading.local()
 
-# The document PostgreSQL indexes (migration 0016 creates the same expression's GIN index: the
-# two must stay identical, character for character, or the planner will not use the index).
-PG_CONFIG = "(CASE a.language WHEN 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END)"
-PG_DOCUMENT = (
-    f"(setweight(to_tsvector({PG_CONFIG}, coalesce(a.title, '')), 'A') || "
-    f"setweight(to_tsvector({PG_CONFIG}, coalesce(a.lead, '') || ' ' || coalesce(a.text, '')), "
-    "'B'))"
-)
+# The tsvector PostgreSQL computes and indexes (migration 0016): title A, lead and body B.
+PG_DOCUMENT = "a.article_search_vector"
 # Withdrawn through the article API (kept for their readers' history, found no more), or
 # unpublished or deleted from the console (`extra["status"]`, articles/service.py): not shown.
 NOT_WITHDRAWN = (
@@ -108,6 +103,13 @@ def fold(word: str) -> str:
 def stem(word: str, language: str) -> str:
     """A word's stem in a language (fr or en), case-folded, accents kept."""
     return str(_stemmer(language).stemWord(unicodedata.normalize("NFC", word).casefold()))
+
+
+@lru_cache(maxsize=200_000)
+def match_key(word: str, language: str) -> str:
+    """What a word of a text is compared on: its stem without accents (cached: snippets look at
+    every word of the articles shown)."""
+    return fold(stem(word, language))
 
 
 def words(value: str) -> list[str]:
@@ -169,22 +171,30 @@ def search(
             "websearch_to_tsquery('english', :q) AS query) q "
             f"WHERE {PG_DOCUMENT} @@ q.query AND " + " AND ".join(where)
         )
-        rank = f"ts_rank_cd({PG_DOCUMENT}, q.query) DESC"
+        rank, order = f"ts_rank_cd({PG_DOCUMENT}, q.query)", "DESC"  # higher is better
     else:
         params["q"] = _fts_match(terms)
         source = (
             "FROM article_search s JOIN articles a ON a.id = s.article_id "
             "WHERE article_search MATCH :q AND " + " AND ".join(where)
         )
-        rank = "bm25(article_search, 0.0, 5.0, 1.0)"
-    total = session.execute(text(f"SELECT count(*) {source}"), params).scalar_one()
+        rank, order = "bm25(article_search, 0.0, 5.0, 1.0)", "ASC"  # lower is better
+    # The page and the count in one pass over the matches; a page past the last one has no row
+    # to carry the count, so it is then counted apart.
+    # (FTS5's bm25() cannot sit beside a window function: it is computed in a subquery.)
     rows = session.execute(
         text(
-            f"SELECT a.id {source} ORDER BY {rank}, a.published_at DESC NULLS LAST, a.id "
+            "SELECT m.id, count(*) OVER () FROM "  # noqa: S608
+            f"(SELECT a.id AS id, {rank} AS rank, a.published_at AS published_at {source}) m "
+            f"ORDER BY m.rank {order}, m.published_at DESC NULLS LAST, m.id "
             "LIMIT :limit OFFSET :offset"
         ),
         params,
     ).all()
+    if rows:
+        total = rows[0][1]
+    else:
+        total = session.execute(text(f"SELECT count(*) {source}"), params).scalar_one()
     ids = _ids(rows)
     loaded = {
         a.id: a
@@ -197,7 +207,7 @@ def search(
     hits = []
     for article_id in ids:
         article = loaded[article_id]
-        wanted = {fold(stem(t, article.language)) for t in terms}
+        wanted = {match_key(t, article.language) for t in terms}
         hits.append(
             Hit(
                 article=article,
@@ -218,7 +228,7 @@ def highlight(
     """`value` cut to the passage with the most matched words (all of it when `whole`), as
     (text, matched) segments; a word matches when its folded stem is in `wanted`."""
     spans = [(m.start(), m.end()) for m in _WORD.finditer(value)]
-    matched = [fold(stem(value[s:e], language)) in wanted for s, e in spans]
+    matched = [match_key(value[s:e], language) in wanted for s, e in spans]
     first, last = 0, len(spans)
     if not whole and len(spans) > SNIPPET_WORDS:
         best, best_count = 0, -1

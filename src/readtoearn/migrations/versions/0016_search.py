@@ -5,8 +5,9 @@ Revises: 0015_frozen
 Create Date: 2026-12-06 13:40:00.000000
 
 SQLite: an FTS5 table of stemmed words (kept in step by articles/search.py; a trigger drops the
-row of a deleted article), filled here for the articles already stored. PostgreSQL: a GIN index
-on the articles' French or English tsvector. Neither is a model: the model/migration check skips
+row of a deleted article), filled here for the articles already stored. PostgreSQL: a stored
+generated column, the articles' French or English tsvector (ranking reads it instead of parsing
+every matched article again), and its GIN index. None is a model: the model/migration check skips
 the names that start with `article_search` (migrations/__init__.py).
 """
 
@@ -20,7 +21,8 @@ down_revision: str | Sequence[str] | None = "0015_frozen"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Identical to articles/search.py's PG_DOCUMENT (without the table alias).
+# The document PostgreSQL indexes: the title weighted A, the lead and body B, each parsed with
+# the article's language's configuration.
 CONFIG = "(CASE language WHEN 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END)"
 DOCUMENT = (
     f"(setweight(to_tsvector({CONFIG}, coalesce(title, '')), 'A') || "
@@ -36,7 +38,13 @@ def upgrade() -> None:
         )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        op.execute(f"CREATE INDEX article_search_document ON articles USING gin ({DOCUMENT})")
+        op.execute(
+            "ALTER TABLE articles ADD COLUMN article_search_vector tsvector "
+            f"GENERATED ALWAYS AS ({DOCUMENT}) STORED"
+        )
+        op.execute(
+            "CREATE INDEX article_search_document ON articles USING gin (article_search_vector)"
+        )
         return
     op.execute(
         "CREATE VIRTUAL TABLE article_search USING fts5("
@@ -64,6 +72,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS article_search_document")
+        op.execute("ALTER TABLE articles DROP COLUMN IF EXISTS article_search_vector")
     else:
         op.execute("DROP TRIGGER IF EXISTS article_search_delete")
         op.execute("DROP TABLE IF EXISTS article_search")
