@@ -268,6 +268,9 @@ def drive_wrk(
     ]
     print("ratio by round: " + " ".join(f"{r:.2f}" for r in by_round))
     print(readers_per_core(rates["beats"]))
+    print(
+        "load average (1, 5, 15 min) at the end: " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    )
     print(f"ratio beats/noop={rates['beats'] / rates['noop']:.2f}")
 
 

@@ -240,6 +240,9 @@ def main() -> None:
             r[0] / r[2] / (s[0] / s[2]) for s, r in zip(runs["static"], runs[mode], strict=True)
         ]
         print(f"{mode} by round: " + " ".join(f"{x:.2f}" for x in by_round))
+    print(
+        "load average (1, 5, 15 min) at the end: " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    )
     for mode in MODES[1:]:
         print(f"ratio {mode}/static={rates[mode] / rates['static']:.2f}")
 
