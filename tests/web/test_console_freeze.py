@@ -7,15 +7,20 @@ from __future__ import annotations
 import re
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from fastapi.testclient import TestClient
 
 from readtoearn.accounts import roles, trail
 from readtoearn.accounts import service as accounts
+from readtoearn.app import create_app
+from readtoearn.clock import ManualClock
 from readtoearn.fraud import freezes
 from readtoearn.ledger import service as ledger
 from readtoearn.rewards import service as rewards
+from readtoearn.rewards.models import RewardKind
 from readtoearn.web.sessions import SESSION_COOKIE
 from tests.factories import make_article
 from tests.readers import Client, fund, make_reader, wallet
@@ -152,6 +157,7 @@ def test_a_frozen_reader_read_is_rejected_with_the_reason(client, clock, session
     body = answer.json()
     assert body["verdict"] == "rejected" and body["points"] == 0
     assert body["reasons"] == ["account_frozen"]
+    assert "Your account is frozen" in body["messages"][0], "the tracker's panel says why"
     session.expire_all()
     assert wallet(session, ada.id) == (0, 0)
     api = client.get("/api/v1/me/wallet", headers={"Authorization": f"Bearer {bearer}"})
@@ -162,47 +168,54 @@ def test_a_frozen_reader_read_is_rejected_with_the_reason(client, clock, session
 
 
 def test_a_frozen_reader_completion_fails_alone_in_a_shared_batch(
-    app, client, clock, session, settings
+    committing_database, settings
 ) -> None:
-    """Two completions in one group commit (one ledger call): the frozen reader's read is
-    rejected, the other reader's is credited, both hear their own verdict."""
+    """Two completions in one group commit (one ledger call), on a database that really commits
+    (each request thread has its own connection): the frozen reader's read is rejected, the
+    other reader's is credited, and each hears their own verdict."""
     from readtoearn.batch import BATCH_SIZE, SHARED_CALL
 
-    fund(session)
-    article = make_article(session, settings, paragraphs=12)
-    ada, ada_bearer = make_reader(session, settings, "ada")
-    bob, bob_bearer = make_reader(session, settings, "bob")
-    session.commit()
-    trackers = [
-        Client(client, clock, settings, article, ada_bearer),
-        Client(client, clock, settings, article, bob_bearer),
-    ]
-    for tracker in trackers:
-        assert tracker.start().status_code == 201
-        tracker.read_like_a_human()
-    freezes.freeze_reader(session, ada.id, "Chargeback", by=None)
-    session.commit()
+    db = committing_database
+    clock = ManualClock()
+    tag = uuid.uuid4().hex[:8]
+    with db.session(write=True) as s:
+        ledger.fund_budget(s, 10_000, ledger.transfer_id(f"freeze-batch:{tag}"))
+        article = make_article(s, settings, paragraphs=12, url=f"https://news.example/{tag}")
+        ada, ada_bearer = make_reader(s, settings, f"ada-{tag}")
+        bob, bob_bearer = make_reader(s, settings, f"bob-{tag}")
+        ada_id, bob_id = ada.id, bob.id
+    app = create_app(settings, database=db, clock=clock)
+    with TestClient(app) as client:
+        trackers = [
+            Client(client, clock, settings, article, ada_bearer),
+            Client(client, clock, settings, article, bob_bearer),
+        ]
+        for tracker in trackers:
+            assert tracker.start().status_code == 201
+            tracker.read_like_a_human()
+        with db.session(write=True) as s:
+            freezes.freeze_reader(s, ada_id, "Chargeback", by=None)
 
-    committer = app.state.committer
-    gate, running = threading.Event(), threading.Event()
+        committer = app.state.committer
+        gate, running = threading.Event(), threading.Event()
 
-    def hold(_session):  # type: ignore[no-untyped-def]
-        running.set()
-        return gate.wait(10)
+        def hold(_session):  # type: ignore[no-untyped-def]
+            running.set()
+            return gate.wait(10)
 
-    batches_before = sum(b.get() for b in BATCH_SIZE._buckets)
-    shared_before = SHARED_CALL._sum.get()
-    held = committer.submit(hold)
-    assert running.wait(10)
-    with ThreadPoolExecutor(2) as pool:
-        answers = [pool.submit(t.complete) for t in trackers]
-        # Both requests wait in the committer's queue before the gate opens.
-        deadline = time.monotonic() + 10
-        while committer._queue.qsize() < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        gate.set()
-        frozen, other = (a.result(timeout=30) for a in answers)
-    assert held.result(timeout=30)
+        batches_before = sum(b.get() for b in BATCH_SIZE._buckets)
+        shared_before = SHARED_CALL._sum.get()
+        held = committer.submit(hold)
+        assert running.wait(10)
+        with ThreadPoolExecutor(2) as pool:
+            answers = [pool.submit(t.complete) for t in trackers]
+            # Both completions wait in the committer's queue before the gate opens.
+            deadline = time.monotonic() + 10
+            while committer._queue.qsize() < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            gate.set()
+            frozen, other = (a.result(timeout=30) for a in answers)
+        assert held.result(timeout=30)
     assert frozen.status_code == 200 and other.status_code == 200, (frozen.text, other.text)
     assert frozen.json()["verdict"] == "rejected"
     assert frozen.json()["reasons"] == ["account_frozen"]
@@ -210,7 +223,34 @@ def test_a_frozen_reader_completion_fails_alone_in_a_shared_batch(
     # The hold's batch, then one batch holding both completions, whose credits shared a call.
     assert sum(b.get() for b in BATCH_SIZE._buckets) - batches_before == 2
     assert SHARED_CALL._sum.get() - shared_before == 2
+    with db.session() as s:
+        assert wallet(s, ada_id) == (0, 0)
+        assert wallet(s, bob_id)[0] == other.json()["points"]
+        assert ledger.audit(s).ok
+
+
+def test_the_api_refuses_a_frozen_reader_grants_and_redemptions(client, session, settings) -> None:
+    from tests.web.test_operator_grants import operator_headers
+
+    fund(session, 500)
+    ada, bearer = make_reader(session, settings, "ada")
+    rewards.grant_points(session, ada.id, 100, "welcome")
+    reward = rewards.create_reward(
+        session,
+        rewards.RewardDraft(kind=RewardKind.PREMIUM, name_en="Premium", cost=10, premium_days=7),
+    )
+    freezes.freeze_reader(session, ada.id, "Chargeback", by=None)
+    headers = operator_headers(session, settings)
+    session.commit()
+    body = {"email": "ada@example.org", "points": 40, "reason": "Prize"}
+    grant = client.post("/api/v1/operator/grants", json=body, headers=headers)
+    assert grant.status_code == 403, grant.text
+    assert grant.json()["error"]["code"] == "reader_frozen"
+    redeem = client.post(
+        f"/api/v1/rewards/{reward.slug}/redemptions",
+        headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": "r1"},
+    )
+    assert redeem.status_code == 403, redeem.text
+    assert redeem.json()["error"]["code"] == "reader_frozen"
     session.expire_all()
-    assert wallet(session, ada.id) == (0, 0)
-    assert wallet(session, bob.id)[0] == other.json()["points"]
-    assert ledger.audit(session).ok
+    assert wallet(session, ada.id) == (100, 0)

@@ -142,6 +142,9 @@ def _redeem(
             )
         return Redeemed(earlier, created=False)
 
+    # A frozen reader is told so first (the ledger would refuse the points anyway).
+    if ledger.is_frozen(session, ledger.account_id(AccountCode.WALLET, owner_id=reader_id)):
+        raise ledger.ReaderFrozen()
     if rules is not None:
         trust.check_trust(session, reader_id, rules, as_of or now)
     check_available(reward, now)
