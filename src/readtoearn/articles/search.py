@@ -262,23 +262,58 @@ def highlight(
 # -- keeping the SQLite index in step ----------------------------------------------------------
 
 
+def fts_rowid(article_id: uuid.UUID) -> int:
+    """An article's row in the FTS5 table: the low 63 bits of its id (62 of them random), so
+    that rewriting it is a lookup, not a scan."""
+    return article_id.int & ((1 << 63) - 1)
+
+
 def index_articles(session: Session, articles: Iterable[Article]) -> None:
     """Write the SQLite index rows of these articles (nothing to do on PostgreSQL)."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return
+    rows = []
     for article in articles:
-        key = article.id.hex
-        connection.execute(text("DELETE FROM article_search WHERE article_id = :id"), {"id": key})
         body = " ".join(p for p in (article.lead, article.text) if p)
-        connection.execute(
-            text("INSERT INTO article_search (article_id, title, body) VALUES (:id, :t, :b)"),
+        rows.append(
             {
-                "id": key,
+                "rowid": fts_rowid(article.id),
+                "id": article.id.hex,
                 "t": stemmed(article.title, article.language),
                 "b": stemmed(body, article.language),
-            },
+            }
         )
+    if rows:
+        connection.execute(text("DELETE FROM article_search WHERE rowid = :rowid"), rows)
+        connection.execute(
+            text(
+                "INSERT INTO article_search (rowid, article_id, title, body) "
+                "VALUES (:rowid, :id, :t, :b)"
+            ),
+            rows,
+        )
+
+
+def reindex(session: Session) -> int:
+    """Write the SQLite index again for every article (after a change of stemmer, say); the
+    number of articles indexed. PostgreSQL computes its own: 0."""
+    if session.connection().dialect.name != "sqlite":
+        return 0
+    session.execute(text("DELETE FROM article_search"))
+    count = 0
+    last: uuid.UUID | None = None
+    while True:
+        query = select(Article).order_by(Article.id).limit(500)
+        if last is not None:
+            query = query.where(Article.id > last)
+        batch = list(session.scalars(query))
+        if not batch:
+            return count
+        index_articles(session, batch)
+        count += len(batch)
+        last = batch[-1].id
+        session.expunge_all()
 
 
 @event.listens_for(Session, "after_flush")

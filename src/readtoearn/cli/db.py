@@ -1,10 +1,11 @@
-"""`readtoearn db`: migrations."""
+"""`readtoearn db`: migrations, and the search index."""
 
 from __future__ import annotations
 
 import click
 
 from readtoearn import migrations
+from readtoearn.articles import search
 from readtoearn.cli.base import Failure, friendly_errors, load_settings, open_database
 
 
@@ -37,3 +38,18 @@ def check() -> None:
         if changes:
             raise Failure(f"models and migrations disagree: {changes[:3]}")
         click.echo(f"database at {current}; models and migrations agree")
+
+
+@db.command("reindex-search")
+@friendly_errors
+def reindex_search() -> None:
+    """Write the search index again for every article (SQLite; PostgreSQL keeps its own)."""
+    settings = load_settings()
+    with open_database(settings) as database:
+        migrations.upgrade(database.engine)
+        with database.session(write=True) as session:
+            count = search.reindex(session)
+        if database.engine.dialect.name == "sqlite":
+            click.echo(f"{count} articles indexed")
+        else:
+            click.echo("nothing to do: PostgreSQL keeps its search index itself")

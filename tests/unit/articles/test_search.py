@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -230,3 +231,42 @@ def test_unicode_forms_of_a_word_find_it(session, settings, title: str, query: s
     if session.get_bind().dialect.name != "sqlite" and query in ("İSTANBUL", "strasse", "finance"):
         pytest.skip("PostgreSQL's 'french' keeps accents, ß and ligatures (docs/search.md)")
     assert titles(search.search(session, query)) == [title]
+
+
+def test_the_migration_indexes_the_articles_already_stored(tmp_path) -> None:
+    import json
+
+    from readtoearn import migrations
+    from readtoearn.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    migrations.upgrade(engine, "0015_frozen")
+    article_id = uuid.uuid4()
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO articles (id, slug, content_hash, title, description, lead, "
+                "language, image_alt, image_caption, html, text, key_points, word_count, "
+                "image_count, paragraph_count, reading_seconds, reading_minutes, source, extra, "
+                "created_at, updated_at) VALUES (:id, 'old', :id, 'Les vendanges', '', '', "
+                "'fr', '', '', '<p>x</p>', 'Les vignerons récoltent le raisin.', :points, 5, 0, "
+                "1, 60, 1, 'import', '{}', :now, :now)"
+            ),
+            {"id": article_id.hex, "points": json.dumps([]), "now": "2026-12-01 00:00:00"},
+        )
+    migrations.upgrade(engine)
+    with Session(engine) as session:
+        found = search.search(session, "vendange raisins")
+        assert [hit.article.id for hit in found.hits] == [article_id]
+    engine.dispose()
+
+
+def test_reindex_writes_the_sqlite_index_again(session, settings) -> None:
+    save(session, settings, "Harvest time", "The growers pick the grapes.")
+    if session.get_bind().dialect.name != "sqlite":
+        assert search.reindex(session) == 0  # PostgreSQL computes its own
+        return
+    session.execute(text("DELETE FROM article_search"))
+    assert search.search(session, "grape").total == 0
+    assert search.reindex(session) == 1
+    assert search.search(session, "grape").total == 1

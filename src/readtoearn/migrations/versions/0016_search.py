@@ -11,6 +11,7 @@ every matched article again), and its GIN index. None is a model: the model/migr
 the names that start with `article_search` (migrations/__init__.py).
 """
 
+import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -54,13 +55,17 @@ def upgrade() -> None:
         "CREATE TRIGGER article_search_delete AFTER DELETE ON articles BEGIN "
         "DELETE FROM article_search WHERE article_id = old.id; END"
     )
-    from readtoearn.articles.search import stemmed
+    from readtoearn.articles.search import fts_rowid, stemmed
 
     rows = bind.execute(sa.text("SELECT id, language, title, lead, text FROM articles")).all()
     for article_id, language, title, lead, body in rows:
         bind.execute(
-            sa.text("INSERT INTO article_search (article_id, title, body) VALUES (:id, :t, :b)"),
+            sa.text(
+                "INSERT INTO article_search (rowid, article_id, title, body) "
+                "VALUES (:rowid, :id, :t, :b)"
+            ),
             {
+                "rowid": fts_rowid(uuid.UUID(hex=str(article_id))),
                 "id": article_id,
                 "t": stemmed(title or "", language),
                 "b": stemmed(" ".join(p for p in (lead, body) if p), language),
