@@ -133,6 +133,8 @@ def test_the_frozen_reader_sees_why_on_their_account_page(client, session, setti
     assert "Unusual activity under review" in page.text
     french = client.get("/account", headers={"Accept-Language": "fr"})
     assert "Votre compte est gelé" in french.text
+    points = client.get("/account/wallet")
+    assert points.status_code == 200 and "Unusual activity under review" in points.text
 
 
 def test_the_console_speaks_french_about_freezing(client, session, settings, boss) -> None:

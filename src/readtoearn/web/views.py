@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from readtoearn.accounts.models import User
 from readtoearn.config import Settings
-from readtoearn.fraud import appeals, evidence
+from readtoearn.fraud import appeals, evidence, freezes
 from readtoearn.fraud import redemptions as risks
 from readtoearn.fraud import service as reviews
 from readtoearn.fraud.service import MAX_NOTE
@@ -91,6 +91,8 @@ def render_wallet(
             "max_appeal": appeals.MAX_MESSAGE,
             "error": error,
             "notice": notice,
+            # A frozen reader is told why (accounts/_frozen.html).
+            "freeze": freezes.get_freeze(session, reader.id),
         },
         status_code=status_code,
     )
