@@ -121,6 +121,15 @@ def evaluate(path: Path, language: str, limit: int | None) -> dict[str, object]:
         "long_articles": len(long_ones),
         "mean_words": statistics.fmean(words),
         "long_texts": long_texts,
+        "halves": {
+            half: {
+                name: tuple(100 * statistics.fmean(s[i] for s in part) for i in range(3))
+                for name, values in systems.items()
+                if (part := values[:150] if half == "A" else values[150:])
+            }
+            for half in ("A", "B")
+            if len(rows) > 150
+        },
     }
 
 
@@ -179,7 +188,7 @@ def main() -> int:
         f"encoder: {encoder.name}, loaded in {load_s:.2f} s; {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f} (CPU time is the fair measure on a busy machine)"
     )
-    print(f"{'set':<14}{'system':<8}{'R-1':>7}{'R-2':>7}{'R-L':>7}")
+    print(f"{'set':<17}{'system':<8}{'R-1':>7}{'R-2':>7}{'R-L':>7}")
     for folder, language in SETS:
         path = args.data / folder / "dev.jsonl"
         if not path.exists():
@@ -188,11 +197,19 @@ def main() -> int:
         result = evaluate(path, language, args.limit)
         label = f"{folder}/{language}"
         for name, (r1, r2, rl) in result["scores"].items():  # type: ignore[attr-defined]
-            print(f"{label:<14}{name:<8}{r1:7.2f}{r2:7.2f}{rl:7.2f}")
+            print(f"{label:<17}{name:<8}{r1:7.2f}{r2:7.2f}{rl:7.2f}")
+        for half, systems in result["halves"].items():  # type: ignore[attr-defined]
+            for name, (r1, r2, rl) in systems.items():
+                print(f"{label + ' ' + half:<17}{name:<8}{r1:7.2f}{r2:7.2f}{rl:7.2f}")
+        if result["halves"]:
+            print(
+                f"{label:<17}halves A (0-149) and B (150-299): our weights were chosen on both; "
+                "bench/summary_scorer.py trains on one, scores the other (docs/quality.md)"
+            )
         long_ms = result["cpu_ms_600_1000_words"]
         long_text = f"{long_ms:.0f} ms" if long_ms is not None else "n/a"
         print(
-            f"{label:<14}time    {result['ms_per_article']:.0f} ms wall, "
+            f"{label:<17}time    {result['ms_per_article']:.0f} ms wall, "
             f"{result['cpu_ms_per_article']:.0f} ms CPU per article "
             f"(mean {result['mean_words']:.0f} words); "
             f"{long_text} CPU for the {result['long_articles']} articles of 600-1000 words "
@@ -205,14 +222,14 @@ def main() -> int:
             for name, stages in (("before", before), ("now", now)):
                 parts = "  ".join(f"{k} {v:5.1f}" for k, v in stages.items())
                 print(
-                    f"{label:<14}{name:<8}{parts}  total {sum(stages.values()):5.1f} ms CPU "
+                    f"{label:<17}{name:<8}{parts}  total {sum(stages.values()):5.1f} ms CPU "
                     f"per article of 600-1000 words ({len(texts)})"
                 )
             total = sum(now.values())
             verdict = "met" if total < TARGET_MS else "NOT met"
             ratio = total / sum(before.values())
             print(
-                f"{label:<14}pipeline {total:.1f} ms now against {sum(before.values()):.1f} ms "
+                f"{label:<17}pipeline {total:.1f} ms now against {sum(before.values()):.1f} ms "
                 f"before (ratio {ratio:.2f}); target < {TARGET_MS} ms {verdict}"
             )
     return 0
