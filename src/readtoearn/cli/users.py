@@ -1,4 +1,5 @@
-"""`readtoearn users`: create and list readers and operators."""
+"""`readtoearn users`: create and list readers and operators, give console roles, freeze and
+unfreeze readers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import click
 from readtoearn.accounts import roles
 from readtoearn.accounts import service as accounts
 from readtoearn.cli.base import Failure, friendly_errors, load_settings, open_database
+from readtoearn.fraud import freezes
 
 
 @click.group()
@@ -112,3 +114,33 @@ def role_(email: str, role: str, note: str) -> None:
         changed = roles.set_role(session, user, wanted, by=None, note=note)
     name = wanted.value if wanted else "a reader"
     click.echo(f"{email} is {'now' if changed else 'already'} {name}")
+
+
+@users.command("freeze")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why (the reader sees it; kept in the audit trail).")
+@friendly_errors
+def freeze(email: str, reason: str) -> None:
+    """Freeze the reader EMAIL: they earn and spend nothing until unfrozen, and are told why."""
+    settings = load_settings()
+    with open_database(settings) as database, database.session(write=True) as session:
+        user = accounts.get_user_by_email(session, email)
+        if user is None:
+            raise Failure(f"no user has the e-mail {email}")
+        freezes.freeze_reader(session, user.id, reason, by=None)
+    click.echo(f"{email} is frozen: they earn and spend no points until unfrozen")
+
+
+@users.command("unfreeze")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+@friendly_errors
+def unfreeze(email: str, reason: str) -> None:
+    """Unfreeze the reader EMAIL: they earn and spend points again."""
+    settings = load_settings()
+    with open_database(settings) as database, database.session(write=True) as session:
+        user = accounts.get_user_by_email(session, email)
+        if user is None:
+            raise Failure(f"no user has the e-mail {email}")
+        freezes.unfreeze_reader(session, user.id, reason, by=None)
+    click.echo(f"{email} is unfrozen: they earn and spend points again")
