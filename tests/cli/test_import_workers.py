@@ -235,3 +235,31 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
     assert "warning: the worker processes stopped" in err
     assert out.splitlines()[-1] == "40 imported, 0 updated, 0 failed"
     assert _stored(env) == (40, 40)
+
+
+def test_workers_fetch_feed_entries_pages_as_one_process_does(tmp_path: Path) -> None:
+    from tests.unit.articles.test_import_http import local_site
+
+    with local_site() as site:
+        fr = site.page("/fr/nimbus", (PAGES / "fr-wordpress.html").read_bytes())
+        en = site.page("/en/docks", (PAGES / "en-news.html").read_bytes())
+        big = site.stream("/huge", 50 * 1024 * 1024, declare=True)
+        feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>
+            <item><title>FR</title><link>{fr}</link></item>
+            <item><title>EN</title><link>{en}</link></item>
+            <item><title>Huge</title><link>{big}</link></item>
+            </channel></rss>"""
+        site.page("/feed", feed.encode(), "application/rss+xml")
+        site.page("/atom", (PAGES / "feed-full.atom").read_bytes(), "application/atom+xml")
+        sources = (site.url + "/feed", site.url + "/atom", en)
+        one, two = env_for(tmp_path, "one"), env_for(tmp_path, "two")
+        first = run(one, "--workers", "1", *sources)
+        second = run(two, "--workers", "2", *sources)
+    assert second.exit_code == first.exit_code == 1
+    assert (
+        second.stderr
+        == first.stderr
+        == f"failed: {big}: response too large (50.0 MB; limit 10.0 MB)\n"
+    )
+    assert second.stdout.splitlines()[-1] == first.stdout.splitlines()[-1]
+    assert rows(two) == rows(one)
