@@ -71,6 +71,8 @@ def test_an_operator_freezes_and_unfreezes_a_reader_with_a_reason(
     session.expire_all()
     assert wallet(session, ada.id) == (20, 0)
 
+    exported = client.get(f"{path}/export").json()
+    assert exported["freeze"]["reason"] == "Shares a device with a farm", "their right of access"
     # The reader is told, on the API and on their page.
     api = client.get("/api/v1/me/wallet", headers={"Authorization": f"Bearer {bearer}"})
     assert api.status_code == 200

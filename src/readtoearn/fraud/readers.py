@@ -159,6 +159,7 @@ def export_reader(session: Session, reader_id: str | uuid.UUID, *, by: Any) -> d
         select(Redemption).where(Redemption.reader_id == user.id).order_by(Redemption.created_at)
     ).unique()
     sightings = session.scalars(select(Sighting).where(Sighting.user_id == user.id))
+    freeze = session.get(ReaderFreeze, user.id)
     bal = statement.balance
     return {
         "account": {
@@ -173,6 +174,10 @@ def export_reader(session: Session, reader_id: str | uuid.UUID, *, by: Any) -> d
             "external_id": user.external_id,
         },
         "wallet": {"available": bal.available, "pending": bal.pending, "posted": bal.posted},
+        # Frozen by an operator: since when and why (fraud/freezes.py); None when not frozen.
+        "freeze": None
+        if freeze is None
+        else {"since": _iso(freeze.frozen_at), "reason": freeze.reason},
         "movements": [
             {
                 "transfer_id": str(line.transfer_id),
