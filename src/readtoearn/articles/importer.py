@@ -41,7 +41,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 ALL_SUFFIXES = PAGE_SUFFIXES + FEED_SUFFIXES + JSON_SUFFIXES + JSONL_SUFFIXES
 JSON_FIELDS = (
     "url, title, html or text, language, published_at, authors, categories, image, "
-    "description, lead, key_points, modified_at"
+    "description, lead, key_points, modified_at, translations"
 )
 
 
