@@ -83,6 +83,10 @@ class _Pool:
         # The pool is made before any thread of ours (the progress bar's) exists.
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        if context.get_start_method() == "fork":
+            # Loaded once, here: the forked workers share its ~150 MB of weights (copy on
+            # write) instead of each loading its own.
+            default_encoder().encode(["warm up"])
         self.executor: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
