@@ -33,7 +33,7 @@ from readtoearn.summaries.summarise import default_encoder
 
 log = logging.getLogger(__name__)
 # With no --workers and no setting, a pool only pays for itself from this many articles on
-# (each worker loads the sentence encoder, ~1 s and ~150 MB).
+# (processes to start, items and results sent between them).
 AUTO_POOL_MIN_ITEMS = 8
 # Items handed to the pool ahead of the one being stored, per worker.
 AHEAD_PER_WORKER = 4
