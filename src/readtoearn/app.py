@@ -249,6 +249,9 @@ def create_app(
         openapi_url="/api/openapi.json",
         redoc_url=None,
         lifespan=lifespan,
+        # The app's metrics are Prometheus's (web/metrics.py); FastAPI's own OpenTelemetry hooks
+        # would otherwise look for a configured provider on every request (about 8 us).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.locked_rules = programme.locked_rules(settings)
