@@ -258,3 +258,32 @@ def test_the_api_refuses_a_frozen_reader_grants_and_redemptions(client, session,
     assert redeem.json()["error"]["code"] == "reader_frozen"
     session.expire_all()
     assert wallet(session, ada.id) == (100, 0)
+
+
+def test_the_review_queue_says_a_held_read_of_a_frozen_reader_cannot_be_approved(
+    client, session, settings, boss
+) -> None:
+    from tests.web.test_operator import held_read
+
+    reader, read = held_read(session, settings, "frosty")
+    freezes.freeze_reader(session, reader.id, "Chargeback", by=None)
+    session.commit()
+    token = csrf(client, "/operator/reviews")
+    approve = client.post(f"/operator/reviews/{read.id}/approve", data={"csrf_token": token})
+    assert approve.status_code == 403
+    assert "frozen" in approve.text
+    french = client.post(
+        f"/operator/reviews/{read.id}/approve",
+        data={"csrf_token": token},
+        headers={"Accept-Language": "fr"},
+    )
+    assert "gelé" in french.text
+    reject = client.post(
+        f"/operator/reviews/{read.id}/reject",
+        data={"csrf_token": token, "note": "frozen reader"},
+        follow_redirects=False,
+    )
+    assert reject.status_code == 303
+    session.expire_all()
+    assert wallet(session, reader.id) == (0, 0)
+    assert ledger.audit(session).ok
