@@ -14,7 +14,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -99,13 +99,30 @@ class UniversalSentenceEncoder:
         weights = os.path.join(embedder._RES, "weights.npz")
         if not (os.path.exists(model) and os.path.exists(weights)):
             return
-        native = sentencepiece.SentencePieceProcessor(model_file=model)
+        native = _NativePieces(sentencepiece.SentencePieceProcessor(model_file=model))
         self._model._sp = native
         self._model._backend = NumpyBackend(weights, native, threads=1)
 
     def encode(self, sentences: list[str]) -> Vectors:
         vectors = np.asarray(self._model.encode(list(sentences)), dtype=np.float32)
         return vectors.reshape(len(sentences), -1)
+
+
+class _NativePieces:
+    """sentencepiece's tokenizer as the wheel calls it; like the wheel's own, a text with
+    nothing to tokenize is one unknown piece (the library gives none)."""
+
+    def __init__(self, processor: Any) -> None:
+        self._processor = processor
+        self._unknown = [processor.unk_id()]
+        self._bos = [processor.bos_id()]
+        self._eos = [processor.eos_id()]
+
+    def encode(
+        self, text: str, out_type: type = int, add_bos: bool = True, add_eos: bool = True
+    ) -> list[int]:
+        pieces = self._processor.encode(text, out_type=int) or self._unknown
+        return (self._bos if add_bos else []) + pieces + (self._eos if add_eos else [])
 
 
 class HashingEncoder:
