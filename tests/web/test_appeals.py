@@ -292,6 +292,9 @@ def test_the_server_voids_stale_holds_and_forgets_old_sightings(
         ledger_expire_every_s=3600,  # the background job runs at startup
         held_timeout_days=30,
         fraud_retention_days=90,
+        # The clock is a month ahead: the reader's token must outlive it, or the sweep (which
+        # deletes expired secrets) would rightly forget it.
+        api_token_days=60,
     )
     clock = ManualClock(utcnow() + timedelta(days=31))
     with db.session(write=True) as s:
