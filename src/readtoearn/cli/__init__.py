@@ -7,6 +7,7 @@ import sys
 import click
 
 from readtoearn import __version__
+from readtoearn.cli import authors as authors_commands
 from readtoearn.cli import budget as budget_commands
 from readtoearn.cli import db as db_commands
 from readtoearn.cli import importer as import_commands
@@ -39,6 +40,7 @@ cli.add_command(db_commands.db)
 cli.add_command(ledger_commands.audit)
 cli.add_command(ledger_commands.ledger_group)
 cli.add_command(import_commands.import_articles)
+cli.add_command(authors_commands.authors_group)
 cli.add_command(users_commands.users)
 cli.add_command(budget_commands.budget)
 cli.add_command(budget_commands.review)
