@@ -107,3 +107,16 @@ def test_without_javascript_the_alt_text_does_not_spill(browser: Browser, app: R
     assert style["color"] == "rgba(0, 0, 0, 0)"  # the alt text is not drawn
     assert style["box"] != "rgba(0, 0, 0, 0)"  # the box's tint is
     context.close()
+
+
+def test_a_card_s_broken_image_becomes_a_placeholder(browser: Browser, app: Running) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(app.url + "/")
+    card = ".card img"
+    expect(page.locator(card)).to_have_class("card__image img--broken")
+    found = _box(page, card)
+    assert "img-box--made" in found["boxClass"] and "img-box--broken" in found["boxClass"]
+    assert found["imgWidth"] <= 1 and found["boxHeight"] > 50
+    assert "image-placeholder.svg" in found["sign"]
+    context.close()

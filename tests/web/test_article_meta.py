@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from bs4 import BeautifulSoup
 
-from readtoearn.articles import demo
+from readtoearn.articles import bios, demo
 from readtoearn.articles import service as articles
 from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
 from readtoearn.sites import service as sites
@@ -194,3 +194,16 @@ def test_the_publisher_api_sets_bios_and_the_modified_date(client, session, sett
     response = client.post("/api/v1/articles", json=bad, headers=headers)
     assert response.status_code == 422
     assert "error" in response.json()
+
+
+def test_a_bio_set_later_shows_on_the_cached_page(client, session, settings) -> None:
+    settings.page_cache_check_s = 0  # look for changed articles at every request
+    article = _article(session, settings, url="https://lefil.example/later", language="fr")
+    assert _soup(client, article).select_one(".author-box__bio").get_text() == (
+        "Inès couvre l’énergie."
+    )
+    bios.set_bio(session, article.authors[0].slug, "fr", "Inès suit l’énergie et l’industrie.")
+    session.commit()
+    assert _soup(client, article).select_one(".author-box__bio").get_text() == (
+        "Inès suit l’énergie et l’industrie."
+    )
