@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 from readtoearn.accounts import service as accounts
 from readtoearn.app import create_app
 from readtoearn.reading.live import RedisLiveStore
+from readtoearn.sites import service as sites
+from readtoearn.web import fastbeat
 from readtoearn.web.fastbeat import FastBeats, credential_in, read_id_of
 from readtoearn.web.sessions import SESSION_COOKIE
 from tests.conftest import REDIS_URL
@@ -31,13 +33,13 @@ METRICS_TOKEN = "metrics-token-for-the-fast-beats-test"
 def door(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
     """The read ids of the beats the door answered itself."""
     answered: list[str] = []
-    beat = FastBeats._beat
+    record = fastbeat._record
 
-    async def spy(self, scope, receive, send):  # type: ignore[no-untyped-def]
-        answered.append(scope["readtoearn.beat"][0])
-        await beat(self, scope, receive, send)
+    async def spy(state, read_id, credential, body):  # type: ignore[no-untyped-def]
+        answered.append(read_id)
+        return await record(state, read_id, credential, body)
 
-    monkeypatch.setattr(FastBeats, "_beat", spy)
+    monkeypatch.setattr(fastbeat, "_record", spy)
     return answered
 
 
@@ -182,7 +184,7 @@ def test_a_refused_beat_is_answered_as_the_route_answers_it(
                      headers=ada.headers).status_code == 200  # fmt: skip
 
 
-@pytest.mark.parametrize("origin", [None, SITE])
+@pytest.mark.parametrize("origin", [None, SITE, "https://elsewhere.example"])
 def test_an_accepted_beat_is_answered_as_the_route_answers_it(both, ada, door, origin) -> None:
     headers = {**ada.headers, **({"Origin": origin} if origin else {})}
     answers = []
@@ -291,3 +293,17 @@ def test_beats_through_a_real_server(settings, database, clock, session) -> None
         assert again.json()["error"]["code"] == "out_of_order"
         bad = http.post(f"/api/v1/reads/{read}/beats", content=b'{"seq": "x"', headers=headers)
         assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid"
+
+
+def test_a_registered_site_s_origin_is_allowed_at_the_door(both, ada, session, door) -> None:
+    """The sites' origins (read from the database every few seconds) count as on the route."""
+    sites.create_site(session, name="Daily News", origins=["https://daily.example"], actor="test")
+    session.commit()
+    both.app.state.site_origins.forget()
+    headers = {**ada.headers, "Origin": "https://daily.example"}
+    answer = both.post(
+        True, f"/api/v1/reads/{ada.read_id}/beats", json=body_of(ada), headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["access-control-allow-origin"] == "https://daily.example"
+    assert door == [ada.read_id]

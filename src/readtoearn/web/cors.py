@@ -50,6 +50,14 @@ class SiteOrigins:
         return origin in self._origins
 
 
+async def refresh(sites: SiteOrigins) -> None:
+    """Read the sites' origins again (in the thread pool), or keep the last ones known."""
+    try:
+        await run_in_threadpool(sites.refresh)
+    except Exception:  # the database is busy or away: keep the origins known so far
+        log.warning("reading the sites' origins failed; keeping the last ones known")
+
+
 class SiteCORSMiddleware(CORSMiddleware):
     """Starlette's CORS, with the sites' origins added to the configured ones."""
 
@@ -65,10 +73,7 @@ class SiteCORSMiddleware(CORSMiddleware):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.sites.stale and "origin" in Headers(scope=scope):
-            try:
-                await run_in_threadpool(self.sites.refresh)
-            except Exception:  # the database is busy or away: keep the origins known so far
-                log.warning("reading the sites' origins failed; keeping the last ones known")
+            await refresh(self.sites)
         await super().__call__(scope, receive, send)
 
     def is_allowed_origin(self, origin: str) -> bool:

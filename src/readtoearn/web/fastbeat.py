@@ -20,22 +20,22 @@ on as it was read, and is answered by the route in web/routes/api_reads.py exact
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from readtoearn.reading import service as reading
-from readtoearn.web import cors
+from readtoearn.web import cors, metrics, security
 from readtoearn.web.credentials import bearer, session_cookie
 from readtoearn.web.limits import API_MAX_BODY
-from readtoearn.web.metrics import MetricsMiddleware
 from readtoearn.web.nul import body_has_nul, has_nul
 from readtoearn.web.routes import api_reads
-from readtoearn.web.security import SecurityHeadersMiddleware
 from readtoearn.web.sessions import SESSION_COOKIE
 
 PREFIX = "/api/v1/reads/"
@@ -79,18 +79,29 @@ class FastBeats:
         self.app = app
         self._door: ASGIApp | None = None
         self._route: Any = None
+        self._cors: cors.SiteCORSMiddleware
+        self._ok: Any = None
+        self._latency: Any = None
+        self._secure: list[tuple[bytes, bytes]] = []
 
     def _build(self, fastapi_app: FastAPI) -> ASGIApp:
-        """The middleware a beat needs, in the app's order, around the beat itself."""
+        """The middleware an error needs, in the app's order, around its handler; and what an
+        accepted beat's answer carries, worked out once."""
         state = fastapi_app.state
-        inner = cors.SiteCORSMiddleware(
-            self._beat, fixed=list(state.settings.cors_origins), sites=state.site_origins
+        self._cors = cors.SiteCORSMiddleware(
+            self._error, fixed=list(state.settings.cors_origins), sites=state.site_origins
         )
         # The route, so that the metrics count beats under its template as before.
         self._route = next(
             (r for r in fastapi_app.router.routes if getattr(r, "path", None) == ROUTE_PATH), None
         )
-        return SecurityHeadersMiddleware(MetricsMiddleware(inner))
+        self._ok = metrics.REQUESTS.labels("POST", ROUTE_PATH, "200")
+        self._latency = metrics.LATENCY.labels("POST", ROUTE_PATH)
+        self._secure = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in security.headers_for(PREFIX, "application/json").items()
+        ]
+        return security.SecurityHeadersMiddleware(metrics.MetricsMiddleware(self._cors))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -133,53 +144,73 @@ class FastBeats:
             return
         if self._door is None:
             self._door = self._build(app)
-        beat_scope = {
-            **scope,
-            "route": self._route,
-            "path_params": {"read_id": read_id},
-            "readtoearn.beat": (read_id, credential, body),
-        }
-        await self._door(beat_scope, receive, send)
-
-    async def _beat(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """What the route does (api_reads.beat), its errors answered by the app's handlers."""
-        read_id, credential, body = scope["readtoearn.beat"]
-        state = scope["app"].state
+        began = time.perf_counter()
+        origin = headers.get(b"origin")
+        if origin is not None and app.state.site_origins.stale:
+            await cors.refresh(app.state.site_origins)
         try:
-            beat = api_reads._beat_of(api_reads._validated_beat(body, "application/json"))
-            reader_id = state.readers.get(credential)
-            result = None
-            if reader_id is not None:
-                # NeedsDatabase: nothing changed; the read is loaded from the database below.
-                with contextlib.suppress(reading.NeedsDatabase):
-                    result = await reading.record_beat_async(
-                        state.live, state.settings, state.clock,
-                        reader_id=reader_id, read_id=read_id, beat=beat,
-                    )  # fmt: skip
-            if result is None:
-                async with state.db.admitted(write=False):
-                    result = await run_in_threadpool(
-                        api_reads._beat_in_thread, state, credential, read_id, beat
-                    )
+            result = await _record(app.state, read_id, credential, body)
         except Exception as exc:
-            handler = _handler_for(scope["app"], exc)
-            if handler is None:
-                raise
-            response = await handler(Request(scope, receive), exc)
-            await response(scope, receive, send)
+            # Answered through the same middleware as on the route, by the app's handlers.
+            error_scope = {
+                **scope,
+                "route": self._route,
+                "path_params": {"read_id": read_id},
+                "readtoearn.beat_error": exc,
+            }
+            await self._door(error_scope, receive, send)
             return
         answer = api_reads.beat_body(result)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-length", str(len(answer)).encode()),
-                    (b"content-type", b"application/json"),
-                ],
-            }
-        )
+        start: Message = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-length", str(len(answer)).encode()),
+                (b"content-type", b"application/json"),
+            ],
+        }
+        # What CORSMiddleware.send, then SecurityHeadersMiddleware, add on the route's answer.
+        if origin is None:
+            start["headers"].append((b"vary", b"Origin"))
+        else:
+            await self._cors.send(start, send=_kept, request_headers=Headers(scope=scope))
+        present = {name for name, _ in start["headers"]}
+        start["headers"].extend(h for h in self._secure if h[0] not in present)
+        await send(start)
         await send({"type": "http.response.body", "body": answer})
+        self._ok.inc()
+        self._latency.observe(time.perf_counter() - began)
+
+    async def _error(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A refused beat's answer: the handler the app's exception layer would have called."""
+        exc: Exception = scope["readtoearn.beat_error"]
+        handler = _handler_for(scope["app"], exc)
+        if handler is None:
+            raise exc  # the server-error layer answers 500 and logs it, as on any route
+        response = await handler(Request(scope, receive), exc)
+        await response(scope, receive, send)
+
+
+async def _record(state: Any, read_id: str, credential: str, body: bytes) -> reading.BeatResult:
+    """What the route does (api_reads.beat) once the body is read."""
+    beat = api_reads._beat_of(api_reads._validated_beat(body, "application/json"))
+    reader_id = state.readers.get(credential)
+    if reader_id is not None:
+        # NeedsDatabase: nothing changed; the read is loaded from the database below.
+        with contextlib.suppress(reading.NeedsDatabase):
+            return await reading.record_beat_async(
+                state.live, state.settings, state.clock,
+                reader_id=reader_id, read_id=read_id, beat=beat,
+            )  # fmt: skip
+    async with state.db.admitted(write=False):
+        result: reading.BeatResult = await run_in_threadpool(
+            api_reads._beat_in_thread, state, credential, read_id, beat
+        )
+    return result
+
+
+async def _kept(message: Message) -> None:
+    """CORSMiddleware.send's onward call: the message it changed is sent by the caller."""
 
 
 def _handler_for(app: FastAPI, exc: Exception) -> Handler | None:
