@@ -75,7 +75,7 @@ def sign_up(page: Any, server: QuestServer, email: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=display_name]", "Quentin")
     page.fill("input[name=password]", "a long and private passphrase 9")
-    page.click("form button[type=submit]")
+    page.click("form.account-form button[type=submit]")
     page.wait_for_load_state()
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", "a long and private passphrase 9")

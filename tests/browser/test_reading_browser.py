@@ -91,7 +91,7 @@ def sign_up(page: Any, server: ReadingServer, email: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=display_name]", "Ada")
     page.fill("input[name=password]", "a long and private passphrase 9")
-    page.click("form button[type=submit]")
+    page.click("form.account-form button[type=submit]")
     page.wait_for_load_state()
     # Joining does not log in (the same answer whether the address was new or not): log in.
     page.fill("input[name=email]", email)
