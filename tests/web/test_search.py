@@ -310,3 +310,24 @@ def test_the_article_api_links_editions_and_withdrawn_articles_are_not_found(
     )  # fmt: skip
     session.commit()
     assert client.get("/api/v1/search", params={"q": "ferry islands"}).json()["total"] == 0
+
+
+def test_the_console_pages_have_no_site_search_box(client, session, settings) -> None:
+    from readtoearn.accounts import service as accounts
+    from tests.readers import STRONG_PASSWORD
+
+    accounts.create_user(
+        session, settings, email="op@example.org", password=STRONG_PASSWORD, is_operator=True
+    )
+    session.commit()
+    assert soup_of(client.get("/")).select("form.site-search")
+    login = soup_of(client.get("/account/login"))
+    token = one(login, "input[name=csrf_token]")["value"]
+    signed = client.post(
+        "/account/login",
+        data={"email": "op@example.org", "password": STRONG_PASSWORD, "csrf_token": token},
+    )
+    assert signed.status_code in (200, 303)
+    console = client.get("/operator/readers")
+    assert console.status_code == 200
+    assert not soup_of(console).select("form.site-search")
