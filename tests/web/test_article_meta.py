@@ -207,3 +207,13 @@ def test_a_bio_set_later_shows_on_the_cached_page(client, session, settings) -> 
     assert _soup(client, article).select_one(".author-box__bio").get_text() == (
         "Inès suit l’énergie et l’industrie."
     )
+
+
+def test_the_article_api_gives_the_modified_date(client, session, settings) -> None:
+    article = _article(session, settings, url="https://lefil.example/api", modified_at=MODIFIED)
+    data = client.get(f"/api/v1/articles/{article.id}").json()
+    assert data["modified_at"].startswith("2026-11-22T16:45:00")
+    listed = client.get("/api/v1/articles").json()["items"]
+    assert [item["modified_at"] for item in listed if item["id"] == str(article.id)] == [
+        data["modified_at"]
+    ]

@@ -54,6 +54,8 @@ class ArticleSummaryOut(BaseModel):
     description: str
     authors: list[AuthorOut]
     published_at: datetime | None
+    # The publisher's last change to the article, when its page said (docs/quality.md).
+    modified_at: datetime | None
     language: str
     categories: list[CategoryOut]
     word_count: int
@@ -98,6 +100,7 @@ def _common(article: Article, base_url: str) -> dict[str, object]:
         "description": article.description,
         "authors": [AuthorOut.model_validate(a) for a in article.authors],
         "published_at": article.published_at,
+        "modified_at": article.modified_at,
         "language": article.language,
         "categories": [CategoryOut.model_validate(c) for c in article.categories],
         "word_count": article.word_count,
