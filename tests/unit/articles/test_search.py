@@ -270,3 +270,20 @@ def test_reindex_writes_the_sqlite_index_again(session, settings) -> None:
     assert search.search(session, "grape").total == 0
     assert search.reindex(session) == 1
     assert search.search(session, "grape").total == 1
+
+
+def test_the_consoles_edits_and_unpublishing_reach_search(session, settings) -> None:
+    from readtoearn.articles import editing
+
+    article = save(session, settings, "Old harbour", "The ferries leave at dawn.")
+    changed = editing.edit_article(
+        session, article, settings, title="Lighthouse keepers", lead="A lonely job.",
+        categories=[], key_points=[], by=None,
+    )  # fmt: skip
+    assert changed
+    assert search.search(session, "harbour").total == 0
+    assert titles(search.search(session, "lighthouse lonely")) == ["Lighthouse keepers"]
+    editing.set_status(session, article, "unpublished", by=None)
+    assert search.search(session, "lighthouse").total == 0
+    editing.set_status(session, article, "published", by=None)
+    assert search.search(session, "lighthouse").total == 1
