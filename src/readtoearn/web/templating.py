@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta, timezone
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
@@ -60,22 +61,28 @@ def _isoformat(value: datetime | None) -> str:
     return value.isoformat(timespec="minutes") if value is not None else ""
 
 
+@lru_cache(maxsize=64)
+def _locale(language: str) -> Locale:
+    """Babel's locale for a language, parsed once (a page formats several dates)."""
+    return Locale.parse(language)
+
+
 def _format_date(value: datetime | None, language: str = "en", fmt: str = "long") -> str:
     if value is None:
         return ""
-    return format_date(value, format=fmt, locale=language)
+    return format_date(value, format=fmt, locale=_locale(language))
 
 
 def _format_time(value: datetime | None, language: str = "en", fmt: str = "short") -> str:
     if value is None:
         return ""
-    return format_time(value, format=fmt, locale=language, tzinfo=value.tzinfo)
+    return format_time(value, format=fmt, locale=_locale(language), tzinfo=value.tzinfo)
 
 
 def _format_datetime(value: datetime | None, language: str = "en", fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return format_datetime(value, format=fmt, locale=language, tzinfo=value.tzinfo)
+    return format_datetime(value, format=fmt, locale=_locale(language), tzinfo=value.tzinfo)
 
 
 def render(
