@@ -100,3 +100,30 @@ def test_serve_prints_links_with_its_own_port(tmp_path: Path, base_url: str | No
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+
+
+def test_the_derived_address_reaches_the_app_and_no_further(tmp_path: Path, monkeypatch) -> None:
+    """In-process (the demo's tests run serve this way): the app sees the address while it runs,
+    and the environment is left as it was."""
+    from click.testing import CliRunner
+
+    from readtoearn.cli import cli
+    from readtoearn.config import get_settings
+
+    seen: list[str] = []
+    monkeypatch.delenv("READTOEARN_BASE_URL", raising=False)
+    monkeypatch.setattr(
+        "readtoearn.cli.serve.uvicorn.run", lambda *a, **k: seen.append(get_settings().base_url)
+    )
+    env = {
+        "READTOEARN_DATA_DIR": str(tmp_path),
+        "READTOEARN_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite3'}",
+        "READTOEARN_SECRET_KEY": "serve-test-secret-key-that-is-long-enough-0123",
+    }
+    result = CliRunner().invoke(
+        cli, ["serve", "--no-demo", "--host", "0.0.0.0", "--port", "8123"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert seen == ["http://127.0.0.1:8123"]
+    assert "links use http://127.0.0.1:8123: set READTOEARN_BASE_URL" in result.output
+    assert "READTOEARN_BASE_URL" not in os.environ

@@ -39,12 +39,12 @@ def base_url_for(host: str, port: int) -> str:
 def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> None:
     """Run the site and the API (migrating the database first)."""
     settings = load_settings()
+    derived = None
     if "base_url" not in settings.model_fields_set:
         # No public address set: the links the site prints (canonical, e-mails, feeds, the
-        # assistants' prompts) use the address this server listens on. The workers read it
-        # from the environment they inherit.
-        os.environ[BASE_URL_VARIABLE] = base_url_for(host, port)
-        settings = settings.model_copy(update={"base_url": os.environ[BASE_URL_VARIABLE]})
+        # assistants' prompts) use the address this server listens on.
+        derived = base_url_for(host, port)
+        settings = settings.model_copy(update={"base_url": derived})
         if host in WILDCARD_HOSTS:
             click.echo(
                 f"links use {settings.base_url}: set {BASE_URL_VARIABLE} to the address "
@@ -88,15 +88,23 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
         )
     os.environ.setdefault("READTOEARN_DATA_DIR", str(settings.data_dir))
     click.echo(f"readtoearn on http://{host}:{port}")
-    uvicorn.run(
-        "readtoearn.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-        log_level="info",
-        # Longer than the longest beat interval (60 s): a tracker reuses its connection, and a
-        # server closing it at the moment a beat is sent would drop that beat.
-        timeout_keep_alive=75,
-    )
+    if derived is not None:
+        # The app (and each worker) reads its settings from the environment it inherits; set
+        # for the server's run only, so nothing else in this process sees it.
+        os.environ[BASE_URL_VARIABLE] = derived
+    try:
+        uvicorn.run(
+            "readtoearn.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            log_level="info",
+            # Longer than the longest beat interval (60 s): a tracker reuses its connection, and
+            # a server closing it at the moment a beat is sent would drop that beat.
+            timeout_keep_alive=75,
+        )
+    finally:
+        if derived is not None:
+            os.environ.pop(BASE_URL_VARIABLE, None)
