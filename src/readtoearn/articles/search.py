@@ -334,14 +334,16 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 def list_related(session: Session, article: Article, limit: int = RELATED_LIMIT) -> list[Article]:
     """Up to `limit` other articles of the same language: those sharing the most categories
-    (two points each) and authors (one each), then the latest; never withdrawn ones."""
+    (two points each) and authors (one each); then, when they are too few, those whose text
+    has the most of this one's title words (the search index); then the latest. Never the
+    article itself, nor a hidden or withdrawn one."""
     params = {"id": article.id, "language": article.language, "limit": limit}
     if session.get_bind().dialect.name == "sqlite":
         params["id"] = article.id.hex
     # Only constant SQL is formatted in (_shown); every value is a bound parameter.
     rows = session.execute(
         text(
-            "SELECT a.id FROM articles a LEFT JOIN ("  # noqa: S608
+            "SELECT a.id, coalesce(sum(shared.weight), 0) FROM articles a LEFT JOIN ("  # noqa: S608
             " SELECT ac.article_id, 2 AS weight FROM article_categories ac"
             "  JOIN article_categories mine ON mine.category_id = ac.category_id"
             "  WHERE mine.article_id = :id"
@@ -358,8 +360,48 @@ def list_related(session: Session, article: Article, limit: int = RELATED_LIMIT)
         params,
     ).all()
     ids = _ids(rows)
+    sharing = [i for i, row in zip(ids, rows, strict=True) if row[1] > 0]
+    if len(sharing) < len(ids):
+        similar = [i for i in _similar(session, article, limit) if i not in sharing]
+        latest = [i for i in ids if i not in sharing and i not in similar]
+        ids = (sharing + similar + latest)[:limit]
     loaded = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
     return [loaded[i] for i in ids]
+
+
+def _similar(session: Session, article: Article, limit: int) -> list[uuid.UUID]:
+    """Articles of the same language whose text has any of this one's title words, the most
+    alike first (the search index's ranking)."""
+    terms = [w for w in dict.fromkeys(words(article.title)) if len(w) > 3][:MAX_TERMS]
+    if not terms:
+        return []
+    params: dict[str, Any] = {"language": article.language, "limit": limit}
+    if session.get_bind().dialect.name == "postgresql":
+        params["id"] = article.id
+        params["config"] = STEMMER_NAMES.get(article.language, "english")
+        params["q"] = " or ".join(f'"{t}"' for t in terms)
+        source = (
+            "FROM articles a, (SELECT websearch_to_tsquery(CAST(:config AS regconfig), :q) "
+            f"AS query) q WHERE {PG_DOCUMENT} @@ q.query"
+        )
+        rank = f"ts_rank_cd({PG_DOCUMENT}, q.query) DESC"
+    else:
+        params["id"] = article.id.hex
+        stems = sorted({f'"{match_key(t, article.language)}"' for t in terms})
+        params["q"] = " OR ".join(stems)
+        source = (
+            "FROM article_search s JOIN articles a ON a.id = s.article_id "
+            "WHERE article_search MATCH :q"
+        )
+        rank = "bm25(article_search, 0.0, 5.0, 1.0)"
+    rows = session.execute(
+        text(
+            f"SELECT a.id {source} AND a.language = :language AND a.id <> :id "
+            f"AND {_shown(session)} ORDER BY {rank}, a.id LIMIT :limit"
+        ),
+        params,
+    ).all()
+    return _ids(rows)
 
 
 def translation_group(urls: Iterable[str | None]) -> str | None:

@@ -287,3 +287,17 @@ def test_the_consoles_edits_and_unpublishing_reach_search(session, settings) -> 
     assert search.search(session, "lighthouse").total == 0
     editing.set_status(session, article, "published", by=None)
     assert search.search(session, "lighthouse").total == 1
+
+
+def test_related_articles_then_come_by_shared_words(session, settings) -> None:
+    me = save(session, settings, "Volcano erupts near Naples", "Ash covers the bay.",
+              categories=("Science",))  # fmt: skip
+    shared = save(session, settings, "Lab results", "New samples.", categories=("Science",),
+                  author="Bob")  # fmt: skip
+    alike = save(session, settings, "Flights resume", "Planes fly again over Naples after the "
+                 "volcano calmed down.", categories=("Travel",), author="Eve")  # fmt: skip
+    newest = save(session, settings, "Football", "A late goal.", categories=("Sport",),
+                  author="Eve", days=30)  # fmt: skip
+    save(session, settings, "Le volcan de Naples", "Les cendres.", language="fr")
+
+    assert search.list_related(session, me) == [shared, alike, newest]
