@@ -88,6 +88,8 @@ def test_french_words_find_french_articles_in_a_french_page(client, port, energi
     assert one(hit, "a")["href"] == page_of(energie)
     assert [m.get_text() for m in hit.select(".search-hit__snippet mark")] == ["économies"]
     assert "1 article trouvé" in text_of(one(soup, ".page-intro"))
+    badge = one(hit, "abbr.search-hit__language")  # all languages shown: each says its own
+    assert (text_of(badge), badge["title"]) == ("FR", "En français")
 
 
 def test_the_language_choice_filters_the_results(client, port, energie) -> None:
