@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import inspect, select
 
+from readtoearn.articles.importer import ImportOutcome
 from readtoearn.articles.models import Article
 from readtoearn.cli import cli
 from readtoearn.cli.import_pool import AUTO_POOL_MIN_ITEMS, worker_count
@@ -263,3 +264,32 @@ def test_workers_fetch_feed_entries_pages_as_one_process_does(tmp_path: Path) ->
     )
     assert second.stdout.splitlines()[-1] == first.stdout.splitlines()[-1]
     assert rows(two) == rows(one)
+
+
+def test_workers_skip_the_summary_of_a_version_already_summarised(settings: Any) -> None:
+    from readtoearn.articles.importer import Importer
+    from readtoearn.articles.service import content_hash
+    from readtoearn.articles.text import normalise_space, sanitise_html, text_of
+    from readtoearn.cli.import_pool import _summary_of
+    from readtoearn.summaries.service import version_key
+
+    importer = Importer(settings)
+    (item,) = importer.items(str(PAGES / "en-news.html"))
+    draft = importer.load(item)
+    assert not isinstance(draft, ImportOutcome)
+    made = _summary_of(draft, frozenset())
+    assert made is not None and made.summary
+    version = content_hash(normalise_space(draft.title), text_of(sanitise_html(draft.html)))
+    assert _summary_of(draft, frozenset({version_key(version)})) is None
+    assert _summary_of(draft, frozenset({version_key(version) ^ 1})) == made
+
+
+def test_importing_again_with_workers_keeps_the_summaries(tmp_path: Path) -> None:
+    sources = [str(p) for p in copies(tmp_path / "copies", 6)]
+    env = env_for(tmp_path, "again")
+    assert run(env, "--workers", "2", *sources).exit_code == 0
+    first = rows(env)
+    again = run(env, "--workers", "2", *sources)
+    assert again.exit_code == 0
+    assert again.stdout.splitlines()[-1] == "0 imported, 6 updated, 0 failed"
+    assert rows(env) == first

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from readtoearn.articles import text as textlib
 from readtoearn.articles.importer import Importer, ImportItem, ImportOutcome
 from readtoearn.articles.interfaces import ArticleDraft
-from readtoearn.articles.service import MIN_WORDS, detect_language
+from readtoearn.articles.service import MIN_WORDS, content_hash, detect_language
 from readtoearn.config import Settings
-from readtoearn.summaries.service import ReadySummary, ready_summary
+from readtoearn.summaries.service import ReadySummary, ready_summary, version_key
 from readtoearn.summaries.summarise import default_encoder
 
 log = logging.getLogger(__name__)
@@ -64,18 +64,26 @@ def loaded_items(
     workers: int,
     *,
     warn: Callable[[str], None],
+    summarised: frozenset[int] = frozenset(),
 ) -> Generator[Loaded, None, None]:
-    """Each item loaded (and summarised, in a pool), in the order given."""
+    """Each item loaded (and summarised, in a pool), in the order given. `summarised`: the
+    versions already summarised (`summaries.service.summarised_versions`), which workers skip."""
     if workers <= 1:
         for item in items:
             yield Loaded(item, importer.load(item))
         return
-    with _Pool(importer, workers, warn) as pool:
+    with _Pool(importer, workers, warn, summarised) as pool:
         yield from pool.run(items)
 
 
 class _Pool:
-    def __init__(self, importer: Importer, workers: int, warn: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        importer: Importer,
+        workers: int,
+        warn: Callable[[str], None],
+        summarised: frozenset[int],
+    ) -> None:
         self.importer = importer
         self.warn = warn
         self.workers = workers
@@ -91,7 +99,7 @@ class _Pool:
             max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(importer.settings,),
+            initargs=(importer.settings, summarised),
         )
         # Start the workers now (a fork pool starts them all on the first task).
         self.executor.submit(os.getpid)
@@ -149,13 +157,15 @@ class _Pool:
 # --------------------------------------------------------------------------- in the workers
 
 _importer: Importer | None = None
+_summarised: frozenset[int] = frozenset()
 
 
-def _start_worker(settings: Settings) -> None:
+def _start_worker(settings: Settings, summarised: frozenset[int]) -> None:
     """Ctrl-C is the command's to handle (it stops the pool); the encoder is loaded once."""
-    global _importer
+    global _importer, _summarised
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _importer = Importer(settings)
+    _summarised = summarised
     default_encoder().encode(["warm up"])
 
 
@@ -167,13 +177,19 @@ def _prepare(item: ImportItem) -> Prepared:
     return draft, _summary_of(draft)
 
 
-def _summary_of(draft: ArticleDraft) -> ReadySummary | None:
+def _summary_of(
+    draft: ArticleDraft, summarised: frozenset[int] | None = None
+) -> ReadySummary | None:
     """The summary of the text `save_article` will store (the same steps), or None when it
-    will refuse the draft or the summariser fails (the command's process then tries)."""
+    will refuse the draft, when this version is already summarised (an article imported
+    again), or when the summariser fails; the command's process then looks for it or makes it."""
     try:
         title = textlib.normalise_space(draft.title)
         text = textlib.text_of(textlib.sanitise_html(draft.html))
         if not title or textlib.count_words(text) < MIN_WORDS:
+            return None
+        known = _summarised if summarised is None else summarised
+        if known and version_key(content_hash(title, text)) in known:
             return None
         language = detect_language(f"{title}\n{text}", draft.language)
         return ready_summary(text, language)

@@ -67,7 +67,11 @@ def import_articles(
         stack.callback(importer.close)
         items = [item for source in sources for item in importer.items(source)]
         processes = worker_count(workers, settings.import_workers, len(items))
-        loaded = loaded_items(importer, items, processes, warn=_warn)
+        summarised: frozenset[int] = frozenset()
+        if processes > 1:
+            with database.session() as session:
+                summarised = summaries.summarised_versions(session)
+        loaded = loaded_items(importer, items, processes, warn=_warn, summarised=summarised)
         # The pool's processes start first: no thread of ours (the bar's) exists when they fork.
         stack.callback(loaded.close)
         bar: Progress | None = None

@@ -146,6 +146,20 @@ def summarise_at_import(
         log.warning("could not summarise article %s at import", article.id, exc_info=True)
 
 
+def summarised_versions(session: Session, *, most: int = 2_000_000) -> frozenset[int]:
+    """The article versions (content hashes, their first 64 bits) that already have a built-in
+    summary, for import workers to skip them; empty past `most` rows (they then compute)."""
+    query = select(ArticleSummary.content_hash).where(ArticleSummary.backend == BuiltinBackend.name)
+    found = set()
+    for content_hash in session.scalars(query.limit(most + 1)):
+        found.add(version_key(content_hash))
+    return frozenset(found) if len(found) <= most else frozenset()
+
+
+def version_key(content_hash: str) -> int:
+    return int(content_hash[:16], 16)
+
+
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
