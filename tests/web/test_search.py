@@ -333,3 +333,16 @@ def test_the_console_pages_have_no_site_search_box(client, session, settings) ->
     console = client.get("/operator/readers")
     assert console.status_code == 200
     assert not soup_of(console).select("form.site-search")
+
+
+def test_the_home_page_names_the_site_search_for_search_engines(client, settings) -> None:
+    import json
+
+    soup = soup_of(client.get("/"))
+    data = [json.loads(s.string) for s in soup.select("script[type='application/ld+json']")]
+    (site,) = [d for d in data if d.get("@type") == "WebSite"]
+    base = settings.base_url.rstrip("/")
+    template = site["potentialAction"]["target"]["urlTemplate"]
+    assert template == base + "/search?q={search_term_string}"
+    assert site["potentialAction"]["query-input"] == "required name=search_term_string"
+    assert client.get(template.removeprefix(base).replace("{search_term_string}", "x")).is_success
