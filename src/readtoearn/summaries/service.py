@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ from readtoearn.summaries.quiz import Quiz, generate_quiz
 
 log = logging.getLogger(__name__)
 MAX_FIGURES = 40
+HEX_RE = re.compile(r"[0-9a-f]{16}")
 MAX_CACHED_VIEWS = 1024
 _VIEWS: dict[tuple[uuid.UUID, str, str], SummaryView] = {}
 
@@ -152,7 +154,8 @@ def summarised_versions(session: Session, *, most: int = 2_000_000) -> frozenset
     query = select(ArticleSummary.content_hash).where(ArticleSummary.backend == BuiltinBackend.name)
     found = set()
     for content_hash in session.scalars(query.limit(most + 1)):
-        found.add(version_key(content_hash))
+        if HEX_RE.fullmatch(content_hash[:16]):
+            found.add(version_key(content_hash))
     return frozenset(found) if len(found) <= most else frozenset()
 
 
