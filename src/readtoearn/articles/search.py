@@ -8,9 +8,9 @@ One search for both languages, each article matched with its own language's stem
   English stem. Every flush of an article rewrites its row (an ORM event, so every writer keeps
   it in step); a trigger of migration 0016 removes the row of a deleted article.
 - PostgreSQL (production): a generated column, `articles.article_search_vector`, the
-  `to_tsvector('french' | 'english', ...)` chosen by the article's language, with its GIN index
-  (migration 0016), queried with `websearch_to_tsquery` in both configurations; PostgreSQL keeps
-  it in step.
+  `to_tsvector('french' | 'english', ...)` chosen by the article's language, of the text with
+  its accents taken off, with its GIN index (migration 0016), queried with
+  `websearch_to_tsquery` in both configurations; PostgreSQL keeps it in step.
 A query is read as plain words: quotes, `*`, `-`, NEAR, parentheses and the like are dropped
 before the database sees it, so no input is a syntax error. Snippets are cut and highlighted
 here, as (text, matched) segments that the page escapes.
@@ -49,20 +49,17 @@ _local = threading.local()
 # The tsvector PostgreSQL computes and indexes (migration 0016): title A, lead and body B.
 PG_DOCUMENT = "a.article_search_vector"
 # Withdrawn through the article API (kept for their readers' history, found no more), or
-# unpublished or deleted from the console (`extra["status"]`, articles/service.py): not shown.
+# unpublished or deleted from the console (`articles.status`, articles/service.py): not shown.
 NOT_WITHDRAWN = (
     "NOT EXISTS (SELECT 1 FROM site_articles w "
     "WHERE w.article_id = a.id AND w.withdrawn_at IS NOT NULL)"
 )
-STATUS = {
-    "postgresql": "coalesce(a.extra->>'status', 'published') = 'published'",
-    "sqlite": "coalesce(json_extract(a.extra, '$.status'), 'published') = 'published'",
-}
+STATUS = "a.status = 'published'"
 
 
 def _shown(session: Session) -> str:
     """The SQL condition on `articles a` of an article readers may find."""
-    return f"{NOT_WITHDRAWN} AND {STATUS[session.get_bind().dialect.name]}"
+    return f"{NOT_WITHDRAWN} AND {STATUS}"
 
 
 @dataclass(frozen=True)
@@ -144,9 +141,10 @@ def _fts_match(terms: list[str]) -> str:
     return " AND ".join(parts)
 
 
-def _pg_query(terms: list[str]) -> str:
+def _pg_query(terms: list[str], joiner: str = " ") -> str:
     # Each word quoted: websearch_to_tsquery then reads "or" and "-" as words, not operators.
-    return " ".join(f'"{t}"' for t in terms)
+    # Accents folded, as the indexed column's are (migration 0016).
+    return joiner.join(f'"{fold(t)}"' for t in terms)
 
 
 def search(
@@ -379,7 +377,7 @@ def _similar(session: Session, article: Article, limit: int) -> list[uuid.UUID]:
     if session.get_bind().dialect.name == "postgresql":
         params["id"] = article.id
         params["config"] = STEMMER_NAMES.get(article.language, "english")
-        params["q"] = " or ".join(f'"{t}"' for t in terms)
+        params["q"] = _pg_query(terms, " or ")
         source = (
             "FROM articles a, (SELECT websearch_to_tsquery(CAST(:config AS regconfig), :q) "
             f"AS query) q WHERE {PG_DOCUMENT} @@ q.query"

@@ -23,11 +23,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # The document PostgreSQL indexes: the title weighted A, the lead and body B, each parsed with
-# the article's language's configuration.
+# the article's language's configuration, accents taken off first (as FTS5's remove_diacritics
+# on SQLite: the `unaccent` extension would need rights a database owner may not have; the
+# query's words are folded the same way, in Python).
 CONFIG = "(CASE language WHEN 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END)"
+ACCENTED = "ÀÂÄÁÃÅàâäáãåÈÉÊËèéêëÎÏÍÌîïíìÔÖÓÒÕôöóòõÙÛÜÚùûüúÇçÿŸÑñ"
+PLAIN = "AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuCcyYNn"
+
+
+def _plain(column: str) -> str:
+    return f"translate(coalesce({column}, ''), '{ACCENTED}', '{PLAIN}')"
+
+
 DOCUMENT = (
-    f"(setweight(to_tsvector({CONFIG}, coalesce(title, '')), 'A') || "
-    f"setweight(to_tsvector({CONFIG}, coalesce(lead, '') || ' ' || coalesce(text, '')), 'B'))"
+    f"(setweight(to_tsvector({CONFIG}, {_plain('title')}), 'A') || "
+    f"setweight(to_tsvector({CONFIG}, {_plain('lead')} || ' ' || {_plain('text')}), 'B'))"
 )
 
 
