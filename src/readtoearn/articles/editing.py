@@ -33,6 +33,7 @@ from readtoearn.errors import InvalidInput
 
 MAX_TITLE = 500
 MAX_KEY_POINTS = 12
+MAX_CATEGORY = 200  # the length of categories.name
 ACTIONS = {
     PUBLISHED: "article.publish",
     UNPUBLISHED: "article.unpublish",
@@ -73,8 +74,14 @@ def edit_article(
     if len(points) > MAX_KEY_POINTS:
         raise InvalidInput(f"at most {MAX_KEY_POINTS} key points", code="key_points_many")
     names = list(dict.fromkeys(textlib.normalise_space(c) for c in categories if c.strip()))
-    if any(not textlib.slugify(n) for n in names):
+    # slugify answers "item" for a name without a letter or digit: such a name is refused, not
+    # merged into a category "item".
+    if any(textlib.slugify(n + " x") == "x" for n in names):
         raise InvalidInput("a category needs letters or digits", code="category_name")
+    if any(len(n) > MAX_CATEGORY for n in names):
+        raise InvalidInput(
+            f"a category's name is longer than {MAX_CATEGORY} characters", code="category_long"
+        )
     before = _fields(article)
     wanted = {"title": title, "lead": lead, "categories": names, "key_points": points}
     if all(before[k] == v for k, v in wanted.items()):

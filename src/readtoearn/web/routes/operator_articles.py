@@ -54,6 +54,7 @@ ERRORS = {
     "title_long": "The title is too long.",
     "key_points_many": "There are too many key points (12 at most).",
     "category_name": "A category needs letters or digits.",
+    "category_long": "The name of a category is too long (200 characters at most).",
     "duplicate": "Another article already has this title and the same text.",
     "import_empty": "Give the address of an article or a feed, or choose a file.",
     "import_url": "This address is not an http(s) URL.",
