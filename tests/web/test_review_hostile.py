@@ -3,13 +3,22 @@ attacker sends is a message on the page or a refusal, never a 500 nor a way past
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
 import pytest
 from sqlalchemy import select
 
+from readtoearn.articles import fetch
 from readtoearn.articles.models import Article, Category
 from tests.factories import make_article
+from tests.unit.articles.test_import_http import LocalSite
 from tests.web.test_console_trail import as_operator
 from tests.web.test_operator import csrf
+
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 
 
 @pytest.fixture
@@ -51,3 +60,33 @@ def test_a_category_without_letters_or_digits_is_a_message(client, session, sett
     assert "A category needs letters or digits." in answer.text
     assert category_names(session, story) == before
     assert session.scalar(select(Category).where(Category.name == "!!! ???")) is None
+
+
+def test_a_name_that_resolves_elsewhere_on_connecting_reaches_no_private_address(
+    settings, monkeypatch
+) -> None:
+    """DNS rebinding: the name is public when checked, then points to the server's own network
+    when the connection is made. The import connects to the address it checked."""
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host != "rebind.example":
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        address = "192.88.99.10" if len(lookups) == 1 else "127.0.0.1"
+        assert ipaddress.ip_address(address).is_global != (address == "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    asked: list[str] = []
+    with LocalSite() as site:
+        site.page("/story", (PAGES / "en-news.html").read_bytes())
+        serve = site.routes["/story"]
+        site.routes["/story"] = lambda handler: (asked.append(handler.path), serve(handler))
+        port = urlsplit(site.url).port
+        quick = settings.model_copy(update={"fetch_timeout_s": 1.0})
+        with fetch.new_client(quick, public_only=True) as http, pytest.raises(fetch.FetchError):
+            fetch.fetch(f"http://rebind.example:{port}/story", quick, http)
+    assert asked == [], "the page on the server's own address was not fetched"
+    assert lookups == ["rebind.example"], "the name is looked up once, when checked"

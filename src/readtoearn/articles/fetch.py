@@ -66,30 +66,50 @@ def sniff(body: bytes) -> str:
     return "unknown"
 
 
-def not_public(host: str, port: int) -> str:
-    """Why a fetch must not go to this host ('' when it may): it resolves to an address that is
-    not public (loopback, private networks, link-local such as a metadata service)."""
+def public_address(host: str, port: int) -> tuple[str, str]:
+    """(an address of this host to connect to, '') when every address it resolves to is public;
+    ('', why not) when one is not (loopback, private networks, link-local such as a metadata
+    service) or the name does not resolve."""
     try:
         found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, ValueError, UnicodeError):
-        return f"cannot resolve {host}"
-    for *_, address in found:
-        ip = ipaddress.ip_address(address[0])
+        return "", f"cannot resolve {host}"
+    addresses = [str(address[0]) for *_, address in found]
+    for address in addresses:
+        ip = ipaddress.ip_address(address)
         if not ip.is_global:
-            return f"refused: {host} is not a public address ({ip})"
-    return ""
+            return "", f"refused: {host} is not a public address ({ip})"
+    if not addresses:
+        return "", f"cannot resolve {host}"
+    return addresses[0], ""
+
+
+def not_public(host: str, port: int) -> str:
+    """Why a fetch must not go to this host ('' when it may): see `public_address`."""
+    return public_address(host, port)[1]
 
 
 class PublicOnlyTransport(httpx.HTTPTransport):
     """Sends a request only to a public address: every hop of a redirect passes here, so a
-    public URL that redirects into the server's own network is refused too."""
+    public URL that redirects into the server's own network is refused too. The connection goes
+    to the address checked, never to a second lookup of the name, which a hostile DNS server
+    could answer with a private address (DNS rebinding); TLS still verifies the name."""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        refusal = not_public(url.host, url.port or (443 if url.scheme == "https" else 80))
+        address, refusal = public_address(
+            url.host, url.port or (443 if url.scheme == "https" else 80)
+        )
         if refusal:
             raise FetchError(refusal)
-        return super().handle_request(request)
+        pinned = httpx.Request(
+            request.method,
+            url.copy_with(host=address),
+            headers=request.headers,  # the Host header keeps the name
+            stream=request.stream,
+            extensions={**request.extensions, "sni_hostname": url.host},
+        )
+        return super().handle_request(pinned)
 
 
 def new_client(settings: Settings, *, public_only: bool = False) -> httpx.Client:
