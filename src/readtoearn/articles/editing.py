@@ -131,12 +131,7 @@ def set_status(
     before = status_of(article)
     if before == status:
         return False
-    extra = dict(article.extra or {})
-    if status == PUBLISHED:
-        extra.pop("status", None)
-    else:
-        extra["status"] = status
-    article.extra = extra  # a new dict: the JSON column sees the change
+    article.status = status
     session.flush()
     record_action(
         session,

@@ -6,7 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from readtoearn.db import Base, JSONType, UTCDateTime, new_id, utcnow
@@ -63,7 +72,11 @@ class Category(Base):
 
 class Article(Base):
     __tablename__ = "articles"
-    __table_args__ = (UniqueConstraint("content_hash"),)
+    __table_args__ = (
+        UniqueConstraint("content_hash"),
+        # Readers' lists: the published articles, newest first (articles/service.py).
+        Index("ix_articles_status_published_at", "status", "published_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     slug: Mapped[str] = mapped_column(String(200), index=True)
@@ -93,6 +106,8 @@ class Article(Base):
     reading_seconds: Mapped[int] = mapped_column(Integer)
     reading_minutes: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20), default="import")
+    # published, unpublished or deleted (from the console); only published ones reach readers.
+    status: Mapped[str] = mapped_column(String(12), default="published", server_default="published")
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -27,14 +27,13 @@ from readtoearn.errors import InvalidInput, NotFound
 
 SUPPORTED_LANGUAGES = ("en", "fr")
 MIN_WORDS = 20
-# An article's status lives in `Article.extra["status"]` (no key: published). An unpublished or
+# An article's status (`Article.status`, migration 0018) is published by default. An unpublished or
 # deleted article is hidden from readers (lists, feeds, its page, new reads); a deleted one is a
 # soft removal: its row stays, so the reads and ledger entries that name it keep their meaning.
 PUBLISHED = "published"
 UNPUBLISHED = "unpublished"
 DELETED = "deleted"
 STATUSES = (PUBLISHED, UNPUBLISHED, DELETED)
-
 
 
 @dataclass(frozen=True)
@@ -133,11 +132,8 @@ def save_article(
     article.reading_seconds = timing.seconds
     article.reading_minutes = timing.minutes
     article.source = source
-    # Importing again never publishes what an editor unpublished or deleted.
-    status = (article.extra or {}).get("status")
+    # Importing again never publishes what an editor unpublished or deleted: the status stays.
     article.extra = {"site_name": draft.site_name} if draft.site_name else {}
-    if status:
-        article.extra["status"] = status
     session.flush()
 
     authors = [_get_or_create_author(session, a, language) for a in draft.authors]
@@ -226,12 +222,11 @@ def _with_relations():
 
 def status_of(article: Article) -> str:
     """published, unpublished or deleted."""
-    status = (article.extra or {}).get("status")
-    return status if status in STATUSES else PUBLISHED
+    return article.status if article.status in STATUSES else PUBLISHED
 
 
 def _status_column() -> ColumnElement[str]:
-    return func.coalesce(Article.extra["status"].as_string(), PUBLISHED)
+    return Article.status
 
 
 def get_article(session: Session, article_id: uuid.UUID | str, *, hidden: bool = False) -> Article:
