@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 # Imported for its flush listener: every article written keeps the search index in step.
@@ -225,10 +225,6 @@ def status_of(article: Article) -> str:
     return article.status if article.status in STATUSES else PUBLISHED
 
 
-def _status_column() -> ColumnElement[str]:
-    return Article.status
-
-
 def get_article(session: Session, article_id: uuid.UUID | str, *, hidden: bool = False) -> Article:
     """One article by id; NotFound when there is none, or when it is unpublished or deleted
     (unless `hidden`: the console sees every article)."""
@@ -262,9 +258,9 @@ def list_articles(
     if author_slug:
         query = query.join(Article.authors).where(Author.slug == author_slug)
     if status is None:
-        query = query.where(_status_column() != DELETED)
+        query = query.where(Article.status != DELETED)
     else:
-        query = query.where(_status_column() == status)
+        query = query.where(Article.status == status)
     if language:
         query = query.where(Article.language == language)
     if title_search and title_search.strip():
