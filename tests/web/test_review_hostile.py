@@ -4,6 +4,7 @@ attacker sends is a message on the page or a refusal, never a 500 nor a way past
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,12 +14,16 @@ from sqlalchemy import select
 
 from readtoearn.articles import fetch
 from readtoearn.articles.models import Article, Category
+from readtoearn.sites import service as sites
 from tests.factories import make_article
 from tests.unit.articles.test_import_http import LocalSite
 from tests.web.test_console_trail import as_operator
 from tests.web.test_operator import csrf
+from tests.web.test_publisher_api import ORIGIN, article_body, auth
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+RIVAL = "https://zz-rival.example"  # sorts after ORIGIN
+HREFLANG = re.compile(r'<link rel="alternate" hreflang="([a-z-]+)" href="([^"]+)">')
 
 
 @pytest.fixture
@@ -90,3 +95,44 @@ def test_a_name_that_resolves_elsewhere_on_connecting_reaches_no_private_address
             fetch.fetch(f"http://rebind.example:{port}/story", quick, http)
     assert asked == [], "the page on the server's own address was not fetched"
     assert lookups == ["rebind.example"], "the name is looked up once, when checked"
+
+
+def test_another_site_cannot_declare_itself_an_edition_of_a_site_s_article(client, session):  # type: ignore[no-untyped-def]
+    """A publisher links its own articles' editions only: naming another site's article among
+    its `translations` would make its article that article's other-language edition (hreflang,
+    the language link) on our pages."""
+    news = sites.create_site(session, name="Daily News", origins=[ORIGIN], actor="test")
+    rival = sites.create_site(session, name="Rival", origins=[RIVAL], actor="test")
+    news_key = sites.create_key(session, news, scopes=["articles:write"], actor="test").key
+    rival_key = sites.create_key(session, rival, scopes=["articles:write"], actor="test").key
+    session.commit()
+    en_url, fr_url = ORIGIN + "/en/ferry", ORIGIN + "/fr/ferry"
+    english = client.post(
+        "/api/v1/articles", headers=auth(news_key),
+        json=article_body("/en/ferry", translations=[fr_url]),
+    )  # fmt: skip
+    french = client.post(
+        "/api/v1/articles",
+        headers=auth(news_key),
+        json=article_body(
+            "/fr/ferry", title="Une ligne de ferry", language="fr",
+            text="Le port a approuvé une nouvelle ligne de ferry vers les îles lundi matin. " * 30,
+            translations=[en_url],
+        ),
+    )  # fmt: skip
+    assert english.status_code == french.status_code == 201, (english.text, french.text)
+    hijack = client.post(
+        "/api/v1/articles",
+        headers=auth(rival_key),
+        json=article_body(
+            "/x", url=RIVAL + "/fr/ferry", title="Une autre ligne", language="fr",
+            text="Une autre ligne de ferry part du port vers les îles chaque matin. " * 30,
+            translations=[en_url, fr_url], published_at="2030-01-01T00:00:00Z",
+        ),
+    )  # fmt: skip
+    assert hijack.status_code == 403, hijack.text
+    assert hijack.json()["error"]["code"] == "foreign_url"
+    assert "translations" in hijack.json()["error"]["message"]
+    page = client.get(english.json()["page_url"].removeprefix("http://testserver"))
+    alternates = dict(HREFLANG.findall(page.text))
+    assert alternates["fr"].endswith(french.json()["page_url"].removeprefix("http://testserver"))

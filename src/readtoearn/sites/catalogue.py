@@ -68,6 +68,15 @@ def load_draft(
     # The page's own canonical link must be the site's too (it is the key).
     if draft.canonical_url or url or not replacing:
         draft.canonical_url = check_own_url(site, draft.canonical_url or url)
+    # Editions are the site's own pages: another site's article named there would get this
+    # article as its other-language edition (hreflang, the language link) on our pages.
+    foreign = [u for u in draft.translations if origin_of(u) not in site.origins]
+    if foreign and record.get("translations"):
+        raise Forbidden(
+            "translations must be URLs on the site's allowed origins, as the article's own URL",
+            code="foreign_url",
+        )
+    draft.translations = [u for u in draft.translations if u not in foreign]
     return draft
 
 
