@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from readtoearn.errors import InvalidInput, ReadToEarnError
 from readtoearn.fraud import erasure, freezes, readers
+from readtoearn.ledger.models import ENTRY_LABELS
 from readtoearn.reading.rules import REASON_LABELS
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import REDEMPTION_LABELS
@@ -33,6 +34,21 @@ NOTICES = {
     "frozen": "The reader is frozen: they earn and spend nothing until unfrozen, and are told why.",
     "unfrozen": "The reader is unfrozen: they earn and spend points again.",
 }
+# A read's state, a movement's state and a kind of sighting in words (translated in console.po).
+READ_LABELS = {
+    "open": "Under way",
+    "credited": "Credited",
+    "held": "Held for review",
+    "rejected": "Rejected",
+    "incomplete": "Not finished",
+}
+ENTRY_KIND_LABELS = {
+    "posted": "posted",
+    "pending": "pending",
+    "post_pending": "pending, then posted",
+    "void_pending": "pending, then voided",
+}
+SIGHTING_LABELS = {"device": "Device", "address": "Address group"}
 ERRORS = {
     "reason": "Give a reason: the reader sees it in their history.",
     "points": "Adjust by a whole number of points other than 0.",
@@ -73,6 +89,10 @@ def _reader_page(
         "file": readers.get_reader_file(session, reader_id),
         "reason_labels": REASON_LABELS,
         "status_labels": REDEMPTION_LABELS,
+        "read_labels": READ_LABELS,
+        "entry_labels": ENTRY_LABELS,
+        "entry_kind_labels": ENTRY_KIND_LABELS,
+        "sighting_labels": SIGHTING_LABELS,
         "adjust_key": secrets.token_urlsafe(12),
         "error": error,
         "notice": notice,

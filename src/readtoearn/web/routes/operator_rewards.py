@@ -33,6 +33,8 @@ KIND_LABELS = {
     "physical": "An item sent by post",
     "draw": "An entry into a draw",
 }
+# The kind in a word, for the list (translated in console.po).
+KIND_NAMES = {"code": "Code", "premium": "Premium", "physical": "Item by post", "draw": "Draw"}
 # What each finished action says on the reward's page (translated in console.po).
 NOTICES = {
     "created": "The reward was created.",
@@ -131,7 +133,11 @@ def _message(exc: ReadToEarnError) -> str:
 @router.get("", response_class=HTMLResponse)
 def rewards_page(request: Request, operator: RewardsOperator, session: SessionDep) -> HTMLResponse:
     every = rewards.list_rewards(session, include_inactive=True)
-    context = {"rewards": every, "stock": rewards.stock_by_reward(session, every)}
+    context = {
+        "rewards": every,
+        "stock": rewards.stock_by_reward(session, every),
+        "kind_names": KIND_NAMES,
+    }
     return render(request, "operator/rewards.html", context)
 
 

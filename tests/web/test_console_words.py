@@ -1,0 +1,85 @@
+"""The console names states and kinds in the page's language: a reader's movements, reads and
+devices, and each reward's kind in the list, never the stored codes."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from readtoearn.db import utcnow
+from readtoearn.fraud import sightings
+from readtoearn.fraud.sightings import Seen
+from readtoearn.rewards import service as rewards
+from readtoearn.web import i18n
+from readtoearn.web.routes.operator_readers import ENTRY_KIND_LABELS, READ_LABELS, SIGHTING_LABELS
+from readtoearn.web.routes.operator_rewards import KIND_NAMES
+from tests.factories import make_article
+from tests.readers import fund, make_reader
+from tests.unit.fraud.factories import make_read
+from tests.web.test_console_rewards import create
+from tests.web.test_console_trail import as_operator
+
+FR = {"Accept-Language": "fr"}
+
+
+def cells(html: str, table: str, column: int) -> list[str]:
+    soup = BeautifulSoup(html, "html.parser")
+    rows = soup.select(f'table[data-table="{table}"] tbody tr')
+    return [row.find_all("td")[column].get_text(" ", strip=True) for row in rows]
+
+
+@pytest.mark.parametrize(
+    "labels", [READ_LABELS, ENTRY_KIND_LABELS, SIGHTING_LABELS, KIND_NAMES], ids=repr
+)
+def test_every_label_has_its_french(labels) -> None:
+    catalogue = i18n.translations("fr")._catalog  # type: ignore[attr-defined]
+    known = {key[0] if isinstance(key, tuple) else key for key in catalogue}
+    assert sorted(set(labels.values()) - known) == []
+
+
+def test_a_reader_page_in_french_names_states_not_codes(client, session, settings) -> None:
+    as_operator(client, session, settings)
+    fund(session, 1000)
+    ada, _ = make_reader(session, settings, "ada")
+    chips = make_article(session, settings, title="Chips", url="https://news.example/chips")
+    rates = make_article(session, settings, title="Rates", url="https://news.example/rates")
+    make_read(session, ada.id, chips.id, status="credited")
+    make_read(session, ada.id, rates.id, status="held")
+    sightings.record(session, ada.id, Seen(device="d" * 32, address="a" * 32), utcnow())
+    session.commit()
+
+    page = client.get(f"/operator/readers/{ada.id}", headers=FR)
+    assert page.status_code == 200, page.text
+    assert sorted(cells(page.text, "reads", 2)) == ["Crédité", "En attente de vérification"]
+    movements = cells(page.text, "movements", 1)
+    assert "Récompense de lecture (validé)" in movements
+    assert "Récompense de lecture (en attente)" in movements
+    assert not any("read_reward" in line for line in movements)
+    devices = BeautifulSoup(page.text, "html.parser").select('[data-list="sightings"] li')
+    assert sorted(li.get_text(" ", strip=True).split()[0] for li in devices) == [
+        "Appareil",
+        "Groupe",
+    ]
+    english = client.get(f"/operator/readers/{ada.id}", headers={"Accept-Language": "en"})
+    assert sorted(cells(english.text, "reads", 2)) == ["Credited", "Held for review"]
+    assert "Reading reward (posted)" in cells(english.text, "movements", 1)
+
+
+def test_the_rewards_list_names_each_kind_in_french(client, session, settings) -> None:
+    as_operator(client, session, settings)
+    for kind, extra in [
+        ("code", {}),
+        ("premium", {"premium_days": "7"}),
+        ("physical", {"stock": "2"}),
+        ("draw", {"stock": "2"}),
+    ]:
+        create(client, kind, name_en=f"The {kind}", **extra)
+    session.expire_all()
+    assert len(rewards.list_rewards(session, include_inactive=True)) == 4
+    listing = client.get("/operator/rewards", headers=FR)
+    assert sorted(cells(listing.text, "rewards", 1)) == [
+        "Code",
+        "Objet envoyé par la poste",
+        "Premium",
+        "Tirage au sort",
+    ]
