@@ -17,7 +17,7 @@ from readtoearn.app import create_app
 from readtoearn.articles import avatars
 from readtoearn.articles import service as articles
 from readtoearn.articles.interfaces import ArticleDraft, AuthorDraft
-from readtoearn.web import i18n
+from readtoearn.web import i18n, paging
 from readtoearn.web.routes import pages
 from tests.factories import article_html, make_article
 
@@ -387,7 +387,7 @@ def test_bad_page_numbers_get_a_page_not_a_traceback(client, english) -> None:
 
 
 def test_home_lists_the_latest_articles_with_pagination(client, session, settings, monkeypatch):
-    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 2)
     start = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
     for day in range(5):
         make_article(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,8 +21,9 @@ from readtoearn.db import Database
 from readtoearn.errors import NotFound
 from readtoearn.quests import service as quests
 from readtoearn.reading import service as reading
-from readtoearn.web import i18n, pagecache, security, share
+from readtoearn.web import i18n, pagecache, paging, security, share
 from readtoearn.web.deps import SessionDep, SettingsDep
+from readtoearn.web.paging import PageNumber, paginate
 from readtoearn.web.templating import (
     article_translation_context,
     make_templates,
@@ -33,10 +33,8 @@ from readtoearn.web.templating import (
 
 router = APIRouter(include_in_schema=False)
 
-PAGE_SIZE = 10
 SIGNUP_PATH = "/account/signup"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
-PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 # A page as rendered, and when what it shows last changed (its Last-Modified).
 Rendered = tuple[Response, datetime | None]
 T = TypeVar("T")
@@ -72,21 +70,6 @@ ERROR_TITLES = {
 
 
 @dataclass(frozen=True)
-class Pagination:
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def previous(self) -> int | None:
-        return self.page - 1 if self.page > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.page + 1 if self.page < self.pages else None
-
-
-@dataclass(frozen=True)
 class AssistantLink:
     name: str
     url: str
@@ -96,10 +79,10 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Attach the templates and the HTML error page to the app."""
     app.state.templates = make_templates(settings)
     app.state.templates.env.globals["language_switch_url"] = language_switch_url
+    share.install(app.state.templates.env)
     app.state.templates.env.globals["bio_for"] = bios.bio_for
     for helper in (provenance.original_site, provenance.shown_modified, provenance.last_changed):
         app.state.templates.env.globals[helper.__name__] = helper
-    share.install(app.state.templates.env)
 
     def render_error(request: Request, status: int, message: str) -> HTMLResponse:
         response = render(
@@ -134,16 +117,8 @@ def assistant_links(page_url: str, language: str) -> list[AssistantLink]:
     return [AssistantLink(name, base + quote(prompt, safe="")) for name, base in ASSISTANTS]
 
 
-def paginate(page: int, total: int) -> Pagination:
-    """Page numbers for a listing; NotFound past the last page (page 1 always exists)."""
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if page > pages:
-        raise NotFound("there is no such page in this list")
-    return Pagination(page=page, pages=pages, total=total)
-
-
 def _offset(page: int) -> int:
-    return (page - 1) * PAGE_SIZE
+    return (page - 1) * paging.PAGE_SIZE
 
 
 async def _shared(request: Request, work: Callable[[Session], Rendered]) -> Response:
@@ -188,7 +163,7 @@ def _latest(items: list[Article]) -> datetime | None:
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, page: PageNumber = 1) -> Response:
     def work(session: Session) -> Rendered:
-        items, total = articles.list_articles(session, limit=PAGE_SIZE, offset=_offset(page))
+        items, total = articles.list_articles(session, limit=paging.PAGE_SIZE, offset=_offset(page))
         context = {"articles": items, "pagination": paginate(page, total)}
         return render(request, "pages/home.html", context), _latest(items)
 
@@ -291,7 +266,7 @@ async def category_page(request: Request, slug: str, page: PageNumber = 1) -> Re
     def work(session: Session) -> Rendered:
         category = articles.get_category(session, slug)
         items, total = articles.list_articles(
-            session, limit=PAGE_SIZE, offset=_offset(page), category_slug=category.slug
+            session, limit=paging.PAGE_SIZE, offset=_offset(page), category_slug=category.slug
         )
         context = {"category": category, "articles": items, "pagination": paginate(page, total)}
         return render(request, "articles/category.html", context), _latest(items)
@@ -304,7 +279,7 @@ async def author_page(request: Request, slug: str, page: PageNumber = 1) -> Resp
     def work(session: Session) -> Rendered:
         author = articles.get_author(session, slug)
         items, total = articles.list_articles(
-            session, limit=PAGE_SIZE, offset=_offset(page), author_slug=author.slug
+            session, limit=paging.PAGE_SIZE, offset=_offset(page), author_slug=author.slug
         )
         context = {"author": author, "articles": items, "pagination": paginate(page, total)}
         return render(request, "articles/author.html", context), _latest(items)

@@ -17,7 +17,7 @@ from readtoearn.articles import search
 from readtoearn.errors import InvalidInput
 from readtoearn.web import pagecache
 from readtoearn.web.deps import SessionDep, SettingsDep
-from readtoearn.web.routes.pages import PAGE_SIZE, PageNumber, paginate
+from readtoearn.web.paging import PAGE_SIZE, PageNumber, paginate
 from readtoearn.web.schemas import ArticleSummaryOut, ErrorOut
 from readtoearn.web.templating import render
 
