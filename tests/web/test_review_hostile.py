@@ -3,6 +3,7 @@ attacker sends is a message on the page or a refusal, never a 500 nor a way past
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import re
 import socket
@@ -12,10 +13,16 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from readtoearn.accounts import service as accounts
 from readtoearn.articles import fetch
 from readtoearn.articles.models import Article, Category
+from readtoearn.fraud import freezes
+from readtoearn.rewards import service as rewards
+from readtoearn.rewards.models import RewardKind
 from readtoearn.sites import service as sites
+from readtoearn.web.sessions import SESSION_COOKIE
 from tests.factories import make_article
+from tests.readers import fund, make_reader, wallet
 from tests.unit.articles.test_import_http import LocalSite
 from tests.web.test_console_trail import as_operator
 from tests.web.test_operator import csrf
@@ -23,6 +30,7 @@ from tests.web.test_publisher_api import ORIGIN, article_body, auth
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 RIVAL = "https://zz-rival.example"  # sorts after ORIGIN
+ALERT = re.compile(r'class="form-error" role="alert">([^<]*)<')
 HREFLANG = re.compile(r'<link rel="alternate" hreflang="([a-z-]+)" href="([^"]+)">')
 
 
@@ -136,3 +144,37 @@ def test_another_site_cannot_declare_itself_an_edition_of_a_site_s_article(clien
     page = client.get(english.json()["page_url"].removeprefix("http://testserver"))
     alternates = dict(HREFLANG.findall(page.text))
     assert alternates["fr"].endswith(french.json()["page_url"].removeprefix("http://testserver"))
+
+
+def test_a_frozen_reader_is_told_about_their_own_account_on_the_pages(client, session, settings):  # type: ignore[no-untyped-def]
+    """The check-in and the redemption form speak to the reader ("Your account"), in their
+    language, and send them to their account page for the reason."""
+    fund(session, 500)
+    ada, _ = make_reader(session, settings, "ada")
+    rewards.grant_points(session, ada.id, 100, "welcome")
+    reward = rewards.create_reward(
+        session,
+        rewards.RewardDraft(kind=RewardKind.PREMIUM, name_en="Premium", cost=10, premium_days=7),
+    )
+    freezes.freeze_reader(session, ada.id, "Chargeback", by=None)
+    client.cookies.set(SESSION_COOKIE, accounts.start_session(session, settings, ada))
+    session.commit()
+    told = {
+        "en": "Your account is frozen: it earns and spends no points for now. "
+        "Your account page says why.",
+        "fr": "Votre compte est gelé : il ne gagne ni ne dépense de points pour l'instant. "
+        "Votre page de compte indique pourquoi.",
+    }
+    for lang, message in told.items():
+        client.cookies.set("lang", lang)
+        checkin = client.post("/account/checkin", data={"csrf_token": csrf(client, "/account")})
+        assert checkin.status_code == 403
+        assert [html.unescape(m) for m in ALERT.findall(checkin.text)] == [message]
+        page = f"/rewards/{reward.slug}"
+        redeem = client.post(
+            page + "/redeem", data={"csrf_token": csrf(client, page), "idempotency_key": lang}
+        )
+        assert redeem.status_code == 403
+        assert [html.unescape(m) for m in ALERT.findall(redeem.text)] == [message]
+    session.expire_all()
+    assert wallet(session, ada.id) == (100, 0)

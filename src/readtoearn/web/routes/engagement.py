@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from readtoearn.errors import ReadToEarnError
 from readtoearn.quests import engagement
+from readtoearn.reading.rules import READER_MESSAGES, Reason
 from readtoearn.web import i18n
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import (
@@ -32,6 +33,8 @@ ERRORS = {
     "read_first": "Read an article to the end first: a check-in counts after a rewarded read "
     "in the last few days.",
     "reader_blocked": "This account is blocked: it earns no points.",
+    # Said to the reader themselves (the ledger's message speaks of "this reader").
+    "reader_frozen": READER_MESSAGES[Reason.ACCOUNT_FROZEN],
     "unknown_time_zone": "Unknown time zone: choose one from the list.",
     "invalid_pseudonym": "A pseudonym has 3 to 24 letters or digits, with spaces, hyphens or "
     "underscores between them (no e-mail address, no reserved word).",

@@ -14,6 +14,7 @@ from readtoearn.errors import ReadToEarnError
 from readtoearn.fraud.notices import Notifier
 from readtoearn.fraud.sightings import Seen
 from readtoearn.fraud.trust import TrustRules
+from readtoearn.reading.rules import READER_MESSAGES, Reason
 from readtoearn.rewards import service as rewards
 from readtoearn.web import client, i18n, trust
 from readtoearn.web.csrf import CsrfChecked
@@ -122,7 +123,9 @@ def redeem_form(
             notifier=Notifier.of(settings, backend),
         )
     except ReadToEarnError as exc:
-        extra = {"error": exc.message, "address": address}
+        # A frozen reader is told about their own account (the ledger speaks of "this reader").
+        message = READER_MESSAGES[Reason.ACCOUNT_FROZEN] if exc.code == "reader_frozen" else None
+        extra = {"error": message or exc.message, "address": address}
         status = status_of(exc)
         page = _reward_page(request, session, settings, reader.id, ref, language, extra, status)
         page.headers.update(headers_of(exc))
