@@ -3,6 +3,9 @@ devices, and each reward's kind in the list, never the stored codes."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -13,6 +16,7 @@ from readtoearn.rewards import service as rewards
 from readtoearn.web import i18n
 from readtoearn.web.routes.operator_readers import ENTRY_KIND_LABELS, READ_LABELS, SIGHTING_LABELS
 from readtoearn.web.routes.operator_rewards import KIND_NAMES
+from readtoearn.web.routes.operator_trail import TARGET_LABELS
 from tests.factories import make_article
 from tests.readers import fund, make_reader
 from tests.unit.fraud.factories import make_read
@@ -29,7 +33,9 @@ def cells(html: str, table: str, column: int) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "labels", [READ_LABELS, ENTRY_KIND_LABELS, SIGHTING_LABELS, KIND_NAMES], ids=repr
+    "labels",
+    [READ_LABELS, ENTRY_KIND_LABELS, SIGHTING_LABELS, KIND_NAMES, TARGET_LABELS],
+    ids=["reads", "movements", "sightings", "reward_kinds", "trail_targets"],
 )
 def test_every_label_has_its_french(labels) -> None:
     catalogue = i18n.translations("fr")._catalog  # type: ignore[attr-defined]
@@ -83,3 +89,22 @@ def test_the_rewards_list_names_each_kind_in_french(client, session, settings) -
         "Premium",
         "Tirage au sort",
     ]
+
+
+def test_every_kind_of_object_the_trail_records_has_a_name() -> None:
+    source = Path(__file__).parents[2] / "src" / "readtoearn"
+    kinds = {
+        kind
+        for path in source.rglob("*.py")
+        for kind in re.findall(r'target=\(\s*"([a-z_]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert len(kinds) > 5
+    assert sorted(kinds - set(TARGET_LABELS)) == []
+
+
+def test_the_trail_names_the_objects_in_french(client, session, settings) -> None:
+    as_operator(client, session, settings)
+    create(client, "premium", premium_days="7")
+    page = client.get("/operator/trail", headers=FR)
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert [s.get_text() for s in soup.select('span[data-kind="reward"]')] == ["Récompense"]

@@ -63,6 +63,20 @@ ACTION_LABELS = {
     "article.delete": "Deleted an article",
     "article.summarise": "Made an article's summary again",
 }
+# What kind of object an entry touched (translated in console.po).
+TARGET_LABELS = {
+    "appeal": "Appeal",
+    "article": "Article",
+    "author": "Author",
+    "quest": "Quest",
+    "read": "Read of an article",
+    "redemption": "Redemption",
+    "reward": "Reward",
+    "rule": "Rule",
+    "site": "Site",
+    "sponsor": "Sponsor",
+    "user": "Account",
+}
 ROLE_LABELS = {
     "operator": "Operator: everything",
     "editor": "Editor: articles only",
@@ -116,6 +130,7 @@ def trail_page(
     context: dict[str, Any] = {
         "query": query,
         "labels": ACTION_LABELS,
+        "target_labels": TARGET_LABELS,
         "names": sorted({*ACTION_LABELS, *trail.list_action_names(session)}),
         "page": page,
         "entries": [],
