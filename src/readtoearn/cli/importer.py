@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
 import click
@@ -18,7 +18,7 @@ from readtoearn import migrations
 from readtoearn.articles.importer import Importer, ImportItem, ImportOutcome, database_error, store
 from readtoearn.articles.models import Article
 from readtoearn.cli.base import friendly_errors, load_settings, open_database
-from readtoearn.cli.import_pool import Loaded, loaded_items, worker_count
+from readtoearn.cli.import_pool import AUTO_POOL_MIN_ITEMS, Loaded, loaded_items, worker_count
 from readtoearn.config import Settings
 from readtoearn.db import Database
 from readtoearn.summaries import service as summaries
@@ -65,8 +65,10 @@ def import_articles(
         migrations.upgrade(database.engine)
         importer = Importer(settings)
         stack.callback(importer.close)
-        items = [item for source in sources for item in importer.items(source)]
-        processes = worker_count(workers, settings.import_workers, len(items))
+        items = _Sources(importer, sources)
+        # Enough sources read to choose the number of processes; the rest as the import goes.
+        items.read_ahead(AUTO_POOL_MIN_ITEMS)
+        processes = worker_count(workers, settings.import_workers, items.total)
         summarised: frozenset[int] = frozenset()
         if processes > 1:
             with database.session() as session:
@@ -77,9 +79,9 @@ def import_articles(
         bar: Progress | None = None
         try:
             first = next(loaded, None)
-            if _want_progress(progress, len(items)):
-                bar = stack.enter_context(_progress())
-                bar.add_task("importing", total=len(items))
+            if _want_progress(progress, items.total):
+                bar = items.bar = stack.enter_context(_progress())
+                bar.add_task("importing", total=items.total)
             for item in itertools.chain([first] if first else [], loaded):
                 outcome = import_item(database, importer, item)
                 _report(outcome, as_json)
@@ -97,6 +99,37 @@ def import_articles(
     click.echo(_counts(counts), err=as_json)
     if counts["failed"]:
         sys.exit(1)
+
+
+class _Sources:
+    """The items of the sources, read in turn (a URL fetched when the import reaches it, as
+    the progress bar goes), and their total as known so far."""
+
+    def __init__(self, importer: Importer, sources: tuple[str, ...]) -> None:
+        self.importer = importer
+        self.pending = iter(sources)
+        self.total = len(sources)
+        self.read: list[ImportItem] = []
+        self.bar: Progress | None = None
+
+    def read_ahead(self, count: int) -> None:
+        while len(self.read) < count:
+            source = next(self.pending, None)
+            if source is None:
+                return
+            self.read.extend(self._items(source))
+
+    def __iter__(self) -> Iterator[ImportItem]:
+        yield from self.read
+        for source in self.pending:
+            yield from self._items(source)
+
+    def _items(self, source: str) -> list[ImportItem]:
+        items = self.importer.items(source)
+        self.total += len(items) - 1
+        if self.bar is not None:
+            self.bar.update(self.bar.task_ids[0], total=self.total)
+        return items
 
 
 def _counts(counts: dict[str, int]) -> str:
