@@ -16,7 +16,7 @@ from readtoearn.rewards import service as rewards
 from readtoearn.web import i18n
 from readtoearn.web.routes.operator_readers import ENTRY_KIND_LABELS, READ_LABELS, SIGHTING_LABELS
 from readtoearn.web.routes.operator_rewards import KIND_NAMES
-from readtoearn.web.routes.operator_trail import TARGET_LABELS
+from readtoearn.web.routes.operator_trail import ACTION_LABELS, TARGET_LABELS
 from tests.factories import make_article
 from tests.readers import fund, make_reader
 from tests.unit.fraud.factories import make_read
@@ -108,3 +108,22 @@ def test_the_trail_names_the_objects_in_french(client, session, settings) -> Non
     page = client.get("/operator/trail", headers=FR)
     soup = BeautifulSoup(page.text, "html.parser")
     assert [s.get_text() for s in soup.select('span[data-kind="reward"]')] == ["Récompense"]
+
+
+def test_every_action_the_code_records_has_a_name() -> None:
+    """Each literal action of record_action, each export and each site action (recorded as
+    sites.<action>) is named on the trail's page, so none shows as a raw code."""
+    source = Path(__file__).parents[2] / "src" / "readtoearn"
+    recorded: set[str] = set()
+    for path in source.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        recorded |= set(
+            re.findall(r'record_action\(\s*session,\s*[A-Za-z_]+,\s*"([a-z_.]+)"', text)
+        )
+        recorded |= {
+            f"sites.{a}"
+            for a in re.findall(r'record\(session, [a-z_.]+, actor, "([a-z_.]+)"', text)
+        }
+    recorded |= {f"export.{kind}" for kind in ("ledger", "reads", "redemptions", "readers")}
+    assert len(recorded) > 35
+    assert sorted(recorded - set(ACTION_LABELS)) == []

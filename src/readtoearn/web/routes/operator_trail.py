@@ -62,6 +62,16 @@ ACTION_LABELS = {
     "article.unpublish": "Unpublished an article",
     "article.delete": "Deleted an article",
     "article.summarise": "Made an article's summary again",
+    "author.bio": "Changed an author's bio",
+    "sites.site.create": "Registered a publisher's site",
+    "sites.site.origins": "Changed a site's allowed origins",
+    "sites.secret.add": "Added a site's sign-in secret",
+    "sites.secret.revoke": "Revoked a site's sign-in secret",
+    "sites.key.create": "Made an API key for a site",
+    "sites.key.revoke": "Revoked a site's API key",
+    "sites.webhook.add": "Added a site's webhook",
+    "sites.webhook.remove": "Removed a site's webhook",
+    "sites.webhook.resend": "Sent a webhook delivery again",
 }
 # What kind of object an entry touched (translated in console.po).
 TARGET_LABELS = {
