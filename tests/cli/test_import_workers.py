@@ -209,7 +209,10 @@ def test_ctrl_c_stops_between_articles(tmp_path: Path) -> None:
     assert "interrupted: " in err and "Traceback" not in err
     articles, summarised = _stored(env)
     assert 3 <= articles < 80
-    assert articles == printed == summarised  # every article stored whole, with its summary
+    # Every article stored whole, with its summary; the last one may have been committed just
+    # before the interruption came, between its commit and its line.
+    assert printed <= articles <= printed + 1
+    assert summarised == articles
 
 
 def _children(pid: int) -> list[int]:
