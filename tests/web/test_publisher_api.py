@@ -188,7 +188,8 @@ def publisher_site() -> Iterator[str]:
     server.server_close()
 
 
-def test_an_article_is_fetched_by_its_url(client, session, publisher_site) -> None:
+def test_an_article_is_fetched_by_its_url(client, session, settings, publisher_site) -> None:
+    settings.import_private_addresses = True  # the test's site is on 127.0.0.1
     site = sites.create_site(session, name="Local", origins=[publisher_site], actor="test")
     key = sites.create_key(session, site, scopes=["articles:write"], actor="test").key
     session.commit()

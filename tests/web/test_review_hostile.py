@@ -31,6 +31,16 @@ from tests.web.test_publisher_api import ORIGIN, article_body, auth
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 RIVAL = "https://zz-rival.example"  # sorts after ORIGIN
 ALERT = re.compile(r'class="form-error" role="alert">([^<]*)<')
+# A page without a canonical link: fetched, it would become an article at the asked URL.
+INTERNAL_PAGE = (
+    "<html><head><title>Internal</title></head><body><article><h1>Internal figures</h1>"
+    + "".join(
+        f"<p>The harbour authority approved ferry line {i} to the islands on Monday morning, "
+        f"after {i + 3} months of talks with the operators and the towns it will serve.</p>"
+        for i in range(12)
+    )
+    + "</article></body></html>"
+).encode()
 HREFLANG = re.compile(r'<link rel="alternate" hreflang="([a-z-]+)" href="([^"]+)">')
 
 
@@ -178,3 +188,40 @@ def test_a_frozen_reader_is_told_about_their_own_account_on_the_pages(client, se
         assert [html.unescape(m) for m in ALERT.findall(redeem.text)] == [message]
     session.expire_all()
     assert wallet(session, ada.id) == (100, 0)
+
+
+def test_a_publisher_s_page_cannot_redirect_the_server_into_its_own_network(  # type: ignore[no-untyped-def]
+    client, session, settings, monkeypatch
+):
+    """The article API fetches a page by its URL on the site's origin: from there, a redirect to
+    an address that is not public (a metadata service, an internal page) is refused before
+    anything is asked of it. A site on the server's own network needs
+    READTOEARN_IMPORT_PRIVATE_ADDRESSES, as the console's imports do."""
+    asked: list[str] = []
+    with LocalSite() as publisher, LocalSite() as internal:
+        secret = internal.page("/admin", INTERNAL_PAGE)
+        serve = internal.routes["/admin"]
+        internal.routes["/admin"] = lambda handler: (asked.append(handler.path), serve(handler))
+        hop = publisher.redirect("/story", secret)
+        own = publisher.page("/own", INTERNAL_PAGE)
+        site = sites.create_site(session, name="Local", origins=[publisher.url], actor="test")
+        key = sites.create_key(session, site, scopes=["articles:write"], actor="test").key
+        session.commit()
+        # The publisher's own server counts as public here; the internal one is what it is.
+        real, public_port = fetch.public_address, urlsplit(publisher.url).port
+        monkeypatch.setattr(
+            fetch,
+            "public_address",
+            lambda host, port: ("127.0.0.1", "") if port == public_port else real(host, port),
+        )
+        refused = client.post("/api/v1/articles", json={"url": hop}, headers=auth(key))
+        assert asked == [], "the internal page was not fetched"
+        assert refused.status_code == 400, refused.text
+        assert "not a public address" in refused.json()["error"]["message"]
+        monkeypatch.undo()
+        private = client.post("/api/v1/articles", json={"url": own}, headers=auth(key))
+        assert private.status_code == 400, private.text
+        assert "not a public address" in private.json()["error"]["message"]
+        settings.import_private_addresses = True
+        fetched = client.post("/api/v1/articles", json={"url": own}, headers=auth(key))
+        assert fetched.status_code == 201, fetched.text

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from readtoearn.articles import service as articles
 from readtoearn.articles import text as textlib
 from readtoearn.articles.extract import extract_article
+from readtoearn.articles.fetch import new_client
 from readtoearn.articles.importer import Importer, record_draft
 from readtoearn.articles.interfaces import ArticleDraft
 from readtoearn.articles.models import Article
@@ -54,11 +55,13 @@ def load_draft(
     if record.get("html") or record.get("text"):
         draft = record_draft(record)
     elif isinstance(url, str) and url:
-        importer = Importer(settings)
+        # A publisher's page may redirect anywhere: public addresses only, as the console's
+        # imports (a site on the server's own network needs READTOEARN_IMPORT_PRIVATE_ADDRESSES).
+        http = new_client(settings, public_only=not settings.import_private_addresses)
         try:
-            fetched = importer.fetch(url)
+            fetched = Importer(settings, client=http).fetch(url)
         finally:
-            importer.close()
+            http.close()
         if fetched.kind != "html":
             raise InvalidInput(f"the URL is not a page ({fetched.content_type})", code="not_a_page")
         draft = extract_article(fetched.body, fetched.url, charset=fetched.charset)
