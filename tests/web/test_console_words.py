@@ -127,3 +127,13 @@ def test_every_action_the_code_records_has_a_name() -> None:
     recorded |= {f"export.{kind}" for kind in ("ledger", "reads", "redemptions", "readers")}
     assert len(recorded) > 35
     assert sorted(recorded - set(ACTION_LABELS)) == []
+
+
+def test_a_reward_page_names_its_kind_in_french(client, session, settings) -> None:
+    as_operator(client, session, settings)
+    reward_id = create(client, "draw", stock="2")
+    page = BeautifulSoup(
+        client.get(f"/operator/rewards/{reward_id}", headers=FR).text, "html.parser"
+    )
+    figure = page.select_one('[data-figure="kind"] .operator__figure')
+    assert figure is not None and figure.get_text() == "Tirage au sort"

@@ -221,6 +221,7 @@ def _reward_page(
         "reward": reward,
         "kind": kind,
         "kind_labels": KIND_LABELS,
+        "kind_names": KIND_NAMES,
         "stock_left": rewards.stock_left(session, reward),
         "entries": rewards.count_entries(session, reward.id) if kind.has_draw else 0,
         "winners": rewards.list_winners(session, reward.id) if reward.drawn_at else [],
