@@ -7,6 +7,8 @@ import html
 import ipaddress
 import re
 import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,12 +16,14 @@ import pytest
 from sqlalchemy import select
 
 from readtoearn.accounts import service as accounts
+from readtoearn.accounts.models import EmailNotice
 from readtoearn.articles import fetch
 from readtoearn.articles.models import Article, Category
 from readtoearn.fraud import freezes
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import RewardKind
 from readtoearn.sites import service as sites
+from readtoearn.sites.models import SiteReader
 from readtoearn.web.sessions import SESSION_COOKIE
 from tests.factories import make_article
 from tests.readers import fund, make_reader, wallet
@@ -27,6 +31,7 @@ from tests.unit.articles.test_import_http import LocalSite
 from tests.web.test_console_trail import as_operator
 from tests.web.test_operator import csrf
 from tests.web.test_publisher_api import ORIGIN, article_body, auth
+from tests.web.test_webhooks import Receiver, now_on, queued
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 RIVAL = "https://zz-rival.example"  # sorts after ORIGIN
@@ -225,3 +230,47 @@ def test_a_publisher_s_page_cannot_redirect_the_server_into_its_own_network(  # 
         settings.import_private_addresses = True
         fetched = client.post("/api/v1/articles", json={"url": own}, headers=auth(key))
         assert fetched.status_code == 201, fetched.text
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_webhook_s_name_rebound_to_the_server_s_network_is_not_posted_to(  # type: ignore[no-untyped-def]
+    session, database, settings, clock, webhook_receiver, monkeypatch
+):
+    """DNS rebinding against the webhooks: the name is public when checked, then the server's
+    own address when connecting. The delivery goes to the address checked, or nowhere."""
+    settings.webhook_private_addresses = False
+    settings.webhook_timeout_s = 1.0
+    port = urlsplit(webhook_receiver.url).port
+    site = sites.create_site(session, name="Daily News", origins=[ORIGIN], actor="test")
+    url = f"http://rebind.example:{port}/hook"
+    sites.add_webhook(session, site, url=url, events=list(sites.EVENTS), actor="test")
+    reader, _ = make_reader(session, settings, "nadia")
+    session.add(SiteReader(site_id=site.id, external_id="wp-1", user_id=reader.id))
+    session.flush()
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host != "rebind.example":
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        address = "192.88.99.10" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    now_on(clock)
+    session.add(EmailNotice(user_id=reader.id, kind="points_expiring", key="rebind"))
+    session.commit()
+    assert sites.deliver_due(database, settings, clock) == 1
+    assert webhook_receiver.received == []
+    [delivery] = queued(session, site)
+    session.refresh(delivery)
+    assert delivery.status == "pending" and delivery.last_status is None and delivery.last_error

@@ -28,6 +28,7 @@ import httpx
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from readtoearn.articles.fetch import FetchError, PublicOnlyTransport
 from readtoearn.clock import Clock
 from readtoearn.config import Settings
 from readtoearn.db import Database
@@ -96,6 +97,8 @@ def post(client: httpx.Client, claimed: Claimed, at: int) -> tuple[int | None, s
     }
     try:
         response = client.post(claimed.url, content=body, headers=headers)
+    except FetchError as exc:  # the address was not public when connecting
+        return None, exc.message[:500]
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
     error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
@@ -153,7 +156,12 @@ def deliver_due(
     if not claimed:
         return 0
     own = client is None
-    http = client or httpx.Client(timeout=settings.webhook_timeout_s, follow_redirects=False)
+    # The connection goes to the address checked, not to a second lookup of the name (which a
+    # hostile DNS server could answer with a private address: DNS rebinding).
+    transport = None if settings.webhook_private_addresses else PublicOnlyTransport()
+    http = client or httpx.Client(
+        timeout=settings.webhook_timeout_s, follow_redirects=False, transport=transport
+    )
     try:
         for item in claimed:
             error = "" if settings.webhook_private_addresses else refusal(item.url)
