@@ -18,7 +18,9 @@ from sqlalchemy import select
 from readtoearn.accounts import service as accounts
 from readtoearn.accounts.models import EmailNotice
 from readtoearn.articles import fetch
+from readtoearn.articles.jobs import MAX_RUNNING_PER_PERSON, ImportJob, ImportJobs
 from readtoearn.articles.models import Article, Category
+from readtoearn.db import utcnow
 from readtoearn.fraud import freezes
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import RewardKind
@@ -274,3 +276,32 @@ def test_a_webhook_s_name_rebound_to_the_server_s_network_is_not_posted_to(  # t
     [delivery] = queued(session, site)
     session.refresh(delivery)
     assert delivery.status == "pending" and delivery.last_status is None and delivery.last_error
+
+
+def test_an_editor_cannot_pile_up_running_imports(client, session, settings, app):  # type: ignore[no-untyped-def]
+    """Each import is a thread fetching pages: an editor starting them without end would take the
+    server's memory and connections. A few at a time per person; then a message, nothing run."""
+    boss = as_operator(client, session, settings)
+    jobs = app.state.import_jobs = ImportJobs()
+    for n in range(MAX_RUNNING_PER_PERSON):
+        job = ImportJob(
+            id=f"{n:032x}", source="https://news.example/feed/", kind="url", by_id=boss.id,
+            started_at=utcnow(),
+        )  # fmt: skip
+        jobs._jobs[job.id] = job
+    token = csrf(client, "/operator/articles/import")
+    files = {"file": ("en-news.html", (PAGES / "en-news.html").read_bytes(), "text/html")}
+    busy = client.post(
+        "/operator/articles/import", data={"csrf_token": token}, files=files,
+        follow_redirects=False,
+    )  # fmt: skip
+    assert busy.status_code == 429
+    assert "You have too many imports running: wait for one to finish." in busy.text
+    assert len(jobs._jobs) == MAX_RUNNING_PER_PERSON
+    assert not list((Path(settings.data_dir) / "imports").iterdir()), "the upload is removed"
+    next(iter(jobs._jobs.values())).finished_at = utcnow()
+    again = client.post(
+        "/operator/articles/import", data={"csrf_token": token}, files=files,
+        follow_redirects=False,
+    )  # fmt: skip
+    assert again.status_code == 303

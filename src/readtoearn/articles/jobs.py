@@ -33,10 +33,14 @@ from readtoearn.articles.importer import (
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.db import Database, utcnow
+from readtoearn.errors import RateLimited
 
 log = logging.getLogger(__name__)
 KEEP_JOBS = 100  # finished jobs remembered per process, oldest forgotten first
 KEEP_OUTCOMES = 500  # outcomes listed per job (the counts go on)
+# Each running import is a thread fetching pages: a few per person, a few more per process.
+MAX_RUNNING_PER_PERSON = 3
+MAX_RUNNING = 12
 
 # Called in the item's transaction once its article is stored (the summary at import).
 AfterStore = Callable[[Session, Article], object]
@@ -129,6 +133,13 @@ class ImportJobs:
             id=uuid.uuid4().hex, source=label, kind=kind, by_id=by_id, started_at=utcnow()
         )
         with self._lock:
+            running = [j for j in self._jobs.values() if j.running]
+            mine = sum(j.by_id == by_id for j in running)
+            if mine >= MAX_RUNNING_PER_PERSON or len(running) >= MAX_RUNNING:
+                raise RateLimited(
+                    "too many imports are running: wait for one to finish",
+                    code="import_busy" if mine >= MAX_RUNNING_PER_PERSON else "imports_busy",
+                )
             self._jobs[job.id] = job
             while len(self._jobs) > KEEP_JOBS:
                 oldest = next(iter(self._jobs))

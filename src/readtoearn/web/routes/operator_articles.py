@@ -60,6 +60,8 @@ ERRORS = {
     "import_url": "This address is not an http(s) URL.",
     "import_type": "This kind of file cannot be imported.",
     "import_size": "The file is too large.",
+    "import_busy": "You have too many imports running: wait for one to finish.",
+    "imports_busy": "Too many imports are running: wait for one to finish.",
 }
 STATUS_LABELS = {
     articles.PUBLISHED: "Published",
@@ -197,18 +199,24 @@ async def start_import(
     finally:
         await form.close()
     jobs = _jobs(request)
-    job = await run_in_threadpool(
-        jobs.start,
-        database,
-        settings,
-        source=source,
-        kind=kind,
-        label=label,
-        by_id=operator.id,
-        then=_summarise(settings),
-        on_change=request.app.state.page_cache.forget,
-        cleanup=cleanup,
-    )
+    try:
+        job = await run_in_threadpool(
+            jobs.start,
+            database,
+            settings,
+            source=source,
+            kind=kind,
+            label=label,
+            by_id=operator.id,
+            then=_summarise(settings),
+            on_change=request.app.state.page_cache.forget,
+            cleanup=cleanup,
+        )
+    except ReadToEarnError as exc:  # too many imports running: nothing started
+        if cleanup is not None:
+            cleanup.unlink(missing_ok=True)
+        message = ERRORS.get(exc.code, exc.message)
+        return _import_page(request, error=message, url=url, status_code=status_of(exc))
     return RedirectResponse(f"/operator/articles/imports/{job.id}", status_code=303)
 
 
