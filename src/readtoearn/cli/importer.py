@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from typing import Any
 
 import click
 from rich.console import Console
@@ -77,12 +80,15 @@ def import_articles(
         # The pool's processes start first: no thread of ours (the bar's) exists when they fork.
         stack.callback(loaded.close)
         bar: Progress | None = None
+        stop = stack.enter_context(_StopBetweenArticles())
         try:
             first = next(loaded, None)
             if _want_progress(progress, items.total):
                 bar = items.bar = stack.enter_context(_progress())
                 bar.add_task("importing", total=items.total)
             for item in itertools.chain([first] if first else [], loaded):
+                if stop.asked:
+                    raise KeyboardInterrupt
                 outcome = import_item(database, importer, item)
                 _report(outcome, as_json)
                 if not outcome.ok:
@@ -92,13 +98,37 @@ def import_articles(
                 if bar is not None:
                     bar.advance(bar.task_ids[0])
         except KeyboardInterrupt:
-            # The article being stored is rolled back whole; the ones printed are stored.
+            # Between two articles (or, at a second Ctrl-C, in one: rolled back whole); the
+            # ones printed are stored.
             loaded.close()
             click.echo(f"interrupted: {_counts(counts)}", err=True)
             sys.exit(130)
     click.echo(_counts(counts), err=as_json)
     if counts["failed"]:
         sys.exit(1)
+
+
+class _StopBetweenArticles:
+    """Ctrl-C asks the import to stop after the article it is storing; a second one stops it
+    at once. Only in the main thread (where signals are handled)."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _StopBetweenArticles:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._ask)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _ask(self, signum: int, frame: object) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
 
 
 class _Sources:
