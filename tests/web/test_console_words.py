@@ -137,3 +137,15 @@ def test_a_reward_page_names_its_kind_in_french(client, session, settings) -> No
     )
     figure = page.select_one('[data-figure="kind"] .operator__figure')
     assert figure is not None and figure.get_text() == "Tirage au sort"
+
+
+def test_counts_from_a_thousand_are_grouped_in_each_language(client, session, settings) -> None:
+    as_operator(client, session, settings)
+    page = client.get("/operator/budget", params={"funded": "12500", "paid": "0"})
+    assert "12,500 points added to the budget." in page.text
+    french = client.get(
+        "/operator/budget", params={"funded": "12500", "paid": "0"}, headers=FR
+    ).text
+    assert "12\u202f500 points ajoutés au budget." in french
+    small = client.get("/operator/budget", params={"funded": "999", "paid": "0"}, headers=FR)
+    assert "999 points ajoutés au budget." in small.text

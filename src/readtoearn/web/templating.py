@@ -10,6 +10,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -115,6 +116,10 @@ def translation_context(language: str) -> dict[str, Any]:
 
     def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
         text = catalogue.ngettext(singular, plural, n)
+        if isinstance(n, int) and abs(n) >= 1000 and "%(num)d" in text and "num" not in variables:
+            # Counts from a thousand are grouped as the language writes them (1,500; 1 500).
+            text = text.replace("%(num)d", "%(num)s")
+            return text % {"num": format_decimal(n, locale=language), **variables}
         return text % {"num": n, **variables}
 
     return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
