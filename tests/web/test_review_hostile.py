@@ -4,12 +4,14 @@ attacker sends is a message on the page or a refusal, never a 500 nor a way past
 from __future__ import annotations
 
 import html
+import http.server
 import ipaddress
 import re
 import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -305,3 +307,43 @@ def test_an_editor_cannot_pile_up_running_imports(client, session, settings, app
         follow_redirects=False,
     )  # fmt: skip
     assert again.status_code == 303
+
+
+class _KeepAlive(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    seen: ClassVar[list[tuple[str, int]]] = []
+
+    def do_GET(self) -> None:
+        _KeepAlive.seen.append((self.headers["Host"].split(":")[0], self.client_address[1]))
+        body = b"<html><body><p>ok</p></body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_two_names_on_one_address_never_share_a_connection(settings, monkeypatch) -> None:
+    """The console's fetches connect to the address checked: two names at the same address (a
+    CDN) still get a connection each, so that TLS is never spoken for one name and the request
+    sent for another."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _KeepAlive.seen = []
+    monkeypatch.setattr(fetch, "public_address", lambda host, port: ("127.0.0.1", ""))
+    port = server.server_address[1]
+    try:
+        with fetch.new_client(settings, public_only=True) as http_client:
+            for name in ("a.example", "a.example", "b.example", "b.example"):
+                fetch.fetch(f"http://{name}:{port}/page", settings, http_client)
+    finally:
+        server.shutdown()
+        server.server_close()
+    ports = {
+        name: {p for n, p in _KeepAlive.seen if n == name} for name in ("a.example", "b.example")
+    }
+    assert len(ports["a.example"]) == len(ports["b.example"]) == 1, "kept alive per name"
+    assert ports["a.example"] != ports["b.example"], "never shared between names"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -95,6 +97,13 @@ class PublicOnlyTransport(httpx.HTTPTransport):
     to the address checked, never to a second lookup of the name, which a hostile DNS server
     could answer with a private address (DNS rebinding); TLS still verifies the name."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        # One pool per name: connections are keyed by the address, and two names at one address
+        # (a CDN) must not share a connection whose TLS was spoken for the other.
+        self._by_name: dict[str, httpx.HTTPTransport] = {}
+        self._names_lock = threading.Lock()
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         address, refusal = public_address(
@@ -109,7 +118,19 @@ class PublicOnlyTransport(httpx.HTTPTransport):
             stream=request.stream,
             extensions={**request.extensions, "sni_hostname": url.host},
         )
-        return super().handle_request(pinned)
+        with self._names_lock:
+            transport = self._by_name.setdefault(url.host, httpx.HTTPTransport())
+        return transport.handle_request(pinned)
+
+    def close(self) -> None:
+        with self._names_lock:
+            transports, self._by_name = list(self._by_name.values()), {}
+        for transport in transports:
+            transport.close()
+        super().close()
+
+    def __exit__(self, *args: Any) -> None:  # a client used as a context manager ends here
+        self.close()
 
 
 def new_client(settings: Settings, *, public_only: bool = False) -> httpx.Client:
