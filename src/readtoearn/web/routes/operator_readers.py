@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from readtoearn.errors import InvalidInput, ReadToEarnError
-from readtoearn.fraud import erasure, freezes, readers
+from readtoearn.fraud import erasure, freezes, readers, trust
 from readtoearn.ledger.models import ENTRY_LABELS
 from readtoearn.reading.rules import REASON_LABELS
 from readtoearn.rewards import service as rewards
@@ -60,6 +60,8 @@ ERRORS = {
     "freeze_reason": "Give a reason for freezing or unfreezing: it is kept in the audit trail.",
     "already_frozen": "The reader is already frozen.",
     "not_frozen": "The reader is not frozen.",
+    "own_account": "You cannot freeze or unfreeze your own account.",
+    "team": "Take the console role away before freezing a member of the team.",
 }
 
 
@@ -85,8 +87,12 @@ def _reader_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     language = i18n.negotiate(request, settings.default_language)
+    file = readers.get_reader_file(session, reader_id)
+    now = request.app.state.clock.now()
     context: dict[str, Any] = {
-        "file": readers.get_reader_file(session, reader_id),
+        "file": file,
+        # Where the reader stands against the gates before a redemption (fraud/trust.py).
+        "trust": trust.get_trust(session, file.user.id, trust.TrustRules.of(settings), now),
         "reason_labels": REASON_LABELS,
         "status_labels": REDEMPTION_LABELS,
         "read_labels": READ_LABELS,
