@@ -287,3 +287,32 @@ def test_the_review_queue_says_a_held_read_of_a_frozen_reader_cannot_be_approved
     session.expire_all()
     assert wallet(session, reader.id) == (0, 0)
     assert ledger.audit(session).ok
+
+
+def test_nobody_freezes_themselves_and_the_team_is_frozen_only_without_a_role(
+    client, session, settings, boss
+) -> None:
+    helper = as_operator(client, session, settings, "help@example.org")
+    roles.set_role(session, helper, roles.Role.SUPPORT, by=None)
+    session.commit()
+    # Signed in as support: neither their own account nor an operator's can be frozen.
+    own = f"/operator/readers/{helper.id}"
+    form = {"csrf_token": csrf(client, own), "reason": "Testing"}
+    refused = client.post(f"{own}/freeze", data=form)
+    assert refused.status_code == 403
+    assert "You cannot freeze or unfreeze your own account." in refused.text
+    other = f"/operator/readers/{boss.id}"
+    team = client.post(f"{other}/freeze", data=form)
+    assert team.status_code == 409
+    assert "Take the console role away before freezing a member of the team." in team.text
+    session.expire_all()
+    assert freezes.get_freeze(session, helper.id) is None
+    assert freezes.get_freeze(session, boss.id) is None
+    assert not trail.list_actions(session, trail.TrailFilter(action="reader.freeze"))
+    # Once the role is taken away, the former member is a reader like any other.
+    roles.set_role(session, boss, None, by=None)
+    session.commit()
+    done = client.post(f"{other}/freeze", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    french = client.post(f"{own}/unfreeze", data=form, headers={"Accept-Language": "fr"})
+    assert "Vous ne pouvez ni geler ni dégeler votre propre compte." in french.text

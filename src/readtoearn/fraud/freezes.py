@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from readtoearn.accounts.trail import record_action
 from readtoearn.db import utcnow
-from readtoearn.errors import Conflict, InvalidInput
+from readtoearn.errors import Conflict, Forbidden, InvalidInput
 from readtoearn.fraud.models import ReaderFreeze
 from readtoearn.fraud.readers import get_reader
 from readtoearn.ledger import service as ledger
@@ -32,6 +32,18 @@ def _reason(reason: str) -> str:
     return reason
 
 
+def _check_actor(user: Any, by: Any, *, freezing: bool) -> None:
+    """Nobody freezes or unfreezes their own account, and a member of the console's team is
+    frozen only once their role is taken away (as for erasure): support cannot lock out an
+    operator, and a frozen account never keeps a console role."""
+    if by is not None and getattr(by, "id", by) == user.id:
+        raise Forbidden("you cannot freeze or unfreeze your own account", code="own_account")
+    if freezing and user.is_operator:
+        raise Conflict(
+            "take the console role away before freezing a member of the team", code="team"
+        )
+
+
 def get_freeze(session: Session, reader_id: uuid.UUID) -> ReaderFreeze | None:
     """Who froze this reader, when and why; None when the reader is not frozen."""
     return session.get(ReaderFreeze, reader_id)
@@ -43,6 +55,7 @@ def freeze_reader(
     """Freeze a reader's wallet with a reason (recorded); Conflict when already frozen."""
     reason = _reason(reason)
     user = get_reader(session, reader_id)
+    _check_actor(user, by, freezing=True)
     wallet = ledger.get_or_create_wallet(session, user.id)
     if not ledger.freeze_account(session, wallet):
         raise Conflict("this reader is already frozen", code="already_frozen")
@@ -67,6 +80,7 @@ def unfreeze_reader(session: Session, reader_id: str | uuid.UUID, reason: str, *
     reader is not frozen."""
     reason = _reason(reason)
     user = get_reader(session, reader_id)
+    _check_actor(user, by, freezing=False)
     wallet = ledger.get_or_create_wallet(session, user.id)
     if not ledger.unfreeze_account(session, wallet):
         raise Conflict("this reader is not frozen", code="not_frozen")
