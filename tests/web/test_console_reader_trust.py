@@ -13,6 +13,7 @@ from tests.factories import make_article
 from tests.readers import fund, make_reader
 from tests.unit.fraud.factories import make_read
 from tests.web.test_console_trail import as_operator
+from tests.web.test_operator import csrf
 
 
 @pytest.fixture
@@ -74,3 +75,15 @@ def test_the_reader_page_shows_what_stands_before_a_payout(
 
     state, steps = standing(client.get(f"/operator/readers/{steady.id}").text)
     assert (state, steps) == ("trusted", {})
+
+
+def test_a_frozen_reader_cannot_redeem_says_the_page(client, session, settings, clock) -> None:
+    as_operator(client, session, settings)
+    ada, _ = make_reader(session, settings, "ada")
+    session.commit()
+    token = csrf(client, f"/operator/readers/{ada.id}")
+    client.post(f"/operator/readers/{ada.id}/freeze", data={"csrf_token": token, "reason": "farm"})
+    page = client.get(f"/operator/readers/{ada.id}", headers={"Accept-Language": "fr"}).text
+    block = BeautifulSoup(page, "html.parser").select_one("[data-trust]")
+    assert block is not None and block["data-trust"] == "frozen"
+    assert block.get_text(strip=True) == "Ne peut rien échanger tant qu’il est gelé."
