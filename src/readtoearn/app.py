@@ -26,6 +26,7 @@ from readtoearn.fraud.notices import Notifier
 from readtoearn.ledger import service as ledger
 from readtoearn.quests import reminders as reminders_service
 from readtoearn.reading import service as reading
+from readtoearn.reading import views
 from readtoearn.reading.live import LiveStore, make_live_store
 from readtoearn.sites import worker as site_jobs
 from readtoearn.web import cors, errors, metrics, openapi, security
@@ -105,6 +106,10 @@ async def _background_jobs(app: FastAPI, db: Database, clock: Clock, settings: S
             await run_in_threadpool(reading.flush_idle, db, app.state.live, clock, idle_s=idle_s)
         except Exception:  # a failed sweep is retried at the next one; the app carries on
             log.exception("writing idle reads to the database failed")
+        try:
+            await run_in_threadpool(views.flush_views, db, app.state.views)
+        except Exception:  # the counts are kept and written at the next sweep
+            log.exception("writing page views to the database failed")
 
 
 async def _follow_rules(app: FastAPI, db: Database, settings: Settings) -> None:
@@ -235,6 +240,10 @@ def create_app(
             store: LiveStore = app.state.live
             if store.in_process:  # this process's open reads would die with it
                 await run_in_threadpool(reading.flush_idle, db, store, the_clock, idle_s=None)
+            try:  # the page views counted since the last sweep
+                await run_in_threadpool(views.flush_views, db, app.state.views)
+            except Exception:
+                log.exception("writing page views to the database failed")
             await store.aclose()
             await run_in_threadpool(committer.close)
             await run_in_threadpool(plain_committer.close)
@@ -261,6 +270,7 @@ def create_app(
     app.state.plain_committer = plain_committer
     app.state.live = make_live_store(settings)
     app.state.page_cache = PageCache(settings.page_cache_entries)
+    app.state.views = views.ViewCounter()
     app.state.readers = CredentialCache(settings.beat_auth_cache_s)
     errors.install(app)
     cors.install(app, settings, db)

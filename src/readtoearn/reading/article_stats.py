@@ -1,8 +1,6 @@
-"""How readers engaged with one article, from its reads: for the console's article page.
-
-Page views of anonymous visitors are not recorded (their pages come from a shared cache); what is
-recorded is whether a read followed a page view of the article (`Read.page_view`), so "reads
-after a page view" is shown instead.
+"""How readers engaged with one article, from its page views and its reads: for the console's
+article page. Page views are counted as reading/views.py says; a read also records whether it
+followed a page view of the article (`Read.page_view`).
 """
 
 from __future__ import annotations
@@ -15,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from readtoearn.reading.models import Read
 from readtoearn.reading.rules import Verdict
+from readtoearn.reading.views import get_views
 
 OPEN = "open"
 # The reads that reached a verdict other than "incomplete": the reader got to the end.
@@ -25,6 +24,7 @@ FINISHED = (Verdict.CREDITED.value, Verdict.HELD.value, Verdict.REJECTED.value)
 class Engagement:
     """One article's reads in figures."""
 
+    page_views: int = 0
     started: int = 0
     after_page_view: int = 0
     open: int = 0
@@ -70,6 +70,7 @@ def get_engagement(session: Session, article_id: uuid.UUID, expected_s: int) -> 
     views = sum(int(v or 0) for _s, _n, v, _p in rows)
     closed = sum(n for status, n in counts.items() if status != OPEN)
     return Engagement(
+        page_views=get_views(session, article_id),
         started=sum(counts.values()),
         after_page_view=views,
         open=counts.get(OPEN, 0),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from readtoearn.db import Base, JSONType, UTCDateTime, new_id, utcnow
@@ -94,3 +94,16 @@ class ReadBeat(Base):
     events: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
     read: Mapped[Read] = relationship(back_populates="beats")
+
+
+class ArticleView(Base):
+    """How many times an article's page was shown on a (UTC) day: counted in each server
+    process's memory and added here by its sweep (reading/views.py)."""
+
+    __tablename__ = "article_views"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(Integer, default=0)

@@ -83,6 +83,8 @@ def reader_view(
         reader_id=reader.id if reader is not None else None,
         device_id=device,
     )
+    # The shared, cached page asks for this once per view: the article's page views.
+    request.app.state.views.count(view.article.id, clock.now())
     rewarded = view.panel.rewarded if view.panel is not None else None
     language = reader.language if reader is not None else i18n.negotiate(request)
     steps = quests.steps_for_article(

@@ -217,6 +217,8 @@ async def article_page(request: Request, article_id: str, slug: str) -> Response
         page_url = settings.base_url.rstrip("/") + article_path(article)
         panel, premium_until, quest_steps = None, None, []
         if reader is not None:
+            # A signed-out visitor's view is counted by the tracker's JSON call instead.
+            state.views.count(article.id, state.clock.now())
             mine = reading.get_reader_part(
                 session, settings, state.clock, article=article, reader_id=reader.id
             )
