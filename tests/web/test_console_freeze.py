@@ -316,3 +316,22 @@ def test_nobody_freezes_themselves_and_the_team_is_frozen_only_without_a_role(
     assert done.status_code == 303
     french = client.post(f"{own}/unfreeze", data=form, headers={"Accept-Language": "fr"})
     assert "Vous ne pouvez ni geler ni dégeler votre propre compte." in french.text
+
+
+def test_support_takes_points_back_but_gives_none(client, session, settings) -> None:
+    fund(session, 1000)
+    ada, _ = make_reader(session, settings, "ada")
+    rewards.grant_points(session, ada.id, 50, "Welcome")
+    helper = as_operator(client, session, settings, "help@example.org")
+    roles.set_role(session, helper, roles.Role.SUPPORT, by=None)
+    session.commit()
+    path = f"/operator/readers/{ada.id}"
+    page = client.get(path).text
+    form = {"csrf_token": csrf(client, path), "reason": "Goodwill", "key": KEY.search(page)[1]}
+    given = client.post(f"{path}/adjust", data={**form, "points": "20"})
+    assert given.status_code == 403
+    assert "Giving points spends the budget: only an operator can." in given.text
+    taken = client.post(f"{path}/adjust", data={**form, "points": "-20"}, follow_redirects=False)
+    assert taken.status_code == 303
+    session.expire_all()
+    assert wallet(session, ada.id)[0] == 30

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from readtoearn.errors import InvalidInput, ReadToEarnError
+from readtoearn.accounts import roles
+from readtoearn.errors import Forbidden, InvalidInput, ReadToEarnError
 from readtoearn.fraud import erasure, freezes, readers, trust
 from readtoearn.ledger.models import ENTRY_LABELS
 from readtoearn.reading.rules import REASON_LABELS
@@ -61,6 +62,9 @@ ERRORS = {
     "already_frozen": "The reader is already frozen.",
     "not_frozen": "The reader is not frozen.",
     "own_account": "You cannot freeze or unfreeze your own account.",
+    "grant_budget": (
+        "Giving points spends the budget: only an operator can. You can take points back."
+    ),
     "team": "Take the console role away before freezing a member of the team.",
 }
 
@@ -139,6 +143,9 @@ def adjust(
             raise InvalidInput("a whole number of points", code="points") from None
         if amount == 0 or not key:
             raise InvalidInput("a whole number of points other than 0", code="points")
+        if amount > 0 and not roles.may(operator, roles.Area.BUDGET):
+            # Giving points spends the budget, which support does not hold (as on the grants API).
+            raise Forbidden("giving points spends the budget", code="grant_budget")
         scoped = f"console:{operator.id}:{key}"
         rewards.adjust_points(session, reader.id, amount, reason, key=scoped, by=operator)
     except ReadToEarnError as exc:
