@@ -198,7 +198,8 @@ def preview_codes(session: Session, ref: str, codes: list[str]) -> CodePreview:
         )
     fresh = [c for c in unique if c not in known]
     return CodePreview(
-        codes=unique,
+        # The file's codes as they came, so the import confirmed refuses what the preview did.
+        codes=list(codes),
         new=len(fresh),
         duplicates_in_file=len(codes) - len(unique),
         already_in_pool=len(known),
