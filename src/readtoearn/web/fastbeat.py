@@ -34,7 +34,7 @@ from readtoearn.reading import service as reading
 from readtoearn.web import cors, metrics, security
 from readtoearn.web.credentials import bearer, session_cookie
 from readtoearn.web.limits import API_MAX_BODY
-from readtoearn.web.nul import body_has_nul, has_nul
+from readtoearn.web.nul import body_has_nul, has_nul, replay_body
 from readtoearn.web.routes import api_reads
 from readtoearn.web.sessions import SESSION_COOKIE
 
@@ -133,14 +133,14 @@ class FastBeats:
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client went away
-                await self.app(scope, _replay(chunks, receive, message), send)
+                await self.app(scope, replay_body(chunks, False, receive, message), send)
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
         if body_has_nul(media.decode("latin-1"), body):
-            await self.app(scope, _replay(chunks, receive), send)
+            await self.app(scope, replay_body(chunks, False, receive), send)
             return
         if self._door is None:
             self._door = self._build(app)
@@ -224,19 +224,3 @@ def _handler_for(app: FastAPI, exc: Exception) -> Handler | None:
         if handler is not None:
             return handler
     return None
-
-
-def _replay(chunks: list[bytes], receive: Receive, pending: Message | None = None) -> Receive:
-    """A receive that hands back the body read so far (or what ended it), then the client's."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            if pending is not None:
-                return pending
-            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        return await receive()
-
-    return replay

@@ -84,7 +84,7 @@ class NulGuard:
         while more and size <= MAX_CHECKED_BODY:
             message = await receive()
             if message["type"] != "http.request":  # the client went away
-                await self.app(scope, _replay([], False, receive, message), send)
+                await self.app(scope, replay_body([], False, receive, message), send)
                 return
             chunk = message.get("body", b"")
             chunks.append(chunk)
@@ -93,14 +93,14 @@ class NulGuard:
         if not more and body_has_nul(content_type, b"".join(chunks)):
             await self._refuse(scope, receive, send)
             return
-        await self.app(scope, _replay(chunks, more, receive), send)
+        await self.app(scope, replay_body(chunks, more, receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         await error_response(request, 400, CODE, MESSAGE)(scope, receive, send)
 
 
-def _replay(
+def replay_body(
     chunks: list[bytes], more: bool, receive: Receive, pending: Message | None = None
 ) -> Receive:
     """A receive that hands back the body read so far, then the rest from the client."""
