@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from readtoearn import __version__
 from readtoearn.accounts.email import make_email_backend
 from readtoearn.accounts.ratelimit import check_rates
+from readtoearn.articles.jobs import ImportJobs
 from readtoearn.batch import GroupCommitter
 from readtoearn.clock import Clock, SystemClock
 from readtoearn.config import Settings, get_settings
@@ -271,6 +272,7 @@ def create_app(
     app.state.live = make_live_store(settings)
     app.state.page_cache = PageCache(settings.page_cache_entries)
     app.state.views = views.ViewCounter()
+    app.state.import_jobs = ImportJobs()  # the console's imports running in this process
     app.state.readers = CredentialCache(settings.beat_auth_cache_s)
     errors.install(app)
     cors.install(app, settings, db)

@@ -12,9 +12,10 @@ from bs4 import BeautifulSoup
 from readtoearn.db import utcnow
 from readtoearn.fraud import sightings
 from readtoearn.fraud.sightings import Seen
+from readtoearn.reading.rules import READ_STATUS_LABELS
 from readtoearn.rewards import service as rewards
 from readtoearn.web import i18n
-from readtoearn.web.routes.operator_readers import ENTRY_KIND_LABELS, READ_LABELS, SIGHTING_LABELS
+from readtoearn.web.routes.operator_readers import ENTRY_KIND_LABELS, SIGHTING_LABELS
 from readtoearn.web.routes.operator_rewards import KIND_NAMES
 from readtoearn.web.routes.operator_trail import ACTION_LABELS, TARGET_LABELS
 from tests.factories import make_article
@@ -34,7 +35,7 @@ def cells(html: str, table: str, column: int) -> list[str]:
 
 @pytest.mark.parametrize(
     "labels",
-    [READ_LABELS, ENTRY_KIND_LABELS, SIGHTING_LABELS, KIND_NAMES, TARGET_LABELS],
+    [READ_STATUS_LABELS, ENTRY_KIND_LABELS, SIGHTING_LABELS, KIND_NAMES, TARGET_LABELS],
     ids=["reads", "movements", "sightings", "reward_kinds", "trail_targets"],
 )
 def test_every_label_has_its_french(labels) -> None:

@@ -4,9 +4,11 @@ unfreeze readers."""
 from __future__ import annotations
 
 import click
+from sqlalchemy.orm import Session
 
 from readtoearn.accounts import roles
 from readtoearn.accounts import service as accounts
+from readtoearn.accounts.models import User
 from readtoearn.cli.base import Failure, friendly_errors, load_settings, open_database
 from readtoearn.fraud import freezes
 
@@ -108,12 +110,18 @@ def role_(email: str, role: str, note: str) -> None:
     settings = load_settings()
     wanted = roles.parse_role(role)
     with open_database(settings) as database, database.session(write=True) as session:
-        user = accounts.get_user_by_email(session, email)
-        if user is None:
-            raise Failure(f"no user has the e-mail {email}")
+        user = _user(session, email)
         changed = roles.set_role(session, user, wanted, by=None, note=note)
     name = wanted.value if wanted else "a reader"
     click.echo(f"{email} is {'now' if changed else 'already'} {name}")
+
+
+def _user(session: Session, email: str) -> User:
+    """The user with this e-mail, or a one-line failure."""
+    user = accounts.get_user_by_email(session, email)
+    if user is None:
+        raise Failure(f"no user has the e-mail {email}")
+    return user
 
 
 @users.command("freeze")
@@ -124,9 +132,7 @@ def freeze(email: str, reason: str) -> None:
     """Freeze the reader EMAIL: they earn and spend nothing until unfrozen, and are told why."""
     settings = load_settings()
     with open_database(settings) as database, database.session(write=True) as session:
-        user = accounts.get_user_by_email(session, email)
-        if user is None:
-            raise Failure(f"no user has the e-mail {email}")
+        user = _user(session, email)
         freezes.freeze_reader(session, user.id, reason, by=None)
     click.echo(f"{email} is frozen: they earn and spend no points until unfrozen")
 
@@ -139,8 +145,6 @@ def unfreeze(email: str, reason: str) -> None:
     """Unfreeze the reader EMAIL: they earn and spend points again."""
     settings = load_settings()
     with open_database(settings) as database, database.session(write=True) as session:
-        user = accounts.get_user_by_email(session, email)
-        if user is None:
-            raise Failure(f"no user has the e-mail {email}")
+        user = _user(session, email)
         freezes.unfreeze_reader(session, user.id, reason, by=None)
     click.echo(f"{email} is unfrozen: they earn and spend points again")

@@ -92,6 +92,14 @@ QUIZ_TOO_FAST_MESSAGE = "The answers came faster than the questions can be read:
 QUIZ_FROZEN_MESSAGE = "All right, but your account is frozen: no bonus for now."
 
 # Why a read got its verdict, for operators (translated in operator.po).
+# A read's state in words (translated in console.po), for the console's pages.
+READ_STATUS_LABELS: dict[str, str] = {
+    "open": "Under way",
+    "credited": "Credited",
+    "held": "Held for review",
+    "rejected": "Rejected",
+    "incomplete": "Not finished",
+}
 REASON_LABELS: dict[str, str] = {
     Reason.READ_IN_FULL: "Read in full at a reading pace",
     Reason.NOT_ENOUGH_TIME: "Not enough reading time",

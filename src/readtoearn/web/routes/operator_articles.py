@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-import threading
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -30,6 +29,7 @@ from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.errors import InvalidInput, NotFound, ReadToEarnError
 from readtoearn.reading import article_stats
+from readtoearn.reading.rules import READ_STATUS_LABELS
 from readtoearn.summaries import service as summaries
 from readtoearn.web.csrf import CsrfChecked
 from readtoearn.web.deps import ArticlesOperator, DatabaseDep, SessionDep, SettingsDep
@@ -68,24 +68,14 @@ STATUS_LABELS = {
     articles.UNPUBLISHED: "Unpublished",
     articles.DELETED: "Deleted",
 }
-VERDICT_LABELS = {
-    "credited": "Credited",
-    "held": "Held for review",
-    "rejected": "Rejected",
-    "incomplete": "Not finished",
-}
-
-
-_REGISTRY_LOCK = threading.Lock()
+# The verdicts a finished read can have, in the words of the readers' pages.
+VERDICT_LABELS = {k: v for k, v in READ_STATUS_LABELS.items() if k != "open"}
 
 
 def _jobs(request: Request) -> ImportJobs:
-    """The app's imports (one registry per app, made when first asked for)."""
-    with _REGISTRY_LOCK:
-        jobs: ImportJobs | None = getattr(request.app.state, "import_jobs", None)
-        if jobs is None:
-            jobs = request.app.state.import_jobs = ImportJobs()
-        return jobs
+    """This process's console imports (made with the app)."""
+    jobs: ImportJobs = request.app.state.import_jobs
+    return jobs
 
 
 def _forget_pages(request: Request) -> None:

@@ -16,7 +16,7 @@ from readtoearn.accounts import roles
 from readtoearn.errors import Forbidden, InvalidInput, ReadToEarnError
 from readtoearn.fraud import erasure, freezes, readers, trust
 from readtoearn.ledger.models import ENTRY_LABELS
-from readtoearn.reading.rules import REASON_LABELS
+from readtoearn.reading.rules import READ_STATUS_LABELS, REASON_LABELS
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import REDEMPTION_LABELS
 from readtoearn.web import i18n
@@ -35,14 +35,7 @@ NOTICES = {
     "frozen": "The reader is frozen: they earn and spend nothing until unfrozen, and are told why.",
     "unfrozen": "The reader is unfrozen: they earn and spend points again.",
 }
-# A read's state, a movement's state and a kind of sighting in words (translated in console.po).
-READ_LABELS = {
-    "open": "Under way",
-    "credited": "Credited",
-    "held": "Held for review",
-    "rejected": "Rejected",
-    "incomplete": "Not finished",
-}
+# A movement's state and a kind of sighting in words (translated in console.po).
 ENTRY_KIND_LABELS = {
     "posted": "posted",
     "pending": "pending",
@@ -99,7 +92,7 @@ def _reader_page(
         "trust": trust.get_trust(session, file.user.id, trust.TrustRules.of(settings), now),
         "reason_labels": REASON_LABELS,
         "status_labels": REDEMPTION_LABELS,
-        "read_labels": READ_LABELS,
+        "read_labels": READ_STATUS_LABELS,
         "entry_labels": ENTRY_LABELS,
         "entry_kind_labels": ENTRY_KIND_LABELS,
         "sighting_labels": SIGHTING_LABELS,
