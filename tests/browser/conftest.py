@@ -50,6 +50,14 @@ def save_screenshot(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
+def log_in(page: Any, url: str, email: str, password: str, target: str) -> None:
+    """Sign in through the login form of the server at `url`, landing on `target`."""
+    page.goto(url + "/account/login?next=" + target)
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.get_by_role("button", name="Log in").click()
+
+
 @dataclass(frozen=True)
 class LiveServer:
     url: str

@@ -20,6 +20,7 @@ from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.reading.models import Read
 from tests.browser.conftest import Running, running_app, save_screenshot
+from tests.browser.conftest import log_in as browser_log_in
 from tests.unit.articles.test_import_http import LocalSite
 
 pytestmark = pytest.mark.browser
@@ -74,10 +75,7 @@ def seed_reads(console: Running) -> None:
 
 
 def log_in(page: Page, console: Running, target: str) -> None:
-    page.goto(console.url + "/account/login?next=" + target)
-    page.fill("#email", EDITOR)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, console.url, EDITOR, PASSWORD, target)
 
 
 def test_an_editor_imports_a_page_edits_its_title_and_readers_see_it(

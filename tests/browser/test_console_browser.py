@@ -20,6 +20,7 @@ from readtoearn.ledger import service as ledger
 from readtoearn.rewards import service as rewards
 from readtoearn.rewards.models import RewardKind
 from readtoearn.rewards.service import RewardDraft
+from tests.browser.conftest import log_in as browser_log_in
 from tests.browser.conftest import running_app, save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -53,10 +54,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
 
 
 def log_in(page: Page, console: Console, target: str) -> None:
-    page.goto(console.url + "/account/login?next=" + target)
-    page.fill("#email", OPERATOR)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, console.url, OPERATOR, PASSWORD, target)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from readtoearn.accounts import service as accounts
 from readtoearn.config import Settings
 from readtoearn.db import utcnow
 from readtoearn.ledger import service as ledger
-from tests.browser.conftest import Running, running_app, save_screenshot
+from tests.browser.conftest import Running, log_in, running_app, save_screenshot
 from tests.factories import make_article
 from tests.unit.fraud.factories import make_read
 
@@ -61,10 +61,7 @@ def page(browser: Browser) -> Iterator[Page]:
 def test_the_charts_show_the_seeded_reads_for_the_range_chosen(
     page: Page, running: Running
 ) -> None:
-    page.goto(running.url + "/account/login?next=/operator/charts")
-    page.fill("#email", OPERATOR)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, running.url, OPERATOR, PASSWORD, "/operator/charts")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     save_screenshot(page, "operator-charts")
 

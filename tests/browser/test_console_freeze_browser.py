@@ -17,6 +17,7 @@ from readtoearn.config import Settings
 from readtoearn.db import Database
 from readtoearn.ledger import service as ledger
 from readtoearn.rewards import service as rewards
+from tests.browser.conftest import log_in as browser_log_in
 from tests.browser.conftest import running_app, save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -47,10 +48,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
 
 
 def log_in(page: Page, console: Console, email: str, target: str) -> None:
-    page.goto(console.url + "/account/login?next=" + target)
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, console.url, email, PASSWORD, target)
 
 
 def test_an_operator_freezes_a_reader_who_then_sees_why(browser: Browser, console: Console) -> None:
