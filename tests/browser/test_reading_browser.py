@@ -106,14 +106,14 @@ def available_points(page: Any, server: ReadingServer) -> int:
     return int(page.locator("[data-balance='available']").inner_text())
 
 
-def read_with_the_wheel(page: Any, during: Any = None) -> Any:
+def read_with_the_wheel(page: Any, during: Any = None, *, deadline_s: float = 180) -> Any:
     """Scroll like someone reading until the tracker gives a verdict; `during(seconds)` is
     called along the way. Returns the status element."""
     status = page.locator("#rte-status")
     page.mouse.move(200, 200)
     rng = random.Random(3)
     began = time.monotonic()
-    deadline = began + 180
+    deadline = began + deadline_s
     while status.get_attribute("data-kind") not in ("credited", "held", "rejected", "error"):
         assert time.monotonic() < deadline, f"no verdict in time: {status.inner_text()}"
         # Someone reading: a notch or two of the wheel, the pointer drifting, a pause.
@@ -214,7 +214,9 @@ def test_a_reader_jumping_to_the_end_earns_nothing(browser, reading_server) -> N
 
 def test_the_tracker_sends_the_same_beat_again_after_a_503(browser, reading_server) -> None:
     """A busy server did nothing with the beat: the tracker waits Retry-After and sends the very
-    same beat (token, seq), and the read is credited all the same."""
+    same beat (token, seq), and the read is credited all the same. What the reader reads while
+    the beat waits goes with the next one (the tracker once dropped it, and the read never
+    ended)."""
     context = human_context(browser)
     page = context.new_page()
     sign_up(page, reading_server, "busy@example.org")
@@ -228,17 +230,31 @@ def test_the_tracker_sends_the_same_beat_again_after_a_503(browser, reading_serv
             refused.append(body)
             route.fulfill(
                 status=503,
-                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                headers={"Retry-After": "4", "Content-Type": "application/json"},
                 body='{"error": {"code": "busy", "message": "busy"}}',
             )
             return
         route.continue_()
 
+    def read_on_while_it_waits(elapsed: float) -> None:
+        # The retry comes 2 to 6 s after the 503: a screenful read in between is new.
+        if refused and len(bodies) == bodies.index(refused[0]) + 1 and not scrolled:
+            page.mouse.wheel(0, 300)
+            scrolled.append(elapsed)
+
+    scrolled: list[float] = []
     page.route("**/api/v1/reads/*/beats", busy_once)
     page.goto(reading_server.url + reading_server.article_path)
-    status = read_with_the_wheel(page)
+    status = read_with_the_wheel(page, read_on_while_it_waits, deadline_s=120)
     assert refused, "no second beat was sent"
+    assert scrolled, "the beat was sent again before the reader read on"
     after = bodies[bodies.index(refused[0]) + 1]
     assert after == refused[0]  # the same beat, not a new one carrying the same token
     assert status.get_attribute("data-kind") == "credited", status.inner_text()
+    with reading_server.app.state.db.session() as session:
+        read = session.scalars(select(Read).order_by(Read.started_at.desc())).first()
+        assert read is not None
+        article = session.get(Article, read.article_id)
+        assert article is not None
+        assert sorted(read.paragraphs_seen) == list(range(article.paragraph_count))
     context.close()

@@ -200,15 +200,18 @@
     var body = {
       token: token, seq: seq, active_ms: activeMs, scroll_max: +scrollMax.toFixed(4),
       paragraphs_seen: pending.slice(0, 500), visible: document.visibilityState === "visible",
-      focused: document.hasFocus(), events: events, viewport_h: window.innerHeight,
-      document_h: Math.round(article.getBoundingClientRect().height), webdriver: !!navigator.webdriver
+      focused: document.hasFocus(), viewport_h: window.innerHeight,
+      document_h: Math.round(article.getBoundingClientRect().height), webdriver: !!navigator.webdriver,
+      events: {scroll: events.scroll, wheel: events.wheel, key: events.key, pointer: events.pointer,
+               touch: events.touch}
     };
     send(api + "/reads/" + read + "/beats", body, false).then(function (res) {
       busy = false;
       if (res.status === 200) {
-        activeMs = 0;
-        pending = [];
-        events = {scroll: 0, wheel: 0, key: 0, pointer: 0, touch: 0};
+        // Take off what this beat carried: what was read while it was on its way goes next.
+        activeMs = Math.max(0, activeMs - body.active_ms);
+        pending = pending.slice(body.paragraphs_seen.length);
+        for (var k in events) events[k] = Math.max(0, events[k] - (body.events[k] || 0));
         token = res.body.token;
         seq += 1;
         show(res.body.progress || 0);

@@ -102,16 +102,23 @@
     var body = {
       token: token, seq: seq, active_ms: activeMs, scroll_max: +scrollMax.toFixed(4),
       paragraphs_seen: pending.slice(0, 500), visible: document.visibilityState === "visible",
-      focused: document.hasFocus(), events: events, viewport_h: window.innerHeight,
+      focused: document.hasFocus(), events: copy(events), viewport_h: window.innerHeight,
       document_h: Math.round(article.getBoundingClientRect().height),
       webdriver: !!navigator.webdriver
     };
     return body;
   }
-  function sent() {
-    activeMs = 0;
-    pending = [];
-    events = {scroll: 0, wheel: 0, key: 0, pointer: 0, touch: 0};
+  function copy(o) {
+    var c = {};
+    for (var k in o) c[k] = o[k];
+    return c;
+  }
+  // Take off what a beat carried, not everything: what was read while it was on its way (or
+  // waiting to be sent again after a 503) goes with the next beat.
+  function sent(body) {
+    activeMs = Math.max(0, activeMs - body.active_ms);
+    pending = pending.slice(body.paragraphs_seen.length);
+    for (var k in events) events[k] = Math.max(0, events[k] - (body.events[k] || 0));
   }
 
   function start() {
@@ -139,7 +146,7 @@
     send(api + "/" + read + "/beats", body, false).then(function (res) {
       busy = false;
       if (res.status === 200) {
-        sent();
+        sent(body);
         token = res.body.token;
         seq += 1;
         show(res.body.progress || 0);
