@@ -1,6 +1,6 @@
-"""Draw the sentences of a new held-out part of the key-figure set (part C: round 3; D: round 4).
+"""Draw the sentences of a new held-out part of the key-figure set (C: round 3; D: 4; E: 5).
 
-Usage: .venv/bin/python bench/figures_sample.py [--part c|d] > /tmp/figures/part-d.jsonl
+Usage: .venv/bin/python bench/figures_sample.py [--part c|d|e] > /tmp/figures/part-e.jsonl
 
 Sentences are cut by the pipeline's own splitter (an id is `source:article:sentence`, as in
 bench/data/figures.jsonl). A sentence is eligible when it is not already in the labelled set, has
@@ -13,7 +13,9 @@ reading each one, never from the extractor's output.
 
 Each part excludes the sentences (and, for OrangeSum, the articles) of the parts drawn before it,
 so part C is redrawn exactly as it was in round 3. Part D (round 4) uses the same rule with its
-own seed, after every sentence of the tune part and of parts B and C.
+own seed, after every sentence of the tune part and of parts B and C. Part E (round 5) comes
+after all of them and, every article being in the set by then, takes new sentences of OrangeSum
+articles already used too.
 """
 
 from __future__ import annotations
@@ -52,7 +54,19 @@ PARTS = {
         # 20 more pages.
         ({"orangesum": 100, "cnndm": 100, "extraction": 120}, {"extraction": 20}),
     ),
+    # Round 5: every article of the three sources is already in the set, so part E takes new
+    # sentences of them (one per OrangeSum article or page, two per CNN/DM article), after
+    # every sentence of the parts before it, to hold about 250 figures. CNN/DM and the pages had
+    # fewer eligible sentences left than asked (15 and 78): a second OrangeSum batch (22 found).
+    "e": (
+        "held-out-e",
+        ("tune", "held-out", "held-out-c", "held-out-d"),
+        20261208,
+        ({"orangesum": 140, "cnndm": 60, "extraction": 100}, {"orangesum": 70}),
+    ),
 }
+# The parts that may take a new sentence of an OrangeSum article already in the set.
+REUSE_ARTICLES = {"e"}
 PER_ARTICLE = {"orangesum": 1, "cnndm": 2, "extraction": 1}
 FRENCH = re.compile(r"\b(?:le|la|les|des|est|une|dans|pour|qui|avec)\b")
 ENGLISH = re.compile(r"\b(?:the|and|of|is|was|with|for|that|in|to)\b")
@@ -108,6 +122,7 @@ def draw(
     used_sentences: set[str],
     used_articles: set[str],
     split: str,
+    reuse_articles: bool = False,
 ) -> Iterator[dict[str, object]]:
     """Eligible sentences of one source, in the seeded order, as unlabelled rows."""
     texts = source_texts(folder, language)
@@ -115,7 +130,7 @@ def draw(
     rng.shuffle(order)
     for number in order:
         article, language, text = texts[number]
-        if folder == "orangesum" and article in used_articles:
+        if folder == "orangesum" and article in used_articles and not reuse_articles:
             continue
         sentences = split_sentences(text, language)
         candidates = [
@@ -132,7 +147,7 @@ def draw(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=tuple(PARTS), default="d")
+    parser.add_argument("--part", choices=tuple(PARTS), default="e")
     args = parser.parse_args()
     split, before, seed, batches = PARTS[args.part]
     rows = [
@@ -144,9 +159,10 @@ def main() -> int:
     used_sentences = {str(row["sentence"]) for row in rows}
     used_articles = {key.rsplit(":", 1)[0] for key in used}
     rng = random.Random(seed)
+    reuse = args.part in REUSE_ARTICLES
     languages = {"orangesum": "fr", "cnndm": "en", "extraction": "en"}
     sources = {
-        folder: draw(folder, language, rng, used, used_sentences, used_articles, split)
+        folder: draw(folder, language, rng, used, used_sentences, used_articles, split, reuse)
         for folder, language in languages.items()
         if any(folder in batch for batch in batches)
     }
@@ -162,7 +178,14 @@ def main() -> int:
                 # Every article gave its share: a later batch draws again from this source,
                 # sentences not drawn yet (the same seeded sequence goes on).
                 sources[folder] = draw(
-                    folder, languages[folder], rng, used, used_sentences, used_articles, split
+                    folder,
+                    languages[folder],
+                    rng,
+                    used,
+                    used_sentences,
+                    used_articles,
+                    split,
+                    reuse,
                 )
     return 0
 
