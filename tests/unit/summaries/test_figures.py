@@ -331,3 +331,54 @@ def test_the_demo_articles_figures_read_right() -> None:
             if figure.kind == Kind.COUNT:
                 noun = figure.unit.split()[-1].lower()
                 assert noun not in {"them", "établi", "prochaines", "supplémentaires"}, figure
+
+
+# --- round 5: the currencies and units of news and product pages -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text", "value", "currency"),
+    [
+        ("The ticket costs Rs 450 at the door.", "en", "Rs 450", 450, "INR"),
+        ("The plant cost Rs. 12 crore to build.", "en", "Rs. 12 crore", 120_000_000, "INR"),
+        ("A meal is ₹250 there.", "en", "₹250", 250, "INR"),
+        ("The lamp sells for 19.90 Euro online.", "en", "19.90 Euro", Decimal("19.90"), "EUR"),
+        ("Fares rose to HK$38 this year.", "en", "HK$38", 38, "HKD"),
+        ("The stake was worth C$ 2.5 billion.", "en", "C$ 2.5 billion", 2_500_000_000, "CAD"),
+        ("She earns A$90,000 a year.", "en", "A$90,000", 90_000, "AUD"),
+        ("Le loyer atteint 1.200 CHF par mois.", "fr", "1.200 CHF", 1_200, "CHF"),
+        ("Le pass coûte 900 roupies.", "fr", "900 roupies", 900, "INR"),
+        ("The fine was SEK 40,000.", "en", "SEK 40,000", 40_000, "SEK"),
+    ],
+)  # fmt: skip
+def test_round_five_currencies(sentence, language, text, value, currency) -> None:
+    figure = only(sentence, language, Kind.MONEY)
+    assert (figure.text, figure.value, figure.unit) == (text, Decimal(value), currency)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text", "value", "unit"),
+    [
+        ("The car reaches 120 kph on the track.", "en", "120 kph", "120", "kph"),
+        ("The fan stays under 32 dBA when idle.", "en", "32 dBA", "32", "dBA"),
+        ("It renders at 120fps on the new console.", "en", "120fps", "120", "fps"),
+        ("The console offers 12 teraflops of power.", "en", "12 teraflops", "12", "teraflops"),
+        ("She wore an 18 carat gold ring.", "en", "18 carat", "18", "carat"),
+        ("The phone ships with 256GB and a 5,000mAh battery.", "en", "5,000mAh", "5000",
+         "mAh"),
+        ("The chip runs at 3.2GHz.", "en", "3.2GHz", "3.2", "GHz"),
+        ("A 65W charger comes in the box.", "en", "65W", "65", "W"),
+        ("The engine makes 240 hp.", "en", "240 hp", "240", "hp"),
+        ("Le moteur développe 130 ch.", "fr", "130 ch", "130", "ch"),
+        ("La version à 512 Go coûte plus cher.", "fr", "512 Go", "512", "Go"),
+    ],
+)  # fmt: skip
+def test_round_five_units(sentence, language, text, value, unit) -> None:
+    figure = {f.text: f for f in figures_in_sentence(sentence, language)}[text]
+    assert (figure.kind, str(figure.value), figure.unit) == (Kind.COUNT, value, unit)
+
+
+def test_french_data_units_are_english_words() -> None:
+    # "to" and "go" after a number are words in English, not terabytes and gigabytes.
+    assert figures_in_sentence("With 15 to go, the race was open.", "en") == []
+    assert figures_in_sentence("Only 40 go on to the final.", "en") == []

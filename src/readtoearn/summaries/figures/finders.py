@@ -13,6 +13,7 @@ from readtoearn.summaries.figures.vocabulary import (
     ADJECTIVE_END_RE,
     CURRENCY_AFTER,
     CURRENCY_BEFORE,
+    CURRENCY_PREFIXES,
     CURRENCY_SYMBOLS,
     CURRENCY_WORDS,
     FRENCH_ADJECTIVES_BEFORE,
@@ -32,15 +33,14 @@ def money_figures(
 ) -> list[Figure]:
     figures = []
     for numeral in numerals:
-        before = sentence[max(0, numeral.start - 4) : numeral.start]
-        symbol = re.search(CURRENCY_BEFORE + r"$", before)
+        symbol = CURRENCY_BEFORE_RE.search(sentence, max(0, numeral.start - 5), numeral.start)
         scale_info = scale_after(sentence, numeral.end, language, money=True)
         scale, after_scale = scale_info if scale_info else (Decimal(1), numeral.end)
         currency = None
         start, end = numeral.start, after_scale
         if symbol:
             currency = _currency_code(symbol.group().strip())
-            start = numeral.start - len(before) + symbol.start()
+            start = symbol.start()
             # "$50bn" may still be followed by "US$"; nothing more to read.
         else:
             tail = re.compile(SPACE + r"?" + CURRENCY_AFTER).match(sentence, after_scale)
@@ -70,8 +70,14 @@ def money_figures(
     return figures
 
 
+CURRENCY_BEFORE_RE = re.compile(CURRENCY_BEFORE + r"$")
+
+
 def _currency_code(token: str) -> str:
     token = token.strip()
+    for prefix, code in CURRENCY_PREFIXES.items():
+        if token == prefix:
+            return code
     for symbol, code in (("$US", "USD"), ("US$", "USD")):
         if symbol in token:
             return code
@@ -211,13 +217,27 @@ IRREGULAR_PLURALS = frozenset(
      "sheep", "personnel", "livestock", "fish", "aircraft", "troops", "jellyfish", "deer",
      "species"}
 )  # fmt: skip
+# Units of news and product pages, written after the number (any case: "45 dBa"): lengths,
+# areas, masses, volumes, speeds, power and energy, sound, frequencies, data, computing power,
+# frame rates, gold, temperatures. A unit names its thing even in the singular ("24 carat
+# gold", "10.7 teraflop hardware").
 UNIT_RE = re.compile(
-    r"(?:km/h|mph|km²|m²|km2|m2|ha|km|cm|mm|m|kg|g|t|mw|gw|kw|mwh|gwh|kwh|ft|lbs?|oz|°c|°f)",
+    r"(?:km/h|kph|mph|km²|m²|km2|m2|ha|km|cm|mm|nm|m|kg|mg|g|t|ml|cl|"
+    r"w|kw|mw|gw|wh|kwh|mwh|gwh|twh|hp|bhp|ch|cv|rpm|db|dba|hz|khz|mhz|ghz|"
+    r"kb|mb|gb|tb|kbps|mbps|gbps|go|mo|to|mah|fps|tflops?|teraflops?|petaflops?|gflops?|"
+    r"ft|lbs?|oz|ppm|kcal|°c|°f|carats?|karats?|megapixels?|megawatts?|kilowatts?|gigawatts?|"
+    r"watts?|volts?|decibels?|horsepower|mégapixels?|mégawatts?|kilowattheures?)",
     re.IGNORECASE,
 )
+# French data sizes ("64 Go") and "to" are words in English.
+FRENCH_ONLY_UNITS = frozenset({"go", "mo", "to", "ch", "cv"})
 NEXT_WORD_RE = re.compile(SPACE + r"+([^\W\d_][\w'’/²-]*)")
 FIRST_WORD_RE = re.compile(SPACE + r"+(?:(?:de|of)" + SPACE + r"+|d['’])?([^\W\d_][\w'’/²-]*)")
-GLUED_UNIT_RE = re.compile(r"(ft|cm|mm|km|kg|mph|lbs?|oz|m|°C|C)\b")
+# Units glued to their number ("60fps", "128GB", "5GHz", "97kph"), case as written.
+GLUED_UNIT_RE = re.compile(
+    r"(ft|cm|mm|km/h|km|kg|mg|ml|mph|kph|lbs?|oz|m|°C|C|fps|GB|TB|MB|Go|To|Mo|GHz|MHz|Hz|mAh|"
+    r"kWh|MWh|GWh|TWh|kW|MW|GW|W|dBA|dB|hp|bhp|TFLOPS|Mbps|Gbps)\b"
+)
 # "a 28-member union": a number joined to the singular noun it counts by a hyphen (English).
 HYPHEN_NOUN_RE = re.compile(r"-([a-z]{3,})\b(?!-)")
 # Peoples counted by their name ("600,000 Syrians", "3,900 Amish", "cinq Saoudiens").
@@ -249,7 +269,9 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
         word = match.group(1)
         lowered = word.lower()
         if UNIT_RE.fullmatch(lowered) and not words:
-            return word, match.end()
+            if language == "fr" or lowered not in FRENCH_ONLY_UNITS:
+                return word, match.end()
+            return None
         if lowered in MODIFIERS or (language == "fr" and lowered in FRENCH_ADJECTIVES_BEFORE):
             words.append(word)
             end = match.end()

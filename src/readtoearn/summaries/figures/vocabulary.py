@@ -46,13 +46,30 @@ SCALES: dict[str, Decimal] = {
     "trillions": Decimal(10) ** 12,
     "tn": Decimal(10) ** 12,
     "tr": Decimal(10) ** 12,
+    # South Asian scales ("Rs 300 crore", "2 lakh people").
+    "lakh": Decimal(10) ** 5,
+    "lakhs": Decimal(10) ** 5,
+    "crore": Decimal(10) ** 7,
+    "crores": Decimal(10) ** 7,
 }
 ENGLISH_BILLION = Decimal(10) ** 9
 SCALE_RE = (
-    r"(?:milliards?|millions?|milliers|millier|mille|billions?|trillions?|thousand|Mds|Mrds?|Md|Mn|"
+    r"(?:milliards?|millions?|milliers|millier|mille|billions?|trillions?|thousand|lakhs?|crores?|"
+    r"Mds|Mrds?|Md|Mn|"
     r"mln|bn|tn|M|m|[kK]|B|b)(?![\w])"
 )
-CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₿": "BTC"}
+CURRENCY_SYMBOLS = {
+    "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₿": "BTC", "₹": "INR", "₩": "KRW", "₽": "RUB",
+}  # fmt: skip
+# Prefixes written before an amount, longest first: a dollar of another country, rupees.
+CURRENCY_PREFIXES = {
+    "US$": "USD", "$US": "USD", "CA$": "CAD", "C$": "CAD", "AU$": "AUD", "A$": "AUD",
+    "HK$": "HKD", "NZ$": "NZD", "S$": "SGD", "R$": "BRL", "Rs.": "INR", "Rs": "INR",
+}  # fmt: skip
+# ISO codes read before or after an amount ("USD 5m", "300 CHF"), always in capitals.
+CURRENCY_CODES = word_list(
+    "USD EUR GBP CHF JPY CNY BTC INR CAD AUD HKD NZD SGD BRL KRW RUB SEK NOK DKK ZAR MXN AED"
+)
 CURRENCY_WORDS = {
     "dollar": "USD",
     "dollars": "USD",
@@ -65,24 +82,39 @@ CURRENCY_WORDS = {
     "yen": "JPY",
     "yuan": "CNY",
     "yuans": "CNY",
+    "renminbi": "CNY",
     "franc": "CHF",
     "francs": "CHF",
     "bitcoin": "BTC",
     "bitcoins": "BTC",
-    "usd": "USD",
-    "eur": "EUR",
-    "gbp": "GBP",
-    "chf": "CHF",
-    "jpy": "JPY",
-    "cny": "CNY",
-    "btc": "BTC",
-}
+    "rupee": "INR",
+    "rupees": "INR",
+    "roupie": "INR",
+    "roupies": "INR",
+    "rouble": "RUB",
+    "roubles": "RUB",
+    "ruble": "RUB",
+    "rubles": "RUB",
+} | {code.lower(): code for code in CURRENCY_CODES}
+_CODES_RE = "|".join(CURRENCY_CODES)
+# Currency words in any case ("49.95 Euro"), then symbols and codes.
 CURRENCY_AFTER = (
-    r"(?:(?:de |d'|d’|of )?(?:dollars?(?: américains| US)?|euros?|livres?(?: sterling)?|"
-    r"pounds?(?: sterling)?|yens?|yuans?|francs?(?: suisses)?|bitcoins?)\b|"
-    r"(?:\$US|US\$|\$|€|£|¥|USD|EUR|GBP|CHF|JPY|CNY|BTC)(?![\w]))"
+    r"(?:(?:de |d'|d’|of )?(?i:dollars?(?: américains| US)?|euros?|livres?(?: sterling)?|"
+    r"pounds?(?: sterling)?|yens?|yuans?|renminbi|francs?(?: suisses)?|bitcoins?|rupees?|"
+    r"roupies?|roubles?|rubles?)\b|"
+    r"(?:\$US|US\$|\$|€|£|¥|₹|₩|₽|" + _CODES_RE + r")(?![\w]))"
 )
-CURRENCY_BEFORE = r"(?:US\$|\$|€|£|¥|(?:USD|EUR|GBP|CHF|JPY|CNY)" + SPACE + r"?)"
+CURRENCY_BEFORE = (
+    r"(?:(?<![\w$])(?:"
+    + "|".join(re.escape(prefix) for prefix in CURRENCY_PREFIXES)
+    + r")"
+    + SPACE
+    + r"?|\$|€|£|¥|₹|₩|₽|(?<![\w])(?:"
+    + _CODES_RE
+    + r")"
+    + SPACE
+    + r"?)"
+)
 PERCENT_AFTER = r"(?:%|pour" + SPACE + r"?cent|percent|per" + SPACE + r"cent)(?![\w])"
 
 NUMBER_WORDS = {
