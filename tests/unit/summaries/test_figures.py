@@ -382,3 +382,43 @@ def test_french_data_units_are_english_words() -> None:
     # "to" and "go" after a number are words in English, not terabytes and gigabytes.
     assert figures_in_sentence("With 15 to go, the race was open.", "en") == []
     assert figures_in_sentence("Only 40 go on to the final.", "en") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "period", "unit"),
+    [
+        # Abbreviated months, with or without their day.
+        ("The report came out on Feb. 3, 2021, in Boston.", "en", "2021-02-03", "day"),
+        ("Sales fell in Sept 2018 after the recall.", "en", "2018-09", "month"),
+        ("Updated Dec. 2, 2020", "en", "2020-12-02", "day"),
+        ("Le texte est paru en déc. 2019 au Journal officiel.", "fr", "2019-12", "month"),
+        # A year after a season, a fiscal year, "into", "through", "until at least".
+        ("The model goes on sale in spring 2022.", "en", "2022", "year"),
+        ("Le chantier reprendra à l'automne 2021.", "fr", "2021", "year"),
+        ("The firm expects growth in fiscal 2023.", "en", "2023", "year"),
+        ("Revenue for fiscal year 2018 was flat.", "en", "2018", "year"),
+        ("The talks may drag on well into 2024.", "en", "2024", "year"),
+        ("The plant will run through 2030.", "en", "2030", "year"),
+        ("No vote is expected until at least 2026.", "en", "2026", "year"),
+        ("Prices held steady by mid-2017.", "en", "2017", "year"),
+        # Holidays of a fixed day, and years before 1800 after a preposition of time.
+        ("They met on Christmas Eve 1952 in Leeds.", "en", "1952-12-24", "day"),
+        ("The bridge was built in 1745.", "en", "1745", "year"),
+        ("Le moulin tourne depuis 1680.", "fr", "1680", "year"),
+    ],
+)  # fmt: skip
+def test_round_five_dates(sentence, language, period, unit) -> None:
+    (date,) = [f for f in figures_in_sentence(sentence, language) if f.kind == Kind.DATE]
+    assert (date.period, date.unit) == (period, unit)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("Scores rose from 1061 to 1128 on the test.", "en"),  # scores, not years
+        ("La neige tombera dès 1400 m d'altitude.", "fr"),  # an altitude
+        ("Il a vendu en 1500 exemplaires.", "fr"),  # a count
+    ],
+)
+def test_round_five_no_old_year_without_a_preposition_of_time(sentence, language) -> None:
+    assert not [f for f in figures_in_sentence(sentence, language) if f.kind == Kind.DATE]

@@ -18,6 +18,7 @@ from readtoearn.summaries.figures.vocabulary import (
     CURRENCY_WORDS,
     FRENCH_ADJECTIVES_BEFORE,
     FUNCTION_WORDS,
+    MONTH_ABBREVIATIONS,
     MONTH_NAMES,
     MONTHS,
     NOT_COUNTED,
@@ -405,10 +406,24 @@ def _dates(sentence: str, language: str, index: int) -> list[Figure]:
     return figures
 
 
+# A year before 1800, read only where it is surely a date.
+OLD_YEAR = r"(?P<year>1[0-7]\d\d)(?![\d])"
+HOLIDAYS = {
+    "New Year['’]s Day": "01-01", "New Year['’]s Eve": "12-31", "Christmas Day": "12-25",
+    "Christmas Eve": "12-24", "Boxing Day": "12-26", "Valentine['’]s Day": "02-14",
+    "Halloween": "10-31", "Independence Day": "07-04", "Bastille Day": "07-14",
+}  # fmt: skip
+HOLIDAY_DAYS = {re.sub(r"\[['’]+\]", "'", k): v for k, v in HOLIDAYS.items()}
+
+
 @cache
 def _date_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
-    months = MONTHS[language]
-    month_re = "|".join(months)
+    abbreviations = sorted(MONTH_ABBREVIATIONS[language], key=len, reverse=True)
+    if language == "fr":
+        short = "|".join(re.escape(a) for a in abbreviations)
+    else:
+        short = "|".join(a.capitalize() + r"\.?" for a in abbreviations)
+    month_re = "|".join(MONTHS[language]) + r"|(?<!\w)(?:" + short + r")(?!\w)"
     ordinal_re = "|".join(sorted(map(re.escape, ORDINALS[language]), key=len, reverse=True))
     year = r"(?P<year>(?:18|19|20)\d\d)(?!\d)"
     if language == "fr":
@@ -452,7 +467,17 @@ def _date_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
             ),
             (
                 r"\b(?i:en|depuis|dès|fin|début|mi-|d'ici|d’ici|avant|après|de|années|entre|sur|"
-                r"l['’]année|horizon|exercice|génération|budget)" + SPACE + year,
+                r"l['’]année|horizon|exercice|génération|budget|printemps|été|automne|hiver|"
+                r"courant|jusqu['’]en)" + SPACE + year,
+                "year",
+            ),
+            (
+                r"\b(?i:en|depuis|jusqu['’]en)"
+                + SPACE
+                + OLD_YEAR
+                + r"(?!"
+                + SPACE
+                + r"*[^\W\d_]+[sx]\b)",
                 "year",
             ),
             (r"(?<=\()" + year + r"(?=\))", "year"),  # "Sula (1973)"
@@ -468,17 +493,29 @@ def _date_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
              + SPACE + year, "month"),
             (r"(?:(?P<day>\d{1,2})" + SPACE + r")?(?P<month>" + month_re + r")" + r",?(?:" + SPACE
              + r"of)?" + SPACE + year, "month"),
-            (r"\b(?i:in|since|by|until|from|before|after|during|of|early|late|mid-|between|as)"
-             + SPACE + year, "year"),
+            (r"\b(?i:in|since|by|until|till|from|before|after|during|of|early|late|mid-|between|as|"
+             r"into|through|throughout|spring|summer|fall|autumn|winter|fiscal|fiscal year|"
+             r"financial year|calendar year|FY)(?:" + SPACE + r"(?i:at least|as early as|"
+             r"as late as|no later than|no earlier than|the end of))?" + SPACE + r"?" + year,
+             "year"),
+            # Before 1800, a year only after a preposition of time ("from 1061 to 1128" may be
+            # scores): English writes counts of a thousand or more with a comma ("in 1,500
+            # homes"), and French ones that are no plural noun's ("en 1515").
+            (r"\b(?i:in|since|until|before|after|during|circa)" + SPACE + OLD_YEAR
+             + r"(?![.,]\d)", "year"),
+            # Holidays of a fixed day, with their year ("New Year's Day 1941").
+            (r"(?P<holiday>" + "|".join(HOLIDAYS) + r")(?:,?" + SPACE + r"of)?,?" + SPACE + year,
+             "holiday"),
             (r"(?<=\()" + year + r"(?=\))", "year"),  # "Sula (1973)"
             # "the government's 2008 plea deal", "her 2011 wedding": a year before its event.
             (r"(?:['’]s|\b(?i:the|a|an|his|her|its|their))" + SPACE + year + r"(?=" + SPACE
              + r"[a-z])", "year"),
         ]  # fmt: skip
     return [
-        (re.compile(pattern, flags=0 if precision == "year" else re.IGNORECASE), precision)
+        (re.compile(pattern, flags=0 if precision in ("year", "holiday") else re.IGNORECASE),
+         precision)
         for pattern, precision in patterns
-    ]
+    ]  # fmt: skip
 
 
 def _period(match: re.Match[str], precision: str, language: str) -> tuple[str | None, str]:
@@ -490,9 +527,17 @@ def _period(match: re.Match[str], precision: str, language: str) -> tuple[str | 
     if precision == "half":
         half = ORDINALS[language][groups["q"].lower()]
         return f"{year}-H{half}", "half"
+    if precision == "holiday":
+        return f"{year}-{HOLIDAY_DAYS[groups['holiday'].replace('’', chr(39))]}", "day"
     if precision == "month":
         names = [m.lower() for m in MONTHS[language]]
-        month = names.index(groups["month"].lower()) + 1
+        written = groups["month"].lower()
+        if written in names:
+            month = names.index(written) + 1
+        else:
+            month = MONTH_ABBREVIATIONS[language][
+                written.rstrip(".") if language == "en" else written
+            ]
         day = groups.get("day")
         if day:
             number = 1 if day == "1er" else int(day)

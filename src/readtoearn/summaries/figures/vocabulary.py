@@ -151,6 +151,14 @@ MONTHS = {
         "January February March April May June July August September October November December"
     ),
 }
+# Abbreviated months, with the number of their month ("Nov. 18, 2019", "janv. 2020"). French
+# abbreviations take their dot ("sept" alone is seven); English ones may drop it ("Sept 2019").
+MONTH_ABBREVIATIONS = {
+    "fr": {"janv.": 1, "févr.": 2, "fév.": 2, "avr.": 4, "juil.": 7, "sept.": 9, "oct.": 10,
+           "nov.": 11, "déc.": 12},
+    "en": {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+           "sept": 9, "oct": 10, "nov": 11, "dec": 12},
+}  # fmt: skip
 ORDINALS = {
     "fr": {"premier": 1, "1er": 1, "deuxième": 2, "second": 2, "2e": 2, "troisième": 3, "3e": 3,
            "quatrième": 4, "4e": 4, "dernier": 4},
