@@ -229,3 +229,46 @@ def test_round_four_figures(sentence, language, text, kind, value, unit) -> None
 def test_round_four_not_figures(sentence, language, text) -> None:
     found = by_text(sentence, language)
     assert not any(t == text or t.startswith(text + " ") for t in found if found[t].kind == "count")
+
+
+# --- round 5: hedges that stack, particles, conversions, rules and targets ---------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text", "hedges"),
+    [
+        # Hedges stack, read in order.
+        ("Waves up to nearly 8 metres hit the pier.", "en", "8 metres",
+         (Hedge.UP_TO, Hedge.ABOUT)),
+        ("Le vent soufflera jusqu'à près de 150 km/h.", "fr", "150 km/h",
+         (Hedge.UP_TO, Hedge.ABOUT)),
+        # "Over" is a particle of the verb before it, not "more than".
+        ("She turned over £12,000 to the police.", "en", "£12,000", ()),
+        ("They forked over $400 for the tickets.", "en", "$400", ()),
+        ("The club paid over £12,000 for him.", "en", "£12,000", (Hedge.MORE_THAN,)),
+        # A word that adds to the amount may stand after the determiner.
+        ("The bank may lend up to an extra 5 per cent.", "en", "5 per cent",
+         (Hedge.UP_TO, Hedge.COULD)),
+        # A conversion in brackets has the hedges of the figure it converts.
+        ("The storm dumped about 30 inches (76 centimetres) of snow.", "en", "76 centimetres",
+         (Hedge.ABOUT,)),
+        ("La course fait plus de 40 miles (64 kilomètres) au total.", "fr", "64 kilomètres",
+         (Hedge.MORE_THAN,)),
+        # A negated modal of possibility states a rule, not a doubt; a negated forecast doubts.
+        ("Les camions ne peuvent pas rouler à plus de 80 km/h.", "fr", "80 km/h",
+         (Hedge.MORE_THAN,)),
+        ("Drones may not fly above 120 metres.", "en", "120 metres", (Hedge.MORE_THAN,)),
+        ("Le déficit ne devrait pas dépasser 3 %.", "fr", "3 %", (Hedge.UP_TO, Hedge.COULD)),
+        # A modal right after the figure's complement governs it.
+        ("Only 2 percent of them could be saved.", "en", "2 percent", (Hedge.COULD,)),
+        # The figure is the target of the modal's verb, past its object.
+        ("The reform could lift the state's farm income to more than $4 billion.", "en",
+         "$4 billion", (Hedge.MORE_THAN, Hedge.COULD)),
+        ("La taxe pourrait porter le prix du paquet à 12 euros.", "fr", "12 euros",
+         (Hedge.COULD,)),
+        # Not across another clause.
+        ("Storms could hit the coast as rivers rise to 5 metres.", "en", "5 metres", ()),
+    ],
+)  # fmt: skip
+def test_round_five_hedges(sentence, language, text, hedges) -> None:
+    assert by_text(sentence, language)[text].hedges == hedges

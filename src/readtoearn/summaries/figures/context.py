@@ -36,20 +36,54 @@ def hedges_of(sentence: str, start: int, end: int, language: str, kind: Kind) ->
     range_start = RANGE_BEFORE_RE.search(sentence[:start])
     if range_start:
         start = range_start.start()
-    before = sentence[max(0, start - 40) : start]
+    before = sentence[max(0, start - 60) : start]
     hedges: list[Hedge] = []
-    for pattern, hedge in HEDGE_PATTERNS[language]:
-        if re.search(r"(?:^|\W)(?:" + pattern + r")" + SPACE + r"*" + HEDGE_GAP_RE + r"$",
-                     before, flags=re.IGNORECASE):  # fmt: skip
-            hedges.append(hedge)
+    # Hedges may stack, read from the figure back ("up to nearly 10 feet": up_to and about).
+    while len(hedges) < MAX_STACKED_HEDGES:
+        found = _hedge_before(before, language)
+        if found is None or found[0] in hedges:
             break
+        hedges.insert(0, found[0])
+        before = before[: found[1]]
     if _modal_governs(sentence, start, end, language):
         hedges.append(Hedge.COULD)
     return tuple(hedges)
 
 
-# What may stand between a hedge word and its figure: nothing, or one determiner.
-HEDGE_GAP_RE = r"(?:(?:un|une|a|an|the|les|des)" + SPACE + r"+)?"
+MAX_STACKED_HEDGES = 2
+
+
+def _hedge_before(before: str, language: str) -> tuple[Hedge, int] | None:
+    """The hedge word right before a figure (a determiner may stand between), and where it
+    begins. "Over" after a verb it belongs to ("handed over £35,000") is no hedge."""
+    for pattern, hedge in HEDGE_PATTERNS[language]:
+        match = re.search(
+            r"(?:^|\W)((?:" + pattern + r"))" + SPACE + r"*" + HEDGE_GAP_RE + r"$",
+            before,
+            flags=re.IGNORECASE,
+        )
+        if match is None:
+            continue
+        if match.group(1).lower() == "over" and PARTICLE_VERB_RE.search(before[: match.start(1)]):
+            return None
+        return hedge, match.start(1)
+    return None
+
+
+# Verbs whose particle is "over" (hand over, turn over, sign over, fork over): the amount is
+# what changes hands, not a lower bound.
+PARTICLE_VERB_RE = re.compile(
+    r"\b(?:hand|turn|sign|fork|shell|pass|carry|roll|hold)(?:s|ed|ing)?\s+$|\bheld\s+$",
+    re.IGNORECASE,
+)
+
+
+# What may stand between a hedge word and its figure: nothing, or one determiner, then a word
+# that adds to an amount ("up to an additional 15 per cent", "jusqu'à 200 autres").
+HEDGE_GAP_RE = (
+    r"(?:(?:un|une|a|an|the|les|des)" + SPACE + r"+)?"
+    r"(?:(?:additional|extra|further|another|supplémentaires?)" + SPACE + r"+)?"
+)
 # Words between a modal and the figure it governs that are not content words: auxiliaries,
 # negation, determiners, prepositions and the hedge words themselves.
 MODAL_GAP_WORDS = (
@@ -80,13 +114,19 @@ def _modal_governs(sentence: str, start: int, end: int, language: str) -> bool:
     postes pourraient suivre"), or before it in the same clause with at most two content words
     between, the figure not being the complement of a noun of those ("la vie des 130.000")."""
     modal = re.compile(MODALS[language])
-    after = re.match(r"\s+(?:ne\s+|n['’])?(\w+)", sentence[end:])
-    if after and modal.fullmatch(after.group(1)):
+    if re.compile(MODAL_AFTER + MODALS[language]).match(sentence, end):
         return True
     found = None
     for match in modal.finditer(sentence[:start]):
         found = match
     if found is None:
+        return False
+    negated = NEGATION_BEFORE_RE.search(sentence[: found.start()]) or NEGATION_AFTER_RE.match(
+        sentence, found.end()
+    )
+    if negated and POSSIBILITY_RE.fullmatch(found.group()):
+        # "ne pourront être utilisés à moins de 10 mètres", "may not exceed": a rule or an
+        # impossibility, not a doubt; "ne devrait pas dépasser 50 %" still forecasts.
         return False
     between = sentence[found.end() : start]
     if MODAL_BREAK_RE.search(between):
@@ -94,11 +134,44 @@ def _modal_governs(sentence: str, start: int, end: int, language: str) -> bool:
     words = [w.lower() for w in re.findall(r"[\w'’]+", between)]
     content = [i for i, w in enumerate(words) if w not in MODAL_GAP_WORDS]
     if len(content) > MAX_MODAL_CONTENT_WORDS:
-        return False
+        return _target_of_the_modal_verb(words, content)
     # "la vie des 130.000": a noun after the verb owns the figure ("augmenter de 15 %" does not).
     owner = len(words) - 2
     owned = bool(words) and words[-1] in GENITIVE_WORDS and owner in content[1:]
     return not owned
+
+
+# A modal right after the figure, or after its complement ("0.001 percent of it could be").
+MODAL_AFTER = r"\s+(?:(?:of|de|des|du)\s+(?:\w+\s+){1,2}?|d['’]\w+\s+)?(?:ne\s+|n['’])?"
+POSSIBILITY_RE = re.compile(
+    r"pourrai(?:t|ent)|pourr(?:a|ont)|peu(?:t|vent)|pouvant|could|may|might", re.IGNORECASE
+)
+NEGATION_BEFORE_RE = re.compile(r"(?:\bne|\bn['’])\s*$", re.IGNORECASE)
+NEGATION_AFTER_RE = re.compile(r"\s*(?:not\b|n['’]t\b|pas\b)", re.IGNORECASE)
+# The words that bring the modal verb's target or change: "could increase exports to $30bn",
+# "pourrait porter le déficit à 5 %".
+TARGET_WORDS = frozenset(word_list("to by à jusqu jusqu'à jusqu’à"))
+MAX_TARGET_CONTENT_WORDS = 6
+CLAUSE_WORDS = frozenset(
+    word_list("as while since because until before after so comme puisque avant après lorsque")
+)
+
+
+def _target_of_the_modal_verb(words: list[str], content: list[int]) -> bool:
+    """The figure is the target of the modal's verb, past its object: the first content word
+    is the verb, no other looks like a verb, and "to", "by" or "à" brings the figure."""
+    if len(content) > MAX_TARGET_CONTENT_WORDS:
+        return False
+    trailing = words[content[-1] + 1 :]
+    if not any(word in TARGET_WORDS for word in trailing):
+        return False
+    if any(word in CLAUSE_WORDS for word in words):
+        return False  # "could see an influx as temperatures soar to 20C": another clause
+    others = [words[i] for i in content[1:]]
+    return not any(
+        EN_VERB_RE.fullmatch(w) or FR_PARTICIPLE_RE.fullmatch(w) or FR_INFINITIVE_RE.fullmatch(w)
+        for w in others
+    )
 
 
 RANGE_BEFORE_RE = re.compile(

@@ -66,11 +66,22 @@ def figures_in_sentence(
             taken.append((figure.start, figure.end))
             figures.append(figure)
     figures.sort(key=lambda f: f.start)
-    return [
-        replace(
-            f,
-            hedges=hedges_of(sentence, f.start, f.end, lang, f.kind),
-            subject=subject_of(sentence, f.start, f.end, names),
+    result: list[Figure] = []
+    for f in figures:
+        hedges = hedges_of(sentence, f.start, f.end, lang, f.kind)
+        previous = result[-1] if result else None
+        if (
+            not hedges
+            and previous is not None
+            and previous.kind == f.kind
+            and CONVERSION_RE.fullmatch(sentence, previous.end, f.start)
+        ):
+            hedges = previous.hedges  # "about 2,300 tons (2,095 metric tons)": the same amount
+        result.append(
+            replace(f, hedges=hedges, subject=subject_of(sentence, f.start, f.end, names))
         )
-        for f in figures
-    ]
+    return result
+
+
+# A conversion of the figure before, in brackets: it has that figure's hedges.
+CONVERSION_RE = re.compile(r"\s*\(\s*")
