@@ -96,7 +96,8 @@ class Settings(BaseSettings):
     reading_flush_idle_s: Annotated[int, Field(ge=10, le=86400)] = 300
     # How long the beat route trusts a session or token it has checked (0: check every beat).
     beat_auth_cache_s: Annotated[int, Field(ge=0, le=300)] = 10
-    # Adds POST /api/v1/_bench/noop (a beat-shaped body, no database) for bench/beats.py.
+    # Adds bench/beats.py's baselines: POST /api/v1/_bench/noop (a beat-shaped body parsed
+    # behind the whole stack) and /api/v1/_bench/door-noop (the same, answered by the beat door).
     bench_routes: bool = False
 
     # Crowds (docs/operations.md): how long a request waits for the database before a 503 busy,

@@ -43,6 +43,20 @@ def door(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
     return answered
 
 
+@pytest.fixture
+def noops(monkeypatch) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """The bodies of the benchmark's no-ops the door answered itself."""
+    answered: list[bytes] = []
+    noop = fastbeat._noop
+
+    def spy(body: bytes) -> bytes:
+        answered.append(body)
+        return noop(body)
+
+    monkeypatch.setattr(fastbeat, "_noop", spy)
+    return answered
+
+
 class Both:
     """One app with two middleware stacks: with the door, and as the app was without it."""
 
@@ -65,11 +79,8 @@ def both(request, settings, database, clock) -> Iterator[Both]:  # type: ignore[
     """Open reads in this process, or in Redis (one script per beat) as with several workers."""
     if request.param == "redis" and not REDIS_URL:
         pytest.skip("Redis: READTOEARN_TEST_REDIS_URL is not set")
-    app = create_app(
-        settings.model_copy(update={"cors_origins": [SITE], "metrics_token": METRICS_TOKEN}),
-        database=database,
-        clock=clock,
-    )
+    update = {"cors_origins": [SITE], "metrics_token": METRICS_TOKEN, "bench_routes": True}
+    app = create_app(settings.model_copy(update=update), database=database, clock=clock)
     prefix = f"rte:test:{uuid.uuid4().hex}:"
     client = None
     if request.param == "redis":
@@ -227,6 +238,31 @@ def test_a_whole_read_goes_through_the_door_and_is_credited(both, ada, door) -> 
     assert float(line.rsplit(" ", 1)[1]) >= beats
 
 
+def test_a_refused_beat_at_the_door_is_counted_under_the_route(both, ada, door) -> None:
+    """As on the route: by its template, never by raw path, nor as "unmatched"."""
+
+    def counted() -> dict[str, float]:
+        """422 answers so far by route (the counters live as long as the process)."""
+        text = both.http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        return {
+            line.split('route="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.text.splitlines()
+            if line.startswith("readtoearn_http_requests_total{") and 'status="422"' in line
+        }
+
+    before = counted()
+    for fast in (True, False):
+        answer = both.post(
+            fast, f"/api/v1/reads/{ada.read_id}/beats", json=body_of(ada, seq=0),
+            headers=ada.headers,
+        )  # fmt: skip
+        assert answer.status_code == 422
+    assert len(door) == 1
+    after = counted()
+    grown = {route: n - before.get(route, 0.0) for route, n in after.items()}
+    assert {route: n for route, n in grown.items() if n} == {"/api/v1/reads/{read_id}/beats": 2}
+
+
 def test_a_session_cookie_beats_at_the_door(both, clock, settings, session, door) -> None:
     fund(session)
     article = make_article(session, settings, paragraphs=8)
@@ -307,3 +343,72 @@ def test_a_registered_site_s_origin_is_allowed_at_the_door(both, ada, session, d
     assert answer.status_code == 200, answer.text
     assert answer.headers["access-control-allow-origin"] == "https://daily.example"
     assert door == [ada.read_id]
+
+
+@pytest.mark.parametrize("bench_routes", [False, True])
+def test_the_benchmark_s_noop_at_the_door_exists_only_with_the_bench_routes(
+    settings, database, clock, session, noops, bench_routes: bool
+) -> None:
+    """The real app as configured: without READTOEARN_BENCH_ROUTES nothing answers there."""
+    _, bearer = make_reader(session, settings, "dee")
+    session.commit()
+    app = create_app(
+        settings.model_copy(update={"bench_routes": bench_routes}), database=database, clock=clock
+    )
+    body = {"token": "t.x", "seq": 1, "active_ms": 12_000}
+    with TestClient(app) as http:
+        answer = http.post(
+            fastbeat.NOOP_PATH, json=body, headers={"Authorization": f"Bearer {bearer}"}
+        )
+        behind = http.post("/api/v1/_bench/noop", json=body)
+    if bench_routes:
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {
+            "token": "t.x", "active_seconds": 0.0, "progress": 0.0, "end_reached": False,
+        }  # fmt: skip
+        assert len(noops) == 1
+        assert behind.status_code == 204  # the no-op behind the stack is still there
+    else:
+        assert answer.status_code == behind.status_code == 404
+        assert noops == []
+
+
+@pytest.mark.parametrize("origin", [None, SITE, "https://elsewhere.example"])
+def test_the_noop_at_the_door_answers_with_a_beat_s_headers(
+    both, ada, door, noops, origin: str | None
+) -> None:
+    """The baseline does the door's work for any beat (CORS, security headers, metrics, the
+    body parsed), so its answer carries the same headers as an accepted beat's."""
+    headers = {**ada.headers, **({"Origin": origin} if origin else {})}
+    ada.clock.advance(12)
+    beat = both.post(True, f"/api/v1/reads/{ada.read_id}/beats", json=body_of(ada), headers=headers)
+    assert beat.status_code == 200, beat.text
+    noop = both.post(True, fastbeat.NOOP_PATH, json=body_of(ada), headers=headers)
+    assert noop.status_code == 200, noop.text
+    assert len(door) == len(noops) == 1
+    assert headers_of(noop) == headers_of(beat)
+    assert set(noop.json()) == set(beat.json())
+    assert noop.json()["token"] == ada.token
+    # Its route, behind the whole stack, answers alike (as the beat route does for the door).
+    slow = both.post(False, fastbeat.NOOP_PATH, json=body_of(ada), headers=headers)
+    assert slow.status_code == 200
+    assert (slow.json(), headers_of(slow)) == (noop.json(), headers_of(noop))
+    assert len(noops) == 1
+
+
+@pytest.mark.parametrize("origin", [None, SITE])
+@pytest.mark.parametrize(
+    "name", ["bad JSON", "a missing field", "a number out of range", "a NUL in a string"]
+)
+def test_a_refused_noop_at_the_door_is_answered_as_its_route_answers_it(
+    both, ada, noops, name: str, origin: str | None
+) -> None:
+    case, status, at_the_door = CASES[name]
+    request = request_of(ada, case, origin)
+    request.pop("path")
+    fast = both.post(True, fastbeat.NOOP_PATH, **request)
+    slow = both.post(False, fastbeat.NOOP_PATH, **request)
+    assert fast.status_code == slow.status_code == status, (fast.text, slow.text)
+    assert fast.json() == slow.json()
+    assert headers_of(fast) == headers_of(slow)
+    assert bool(noops) == at_the_door

@@ -15,6 +15,10 @@ and every error answered by the app's own exception handlers (the same status, c
 Anything else (no or unknown credential, a chunked or oversized body, a NUL, another method, a
 path the router would treat otherwise) goes the ordinary way, untouched or with its body handed
 on as it was read, and is answered by the route in web/routes/api_reads.py exactly as before.
+
+With READTOEARN_BENCH_ROUTES on, the door also answers bench/beats.py's no-op at NOOP_PATH the
+same way, minus the beat itself (no credential, no store): the baseline a beat's cost is measured
+against.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,6 +46,10 @@ from readtoearn.web.sessions import SESSION_COOKIE
 PREFIX = "/api/v1/reads/"
 SUFFIX = "/beats"
 ROUTE_PATH = PREFIX + "{read_id}" + SUFFIX
+# bench/beats.py's baseline at the door: a beat-shaped body answered here with the same work as a
+# beat (CORS, security headers, metrics, the body parsed by the beat's model) and nothing of the
+# beat itself; only where the app has its route (READTOEARN_BENCH_ROUTES).
+NOOP_PATH = "/api/v1/_bench/door-noop"
 Handler = Callable[[Request, Exception], Awaitable[Any]]
 
 
@@ -78,10 +87,13 @@ class FastBeats:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._door: ASGIApp | None = None
-        self._route: Any = None
+        self._route: APIRoute | None = None
+        self._noop_route: APIRoute | None = None
         self._cors: cors.SiteCORSMiddleware
         self._ok: Any = None
         self._latency: Any = None
+        self._noop_ok: Any = None
+        self._noop_latency: Any = None
         self._secure: list[tuple[bytes, bytes]] = []
 
     def _build(self, fastapi_app: FastAPI) -> ASGIApp:
@@ -91,12 +103,15 @@ class FastBeats:
         self._cors = cors.SiteCORSMiddleware(
             self._error, fixed=list(state.settings.cors_origins), sites=state.site_origins
         )
-        # The route, so that the metrics count beats under its template as before.
-        self._route = next(
-            (r for r in fastapi_app.router.routes if getattr(r, "path", None) == ROUTE_PATH), None
-        )
+        # The routes as the router puts them in the scope (the app's own list holds the included
+        # routers, not their routes), so that the metrics count refusals under their templates.
+        self._route = _route(api_reads.router, ROUTE_PATH)
+        if state.settings.bench_routes:
+            self._noop_route = _route(api_reads.bench_router, NOOP_PATH)
         self._ok = metrics.REQUESTS.labels("POST", ROUTE_PATH, "200")
         self._latency = metrics.LATENCY.labels("POST", ROUTE_PATH)
+        self._noop_ok = metrics.REQUESTS.labels("POST", NOOP_PATH, "200")
+        self._noop_latency = metrics.LATENCY.labels("POST", NOOP_PATH)
         self._secure = [
             (name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in security.headers_for(PREFIX, "application/json").items()
@@ -104,12 +119,18 @@ class FastBeats:
         return security.SecurityHeadersMiddleware(metrics.MetricsMiddleware(self._cors))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        app = scope.get("app")
+        if scope["type"] != "http" or scope["method"] != "POST" or app is None:
             await self.app(scope, receive, send)
             return
+        if self._door is None:
+            self._door = self._build(app)
         read_id = read_id_of(scope)
-        app = scope.get("app")
-        if read_id is None or app is None:
+        if read_id is None and not (
+            self._noop_route is not None
+            and scope["path"] == NOOP_PATH
+            and not scope.get("root_path")
+        ):
             await self.app(scope, receive, send)
             return
         headers: dict[bytes, bytes] = {}
@@ -117,15 +138,17 @@ class FastBeats:
             headers.setdefault(name, value)
         length = headers.get(b"content-length", b"")
         media = headers.get(b"content-type", b"application/json").split(b";")[0].strip().lower()
-        credential = credential_in(headers)
+        credential = None if read_id is None else credential_in(headers)
         if (
             not length.isdigit()
             or int(length) > API_MAX_BODY
             or b"transfer-encoding" in headers
             or (media != b"application/json" and not media.endswith(b"+json"))
             or has_nul(scope.get("query_string", b""))
-            or credential is None
-            or app.state.readers.get(credential) is None
+            or (
+                read_id is not None
+                and (credential is None or app.state.readers.get(credential) is None)
+            )
         ):
             await self.app(scope, receive, send)
             return
@@ -142,25 +165,27 @@ class FastBeats:
         if body_has_nul(media.decode("latin-1"), body):
             await self.app(scope, replay_body(chunks, False, receive), send)
             return
-        if self._door is None:
-            self._door = self._build(app)
         began = time.perf_counter()
         origin = headers.get(b"origin")
         if origin is not None and app.state.site_origins.stale:
             await cors.refresh(app.state.site_origins)
         try:
-            result = await _record(app.state, read_id, credential, body)
+            if read_id is None:  # the benchmark's no-op: the body parsed, nothing else
+                answer = _noop(body)
+            else:
+                answer = api_reads.beat_body(
+                    await _record(app.state, read_id, credential or "", body)
+                )
         except Exception as exc:
             # Answered through the same middleware as on the route, by the app's handlers.
             error_scope = {
                 **scope,
-                "route": self._route,
-                "path_params": {"read_id": read_id},
+                "route": self._route if read_id is not None else self._noop_route,
+                "path_params": {} if read_id is None else {"read_id": read_id},
                 "readtoearn.beat_error": exc,
             }
             await self._door(error_scope, receive, send)
             return
-        answer = api_reads.beat_body(result)
         start: Message = {
             "type": "http.response.start",
             "status": 200,
@@ -178,8 +203,12 @@ class FastBeats:
         start["headers"].extend(h for h in self._secure if h[0] not in present)
         await send(start)
         await send({"type": "http.response.body", "body": answer})
-        self._ok.inc()
-        self._latency.observe(time.perf_counter() - began)
+        if read_id is None:
+            self._noop_ok.inc()
+            self._noop_latency.observe(time.perf_counter() - began)
+        else:
+            self._ok.inc()
+            self._latency.observe(time.perf_counter() - began)
 
     async def _error(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A refused beat's answer: the handler the app's exception layer would have called."""
@@ -207,6 +236,15 @@ async def _record(state: Any, read_id: str, credential: str, body: bytes) -> rea
             api_reads._beat_in_thread, state, credential, read_id, beat
         )
     return result
+
+
+def _route(router: APIRouter, path: str) -> APIRoute:
+    return next(r for r in router.routes if isinstance(r, APIRoute) and r.path == path)
+
+
+def _noop(body: bytes) -> bytes:
+    """What the no-op route at NOOP_PATH does once the body is read."""
+    return api_reads.noop_body(api_reads._validated_beat(body, "application/json"))
 
 
 async def _kept(message: Message) -> None:

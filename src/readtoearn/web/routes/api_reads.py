@@ -363,5 +363,21 @@ async def answer_quiz(
 
 @bench_router.post("/noop", status_code=204)
 async def noop(body: BeatIn) -> Response:
-    """The benchmark's baseline: the same body parsed by the same app, and nothing else."""
+    """The benchmark's baseline behind the whole stack: the same body parsed by the same app,
+    and nothing else."""
     return Response(status_code=204)
+
+
+def noop_body(body: BeatIn) -> bytes:
+    """The door's no-op answer: a beat's answer in shape and size (its token sent back), with
+    nothing of a beat computed."""
+    return beat_body(reading.BeatResult(body.token, 0.0, 0.0, False))
+
+
+@bench_router.post("/door-noop", response_model=BeatOut)
+async def door_noop(request: Request) -> Response:
+    """The benchmark's baseline at the door: web/fastbeat.py answers it as it answers a beat,
+    without the credential or the store; this route answers what the door hands on (a chunked
+    body, say), as the beat route does."""
+    body = _validated_beat(await request.body(), request.headers.get("content-type"))
+    return Response(noop_body(body), media_type="application/json")
