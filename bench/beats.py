@@ -1,17 +1,25 @@
-"""Tracker beats per second, against a no-op endpoint of the same app, in one run.
+"""Tracker beats per second, against two no-op endpoints of the same app, in one run.
 
 Starts `uvicorn readtoearn.app:create_app --factory` in a subprocess (one worker, no access log)
 on a fresh database (SQLite by default; PostgreSQL with --pg URL), with many readers, each holding a
 bearer token and an open read. Open reads live in the server's memory, or in Redis with
 --redis URL (as with several workers). Then, from this process, every reader sends beats one
 after the other (each beat carries the token the previous answer gave), all readers at once:
-- baseline: POST /api/v1/_bench/noop, an ordinary FastAPI route that parses the same beat body
-  and does nothing else;
+- door:     POST /api/v1/_bench/door-noop, answered where most beats are (web/fastbeat.py, the
+  door inside the admission lanes) with the same work as any beat there (CORS with the sites'
+  origins, security headers, request metrics, the body parsed by the beat's pydantic model, an
+  answer of a beat's size) and nothing of the beat itself (no credential, no store): the
+  baseline of the target (issue #17);
+- noop:     POST /api/v1/_bench/noop, an ordinary FastAPI route behind the whole middleware stack
+  that parses the same body and does nothing else (the baseline before the door; kept so that
+  older figures can be compared);
 - beats:    POST /api/v1/reads/{id}/beats (credential, chain check and signature, the rules, a
   compare-and-set in the store of open reads; the database is written when the read ends).
-Prints beats/s and p50/p99 latency for both; the last line is `ratio beats/noop=…`. The load
-comes from wrk (`apt-get install wrk`: one connection per reader, tokens chained in Lua) when it
-is installed, else from an httpx client in this process (which then weighs on the result).
+Prints req/s and p50/p99 latency for each, both ratios and the concurrent readers per core
+(beats/s x the beat interval); the last line is
+`ratio beats/noop=… (no-op at the door; … behind the stack)`. The load comes from wrk
+(`apt-get install wrk`: one connection per reader, tokens chained in Lua) when it is installed,
+else from an httpx client in this process (which then weighs on the result).
 
     .venv/bin/python bench/beats.py [--readers 64] [--seconds 10] [--pg postgresql://...]
         [--redis redis://127.0.0.1:6379/14]
@@ -136,6 +144,9 @@ def beat_body(state: dict[str, object]) -> dict[str, object]:
     }
 
 
+PATHS = {"noop": "/api/v1/_bench/noop", "door": "/api/v1/_bench/door-noop"}
+
+
 async def run_phase(
     client: httpx.AsyncClient, states: list[dict[str, object]], name: str, seconds: float
 ) -> Phase:
@@ -144,15 +155,16 @@ async def run_phase(
 
     async def reader(state: dict[str, object]) -> None:
         headers = {"Authorization": f"Bearer {state['bearer']}"}
-        url = "/api/v1/_bench/noop" if name == "noop" else f"/api/v1/reads/{state['read']}/beats"
+        url = PATHS.get(name) or f"/api/v1/reads/{state['read']}/beats"
         while time.perf_counter() < stop:
             began = time.perf_counter()
             response = await client.post(url, json=beat_body(state), headers=headers)
             elapsed = time.perf_counter() - began
             if response.status_code in (200, 204):
                 phase.latencies.append(elapsed)
-                if name != "noop":
+                if name != "noop":  # the door's no-op sends the token back, as a beat's next
                     state["token"] = response.json()["token"]
+                if name == "beats":
                     state["seq"] = int(str(state["seq"])) + 1
             else:
                 phase.failed += 1
@@ -170,12 +182,14 @@ async def drive(url: str, bearers: list[tuple[str, str]], article_id: str, secon
             dict(s) for s in await start_reads(client, bearers, article_id)
         ]
         await run_phase(client, states, "noop", 1.0)  # warm-up
+        await run_phase(client, states, "door", 1.0)
         noop = await run_phase(client, states, "noop", seconds)
+        door = await run_phase(client, states, "door", seconds)
         beats = await run_phase(client, states, "beats", seconds)
-    print(noop.line())
-    print(beats.line())
+    for phase in (noop, door, beats):
+        print(phase.line())
     print(readers_per_core(beats.rate))
-    print(f"ratio beats/noop={beats.rate / noop.rate:.2f}" if noop.rate else "ratio beats/noop=0")
+    print(ratios(beats.rate, door.rate, noop.rate))
 
 
 WRK_SCRIPT = r"""
@@ -196,15 +210,18 @@ function request()
     '{"token":"%s","seq":%d,"active_ms":12000,"scroll_max":0.1,"paragraphs_seen":[],' ..
     '"visible":true,"focused":true,"events":{"scroll":3,"wheel":2},' ..
     '"viewport_h":900,"document_h":9000}', token, seq)
-  local path = mode == "noop" and "/api/v1/_bench/noop" or ("/api/v1/reads/" .. read_id .. "/beats")
+  local path = (mode == "noop" and "/api/v1/_bench/noop")
+    or (mode == "door" and "/api/v1/_bench/door-noop")
+    or ("/api/v1/reads/" .. read_id .. "/beats")
   return wrk.format("POST", path, {["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. bearer}, body)
 end
 function response(status, headers, body)
   if status >= 300 and os.getenv("RTE_DEBUG") then io.write(status, " ", body, "\n") end
+  -- The door's no-op sends the token back: the same work for wrk as a beat's answer.
   if mode ~= "noop" and status == 200 then
     token = string.match(body, '"token":"([^"]+)"')
-    seq = seq + 1
+    if mode == "beats" then seq = seq + 1 end
   end
 end
 done = function(summary, latency, requests)
@@ -235,21 +252,26 @@ def drive_wrk(
 ) -> None:
     """Drive the server with wrk (a C load generator): the client costs almost nothing.
 
-    The machine's speed drifts over a run, so the two endpoints take turns: several rounds of
-    noop then beats, `seconds` in all for each. Before each round of beats the readers resume
-    their reads (as the tracker does after a reload), since wrk stops with beats in flight.
+    The machine's speed drifts over a run, so the endpoints take turns: several rounds of the
+    no-op behind the stack, the no-op at the door, then beats, `seconds` in all for each. Before
+    each round the readers resume their reads (as the tracker does after a reload), since wrk
+    stops with beats in flight.
     """
     (tmp / "beats.lua").write_text(WRK_SCRIPT)
     rounds = max(1, min(4, int(seconds // 2)))
     share = seconds / rounds
-    runs: dict[str, list[tuple[int, float, float, float, int]]] = {"noop": [], "beats": []}
+    runs: dict[str, list[tuple[int, float, float, float, int]]] = {
+        "noop": [],
+        "door": [],
+        "beats": [],
+    }
     for index in range(rounds + 1):  # round 0 warms the server up and is not counted
         states = asyncio.run(open_reads(url, bearers, article_id))
         table = ",".join(
             f'{{"{s["bearer"]}","{s["read"]}","{s["token"]}",{s["seq"]}}}' for s in states
         )
         (tmp / "readers.lua").write_text(f"return {{{table}}}")
-        for mode in ("noop", "beats"):
+        for mode in runs:
             result = run_wrk(url, len(states), mode, max(share, 1.0), tmp)
             if index:
                 runs[mode].append(result)
@@ -263,15 +285,23 @@ def drive_wrk(
             f"{mode:<8} {rates[mode]:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
             f"({errors} errors)"
         )
-    by_round = [
-        b[0] / b[1] / (n[0] / n[1]) for n, b in zip(runs["noop"], runs["beats"], strict=True)
-    ]
-    print("ratio by round: " + " ".join(f"{r:.2f}" for r in by_round))
+    for baseline, name in (("door", "no-op at the door"), ("noop", "no-op behind the stack")):
+        by_round = [
+            b[0] / b[1] / (n[0] / n[1]) for n, b in zip(runs[baseline], runs["beats"], strict=True)
+        ]
+        print(f"ratio by round, beats / {name}: " + " ".join(f"{r:.2f}" for r in by_round))
     print(readers_per_core(rates["beats"]))
     print(
         "load average (1, 5, 15 min) at the end: " + " ".join(f"{x:.1f}" for x in os.getloadavg())
     )
-    print(f"ratio beats/noop={rates['beats'] / rates['noop']:.2f}")
+    print(ratios(rates["beats"], rates["door"], rates["noop"]))
+
+
+def ratios(beats: float, door: float, noop: float) -> str:
+    """The last line: beats / the no-op at the door (the target's ratio), and as before."""
+    at_door = beats / door if door else 0.0
+    behind = beats / noop if noop else 0.0
+    return f"ratio beats/noop={at_door:.2f} (no-op at the door; {behind:.2f} behind the stack)"
 
 
 def readers_per_core(beats_per_s: float) -> str:
@@ -352,8 +382,10 @@ def main() -> int:
             store = "open reads in Redis" if args.redis else "open reads in memory"
             print(
                 f"{args.readers} readers, {args.seconds:.0f} s per endpoint, {backend}, {store}, "
-                "1 worker"
+                "1 worker; load average (1, 5, 15 min) at the start: "
+                + " ".join(f"{x:.1f}" for x in os.getloadavg())
             )
+            print("noop: the no-op behind the stack; door: the no-op at the door")
             if shutil.which("wrk") and not args.python_client:
                 drive_wrk(url, bearers, article_id, args.seconds, data)
             else:
