@@ -272,3 +272,46 @@ def test_round_four_not_figures(sentence, language, text) -> None:
 )  # fmt: skip
 def test_round_five_hedges(sentence, language, text, hedges) -> None:
     assert by_text(sentence, language)[text].hedges == hedges
+
+
+# --- round 5: a subject only when its verb governs the figure ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text"),
+    [
+        # A second clause joined by "and", "mais"… with its own subject.
+        ("Mo Farah ran for 40 minutes and Kenenisa Bekele won 3 medals.", "en", "3 medals"),
+        ("Renault a vendu 300 voitures mais il a perdu 2 millions d'euros.", "fr",
+         "2 millions d'euros"),
+        # Another prepositional phrase before the figure's own: the figure may attach to it.
+        ("Nokia has kept a lab in his home town since 1998.", "en", "1998"),
+        ("Danone a ouvert une usine dans la région de Lyon en 2015.", "fr", "2015"),
+        ("Lina Berg scored with her left foot in 12 games.", "en", "12 games"),
+    ],
+)  # fmt: skip
+def test_round_five_no_subject_when_the_verb_may_not_govern_the_figure(
+    sentence, language, text
+) -> None:
+    names = frozenset({"Mo", "Farah", "Renault", "Nokia", "Danone", "Lina", "Berg"})
+    found = by_text(sentence, language, names)
+    assert found[text].subject is None, found[text]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text", "subject"),
+    [
+        # The verb's own phrase, a passive's agent, a phrase of time, a genitive.
+        ("Mo Farah raced for 40 minutes and won 3 medals.", "en", "3 medals", "Mo Farah"),
+        ("Vimeo was bought by Google in March for $1.2 billion.", "en", "$1.2 billion",
+         "Vimeo"),
+        ("Lina Berg était la capitaine de l'équipe de Suède depuis 2011.", "fr", "2011",
+         "Lina Berg"),
+        ("Danone a réalisé 300 contrôles dans ses usines.", "fr", "300 contrôles", "Danone"),
+    ],
+)  # fmt: skip
+def test_round_five_subject_when_its_verb_governs_the_figure(
+    sentence, language, text, subject
+) -> None:
+    names = frozenset({"Mo", "Farah", "Vimeo", "Lina", "Berg", "Danone"})
+    assert by_text(sentence, language, names)[text].subject == subject

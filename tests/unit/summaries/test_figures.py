@@ -422,3 +422,25 @@ def test_round_five_dates(sentence, language, period, unit) -> None:
 )
 def test_round_five_no_old_year_without_a_preposition_of_time(sentence, language) -> None:
     assert not [f for f in figures_in_sentence(sentence, language) if f.kind == Kind.DATE]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text"),
+    [
+        ("His late 3-pointer sealed the win.", "en", "3"),  # one shot, not three pointers
+        ("They rented a two-seater for the day.", "en", "two"),  # one car
+        ("Leeds, the League One leaders, won again.", "en", "One"),  # a number in a name
+        ("She drives in Formula Two this season.", "en", "Two"),
+    ],
+)  # fmt: skip
+def test_round_five_not_counts(sentence, language, text) -> None:
+    found = figures_in_sentence(sentence, language)
+    assert not [f for f in found if f.text.startswith(text)], found
+
+
+def test_english_numbers_separated_by_a_space_are_two() -> None:
+    # A sport table: "61" snaps and "100%" of them; French groups thousands with a space.
+    (share,) = figures_in_sentence("LB Joe Moss 61 100% of snaps", "en")
+    assert (share.kind, share.value) == (Kind.PERCENT, Decimal(100))
+    (jobs,) = figures_in_sentence("Amazon va supprimer 16 000 postes.", "fr")
+    assert jobs.value == Decimal(16000)

@@ -11,6 +11,7 @@ from readtoearn.summaries.figures.vocabulary import (
     FUNCTION_WORDS,
     HEDGE_PATTERNS,
     MODALS,
+    MONTHS,
     SCALES,
     SPACE,
     word_list,
@@ -284,8 +285,54 @@ def subject_of(
             continue  # only the clause's own subject is sure enough
         if not possessive and _another_verb(between, match.end(), sentence):
             continue  # "a refusé de récupérer 19 migrants": the figure is another verb's
+        if not possessive and not _verb_governs(between):
+            continue  # "Apple has had a place in his heart since 1984"
         chosen = " ".join(words)
     return chosen
+
+
+# "and Arthur Jackson caught", "mais il a": a second clause with its own subject.
+NEW_CLAUSE_RE = re.compile(
+    r"\b(?:and|but|or|while|whereas|et|mais|ou|tandis que|alors que)" + SPACE + r"+"
+    r"(?:[A-ZÀ-Ý]|(?:he|she|they|it|we|you|i|il|elle|ils|elles|on|nous|vous|je)\b)"
+)
+# A prepositional phrase of time adds no other thing the figure could belong to.
+TIME_WORDS = frozenset(
+    word_list(
+        "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi "
+        "vendredi samedi dimanche morning afternoon evening night week weekend month year "
+        "season matin soir nuit semaine mois année saison today yesterday"
+    )
+) | {m.lower() for names in MONTHS.values() for m in names}
+AGENT_WORDS = frozenset(word_list("by par"))
+
+
+def _verb_governs(between: str) -> bool:
+    """The subject's verb governs the figure: no second clause with its own subject stands
+    between them, and no prepositional phrase before the figure's own, where the figure could
+    attach to another noun or participant ("has had a place in his heart since 1984"); a
+    passive's agent ("was bought by Amazon for $970m") and a phrase of time ("in August") are
+    none. Genitives ("l'égérie de la chaîne") belong to their noun and count for nothing."""
+    if NEW_CLAUSE_RE.search(between):
+        return False
+    words = [w.lower() for w in re.findall(r"\w+", between)]
+    i = 0
+    while i < len(words) and (words[i] in AUXILIARIES or words[i].endswith("ly")):
+        i += 1
+    verb_end = i + 1
+    prepositions = [
+        j
+        for j in range(verb_end, len(words))
+        if words[j] in PREPOSITIONS and words[j] not in GENITIVE_WORDS | {"à", "au", "aux"}
+    ]
+    for j in prepositions[:-1]:  # the last one brings the figure
+        if j == verb_end and words[j] in AGENT_WORDS:
+            continue
+        following = [w for w in words[j + 1 : j + 3] if w not in DETERMINERS]
+        if following and following[0] in TIME_WORDS:
+            continue
+        return False
+    return True
 
 
 INDEFINITE = frozenset(word_list("un une a an"))

@@ -247,6 +247,11 @@ PEOPLE_RE = {
     "fr": re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:iens|iennes|ais|aises|ois|oises|ains|aines|ites)"),
 }
 EN_VERB_END_RE = re.compile(r"(?:ed|ing)$")
+# Nouns made of a number and "-er": one thing (a shot, a car, a boat, a fish), not a count.
+NUMBERED_THING_RE = re.compile(
+    r"(?:point|seat|foot|wheel|tim|deck|head|lin|hand|yard|pound|hitt|sid|engin|storey|stor)"
+    r"ers?"
+)
 
 
 def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, int] | None:
@@ -260,6 +265,8 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
         noun = hyphen.group(1)
         if noun in NOT_COUNTED or noun in FUNCTION_WORDS or EN_VERB_END_RE.search(noun):
             return None
+        if NUMBERED_THING_RE.fullmatch(noun):
+            return None  # "a 3-pointer", "a two-seater": one thing named by a number
         return noun, hyphen.end()
     words: list[str] = []
     end = position

@@ -65,16 +65,27 @@ def parse_number(raw: str, language: str) -> tuple[Decimal, NumberStyle] | None:
     return value, NumberStyle(thousands=thousands, decimal=decimal, decimals=decimals)
 
 
+# English groups thousands with commas: a plain space between two numbers separates them
+# ("Ward 74 100%": two statistics); French groups them with spaces ("16 000").
+NUM_RE = {
+    "fr": re.compile(NUM),
+    "en": re.compile(NUM.replace(r"[ \u00a0\u202f]", r"[\u00a0\u202f]")),
+}
+
+
 def numerals_in(sentence: str, language: str) -> list[Numeral]:
     """Digit numerals and spelled-out ones ("seize mille", "two hundred")."""
     result = []
-    for match in re.finditer(NUM, sentence):
+    for match in NUM_RE[language].finditer(sentence):
         parsed = parse_number(match.group(), language)
         if parsed:
             result.append(Numeral(parsed[0], match.start(), match.end(), parsed[1]))
     result.extend(_spelled(sentence, language))
     result.sort(key=lambda n: n.start)
     return result
+
+
+NAME_BEFORE_RE = re.compile(r"[A-ZÀ-Ý][\w'’-]*" + SPACE + r"$")
 
 
 def _spelled(sentence: str, language: str) -> list[Numeral]:
@@ -94,6 +105,8 @@ def _spelled(sentence: str, language: str) -> list[Numeral]:
         end = start + len(" ".join(tokens)) if " " in phrase else start + len("-".join(tokens))
         end = min(end, match.end())
         core = sentence[start:end]
+        if core[:1].isupper() and NAME_BEFORE_RE.search(sentence, 0, start):
+            continue  # "League Two", "Formula One": a number inside a name
         if core.lower() in {"a", "un", "une", "one", "et", "and"}:
             # A lone article counts only before a scale word ("un million", "a billion").
             after = sentence[end:]
