@@ -444,3 +444,45 @@ def test_english_numbers_separated_by_a_space_are_two() -> None:
     assert (share.kind, share.value) == (Kind.PERCENT, Decimal(100))
     (jobs,) = figures_in_sentence("Amazon va supprimer 16 000 postes.", "fr")
     assert jobs.value == Decimal(16000)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "unit"),
+    [
+        # English puts nouns before the noun counted.
+        ("She kept 300 birthday cards in a box.", "300 birthday cards", "birthday cards"),
+        ("The team won four straight games.", "four straight games", "straight games"),
+        ("Nearly 120 school buses were idle.", "120 school buses", "school buses"),
+    ],
+)
+def test_round_five_nouns_before_the_noun_counted(sentence, text, unit) -> None:
+    figure = {f.text: f for f in figures_in_sentence(sentence, "en")}[text]
+    assert figure.unit == unit
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "number"),
+    [
+        # A number right after a name or a numbering noun is part of a name.
+        ("The Galaxy 9 handsets sold well.", "en", "9"),
+        ("The USB 4 cables are faster.", "en", "4"),
+        ("Patients with type 2 diabetes need care.", "en", "2"),
+        ("The phase 3 trials begin in May.", "en", "3"),
+        ("Les auditeurs de Radio 7 chroniques aiment ça.", "fr", "7"),
+    ],
+)  # fmt: skip
+def test_round_five_numbers_inside_names_are_not_counts(sentence, language, number) -> None:
+    found = figures_in_sentence(sentence, language)
+    assert not [f for f in found if f.kind == Kind.COUNT and f.text.startswith(number)], found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text"),
+    [
+        ("About 8 ripe pears are enough.", "8 ripe pears"),  # a hedge opens the sentence
+        ("Acme's 4,000 workers went on strike.", "4,000 workers"),  # a possessive
+        ("They sell BPA-free 5-litre bottles.", "5-litre"),  # an adjective, not a name
+    ],
+)
+def test_round_five_counts_after_a_capitalised_word_that_is_no_name(sentence, text) -> None:
+    assert text in {f.text for f in figures_in_sentence(sentence, "en")}

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from functools import cache
 
-from readtoearn.summaries.figures.context import clean_value
+from readtoearn.summaries.figures.context import PREPOSITIONS, clean_value
 from readtoearn.summaries.figures.model import Figure, Kind
 from readtoearn.summaries.figures.numbers import Numeral, scale_after
 from readtoearn.summaries.figures.vocabulary import (
@@ -26,6 +26,7 @@ from readtoearn.summaries.figures.vocabulary import (
     PARTICIPLE_RE,
     PERCENT_AFTER,
     SPACE,
+    word_list,
 )
 
 
@@ -123,6 +124,8 @@ def count_figures(
 ) -> list[Figure]:
     figures = []
     for position, numeral in enumerate(numerals):
+        if not numeral.style.spelled and _inside_a_name(sentence, numeral.start):
+            continue
         counted = _counted(sentence, language, numerals, position)
         if counted is None:
             continue
@@ -154,6 +157,42 @@ def count_figures(
     return figures
 
 
+# A number right after a name ("Thunderbolt 3", "Wi-Fi 6", "Flight 370", "Europe 1") or a noun
+# that numbers things ("type 2 diabetes", "phase 3 trials", "chapter 11") is part of a name.
+NAME_WORD_BEFORE_RE = re.compile(r"(?<![\w'’.-])([A-ZÀ-Ý][\w'’.-]*)" + SPACE + r"$")
+NUMBERING_NOUN_BEFORE_RE = re.compile(
+    r"(?<![\w-])(?:type|group|level|phase|stage|category|grade|version|season|episode|chapter|article|"
+    r"number|no\.|tier|series|generation|gen|model|round|route|gate|platform|terminal|channel|"
+    r"flight|track|page|section|catégorie|niveau|saison|épisode|chapitre|numéro|n°|"
+    r"génération|modèle|tour|ligne|voie|porte|chaîne|groupe|étape|phase)" + SPACE + r"$",
+    re.IGNORECASE,
+)
+
+
+def _inside_a_name(sentence: str, start: int) -> bool:
+    offset = max(0, start - 40)
+    before = sentence[offset:start]
+    name = NAME_WORD_BEFORE_RE.search(before)
+    if name is not None:
+        word = name.group(1).lower()
+        opens = not sentence[: offset + name.start(1)].strip(" «“\"'(—–-")
+        if opens or word in FUNCTION_WORDS or word in HEDGE_OPENERS:
+            return False  # "About 8 pears", "Les 27 pays": the sentence's first word, a hedge
+        # Not "WeWork's 12,000 employees", "BPA-free 5-gallon bottles".
+        return not (POSSESSIVE_END_RE.search(word) or LOWER_COMPOUND_RE.search(name.group(1)))
+    return NUMBERING_NOUN_BEFORE_RE.search(before) is not None
+
+
+POSSESSIVE_END_RE = re.compile(r"(?:['’]s|s['’])$")
+LOWER_COMPOUND_RE = re.compile(r"-[a-zà-ÿ]")
+
+
+HEDGE_OPENERS = frozenset(
+    word_list(
+        "about around nearly almost some over under only just roughly approximately more less "
+        "fewer up environ près presque quelque plus moins seulement jusqu'à jusqu’à"
+    )
+)
 TEMPERATURE_UNITS = frozenset({"degrés", "degré", "degrees", "°c", "c"})
 MINUS_BEFORE_RE = re.compile(r"(?:^|[\s(])[-−]$")
 # Between two numbers of a range or a list that share the noun after the last one ("entre 15
@@ -306,8 +345,22 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
             words.append(word)  # "two-seater armchairs"
             end = match.end()
             continue
+        if (
+            language == "en"
+            and NOUN_MODIFIER_RE.fullmatch(word)
+            and lowered not in PREPOSITIONS
+            and not lowered.endswith("ly")
+        ):
+            words.append(word)  # a noun before the noun: "250 love letters", "two match points"
+            end = match.end()
+            continue
         return None
     return None
+
+
+# English puts nouns before the noun they qualify; a lower-case word (no verb form, seen
+# above) may stand there when a plural noun follows within the words read.
+NOUN_MODIFIER_RE = re.compile(r"[a-z]{3,}")
 
 
 def _plural(word: str, language: str) -> bool:
