@@ -315,3 +315,27 @@ def test_round_five_subject_when_its_verb_governs_the_figure(
 ) -> None:
     names = frozenset({"Mo", "Farah", "Vimeo", "Lina", "Berg", "Danone"})
     assert by_text(sentence, language, names)[text].subject == subject
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text"),
+    [
+        # In English a French ending says nothing: "crude" is no verb after "U.S.".
+        ("U.S. crude oil fell 4.1% on Friday.", "4.1%"),
+        # A possessive name before the figure, with words between, owns it.
+        ("Smith has six goals in the Rovers' last 9 games.", "9 games"),
+        # The clause is the subject, not the name inside it.
+        ("Whatever Nokia sold in 2010 was cheap.", "2010"),
+        # A code glued to its mark is no name.
+        ("The index .FTSE rose 12 points.", "12 points"),
+    ],
+)
+def test_round_five_english_subjects_that_are_not_sure(sentence, text) -> None:
+    names = frozenset({"U.S", "Smith", "Rovers", "Nokia", "FTSE"})
+    found = by_text(sentence, "en", names)
+    assert found[text].subject is None, found[text]
+
+
+def test_round_five_an_irregular_past_is_the_subjects_verb() -> None:
+    found = by_text("Mia Lund threw for three touchdowns.", "en", frozenset({"Mia", "Lund"}))
+    assert found["three touchdowns"].subject == "Mia Lund"

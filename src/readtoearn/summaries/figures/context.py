@@ -214,7 +214,11 @@ MAX_SUBJECT_DISTANCE = 30
 
 
 def subject_of(
-    sentence: str, start: int, end: int, known: frozenset[str] | None = None
+    sentence: str,
+    start: int,
+    end: int,
+    known: frozenset[str] | None = None,
+    language: str | None = None,
 ) -> str | None:
     """The proper name the figure is about, or None when no name is surely it: the last name
     before the figure that is not in a prepositional phrase, a speaker, a nationality or on the
@@ -234,8 +238,12 @@ def subject_of(
         dropped = []
         while words and words[0].lower().strip("'’") in FUNCTION_WORDS | NOT_NAMES:
             dropped.append(words.pop(0).lower().strip("'’"))
-        if any(word in PREPOSITIONS or word in INDEFINITE for word in dropped):
-            continue  # "Depuis la Révolution", "Une PME": the capitalised run opened with them
+        if any(
+            word in PREPOSITIONS or word in INDEFINITE or word in FREE_RELATIVES for word in dropped
+        ):
+            continue  # "Depuis la Révolution", "Une PME", "Whatever Apple did": not a subject
+        if match.start() > opening and sentence[match.start() - 1] in CODE_MARKS:
+            continue  # ".DJI", "@Apple", "#Brexit": a code or a handle glued to its mark
         first_word = bool(words) and match.group().split()[0] == words[0]
         while words and words[-1].lower().strip("'’") in FUNCTION_WORDS | NOT_NAMES:
             words.pop()  # "Records Cette vague": a glued heading and a determiner
@@ -272,7 +280,7 @@ def subject_of(
         if CLAUSE_BREAK_RE.search(between):
             # Another clause (a comma, a dash, a quotation, "which") may change it, but for a
             # relative clause or an apposition about the name itself.
-            if _about_the_name(sentence, match.start(), match.end(), start):
+            if _about_the_name(sentence, match.start(), match.end(), start, language):
                 chosen = " ".join(words)
             continue
         if re.match(r"\s+[a-z]+(?:ers|ors)\b", sentence[match.end() :]):
@@ -281,7 +289,7 @@ def subject_of(
         possessive = not between.strip(" '’s\u00a0") and re.search(
             r"['’]s?" + SPACE + r"*$", sentence[match.start() : start]
         )
-        if not possessive and not _opens_clause(sentence, match.start(), match.end()):
+        if not possessive and not _opens_clause(sentence, match.start(), match.end(), language):
             continue  # only the clause's own subject is sure enough
         if not possessive and _another_verb(between, match.end(), sentence):
             continue  # "a refusé de récupérer 19 migrants": the figure is another verb's
@@ -336,6 +344,9 @@ def _verb_governs(between: str) -> bool:
 
 
 INDEFINITE = frozenset(word_list("un une a an"))
+# "Whatever Apple did … in 2016": the clause is the subject, not the name inside it.
+FREE_RELATIVES = frozenset(word_list("whatever whoever whichever what"))
+CODE_MARKS = frozenset("./@#_")
 # A name takes no demonstrative or possessive: "Cette ONG", "his United squad".
 DEMONSTRATIVES = frozenset(
     word_list(
@@ -380,7 +391,9 @@ REPORTING_RE = re.compile(
 MAX_APPOSITION_WORDS = 12
 
 
-def _about_the_name(sentence: str, name_start: int, name_end: int, start: int) -> bool:
+def _about_the_name(
+    sentence: str, name_start: int, name_end: int, start: int, language: str | None = None
+) -> bool:
     """Across a comma, the figure is still about the name in three cases only: in a relative
     clause right after it ("Johnson, who moved … in 2009"), inside an apposition right after
     it ("Henri Guaino, ancien conseiller … entre 2007 et 2012"), or in the clause whose subject
@@ -418,7 +431,7 @@ def _about_the_name(sentence: str, name_start: int, name_end: int, start: int) -
     rest = sentence[after + 1 : start]
     return (
         not CLAUSE_BREAK_RE.search(rest)
-        and VERB_AFTER_RE.match(sentence, after + 1) is not None
+        and VERB_AFTER.get(language or "", VERB_AFTER_RE).match(sentence, after + 1) is not None
         and not REPORTING_RE.match(rest)
         and not ATTRIBUTION_RE.match(rest)
         and not _another_verb(rest, after + 1, sentence)
@@ -476,8 +489,11 @@ GLUED_SENTENCE_RE = re.compile(r"(?<=[a-zà-ÿ0-9)\"»”%])[.!?]+[\"»”)]*(?=
 
 def _owned_by_another(sentence: str, start: int, end: int) -> bool:
     """The figure belongs to another noun than the clause's subject: "126 responsables de Force
-    ouvrière", "one of five teams", "aux deux membres", "la vie des 130.000 personnes"."""
+    ouvrière", "one of five teams", "aux deux membres", "la vie des 130.000 personnes", "in the
+    Lakers' last 10 games" (a possessive name with words between: "Apple's $3bn" is Apple's)."""
     if OWNER_AFTER_RE.match(sentence, end):
+        return True
+    if POSSESSIVE_OWNER_RE.search(sentence[max(0, start - 40) : start]):
         return True
     return bool(OWNER_BEFORE_RE.search(sentence[max(0, start - 12) : start]))
 
@@ -485,6 +501,9 @@ def _owned_by_another(sentence: str, start: int, end: int) -> bool:
 OWNER_AFTER_RE = re.compile(
     SPACE + r"*(?:de|du|des|of|d['’])" + SPACE + r"*(?:(?:la|le|les|l['’]|the)" + SPACE + r"*)?"
     r"[A-ZÀ-Ý]"
+)
+POSSESSIVE_OWNER_RE = re.compile(
+    r"[A-ZÀ-Ý][\w.-]*(?:['’]s|s['’])" + SPACE + r"+(?:[\w-]+" + SPACE + r"+){1,2}$"
 )
 OWNER_BEFORE_RE = re.compile(r"(?:^|\s)(?:des|aux|of|of" + SPACE + r"+the)" + SPACE + r"+$")
 # A verb group after the subject: auxiliaries, modals, clitics and adverbs, then one main verb.
@@ -556,6 +575,17 @@ VERB_AFTER_RE = re.compile(
     r"[a-z]+(?:s|ed)|a|ont|avait|avaient|est|sont|était|étaient|sera|seront|va|vont|n['’]|ne|"
     r"s['’]|se|[a-zà-ÿ]+(?:e|es|ent|ait|aient|it|ra|ront|é))\b"
 )
+# In English, French endings ("crude", "share") say nothing: a verb after the subject is an
+# auxiliary, a form in -s or -ed, or a common irregular past ("ran", "won").
+ENGLISH_VERB_AFTER_RE = re.compile(
+    SPACE + r"+(?:has|have|had|is|are|was|were|will|would|can|could|may|might|must|should|did|does|"
+    r"[a-z]+(?:s|ed)|ran|won|made|took|said|got|paid|sold|bought|hit|cut|set|put|led|fell|rose|"
+    r"grew|saw|became|spent|lost|gave|kept|left|held|brought|built|beat|drew|struck|stood|told|"
+    r"wrote|sent|met|came|went|found|began|knew|shot|cost|bid|quit|spread|split|swept|threw|"
+    r"stole|chose|broke|drove|flew|rode|sank|sang|swam|wore|tore|bore|dug|hung|laid|lent|meant|"
+    r"sought|taught|caught|fought|won)\b"
+)
+VERB_AFTER = {"en": ENGLISH_VERB_AFTER_RE, "fr": VERB_AFTER_RE}
 LEADING_WORDS = frozenset(word_list("le la les l the a an un une et and mais but quant c est"))
 
 
@@ -563,14 +593,14 @@ LEADING_WORDS = frozenset(word_list("le la les l the a an un une et and mais but
 ADJECTIVE_AFTER_RE = re.compile(r"(?:ine|ines|aine|aines|ienne|iennes|ique|iques|ale|ales|elle)$")
 
 
-def _opens_clause(sentence: str, start: int, end: int) -> bool:
+def _opens_clause(sentence: str, start: int, end: int, language: str | None = None) -> bool:
     """A name that begins its clause alone (no other name joined to it by "et", "and" or a
     comma) and is followed by its verb: the clause's subject."""
     clause = re.split(r"[,;:–—«»“”\"().]|\s-\s", sentence[:start])[-1]
     for word in re.findall(r"[\w'’]+", clause):
         if word.lower().strip("'’") not in LEADING_WORDS:
             return False  # "Jones and Bannatyne", "Député LR": another word before the name
-    verb = VERB_AFTER_RE.match(sentence, end)
+    verb = VERB_AFTER.get(language or "", VERB_AFTER_RE).match(sentence, end)
     if not verb:
         return False
     word = verb.group().strip().lower().strip("'’")

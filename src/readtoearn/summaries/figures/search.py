@@ -78,7 +78,7 @@ def figures_in_sentence(
         ):
             hedges = previous.hedges  # "about 2,300 tons (2,095 metric tons)": the same amount
         result.append(
-            replace(f, hedges=hedges, subject=subject_of(sentence, f.start, f.end, names))
+            replace(f, hedges=hedges, subject=subject_of(sentence, f.start, f.end, names, lang))
         )
     return result
 

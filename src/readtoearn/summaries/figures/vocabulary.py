@@ -207,7 +207,8 @@ FUNCTION_WORDS = frozenset(
         "vendredi samedi dimanche près entre seulement parmi durant pendant sans sous vers "
         "chez contre comme quand où plus moins très tout tous toute toutes aussi encore déjà "
         "there here now then also still just only even now today yesterday tomorrow once "
-        "both each every all some many most other such what which who why how am pm"
+        "both each every all some many most other such what which who why how am pm whatever "
+        "whenever wherever whoever whichever"
     )
 ) | {m.lower() for names in MONTHS.values() for m in names}
 # Words after a number that are not a thing counted.
