@@ -246,6 +246,9 @@ def test_round_four_not_figures(sentence, language, text) -> None:
         ("She turned over £12,000 to the police.", "en", "£12,000", ()),
         ("They forked over $400 for the tickets.", "en", "$400", ()),
         ("The club paid over £12,000 for him.", "en", "£12,000", (Hedge.MORE_THAN,)),
+        # "Over the", "about the": a preposition before a definite noun phrase, not a hedge.
+        ("Talks go on over the £20m transfer of the striker.", "en", "£20m", ()),
+        ("They argued about the 300 jobs at the plant.", "en", "300 jobs", ()),
         # A word that adds to the amount may stand after the determiner.
         ("The bank may lend up to an extra 5 per cent.", "en", "5 per cent",
          (Hedge.UP_TO, Hedge.COULD)),

@@ -79,10 +79,11 @@ PARTICLE_VERB_RE = re.compile(
 )
 
 
-# What may stand between a hedge word and its figure: nothing, or one determiner, then a word
-# that adds to an amount ("up to an additional 15 per cent", "jusqu'à 200 autres").
+# What may stand between a hedge word and its figure: nothing, or an indefinite determiner,
+# then a word that adds to an amount ("up to an additional 15 per cent"). Not "the": "over the
+# £16m transfer", "about the 300 jobs" are prepositions, not hedges.
 HEDGE_GAP_RE = (
-    r"(?:(?:un|une|a|an|the|les|des)" + SPACE + r"+)?"
+    r"(?:(?:un|une|a|an|les|des)" + SPACE + r"+)?"
     r"(?:(?:additional|extra|further|another|supplémentaires?)" + SPACE + r"+)?"
 )
 # Words between a modal and the figure it governs that are not content words: auxiliaries,
