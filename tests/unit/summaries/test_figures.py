@@ -486,3 +486,25 @@ def test_round_five_numbers_inside_names_are_not_counts(sentence, language, numb
 )
 def test_round_five_counts_after_a_capitalised_word_that_is_no_name(sentence, text) -> None:
     assert text in {f.text for f in figures_in_sentence(sentence, "en")}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "number"),
+    [
+        ("The 14-inch Zenbook Pro sold out.", "en", "14"),  # a size inside a product's name
+        ("Un F-16 de l'US Navy s'est posé.", "fr", "16"),  # an elided article, no noun
+        ("Révision tous les 7 ansLes députés ont voté.", "fr", "7"),  # a glued heading
+    ],
+)  # fmt: skip
+def test_round_five_no_count_in_names_articles_or_glued_headings(
+    sentence, language, number
+) -> None:
+    found = figures_in_sentence(sentence, language)
+    assert not [f for f in found if f.kind == Kind.COUNT and f.text.startswith(number)], found
+
+
+def test_round_five_sizes_before_a_common_noun_still_count() -> None:
+    (screen,) = figures_in_sentence("It has a 6.7-inch screen.", "en")
+    assert (screen.value, screen.unit) == (Decimal("6.7"), "inch")
+    (horses,) = figures_in_sentence("Il y a 30 chevauxLe soir tombe.", "fr")
+    assert (horses.text, horses.unit) == ("30 chevaux", "chevaux")

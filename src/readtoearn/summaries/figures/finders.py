@@ -286,6 +286,10 @@ PEOPLE_RE = {
     "fr": re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:iens|iennes|ais|aises|ois|oises|ains|aines|ites)"),
 }
 EN_VERB_END_RE = re.compile(r"(?:ed|ing)$")
+PRODUCT_NAME_AFTER_RE = re.compile(SPACE + r"+[A-Z]")
+# A heading glued to a word ("ansLes"); not "iPads", "eBay".
+GLUED_HEADING_RE = re.compile(r"[a-zà-ÿ]{2}[A-ZÀ-Ý]")
+ELIDED_ARTICLE_RE = re.compile(r"[ld]['’]")
 # Nouns made of a number and "-er": one thing (a shot, a car, a boat, a fish), not a count.
 NUMBERED_THING_RE = re.compile(
     r"(?:point|seat|foot|wheel|tim|deck|head|lin|hand|yard|pound|hitt|sid|engin|storey|stor)"
@@ -306,6 +310,8 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
             return None
         if NUMBERED_THING_RE.fullmatch(noun):
             return None  # "a 3-pointer", "a two-seater": one thing named by a number
+        if PRODUCT_NAME_AFTER_RE.match(sentence, hyphen.end()):
+            return None  # "the 15-inch MacBook Pro": a size inside a product's name
         return noun, hyphen.end()
     words: list[str] = []
     end = position
@@ -314,14 +320,20 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
         if not match:
             return None
         word = match.group(1)
+        glued = GLUED_HEADING_RE.search(word)
+        if glued:
+            word = word[: glued.start() + 2]  # "5 ansLes": a heading glued to the word
+        word_end = match.start(1) + len(word)
         lowered = word.lower()
+        if ELIDED_ARTICLE_RE.match(lowered):
+            return None  # "18 de l'US": an article, not a noun counted
         if UNIT_RE.fullmatch(lowered) and not words:
             if language == "fr" or lowered not in FRENCH_ONLY_UNITS:
-                return word, match.end()
+                return word, word_end
             return None
         if lowered in MODIFIERS or (language == "fr" and lowered in FRENCH_ADJECTIVES_BEFORE):
             words.append(word)
-            end = match.end()
+            end = word_end
             continue
         if lowered in NOT_COUNTED or lowered in FUNCTION_WORDS:
             return None
@@ -330,20 +342,20 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
         if language == "en" and EN_VERB_END_RE.search(lowered) and step == 0:
             return None  # "the two travelled"
         if _plural(lowered, language) and not word[:1].isupper():
-            return " ".join([*words, word]), match.end()
+            return " ".join([*words, word]), word_end
         if PEOPLE_RE[language].fullmatch(word):
-            following = NEXT_WORD_RE.match(sentence, match.end())
+            following = NEXT_WORD_RE.match(sentence, word_end)
             noun_after = following and _plural(following.group(1), language)
             if not noun_after:
-                return " ".join([*words, word]), match.end()  # not "Syrian refugees"
+                return " ".join([*words, word]), word_end  # not "Syrian refugees"
         # An adjective or a name before the noun ("nautical miles", "Instagram followers").
         if language == "en" and (ADJECTIVE_END_RE.search(lowered) or word[:1].isupper()):
             words.append(word)
-            end = match.end()
+            end = word_end
             continue
         if language == "en" and "-" in word:
             words.append(word)  # "two-seater armchairs"
-            end = match.end()
+            end = word_end
             continue
         if (
             language == "en"
@@ -352,7 +364,7 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
             and not lowered.endswith("ly")
         ):
             words.append(word)  # a noun before the noun: "250 love letters", "two match points"
-            end = match.end()
+            end = word_end
             continue
         return None
     return None
