@@ -371,6 +371,10 @@ def test_round_five_currencies(sentence, language, text, value, currency) -> Non
         ("The engine makes 240 hp.", "en", "240 hp", "240", "hp"),
         ("Le moteur développe 130 ch.", "fr", "130 ch", "130", "ch"),
         ("La version à 512 Go coûte plus cher.", "fr", "512 Go", "512", "Go"),
+        ("Il fera 34 °C à Lyon.", "fr", "34 °C", "34", "°C"),
+        ("It felt like 101 ºF outside.", "en", "101 ºF", "101", "°F"),
+        ("Le radar l'a flashé à 142 km/heure.", "fr", "142 km/heure", "142", "km/heure"),
+        ("The tank holds 40 m³ of water.", "en", "40 m³", "40", "m³"),
     ],
 )  # fmt: skip
 def test_round_five_units(sentence, language, text, value, unit) -> None:
@@ -508,3 +512,8 @@ def test_round_five_sizes_before_a_common_noun_still_count() -> None:
     assert (screen.value, screen.unit) == (Decimal("6.7"), "inch")
     (horses,) = figures_in_sentence("Il y a 30 chevauxLe soir tombe.", "fr")
     assert (horses.text, horses.unit) == ("30 chevaux", "chevaux")
+
+
+def test_round_five_pct_is_a_percentage() -> None:
+    (share,) = figures_in_sentence("Shares fell 3.5 pct on Monday.", "en")
+    assert (share.kind, share.value) == (Kind.PERCENT, Decimal("3.5"))

@@ -193,7 +193,7 @@ HEDGE_OPENERS = frozenset(
         "fewer up environ près presque quelque plus moins seulement jusqu'à jusqu’à"
     )
 )
-TEMPERATURE_UNITS = frozenset({"degrés", "degré", "degrees", "°c", "c"})
+TEMPERATURE_UNITS = frozenset({"degrés", "degré", "degrees", "°c", "c", "°f"})
 MINUS_BEFORE_RE = re.compile(r"(?:^|[\s(])[-−]$")
 # Between two numbers of a range or a list that share the noun after the last one ("entre 15
 # et 20 étoiles", "80 à 100 km/h", "about 25 to 30 people", "cinquante, soixante-dix ou
@@ -262,7 +262,7 @@ IRREGULAR_PLURALS = frozenset(
 # frame rates, gold, temperatures. A unit names its thing even in the singular ("24 carat
 # gold", "10.7 teraflop hardware").
 UNIT_RE = re.compile(
-    r"(?:km/h|kph|mph|km²|m²|km2|m2|ha|km|cm|mm|nm|m|kg|mg|g|t|ml|cl|"
+    r"(?:km/h|km/heure|km/hr|kmh|mi/h|kph|mph|km²|m²|m³|km2|m2|m3|ha|km|cm|mm|nm|m|kg|mg|g|t|ml|cl|"
     r"w|kw|mw|gw|wh|kwh|mwh|gwh|twh|hp|bhp|ch|cv|rpm|db|dba|hz|khz|mhz|ghz|"
     r"kb|mb|gb|tb|kbps|mbps|gbps|go|mo|to|mah|fps|tflops?|teraflops?|petaflops?|gflops?|"
     r"ft|lbs?|oz|ppm|kcal|°c|°f|carats?|karats?|megapixels?|megawatts?|kilowatts?|gigawatts?|"
@@ -272,7 +272,9 @@ UNIT_RE = re.compile(
 # French data sizes ("64 Go") and "to" are words in English.
 FRENCH_ONLY_UNITS = frozenset({"go", "mo", "to", "ch", "cv"})
 NEXT_WORD_RE = re.compile(SPACE + r"+([^\W\d_][\w'’/²-]*)")
-FIRST_WORD_RE = re.compile(SPACE + r"+(?:(?:de|of)" + SPACE + r"+|d['’])?([^\W\d_][\w'’/²-]*)")
+FIRST_WORD_RE = re.compile(SPACE + r"+(?:(?:de|of)" + SPACE + r"+|d['’])?([^\W\d_][\w'’/²³-]*)")
+# Degrees written with their sign, glued or not ("33 °C", "95°F", "40ºC").
+DEGREES_RE = re.compile(SPACE + r"?[°º]" + SPACE + r"?([CF])\b")
 # Units glued to their number ("60fps", "128GB", "5GHz", "97kph"), case as written.
 GLUED_UNIT_RE = re.compile(
     r"(ft|cm|mm|km/h|km|kg|mg|ml|mph|kph|lbs?|oz|m|°C|C|fps|GB|TB|MB|Go|To|Mo|GHz|MHz|Hz|mAh|"
@@ -303,6 +305,9 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
     glued = GLUED_UNIT_RE.match(sentence, position)
     if glued:
         return glued.group(1), glued.end()
+    degrees = DEGREES_RE.match(sentence, position)
+    if degrees:
+        return "°" + degrees.group(1), degrees.end()
     hyphen = HYPHEN_NOUN_RE.match(sentence, position) if language == "en" else None
     if hyphen:
         noun = hyphen.group(1)

@@ -115,7 +115,7 @@ CURRENCY_BEFORE = (
     + SPACE
     + r"?)"
 )
-PERCENT_AFTER = r"(?:%|pour" + SPACE + r"?cent|percent|per" + SPACE + r"cent)(?![\w])"
+PERCENT_AFTER = r"(?:%|pour" + SPACE + r"?cent|percent|per" + SPACE + r"cent|pct)(?![\w])"
 
 NUMBER_WORDS = {
     "fr": word_list(
