@@ -349,6 +349,10 @@ def test_the_demo_articles_figures_read_right() -> None:
         ("Le loyer atteint 1.200 CHF par mois.", "fr", "1.200 CHF", 1_200, "CHF"),
         ("Le pass coûte 900 roupies.", "fr", "900 roupies", 900, "INR"),
         ("The fine was SEK 40,000.", "en", "SEK 40,000", 40_000, "SEK"),
+        ("The listing raised 12 billion Hong Kong dollars.", "en",
+         "12 billion Hong Kong dollars", 12_000_000_000, "HKD"),
+        ("Le contrat vaut 40 millions de dollars canadiens.", "fr",
+         "40 millions de dollars canadiens", 40_000_000, "CAD"),
     ],
 )  # fmt: skip
 def test_round_five_currencies(sentence, language, text, value, currency) -> None:

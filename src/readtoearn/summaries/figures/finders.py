@@ -11,6 +11,7 @@ from readtoearn.summaries.figures.model import Figure, Kind
 from readtoearn.summaries.figures.numbers import Numeral, scale_after
 from readtoearn.summaries.figures.vocabulary import (
     ADJECTIVE_END_RE,
+    COUNTRY_DOLLARS,
     CURRENCY_AFTER,
     CURRENCY_BEFORE,
     CURRENCY_PREFIXES,
@@ -86,7 +87,12 @@ def _currency_code(token: str) -> str:
     for symbol, code in CURRENCY_SYMBOLS.items():
         if symbol in token:
             return code
-    words = re.findall(r"[^\W\d_]+", token.lower())
+    lowered = token.lower()
+    if "dollar" in lowered:
+        for country, code in COUNTRY_DOLLARS.items():
+            if country in lowered:
+                return code
+    words = re.findall(r"[^\W\d_]+", lowered)
     for word in reversed(words):
         if word in CURRENCY_WORDS:
             return CURRENCY_WORDS[word]

@@ -97,9 +97,21 @@ CURRENCY_WORDS = {
     "rubles": "RUB",
 } | {code.lower(): code for code in CURRENCY_CODES}
 _CODES_RE = "|".join(CURRENCY_CODES)
+# Dollars of other countries, written out ("88 billion Hong Kong dollars", "dollars canadiens").
+COUNTRY_DOLLARS = {
+    "hong kong": "HKD", "canadian": "CAD", "canadiens": "CAD", "australian": "AUD",
+    "australiens": "AUD", "new zealand": "NZD", "néo-zélandais": "NZD", "singapore": "SGD",
+    "singapour": "SGD", "taiwan": "TWD", "de hong kong": "HKD",
+}  # fmt: skip
+_COUNTRY_BEFORE = r"(?:Hong Kong|Canadian|Australian|New Zealand|Singapore|Taiwan)"
+_COUNTRY_AFTER = r"(?:canadiens|australiens|néo-zélandais|de Singapour|de Hong Kong)"
 # Currency words in any case ("49.95 Euro"), then symbols and codes.
 CURRENCY_AFTER = (
-    r"(?:(?:de |d'|d’|of )?(?i:dollars?(?: américains| US)?|euros?|livres?(?: sterling)?|"
+    r"(?:(?:de |d'|d’|of )?(?:"
+    + _COUNTRY_BEFORE
+    + r" )?(?i:dollars?(?: américains| US| "
+    + _COUNTRY_AFTER
+    + r")?|euros?|livres?(?: sterling)?|"
     r"pounds?(?: sterling)?|yens?|yuans?|renminbi|francs?(?: suisses)?|bitcoins?|rupees?|"
     r"roupies?|roubles?|rubles?)\b|"
     r"(?:\$US|US\$|\$|€|£|¥|₹|₩|₽|" + _CODES_RE + r")(?![\w]))"
