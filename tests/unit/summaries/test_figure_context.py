@@ -271,6 +271,16 @@ def test_round_four_not_figures(sentence, language, text) -> None:
          (Hedge.COULD,)),
         # Not across another clause.
         ("Storms could hit the coast as rivers rise to 5 metres.", "en", "5 metres", ()),
+        # A ceiling is "up to" ("no more than", "au plus"), not "more than".
+        ("Rooms hold no more than 12 guests.", "en", "12 guests", (Hedge.UP_TO,)),
+        ("Tickets cost at most $25.", "en", "$25", (Hedge.UP_TO,)),
+        ("Le bus transporte au plus 50 passagers.", "fr", "50 passagers", (Hedge.UP_TO,)),
+        ("Pas plus de 6 personnes par table.", "fr", "6 personnes", (Hedge.UP_TO,)),
+        # An elided "de": "plus d'un million", "moins d'un million".
+        ("Il y a plus d'un million de visiteurs.", "fr", "un million de visiteurs",
+         (Hedge.MORE_THAN,)),
+        ("Moins d'un million de foyers sont équipés.", "fr", "un million de foyers",
+         (Hedge.LESS_THAN,)),
     ],
 )  # fmt: skip
 def test_round_five_hedges(sentence, language, text, hedges) -> None:

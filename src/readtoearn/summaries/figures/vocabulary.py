@@ -180,24 +180,35 @@ ORDINALS = {
 
 HEDGE_PATTERNS: dict[str, list[tuple[str, Hedge]]] = {
     "fr": [
-        (r"jusqu['’]?(?:à|a)|pas dépasser", Hedge.UP_TO),
+        # "Pas plus de", "au plus": a ceiling, before "plus de" is read as "more than".
+        (
+            r"jusqu['’]?(?:à|a)|pas dépasser|pas plus de|pas plus d['’]|tout au plus|au plus|"
+            r"au maximum",
+            Hedge.UP_TO,
+        ),
         (
             r"environ|près de|près d['’]|presque|quelques?|autour de|approximativement|une? bonne",
             Hedge.ABOUT,
         ),
-        (r"au moins|au minimum|pas moins de", Hedge.AT_LEAST),
-        (r"plus de|au-delà de|davantage que|supérieure? à", Hedge.MORE_THAN),
-        (r"moins de|inférieure? à", Hedge.LESS_THAN),
+        (r"au moins|au minimum|pas moins de|pas moins d['’]", Hedge.AT_LEAST),
+        (r"plus de|plus d['’]|au-delà de|davantage que|supérieure? à", Hedge.MORE_THAN),
+        (r"moins de|moins d['’]|inférieure? à", Hedge.LESS_THAN),
     ],
     "en": [
-        (r"up to|as much as|as many as|as high as|not exceed", Hedge.UP_TO),
+        # "No more than", "at most": a ceiling, before "more than" is read. Not "a maximum
+        # of": "hit a maximum of 89 degrees" is the peak itself.
         (
-            r"about|around|roughly|nearly|almost|approximately|some|an estimated|close to",
+            r"up to|as much as|as many as|as high as|not exceed|no more than|not more than|"
+            r"at most",
+            Hedge.UP_TO,
+        ),
+        (
+            r"about|around|roughly|nearly|almost|approximately|some|an estimated|close to|circa",
             Hedge.ABOUT,
         ),
         (r"at least|no fewer than|no less than", Hedge.AT_LEAST),
         (r"more than|over|above|upwards of|in excess of", Hedge.MORE_THAN),
-        (r"less than|fewer than|under|below", Hedge.LESS_THAN),
+        (r"less than|fewer than|under|below|shy of", Hedge.LESS_THAN),
     ],
 }
 # A closed list of modals: "could" is shown only when one of them governs the figure (see
