@@ -341,6 +341,7 @@ def test_the_demo_articles_figures_read_right() -> None:
     [
         ("The ticket costs Rs 450 at the door.", "en", "Rs 450", 450, "INR"),
         ("The plant cost Rs. 12 crore to build.", "en", "Rs. 12 crore", 120_000_000, "INR"),
+        ("Net debt reached $4.2 bln.", "en", "$4.2 bln", 4_200_000_000, "USD"),
         ("A meal is ₹250 there.", "en", "₹250", 250, "INR"),
         ("The lamp sells for 19.90 Euro online.", "en", "19.90 Euro", Decimal("19.90"), "EUR"),
         ("Fares rose to HK$38 this year.", "en", "HK$38", 38, "HKD"),

@@ -41,6 +41,8 @@ SCALES: dict[str, Decimal] = {
     "mn": Decimal(10) ** 6,
     "mln": Decimal(10) ** 6,
     "bn": Decimal(10) ** 9,
+    "bln": Decimal(10) ** 9,
+    "trln": Decimal(10) ** 12,
     "b": Decimal(10) ** 9,
     "trillion": Decimal(10) ** 12,
     "trillions": Decimal(10) ** 12,
@@ -56,7 +58,7 @@ ENGLISH_BILLION = Decimal(10) ** 9
 SCALE_RE = (
     r"(?:milliards?|millions?|milliers|millier|mille|billions?|trillions?|thousand|lakhs?|crores?|"
     r"Mds|Mrds?|Md|Mn|"
-    r"mln|bn|tn|M|m|[kK]|B|b)(?![\w])"
+    r"mln|bln|trln|bn|tn|M|m|[kK]|B|b)(?![\w])"
 )
 CURRENCY_SYMBOLS = {
     "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₿": "BTC", "₹": "INR", "₩": "KRW", "₽": "RUB",
