@@ -352,3 +352,13 @@ def test_round_five_english_subjects_that_are_not_sure(sentence, text) -> None:
 def test_round_five_an_irregular_past_is_the_subjects_verb() -> None:
     found = by_text("Mia Lund threw for three touchdowns.", "en", frozenset({"Mia", "Lund"}))
     assert found["three touchdowns"].subject == "Mia Lund"
+
+
+def test_round_five_a_relative_clause_is_held_to_the_same_rule() -> None:
+    names = frozenset({"Anna", "Holm", "Henry"})
+    kept = by_text(
+        "Anna Holm, who has kept a flat in her home town since 2004, moved.", "en", names
+    )
+    assert kept["2004"].subject is None
+    ran = by_text("But Sir Henry, who ran the agency from 1995 to 2001, resigned.", "en", names)
+    assert ran["2001"].subject == "Sir Henry"  # the link of a range is no other phrase

@@ -332,7 +332,9 @@ def _verb_governs(between: str) -> bool:
     prepositions = [
         j
         for j in range(verb_end, len(words))
-        if words[j] in PREPOSITIONS and words[j] not in GENITIVE_WORDS | {"à", "au", "aux"}
+        if words[j] in PREPOSITIONS
+        and words[j] not in GENITIVE_WORDS | {"à", "au", "aux"}
+        and not words[j - 1].isdigit()  # "from 1992 to 1997": the range's link
     ]
     for j in prepositions[:-1]:  # the last one brings the figure
         if j == verb_end and words[j] in AGENT_WORDS:
@@ -409,6 +411,7 @@ def _about_the_name(
             and not REPORTING_RE.match(rest)
             and not ATTRIBUTION_RE.match(rest)
             and not _another_verb(rest, relative.end(), sentence)
+            and _verb_governs(rest)
         )
     apposition = re.match(r"," + SPACE + r"*([^,;:()«»“”\"–—]*)", sentence[name_end : start + 1])
     if not apposition:
@@ -436,6 +439,7 @@ def _about_the_name(
         and not REPORTING_RE.match(rest)
         and not ATTRIBUTION_RE.match(rest)
         and not _another_verb(rest, after + 1, sentence)
+        and _verb_governs(rest)
     )
 
 
