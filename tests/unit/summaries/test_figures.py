@@ -522,3 +522,26 @@ def test_round_five_sizes_before_a_common_noun_still_count() -> None:
 def test_round_five_pct_is_a_percentage() -> None:
     (share,) = figures_in_sentence("Shares fell 3.5 pct on Monday.", "en")
     assert (share.kind, share.value) == (Kind.PERCENT, Decimal("3.5"))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text", "kind", "value", "unit"),
+    [
+        # The first number of a range shares the last one's sign, scale and currency.
+        ("Rents rose 8 to 12 per cent.", "en", "8", "percent", "8", "%"),
+        ("Le taux oscille entre 4 et 6 %.", "fr", "4", "percent", "4", "%"),
+        ("The repairs will cost 20 to 30 million dollars.", "en", "20", "money", "20000000",
+         "USD"),
+        ("La prime va de 1.000 à 2.000 euros.", "fr", "1.000", "money", "1000", "EUR"),
+    ],
+)  # fmt: skip
+def test_round_five_ranges_share_their_unit(sentence, language, text, kind, value, unit) -> None:
+    figure = {f.text: f for f in figures_in_sentence(sentence, language)}[text]
+    assert (str(figure.kind), str(figure.value), figure.unit) == (kind, value, unit)
+
+
+def test_round_five_a_score_or_a_bare_and_is_no_range() -> None:
+    assert [f.text for f in figures_in_sentence("Leeds won 3-1 and 60% of fans left.", "en")] == [
+        "60%"
+    ]
+    assert [f.text for f in figures_in_sentence("They ate 4 and 30% stayed.", "en")] == ["30%"]

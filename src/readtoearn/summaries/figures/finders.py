@@ -35,7 +35,7 @@ def money_figures(
     sentence: str, language: str, index: int, numerals: list[Numeral]
 ) -> list[Figure]:
     figures = []
-    for numeral in numerals:
+    for position, numeral in enumerate(numerals):
         symbol = CURRENCY_BEFORE_RE.search(sentence, max(0, numeral.start - 5), numeral.start)
         scale_info = scale_after(sentence, numeral.end, language, money=True)
         scale, after_scale = scale_info if scale_info else (Decimal(1), numeral.end)
@@ -50,6 +50,13 @@ def money_figures(
             if tail:
                 currency = _currency_code(tail.group())
                 end = tail.end()
+            elif not numeral.style.spelled:
+                # The first number of a range shares the last one's scale and currency ("10
+                # to 15 million dollars", "entre 3.000 et 5.000 euros").
+                shared = _range_currency(sentence, language, numerals, position)
+                if shared is not None:
+                    currency, shared_scale = shared
+                    scale = scale if scale_info else shared_scale
         if currency is None:
             continue
         if scale_info is None and numeral.style.spelled and numeral.value < 2:
@@ -74,6 +81,18 @@ def money_figures(
 
 
 CURRENCY_BEFORE_RE = re.compile(CURRENCY_BEFORE + r"$")
+
+
+def _range_currency(
+    sentence: str, language: str, numerals: list[Numeral], position: int
+) -> tuple[str, Decimal] | None:
+    following = _range_next(sentence, numerals, position)
+    if following is None:
+        return None
+    scale_info = scale_after(sentence, following.end, language, money=True)
+    scale, after = scale_info if scale_info else (Decimal(1), following.end)
+    tail = re.compile(SPACE + r"?" + CURRENCY_AFTER).match(sentence, after)
+    return (_currency_code(tail.group()), scale) if tail else None
 
 
 def _currency_code(token: str) -> str:
@@ -103,26 +122,50 @@ def percent_figures(
     sentence: str, language: str, index: int, numerals: list[Numeral]
 ) -> list[Figure]:
     figures = []
-    for numeral in numerals:
-        match = re.compile(SPACE + r"?" + PERCENT_AFTER).match(sentence, numeral.end)
+    percent_after = re.compile(SPACE + r"?" + PERCENT_AFTER)
+    for position, numeral in enumerate(numerals):
+        match = percent_after.match(sentence, numeral.end)
+        end = match.end() if match else numeral.end
         if not match:
-            continue
+            # The first number of a range shares the last one's sign ("10 to 15 per cent").
+            following = _range_next(sentence, numerals, position)
+            if following is None or not percent_after.match(sentence, following.end):
+                continue
         figures.append(
             Figure(
                 kind=Kind.PERCENT,
-                text=sentence[numeral.start : match.end()],
+                text=sentence[numeral.start : end],
                 value=clean_value(numeral.value),
                 unit="%",
                 sentence=sentence,
                 sentence_index=index,
                 start=numeral.start,
-                end=match.end(),
+                end=end,
                 number_start=0,
                 number_end=numeral.end - numeral.start,
                 style=numeral.style,
             )
         )
     return figures
+
+
+def _range_next(sentence: str, numerals: list[Numeral], position: int) -> Numeral | None:
+    """The next number when this one opens a range with it ("10 to 15", "entre 2 et 3")."""
+    if position + 1 >= len(numerals):
+        return None
+    numeral, following = numerals[position], numerals[position + 1]
+    link = RANGE_LINK_RE.fullmatch(sentence, numeral.end, following.start)
+    if not link or SCORE_BEFORE_RE.search(sentence, 0, numeral.start):
+        return None  # "won 3-2 and 40%": a score
+    if re.search(r"\b(?:and|et)\b", link.group(), re.IGNORECASE) and not BETWEEN_BEFORE_RE.search(
+        sentence, 0, numeral.start
+    ):
+        return None  # "and" joins a range only after "between", "entre"
+    return following
+
+
+SCORE_BEFORE_RE = re.compile(r"\d" + SPACE + r"*[-–]" + SPACE + r"*$")
+BETWEEN_BEFORE_RE = re.compile(r"\b(?:between|entre)" + SPACE + r"+$", re.IGNORECASE)
 
 
 def count_figures(
