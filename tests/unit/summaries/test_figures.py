@@ -545,3 +545,16 @@ def test_round_five_a_score_or_a_bare_and_is_no_range() -> None:
         "60%"
     ]
     assert [f.text for f in figures_in_sentence("They ate 4 and 30% stayed.", "en")] == ["30%"]
+
+
+def test_round_five_a_scale_as_the_adjective_of_a_currency() -> None:
+    (deal,) = figures_in_sentence("It was a near billion-dollar deal.", "en")
+    assert (deal.kind, deal.value, deal.unit, deal.hedges) == (
+        Kind.MONEY,
+        Decimal(1_000_000_000),
+        "USD",
+        (Hedge.ABOUT,),
+    )
+    (house,) = figures_in_sentence("They bought a million-pound house.", "en")
+    assert (house.value, house.unit) == (Decimal(1_000_000), "GBP")
+    assert figures_in_sentence("A multibillion-dollar market.", "en") == []

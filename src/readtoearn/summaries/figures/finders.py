@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import cache
 
 from readtoearn.summaries.figures.context import PREPOSITIONS, clean_value
-from readtoearn.summaries.figures.model import Figure, Kind
+from readtoearn.summaries.figures.model import Figure, Kind, NumberStyle
 from readtoearn.summaries.figures.numbers import Numeral, scale_after
 from readtoearn.summaries.figures.vocabulary import (
     ADJECTIVE_END_RE,
@@ -77,7 +77,33 @@ def money_figures(
                 style=numeral.style,
             )
         )
+    for match in SCALE_ADJECTIVE_RE.finditer(sentence) if language == "en" else ():
+        # "a billion-dollar deal": the scale alone, as an adjective of its currency.
+        figures.append(
+            Figure(
+                kind=Kind.MONEY,
+                text=match.group(),
+                value=clean_value(ENGLISH_SCALE_WORDS[match.group(1).lower()]),
+                unit=CURRENCY_WORDS[match.group(2).lower()],
+                sentence=sentence,
+                sentence_index=index,
+                start=match.start(),
+                end=match.end(),
+                number_start=0,
+                number_end=len(match.group(1)),
+                scale=ENGLISH_SCALE_WORDS[match.group(1).lower()],
+                style=NumberStyle(spelled=True),
+            )
+        )
     return figures
+
+
+SCALE_ADJECTIVE_RE = re.compile(
+    r"(?<![\w-])(million|billion|trillion)-(dollar|euro|pound)(?![\w-])", re.IGNORECASE
+)
+ENGLISH_SCALE_WORDS = {
+    "million": Decimal(10) ** 6, "billion": Decimal(10) ** 9, "trillion": Decimal(10) ** 12,
+}  # fmt: skip
 
 
 CURRENCY_BEFORE_RE = re.compile(CURRENCY_BEFORE + r"$")

@@ -205,7 +205,8 @@ HEDGE_PATTERNS: dict[str, list[tuple[str, Hedge]]] = {
             Hedge.UP_TO,
         ),
         (
-            r"about|around|roughly|nearly|almost|approximately|some|an estimated|close to|circa",
+            r"about|around|roughly|nearly|near|almost|approximately|some|an estimated|close to|"
+            r"circa",
             Hedge.ABOUT,
         ),
         (r"at least|no fewer than|no less than", Hedge.AT_LEAST),
