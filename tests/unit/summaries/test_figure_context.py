@@ -276,6 +276,9 @@ def test_round_four_not_figures(sentence, language, text) -> None:
         ("Tickets cost at most $25.", "en", "$25", (Hedge.UP_TO,)),
         ("Le bus transporte au plus 50 passagers.", "fr", "50 passagers", (Hedge.UP_TO,)),
         ("Pas plus de 6 personnes par table.", "fr", "6 personnes", (Hedge.UP_TO,)),
+        ("Une aide d'un montant maximal de 3 millions d'euros.", "fr",
+         "3 millions d'euros", (Hedge.UP_TO,)),
+        ("Bonuses are capped at £2m.", "en", "£2m", (Hedge.UP_TO,)),
         # An elided "de": "plus d'un million", "moins d'un million".
         ("Il y a plus d'un million de visiteurs.", "fr", "un million de visiteurs",
          (Hedge.MORE_THAN,)),

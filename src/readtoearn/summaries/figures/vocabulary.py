@@ -182,10 +182,10 @@ ORDINALS = {
 
 HEDGE_PATTERNS: dict[str, list[tuple[str, Hedge]]] = {
     "fr": [
-        # "Pas plus de", "au plus": a ceiling, before "plus de" is read as "more than".
+        # "Pas plus de", "au plus", a cap: a ceiling, before "plus de" is read as "more than".
         (
             r"jusqu['’]?(?:à|a)|pas dépasser|pas plus de|pas plus d['’]|tout au plus|au plus|"
-            r"au maximum",
+            r"au maximum|montant maxim(?:al|um) de|plafond de|plafonnée?s? à",
             Hedge.UP_TO,
         ),
         (
@@ -201,7 +201,7 @@ HEDGE_PATTERNS: dict[str, list[tuple[str, Hedge]]] = {
         # of": "hit a maximum of 89 degrees" is the peak itself.
         (
             r"up to|as much as|as many as|as high as|not exceed|no more than|not more than|"
-            r"at most",
+            r"at most|capped at|a cap of",
             Hedge.UP_TO,
         ),
         (
