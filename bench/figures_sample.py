@@ -1,6 +1,6 @@
-"""Draw the sentences of a new held-out part of the key-figure set (C: round 3; D: 4; E: 5).
+"""Draw the sentences of a new held-out part of the key-figure set (C: round 3; D: 4; E: 5; F: 6).
 
-Usage: .venv/bin/python bench/figures_sample.py [--part c|d|e] > /tmp/figures/part-e.jsonl
+Usage: .venv/bin/python bench/figures_sample.py [--part c|d|e|f] > /tmp/figures/part-f.jsonl
 
 Sentences are cut by the pipeline's own splitter (an id is `source:article:sentence`, as in
 bench/data/figures.jsonl). A sentence is eligible when it is not already in the labelled set, has
@@ -15,7 +15,8 @@ Each part excludes the sentences (and, for OrangeSum, the articles) of the parts
 so part C is redrawn exactly as it was in round 3. Part D (round 4) uses the same rule with its
 own seed, after every sentence of the tune part and of parts B and C. Part E (round 5) comes
 after all of them and, every article being in the set by then, takes new sentences of OrangeSum
-articles already used too.
+articles already used too. Part F (round 6) is drawn from the dev sets' human summaries
+instead (see summary_rows).
 """
 
 from __future__ import annotations
@@ -63,6 +64,16 @@ PARTS = {
         ("tune", "held-out", "held-out-c", "held-out-d"),
         20261208,
         ({"orangesum": 140, "cnndm": 60, "extraction": 100}, {"orangesum": 70}),
+    ),
+    # Round 6: the human summaries of both dev sets (OrangeSum's two sentences, CNN/DM's
+    # highlights), a part of the data the figure rules have never been run on: every sentence
+    # with a number in digits and at most 60 words, in a seeded order (no hedge-or-name rule:
+    # summaries name who the figures are about).
+    "f": (
+        "held-out-f",
+        ("tune", "held-out", "held-out-c", "held-out-d", "held-out-e"),
+        20261209,
+        (),
     ),
 }
 # The parts that may take a new sentence of an OrangeSum article already in the set.
@@ -145,9 +156,30 @@ def draw(
                    "sentence": sentence, "figures": []}  # fmt: skip
 
 
+def summary_rows(split: str, seed: int, used_sentences: set[str]) -> list[dict[str, object]]:
+    """Part F: the sentences of the dev sets' human summaries that hold a number, shuffled. An id
+    is `source:article:summary-N`, so the scorer finds the article's names as for its text."""
+    rows: list[dict[str, object]] = []
+    for folder, language in (("orangesum", "fr"), ("cnndm", "en")):
+        lines = (SHARED / folder / "dev.jsonl").open(encoding="utf-8")
+        for number, line in enumerate(lines):
+            summary = str(json.loads(line)["summary"])
+            for index, sentence in enumerate(split_sentences(summary, language)):
+                if (
+                    DIGIT_RE.search(sentence)
+                    and len(sentence.split()) <= 60
+                    and sentence not in used_sentences
+                ):
+                    rows.append({"id": f"{folder}:{number}:summary-{index}", "language": language,
+                                 "split": split, "sentence": sentence, "figures": []})  # fmt: skip
+                    used_sentences.add(sentence)
+    random.Random(seed).shuffle(rows)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=tuple(PARTS), default="e")
+    parser.add_argument("--part", choices=tuple(PARTS), default="f")
     args = parser.parse_args()
     split, before, seed, batches = PARTS[args.part]
     rows = [
@@ -158,6 +190,10 @@ def main() -> int:
     used = {str(row["id"]) for row in rows}
     used_sentences = {str(row["sentence"]) for row in rows}
     used_articles = {key.rsplit(":", 1)[0] for key in used}
+    if args.part == "f":
+        for row in summary_rows(split, seed, used_sentences):
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
     rng = random.Random(seed)
     reuse = args.part in REUSE_ARTICLES
     languages = {"orangesum": "fr", "cnndm": "en", "extraction": "en"}
