@@ -365,3 +365,41 @@ def test_round_five_a_relative_clause_is_held_to_the_same_rule() -> None:
     assert kept["2004"].subject is None
     ran = by_text("But Sir Henry, who ran the agency from 1995 to 2001, resigned.", "en", names)
     assert ran["2001"].subject == "Sir Henry"  # the link of a range is no other phrase
+
+
+# --- round 6 -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "text"),
+    [
+        # A year between an article and its noun names which one it is, not the subject's.
+        ("Mia Lund entered the 2024 race last week.", "en", "2024"),
+        ("Nokia skipped the 2019 fair.", "en", "2019"),
+        # A forecaster is a source: the figure it expects is another's.
+        ("Wall Street predicted $1.40 a share.", "en", "$1.40"),
+        ("Goldman Sachs expects 3% growth next year.", "en", "3%"),
+        ("Natixis table sur 2 milliards d'euros de bénéfices.", "fr", "2 milliards d'euros"),
+    ],
+)  # fmt: skip
+def test_round_six_no_subject_for_a_named_year_or_a_forecast(sentence, language, text) -> None:
+    names = frozenset({"Mia", "Lund", "Nokia", "Wall", "Street", "Goldman", "Sachs", "Natixis"})
+    found = by_text(sentence, language, names)
+    assert found[text].subject is None, found[text]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "subject"),
+    [
+        # The name without its owner, a title before it or a common noun after it.
+        ("Kia’s Niro Plus EV will go 250 miles per charge.", "250 miles", "Niro Plus"),
+        ("Former Governor Mia Lund won 52% of the vote.", "52%", "Mia Lund"),
+        # A year after a preposition is still the subject's ("since 2011").
+        ("Mia Lund has run the club since 2011.", "2011", "Mia Lund"),
+        # Two words left: "General Motors", "Apple TV" are names.
+        ("General Motors sold 300 trucks.", "300 trucks", "General Motors"),
+    ],
+)
+def test_round_six_the_subject_is_the_bare_name(sentence, text, subject) -> None:
+    names = frozenset({"Kia", "Niro", "Plus", "EV", "Governor", "Mia", "Lund", "General", "Motors"})
+    assert by_text(sentence, "en", names)[text].subject == subject

@@ -192,9 +192,13 @@ PROPER_RE = re.compile(
 
 # Capitalised words that open a sentence without naming anyone or anything.
 NOT_NAMES = frozenset(word_list("sa son ses leur leurs mon ma mes cela ceci ça ce"))
-# A name followed by one of these is a speaker or a source, not what the figure is about.
+# A name followed by one of these is a speaker or a source, not what the figure is about; a
+# forecaster too ("Wall Street predicted $2.52 a share": the figure is another's, expected).
 ATTRIBUTION_RE = re.compile(
     r"^[\s,]*(?:said|says|told|reported|reports|added|explained|wrote|tweeted|according|"
+    r"predicts?|predicted|forecasts?|forecasted|projects|projected|anticipates?|anticipated|"
+    r"expects?|expected|(?:was|were|is|are)\s+expecting|s['’]attendent|s['’]attend|"
+    r"tablent|table\s+sur|anticipent|anticipe|"
     r"a\s+(?:indiqué|déclaré|affirmé|expliqué|précisé|annoncé|souligné|rapporté|assuré|estimé)|"
     r"indique|déclare|affirme|explique|précise|annonce|souligne|rapporte|assure|estime|"
     r"commented|comments|a\s+commenté|commente|"
@@ -297,7 +301,38 @@ def subject_of(
         if not possessive and not _verb_governs(between):
             continue  # "Apple has had a place in his heart since 1984"
         chosen = " ".join(words)
-    return chosen
+    return _bare_name(chosen) if chosen else None
+
+
+# Titles before a name and common nouns written in capitals after it are not the name.
+TITLES = frozenset(
+    word_list(
+        "former ex late president vice prime minister secretary senator sen rep gov governor "
+        "chancellor mayor chairman chairwoman ceo cfo coach judge general "
+        "président présidente ministre sénateur sénatrice maire"
+    )
+)
+COMMON_CAPITALS = frozenset(
+    word_list("suv suvs ev evs tv pc pcs gpu cpu ssd led oled lcd atm vpn dvd")
+)
+
+
+def _bare_name(name: str) -> str:
+    """The name alone: without its owner ("Ford's Mustang Mach E": "Mustang Mach E"), a title
+    before it ("Former President Barack Obama") or a common noun after it ("Mach E SUV")."""
+    words = name.split()
+    owners = [i for i, word in enumerate(words[:-1]) if POSSESSIVE_END_RE.search(word)]
+    if owners:
+        words = words[owners[-1] + 1 :]
+    # A first name and a last name must remain: "General Motors", "Vice Media" keep theirs.
+    while len(words) > 2 and words[0].lower().rstrip(".") in TITLES and words[1][:1].isupper():
+        words.pop(0)
+    while len(words) > 2 and words[-1].lower() in COMMON_CAPITALS:  # "Apple TV" is a name
+        words.pop()
+    return " ".join(words)
+
+
+POSSESSIVE_END_RE = re.compile(r"(?:['’]s|s['’])$")
 
 
 # "and Arthur Jackson caught", "mais il a": a second clause with its own subject.
@@ -495,14 +530,23 @@ GLUED_SENTENCE_RE = re.compile(r"(?<=[a-zà-ÿ0-9)\"»”%])[.!?]+[\"»”)]*(?=
 def _owned_by_another(sentence: str, start: int, end: int) -> bool:
     """The figure belongs to another noun than the clause's subject: "126 responsables de Force
     ouvrière", "one of five teams", "aux deux membres", "la vie des 130.000 personnes", "in the
-    Lakers' last 10 games" (a possessive name with words between: "Apple's $3bn" is Apple's)."""
+    Lakers' last 10 games" (a possessive name with words between: "Apple's $3bn" is Apple's),
+    "the 2020 primary" (a year between an article and its noun names which one it is)."""
     if OWNER_AFTER_RE.match(sentence, end):
+        return True
+    if ATTRIBUTIVE_YEAR_RE.fullmatch(sentence, start, end) and (
+        ARTICLE_BEFORE_RE.search(sentence[max(0, start - 6) : start])
+        and NOUN_AFTER_RE.match(sentence, end)
+    ):
         return True
     if POSSESSIVE_OWNER_RE.search(sentence[max(0, start - 40) : start]):
         return True
     return bool(OWNER_BEFORE_RE.search(sentence[max(0, start - 12) : start]))
 
 
+ATTRIBUTIVE_YEAR_RE = re.compile(r"(?:1[5-9]|20)\d\d")
+ARTICLE_BEFORE_RE = re.compile(r"(?:^|[^\w'’])(?:the|a|an|le|la|les|l['’])" + SPACE + r"*$", re.I)
+NOUN_AFTER_RE = re.compile(SPACE + r"+[a-zà-ÿ]")
 OWNER_AFTER_RE = re.compile(
     SPACE + r"*(?:de|du|des|of|d['’])" + SPACE + r"*(?:(?:la|le|les|l['’]|the)" + SPACE + r"*)?"
     r"[A-ZÀ-Ý]"
