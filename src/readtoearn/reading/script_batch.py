@@ -1,11 +1,14 @@
-"""Calls of one Redis script that arrive in the same turn of the event loop go out together.
+"""Calls of one Redis script go out together, one batch in flight at a time.
 
 A busy worker receives many beats at once. Sent one by one, each EVALSHA costs the asyncio client
 about 70 us of CPU (taking a connection, packing, a write, a wake-up, a read); sent together in one
-pipeline, the beats of a turn share the connection, the write and the read, and each costs about
-a third of that. Every script still runs alone and atomically in Redis, in arrival order, so the
-compare-and-set of each beat holds exactly as before; a beat waits for no other beat, only for the
-end of the loop turn in which it arrived.
+pipeline, the beats of a batch share the connection, the write and the read. The first call
+starts a sender, which sends what arrived in that turn of the event loop; the calls that arrive
+while a batch is in flight wait for its answer and go in the next batch, so a busy worker sends
+a few large batches rather than many of one or two beats (each a write, a read and a wake-up for
+the worker and for Redis). A call waits at most for the batch in flight before its own is sent.
+Every script still runs alone and atomically in Redis, in arrival order, so the compare-and-set
+of each beat holds exactly as before.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from redis.exceptions import NoScriptError
 
 
 class ScriptBatcher:
-    """EVALSHA of one script through one asyncio client, batched per turn of the event loop."""
+    """EVALSHA of one script through one asyncio client, in batches sent one after the other."""
 
     def __init__(self, client: Any, source: str) -> None:
         self._client = client
@@ -26,17 +29,26 @@ class ScriptBatcher:
         # Redis names a script by the SHA-1 of its source (a name, not a protection).
         self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
         self._pending: list[tuple[list[str], list[str], asyncio.Future[Any]]] = []
-        self._flushing: set[asyncio.Task[None]] = set()  # strong references to running flushes
+        self._sender: asyncio.Task[None] | None = None  # sends the batches while calls come
 
     async def __call__(self, keys: list[str], args: list[str]) -> Any:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._pending.append((keys, args, future))
-        if len(self._pending) == 1:  # the first of this turn sends the turn's batch
-            task = loop.create_task(self._flush())
-            self._flushing.add(task)
-            task.add_done_callback(self._flushing.discard)
+        if self._sender is None:  # nothing in flight: this turn's calls go out next turn
+            self._sender = loop.create_task(self._send_pending())
         return await future
+
+    async def _send_pending(self) -> None:
+        try:
+            while self._pending:
+                await self._flush()
+        finally:
+            self._sender = None
+            # Cancelled (the worker is stopping): the calls waiting for the next batch hear it.
+            waiting, self._pending = self._pending, []
+            for _, _, future in waiting:
+                future.cancel()
 
     async def _flush(self) -> None:
         batch, self._pending = self._pending, []
