@@ -300,6 +300,8 @@ def subject_of(
             continue  # "a refusé de récupérer 19 migrants": the figure is another verb's
         if not possessive and not _verb_governs(between):
             continue  # "Apple has had a place in his heart since 1984"
+        if not possessive and _object_is_a_name(between):
+            continue  # "Swindon held Gillingham to a 2-2 draw": the figure may be the object's
         chosen = " ".join(words)
     return _bare_name(chosen) if chosen else None
 
@@ -379,6 +381,19 @@ def _verb_governs(between: str) -> bool:
             continue
         return False
     return True
+
+
+def _object_is_a_name(between: str) -> bool:
+    """The verb's object is another name ("Amazon discounts MacBook models from $700"): the
+    figure may measure it rather than the subject."""
+    words = re.findall(r"[\w'’&.-]+", between)
+    i = 0
+    while i < len(words) and (words[i].lower() in AUXILIARIES or words[i].endswith("ly")):
+        i += 1
+    i += 1  # the verb
+    while i < len(words) and words[i].lower().strip("'’") in DETERMINERS:
+        i += 1
+    return i < len(words) and words[i][:1].isupper()
 
 
 INDEFINITE = frozenset(word_list("un une a an"))
@@ -535,17 +550,19 @@ def _owned_by_another(sentence: str, start: int, end: int) -> bool:
     if OWNER_AFTER_RE.match(sentence, end):
         return True
     if ATTRIBUTIVE_YEAR_RE.fullmatch(sentence, start, end) and (
-        ARTICLE_BEFORE_RE.search(sentence[max(0, start - 6) : start])
+        ARTICLE_BEFORE_RE.search(sentence[max(0, start - 12) : start])
         and NOUN_AFTER_RE.match(sentence, end)
     ):
         return True
     if POSSESSIVE_OWNER_RE.search(sentence[max(0, start - 40) : start]):
         return True
-    return bool(OWNER_BEFORE_RE.search(sentence[max(0, start - 12) : start]))
+    return bool(OWNER_BEFORE_RE.search(sentence[max(0, start - 24) : start]))
 
 
 ATTRIBUTIVE_YEAR_RE = re.compile(r"(?:1[5-9]|20)\d\d")
-ARTICLE_BEFORE_RE = re.compile(r"(?:^|[^\w'’])(?:the|a|an|le|la|les|l['’])" + SPACE + r"*$", re.I)
+ARTICLE_BEFORE_RE = re.compile(
+    r"(?:^|[^\w'’])(?:the|a|an|le|la|les|l['’])" + SPACE + r"*(?:(?:mid|early|late)-)?$", re.I
+)
 NOUN_AFTER_RE = re.compile(SPACE + r"+[a-zà-ÿ]")
 OWNER_AFTER_RE = re.compile(
     SPACE + r"*(?:de|du|des|of|d['’])" + SPACE + r"*(?:(?:la|le|les|l['’]|the)" + SPACE + r"*)?"
@@ -554,7 +571,10 @@ OWNER_AFTER_RE = re.compile(
 POSSESSIVE_OWNER_RE = re.compile(
     r"[A-ZÀ-Ý][\w.-]*(?:['’]s|s['’])" + SPACE + r"+(?:[\w-]+" + SPACE + r"+){1,2}$"
 )
-OWNER_BEFORE_RE = re.compile(r"(?:^|\s)(?:des|aux|of|of" + SPACE + r"+the)" + SPACE + r"+$")
+OWNER_BEFORE_RE = re.compile(
+    r"(?:^|\s)(?:des|aux|of|of" + SPACE + r"+the(?:" + SPACE + r"+(?:first|last|top|other|"
+    r"next|only|premiers|premières|derniers|dernières))?)" + SPACE + r"+$"
+)
 # A verb group after the subject: auxiliaries, modals, clitics and adverbs, then one main verb.
 AUXILIARIES = frozenset(
     word_list(
