@@ -558,3 +558,31 @@ def test_round_five_a_scale_as_the_adjective_of_a_currency() -> None:
     (house,) = figures_in_sentence("They bought a million-pound house.", "en")
     assert (house.value, house.unit) == (Decimal(1_000_000), "GBP")
     assert figures_in_sentence("A multibillion-dollar market.", "en") == []
+
+
+# --- round 6 -----------------------------------------------------------------------------------
+
+
+def found(sentence: str, language: str) -> list[tuple[str, str, str, str]]:
+    return [
+        (f.text, str(f.kind), str(f.value), f.unit) for f in figures_in_sentence(sentence, language)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "expected"),
+    [
+        # Years in brackets that open a range, a decade, a year owning a name, "jusqu'à".
+        ("La romancière Ada Roy (1921-1999) écrivait la nuit.", "fr",
+         [("1921", "date", "1921", "year"), ("1999", "date", "1999", "year")]),
+        ("Sailors drew it in the early 1520s.", "en", [("1520s", "date", "1520", "year")]),
+        ("Her best film was 2012’s Blue Hour.", "en", [("2012", "date", "2012", "year")]),
+        ("On peut remonter jusqu'à 2014 pour le contrôle.", "fr",
+         [("2014", "date", "2014", "year")]),
+        # A year-like number followed by a currency is an amount.
+        ("Il touche près de 1900 euros par mois.", "fr", [("1900 euros", "money", "1900", "EUR")]),
+        ("Il y aura jusqu'à 2000 personnes.", "fr", []),  # no date before a plural noun
+    ],
+)  # fmt: skip
+def test_round_six_dates(sentence, language, expected) -> None:
+    assert found(sentence, language) == expected

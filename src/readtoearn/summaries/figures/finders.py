@@ -531,7 +531,7 @@ def _dates(sentence: str, language: str, index: int) -> list[Figure]:
             if any(match.start() < f.end and f.start < match.end() for f in figures):
                 continue
             period, unit = _period(match, precision, language)
-            if period is None:
+            if period is None or CURRENCY_NEXT_RE.match(sentence, match.end("year")):
                 continue
             start = match.start("year") if precision == "year" else match.start()
             end = match.end()
@@ -558,6 +558,10 @@ def _dates(sentence: str, language: str, index: int) -> list[Figure]:
     return figures
 
 
+# A year alone in brackets, or opening a range of years there ("Théodore Monod (1902-2000)").
+YEARS_IN_BRACKETS = r"(?=(?:" + SPACE + r"*[-–]" + SPACE + r"*(?:1[0-9]|20)\d\d)?\))"
+# A year followed by a currency is an amount ("à hauteur de 2000 euros").
+CURRENCY_NEXT_RE = re.compile(SPACE + r"?" + CURRENCY_AFTER)
 # A year before 1800, read only where it is surely a date.
 OLD_YEAR = r"(?P<year>1[0-7]\d\d)(?![\d])"
 HOLIDAYS = {
@@ -632,7 +636,16 @@ def _date_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
                 + r"*[^\W\d_]+[sx]\b)",
                 "year",
             ),
-            (r"(?<=\()" + year + r"(?=\))", "year"),  # "Sula (1973)"
+            (r"(?<=\()" + year + YEARS_IN_BRACKETS, "year"),  # "Sula (1973)", "(1902-2000)"
+            (
+                r"\bjusqu['’]à"
+                + SPACE
+                + year
+                + r"(?!"
+                + SPACE
+                + r"*[^\W\d_]+[sx]\b)",  # not "jusqu'à 2000 personnes"
+                "year",
+            ),
         ]
     else:
         patterns = [
@@ -658,7 +671,10 @@ def _date_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
             # Holidays of a fixed day, with their year ("New Year's Day 1941").
             (r"(?P<holiday>" + "|".join(HOLIDAYS) + r")(?:,?" + SPACE + r"of)?,?" + SPACE + year,
              "holiday"),
-            (r"(?<=\()" + year + r"(?=\))", "year"),  # "Sula (1973)"
+            (r"(?<=\()" + year + YEARS_IN_BRACKETS, "year"),  # "Sula (1973)", "(1902-2000)"
+            # "the 1490s", "the early 1990s": a decade, the year it starts.
+            (r"\b(?i:the|early|late|mid-)" + SPACE + r"?(?P<year>1\d\d0|20\d0)s\b", "year"),
+            (year + r"(?=['’]s\b)", "year"),  # "2016's Star Trek Beyond"
             # "the government's 2008 plea deal", "her 2011 wedding": a year before its event.
             (r"(?:['’]s|\b(?i:the|a|an|his|her|its|their))" + SPACE + year + r"(?=" + SPACE
              + r"[a-z])", "year"),
