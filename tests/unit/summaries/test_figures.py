@@ -586,3 +586,20 @@ def found(sentence: str, language: str) -> list[tuple[str, str, str, str]]:
 )  # fmt: skip
 def test_round_six_dates(sentence, language, expected) -> None:
     assert found(sentence, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # A range after a currency symbol: the first takes the last's scale, the last the
+        # first's currency.
+        ("They hope for $30-40 billion in sales.",
+         [("$30", "money", "30000000000", "USD"), ("40 billion", "money", "40000000000", "USD")]),
+        ("A fee of £3-5m was agreed.",
+         [("£3", "money", "3000000", "GBP"), ("5m", "money", "5000000", "GBP")]),
+        # Not across a score.
+        ("Leeds won 3-1 and $5 was paid.", [("$5", "money", "5", "USD")]),
+    ],
+)  # fmt: skip
+def test_round_six_a_range_after_a_currency_symbol(sentence, expected) -> None:
+    assert found(sentence, "en") == expected

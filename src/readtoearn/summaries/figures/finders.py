@@ -45,6 +45,14 @@ def money_figures(
             currency = _currency_code(symbol.group().strip())
             start = symbol.start()
             # "$50bn" may still be followed by "US$"; nothing more to read.
+            following = _range_next(sentence, numerals, position) if not scale_info else None
+            following_scale = following and scale_after(
+                sentence, following.end, language, money=True
+            )
+            if following_scale:
+                scale = following_scale[0]  # "$40-50 billion": the first takes the last's scale
+        elif opened := _range_opened_by_symbol(sentence, numerals, position):
+            currency = opened  # "$40-50 billion": the last takes the first's currency
         else:
             tail = re.compile(SPACE + r"?" + CURRENCY_AFTER).match(sentence, after_scale)
             if tail:
@@ -119,6 +127,15 @@ def _range_currency(
     scale, after = scale_info if scale_info else (Decimal(1), following.end)
     tail = re.compile(SPACE + r"?" + CURRENCY_AFTER).match(sentence, after)
     return (_currency_code(tail.group()), scale) if tail else None
+
+
+def _range_opened_by_symbol(sentence: str, numerals: list[Numeral], position: int) -> str | None:
+    """The currency of a range's first number, written as a symbol before it ("$40-50")."""
+    if position == 0 or _range_next(sentence, numerals, position - 1) is None:
+        return None
+    first = numerals[position - 1]
+    symbol = CURRENCY_BEFORE_RE.search(sentence, max(0, first.start - 5), first.start)
+    return _currency_code(symbol.group().strip()) if symbol else None
 
 
 def _currency_code(token: str) -> str:
