@@ -603,3 +603,21 @@ def test_round_six_dates(sentence, language, expected) -> None:
 )  # fmt: skip
 def test_round_six_a_range_after_a_currency_symbol(sentence, expected) -> None:
     assert found(sentence, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "expected"),
+    [
+        # A part of a group counts the group's noun.
+        ("They read the reports of 40 of the firms.", "en",
+         [("40 of the firms", "count", "40", "firms")]),
+        ("Il a revu trois de ses anciens élèves.", "fr",
+         [("trois de ses anciens élèves", "count", "3", "anciens élèves")]),
+        ("Nine out of ten doctors agree.", "en",
+         [("Nine", "count", "9", "doctors"), ("ten doctors", "count", "10", "doctors")]),
+        # "ones" names no thing.
+        ("She kept 12 of the best ones.", "en", []),
+    ],
+)  # fmt: skip
+def test_round_six_a_part_of_a_group(sentence, language, expected) -> None:
+    assert found(sentence, language) == expected

@@ -292,6 +292,7 @@ MINUS_BEFORE_RE = re.compile(r"(?:^|[\s(])[-−]$")
 # quatre-vingt couples").
 RANGE_LINK_RE = re.compile(SPACE + r"*(?:et|à|ou|or|to|and|-|–)" + SPACE + r"*", re.IGNORECASE)
 LIST_LINK_RE = re.compile(r"," + SPACE + r"*")
+OUT_OF_RE = re.compile(SPACE + r"+out" + SPACE + r"+of" + SPACE + r"+")  # eight out of ten firms
 
 
 def _counted(
@@ -312,7 +313,7 @@ def _counted(
         return None
     following = numerals[position + 1]
     gap = sentence[numeral.end : following.start]
-    if RANGE_LINK_RE.fullmatch(gap):
+    if RANGE_LINK_RE.fullmatch(gap) or OUT_OF_RE.fullmatch(gap):
         shared = _counted(sentence, language, numerals, position + 1)
     elif LIST_LINK_RE.fullmatch(gap):
         shared = _counted(sentence, language, numerals, position + 1, listed=True)
@@ -364,7 +365,11 @@ UNIT_RE = re.compile(
 # French data sizes ("64 Go") and "to" are words in English.
 FRENCH_ONLY_UNITS = frozenset({"go", "mo", "to", "ch", "cv"})
 NEXT_WORD_RE = re.compile(SPACE + r"+([^\W\d_][\w'’/²-]*)")
-FIRST_WORD_RE = re.compile(SPACE + r"+(?:(?:de|of)" + SPACE + r"+|d['’])?([^\W\d_][\w'’/²³-]*)")
+# "60 of the companies", "deux de ses accusatrices": a part of a group counts the group's noun.
+FIRST_WORD_RE = re.compile(
+    SPACE + r"+(?:(?:de|of)" + SPACE + r"+(?:(?:the|its|their|his|her|our|these|those|ses|leurs|"
+    r"nos|vos|mes|ces)" + SPACE + r"+)?|d['’])?([^\W\d_][\w'’/²³-]*)"
+)
 # Degrees written with their sign, glued or not ("33 °C", "95°F", "40ºC").
 DEGREES_RE = re.compile(SPACE + r"?[°º]" + SPACE + r"?([CF])\b")
 # Units glued to their number ("60fps", "128GB", "5GHz", "97kph"), case as written.

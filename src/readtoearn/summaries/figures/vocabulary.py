@@ -246,7 +246,7 @@ NOT_COUNTED = frozenset(
         "années année jours jour semaines semaine mois décennies décennie siècles siècle "
         "minutes minute secondes seconde days day weeks week months month decades decade "
         "centuries century hours hour seconds second "
-        "entre vers autres autre more other others than plus moins fewer less per pour cent "
+        "entre vers autres autre more other others ones than plus moins fewer less per pour cent "
         "percent ou who which that qui que dont were was are is have has had ont sont est"
     )
 ) | {m.lower() for names in MONTHS.values() for m in names}
