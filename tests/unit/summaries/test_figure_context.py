@@ -421,3 +421,11 @@ def test_round_six_no_subject_when_the_figure_may_be_anothers(sentence, text) ->
     names = frozenset({"Nokia", "Lumia", "Rovers", "United", "Mia", "Lund"})
     found = by_text(sentence, "en", names)
     assert found[text].subject is None, found[text]
+
+
+def test_round_six_a_name_joined_to_an_adjective_is_no_subject() -> None:
+    names = frozenset({"Nokia", "New", "York"})
+    found = by_text("Nokia’s New York-listed shares will be worth 40 dollars.", "en", names)
+    assert found["40 dollars"].subject is None
+    kept = by_text("Paris-Saclay hired 40 researchers.", "en", frozenset({"Paris-Saclay"}))
+    assert kept["40 researchers"].subject == "Paris-Saclay"

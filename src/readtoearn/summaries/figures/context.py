@@ -262,6 +262,8 @@ def subject_of(
             continue
         if re.fullmatch(r"[TQH]\d", words[0]) or any(c.isdigit() for c in name):
             continue
+        if re.search(r"-[a-zà-ÿ]+$", words[-1]):
+            continue  # "New York-listed shares", "une société Paris-based": an adjective
         if len(words) == 1 and DEMONYM_RE.search(words[0].lower()):
             continue  # "Chinese", "Français": a nationality, not who the figure is about
         if re.search(r"\b(?:un|une|a|an)" + SPACE + r"+$", sentence[: match.start()], re.I):
