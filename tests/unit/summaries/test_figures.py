@@ -621,3 +621,18 @@ def test_round_six_a_range_after_a_currency_symbol(sentence, expected) -> None:
 )  # fmt: skip
 def test_round_six_a_part_of_a_group(sentence, language, expected) -> None:
     assert found(sentence, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "expected"),
+    [
+        # A measure with decimals may be below two; a count may not.
+        ("The new plant reached 1.64 GW in May.", "en", [("1.64 GW", "count", "1.64", "GW")]),
+        ("Gardez une distance de 1,5 m.", "fr", [("1,5 m", "count", "1.5", "m")]),
+        ("He ate 1.5 apples.", "en", []),
+        # An angle: degrees without a scale.
+        ("Visez le ciel à 30° au-dessus de l'horizon.", "fr", [("30°", "count", "30", "°")]),
+    ],
+)  # fmt: skip
+def test_round_six_measures(sentence, language, expected) -> None:
+    assert found(sentence, language) == expected

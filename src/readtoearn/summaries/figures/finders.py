@@ -225,8 +225,11 @@ def count_figures(
         if numeral.style.spelled and numeral.value * scale < 2:
             continue
         value = clean_value(numeral.value * scale)
-        if value < 2 and scale == 1:
-            continue
+        measured = numeral.style.decimals > 0 and (
+            UNIT_RE.fullmatch(noun) or GLUED_UNIT_RE.fullmatch(noun) or noun.startswith("°")
+        )
+        if value < 2 and scale == 1 and not measured:
+            continue  # a count is of two or more, but "1.64 GW" is a measure
         start = numeral.start
         if noun.lower() in TEMPERATURE_UNITS and MINUS_BEFORE_RE.search(sentence[:start]):
             value, start = -value, start - 1  # "-5 degrés": below zero
@@ -372,6 +375,7 @@ FIRST_WORD_RE = re.compile(
 )
 # Degrees written with their sign, glued or not ("33 °C", "95°F", "40ºC").
 DEGREES_RE = re.compile(SPACE + r"?[°º]" + SPACE + r"?([CF])\b")
+ANGLE_RE = re.compile(SPACE + r"?[°º](?![\w°])")
 # Units glued to their number ("60fps", "128GB", "5GHz", "97kph"), case as written.
 GLUED_UNIT_RE = re.compile(
     r"(ft|cm|mm|km/h|km|kg|mg|ml|mph|kph|lbs?|oz|m|°C|C|fps|GB|TB|MB|Go|To|Mo|GHz|MHz|Hz|mAh|"
@@ -405,6 +409,9 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
     degrees = DEGREES_RE.match(sentence, position)
     if degrees:
         return "°" + degrees.group(1), degrees.end()
+    angle = ANGLE_RE.match(sentence, position)
+    if angle:
+        return "°", angle.end()  # "à environ 45°": an angle
     hyphen = HYPHEN_NOUN_RE.match(sentence, position) if language == "en" else None
     if hyphen:
         noun = hyphen.group(1)
