@@ -29,6 +29,8 @@ from readtoearn.summaries.backends import BuiltinBackend, SummaryBackend, backen
 from readtoearn.summaries.figures import Figure, extract_figures, figure_from_dict, figure_to_dict
 from readtoearn.summaries.models import ArticleSummary
 from readtoearn.summaries.quiz import Quiz, generate_quiz
+from readtoearn.summaries.sentences import split_sentences
+from readtoearn.summaries.summarise import summarise_many
 
 log = logging.getLogger(__name__)
 MAX_FIGURES = 40
@@ -118,16 +120,27 @@ class ReadySummary:
 
 def ready_summary(text: str, language: str) -> ReadySummary:
     """The built-in summary and key figures of a text, with no database (for import workers)."""
-    summary = BuiltinBackend().summarise(title="", text=text, language=language)
-    figures = extract_figures(text, language, limit=MAX_FIGURES)
-    return ReadySummary(
-        text_digest=_digest(text),
-        language=language,
-        summary=summary.text,
-        in_brief=list(summary.in_brief),
-        figures=[figure_to_dict(f) for f in figures],
-        extra=dict(summary.extra),
-    )
+    return ready_summaries([(text, language)])[0]
+
+
+def ready_summaries(texts: list[tuple[str, str]]) -> list[ReadySummary]:
+    """`ready_summary` of many (text, language) pairs, their sentences encoded together: each
+    the same as when made alone (`summarise.summarise_many`)."""
+    summaries = summarise_many([split_sentences(text, language) for text, language in texts])
+    ready = []
+    for (text, language), summary in zip(texts, summaries, strict=True):
+        figures = extract_figures(text, language, limit=MAX_FIGURES)
+        ready.append(
+            ReadySummary(
+                text_digest=_digest(text),
+                language=language,
+                summary=summary.text,
+                in_brief=list(summary.in_brief),
+                figures=[figure_to_dict(f) for f in figures],
+                extra=dict(summary.extra),
+            )
+        )
+    return ready
 
 
 def summarise_at_import(
