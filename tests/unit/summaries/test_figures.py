@@ -636,3 +636,21 @@ def test_round_six_a_part_of_a_group(sentence, language, expected) -> None:
 )  # fmt: skip
 def test_round_six_measures(sentence, language, expected) -> None:
     assert found(sentence, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("Many iPad 10 owners upgraded.", "en"),  # a number inside a product's name
+        ("Rovers earned a 1-1 draw at home.", "en"),  # a score
+        ("Wolves sealed a 3-0 win on Sunday.", "en"),
+        ("Un millier de fans sont venus.", "fr"),  # vague, like "une centaine de"
+        ("Il y avait environ un millier d'invités.", "fr"),
+    ],
+)
+def test_round_six_no_count(sentence, language) -> None:
+    assert found(sentence, language) == []
+
+
+def test_round_six_a_count_beside_a_score_still_counts() -> None:
+    assert found("They won 12 games and drew 3.", "en") == [("12 games", "count", "12", "games")]

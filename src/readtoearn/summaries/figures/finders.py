@@ -224,6 +224,10 @@ def count_figures(
         noun, end, scale = counted
         if numeral.style.spelled and numeral.value * scale < 2:
             continue
+        if VAGUE_THOUSAND_RE.match(sentence, numeral.start):
+            continue  # "un millier de marins" is vague, like "une centaine de"
+        if _in_a_score(sentence, numeral) and SCORE_NOUNS & set(noun.lower().split()):
+            continue  # "a 2-2 draw"
         value = clean_value(numeral.value * scale)
         measured = numeral.style.decimals > 0 and (
             UNIT_RE.fullmatch(noun) or GLUED_UNIT_RE.fullmatch(noun) or noun.startswith("°")
@@ -254,7 +258,9 @@ def count_figures(
 
 # A number right after a name ("Thunderbolt 3", "Wi-Fi 6", "Flight 370", "Europe 1") or a noun
 # that numbers things ("type 2 diabetes", "phase 3 trials", "chapter 11") is part of a name.
-NAME_WORD_BEFORE_RE = re.compile(r"(?<![\w'’.-])([A-ZÀ-Ý][\w'’.-]*)" + SPACE + r"$")
+NAME_WORD_BEFORE_RE = re.compile(
+    r"(?<![\w'’.-])([A-ZÀ-Ý][\w'’.-]*|[a-z]{1,4}[A-Z][\w'’.-]*)" + SPACE + r"$"  # also "iPhone 11"
+)
 NUMBERING_NOUN_BEFORE_RE = re.compile(
     r"(?<![\w-])(?:type|group|level|phase|stage|category|grade|version|season|episode|chapter|article|"
     r"number|no\.|tier|series|generation|gen|model|round|route|gate|platform|terminal|channel|"
@@ -276,6 +282,19 @@ def _inside_a_name(sentence: str, start: int) -> bool:
         # Not "WeWork's 12,000 employees", "BPA-free 5-gallon bottles".
         return not (POSSESSIVE_END_RE.search(word) or LOWER_COMPOUND_RE.search(name.group(1)))
     return NUMBERING_NOUN_BEFORE_RE.search(before) is not None
+
+
+VAGUE_THOUSAND_RE = re.compile(r"(?i:un)" + SPACE + r"+millier\b")
+SCORE_NOUNS = frozenset(
+    word_list("draw draws win wins victory defeat loss lead tie nul victoire défaite score")
+)
+
+
+def _in_a_score(sentence: str, numeral: Numeral) -> bool:
+    return bool(
+        SCORE_BEFORE_RE.search(sentence, 0, numeral.start)
+        or re.match(SPACE + r"*[-–]" + SPACE + r"*\d", sentence[numeral.end :])
+    )
 
 
 POSSESSIVE_END_RE = re.compile(r"(?:['’]s|s['’])$")
