@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from readtoearn.summaries.figures import Hedge, figures_in_sentence
+from readtoearn.summaries.figures import Hedge, figures_in_sentence, known_names
 
 
 def by_text(sentence: str, language: str, names: frozenset[str] | None = None) -> dict:
@@ -429,3 +429,15 @@ def test_round_six_a_name_joined_to_an_adjective_is_no_subject() -> None:
     assert found["40 dollars"].subject is None
     kept = by_text("Paris-Saclay hired 40 researchers.", "en", frozenset({"Paris-Saclay"}))
     assert kept["40 researchers"].subject == "Paris-Saclay"
+
+
+def test_round_six_a_word_capitalised_only_to_open_a_clause_is_no_name() -> None:
+    from readtoearn.summaries.figures import extract_figures
+
+    text = (
+        "Markets fell. The chart shows global flows. Chart: Global assets grew 40 percent in 2019. "
+        "Police said 30 people were hurt. The police said they were sorry."
+    )
+    figures = {f.text: f for f in extract_figures(text, "en")}
+    assert figures["40 percent"].subject is None
+    assert known_names(["Then Police came.", "the police left", "Then Nokia came."]) == {"Nokia"}

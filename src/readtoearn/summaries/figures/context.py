@@ -252,7 +252,9 @@ def subject_of(
         first_word = bool(words) and match.group().split()[0] == words[0]
         while words and words[-1].lower().strip("'’") in FUNCTION_WORDS | NOT_NAMES:
             words.pop()  # "Records Cette vague": a glued heading and a determiner
-        at_start = not sentence[opening : match.start()].strip(" «“\"'(—–-")
+        at_start = not sentence[opening : match.start()].strip(" «“\"'(—–-") or bool(
+            re.search(r":" + SPACE + r"*$", sentence[opening : match.start()])
+        )  # "(Graphic: Global assets in 2019)": capitalised for opening the clause
         if at_start and first_word and len(words) == 1 and (known is None or words[0] not in known):
             continue  # a sentence's first word, capitalised only for being first
         if not words or not words[0][:1].isupper():

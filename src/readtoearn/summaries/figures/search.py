@@ -37,12 +37,15 @@ def extract_figures(text: str, language: str, *, limit: int | None = None) -> li
 def known_names(sentences: list[str]) -> frozenset[str]:
     """Capitalised words seen inside sentences: names, unlike a sentence's first word. A word
     seen only first in its sentences ("Revenue rose", "Net profit") is not taken for a name,
-    even when the text never writes it in lower case: too many such words are not names."""
+    even when the text never writes it in lower case: too many such words are not names. Nor is
+    a word the text also writes in lower case ("Police arrested" and "the police")."""
     names = set()
+    lower = set()
     for sentence in sentences:
         for match in re.finditer(r"(?<=[\w,;:)] )[A-ZÀ-Ý][\w&.-]+", sentence):
             names.add(match.group().rstrip("."))
-    return frozenset(names)
+        lower.update(re.findall(r"(?<![\w'’-])[a-zà-ÿ][\w&-]+", sentence))
+    return frozenset(name for name in names if name.lower() not in lower)
 
 
 def figures_in_sentence(
