@@ -11,6 +11,10 @@ does to it on one core: extraction of the page, the text and language `save_arti
 summary, the key figures, and one quiz (made per read, from the stored figures). CPU time per
 stage, on the articles of 600-1000 words. "before" is the same pipeline with the sentence
 encoder's pure-Python tokenizer and the sentences split again by each stage, as it was.
+
+Batched: the summary stage of every article of the set, one article at a time against a task of
+8 articles at a time (`summarise_many`, as an import worker does), CPU per article, alternated
+and best of 5; the summaries must be the same.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from readtoearn.summaries.summarise import (
     UniversalSentenceEncoder,
     default_encoder,
     lead,
+    summarise_many,
     summarise_sentences,
     summarise_text,
 )
@@ -95,9 +100,11 @@ def evaluate(path: Path, language: str, limit: int | None) -> dict[str, object]:
     cpu = []
     words = []
     long_texts: list[str] = []
+    split: list[list[str]] = []
     for row in rows:
         start, start_cpu = time.perf_counter(), time.process_time()
         sentences = split_sentences(row["text"], language)
+        split.append(sentences)
         summary = summarise_sentences(sentences)
         extract_figures(row["text"], language)
         timings.append(time.perf_counter() - start)
@@ -121,6 +128,7 @@ def evaluate(path: Path, language: str, limit: int | None) -> dict[str, object]:
         "long_articles": len(long_ones),
         "mean_words": statistics.fmean(words),
         "long_texts": long_texts,
+        "sentences": split,
         "halves": {
             half: {
                 name: tuple(100 * statistics.fmean(s[i] for s in part) for i in range(3))
@@ -162,6 +170,29 @@ def pipeline_ms(
                 generate_quiz(body, lang, number, figures=figures)
             spent[stage] += time.process_time() - clock
     return {stage: 1000 * value / max(len(pages), 1) for stage, value in spent.items()}
+
+
+def batched_ms(articles: list[list[str]], encoder: Encoder) -> tuple[float, float, bool]:
+    """CPU ms per article of the summaries one by one and 8 at a time (best of 5, alternated),
+    and whether they are the same summaries."""
+    alone = [summarise_sentences(s, encoder=encoder) for s in articles]
+    together = [
+        made
+        for start in range(0, len(articles), 8)
+        for made in summarise_many(articles[start : start + 8], encoder=encoder)
+    ]
+    best = [float("inf"), float("inf")]
+    for _ in range(5):
+        clock = time.process_time()
+        for sentences in articles:
+            summarise_sentences(sentences, encoder=encoder)
+        best[0] = min(best[0], time.process_time() - clock)
+        clock = time.process_time()
+        for start in range(0, len(articles), 8):
+            summarise_many(articles[start : start + 8], encoder=encoder)
+        best[1] = min(best[1], time.process_time() - clock)
+    per = 1000 / max(len(articles), 1)
+    return best[0] * per, best[1] * per, together == alone
 
 
 def wheel_encoder() -> Encoder:
@@ -214,6 +245,13 @@ def main() -> int:
             f"(mean {result['mean_words']:.0f} words); "
             f"{long_text} CPU for the {result['long_articles']} articles of 600-1000 words "
             f"(split + summary + key figures)"
+        )
+        articles = result["sentences"]
+        one, many, same = batched_ms(articles, encoder)  # type: ignore[arg-type]
+        print(
+            f"{label:<17}batched one at a time {one:.1f} ms, 8 at a time {many:.1f} ms CPU per "
+            f"summary ({len(articles)} articles; ratio {many / one:.3f}); "  # type: ignore[arg-type]
+            f"summaries {'the same' if same else 'DIFFERENT'}"
         )
         texts = result["long_texts"]
         if texts:
