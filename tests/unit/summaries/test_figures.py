@@ -654,3 +654,8 @@ def test_round_six_no_count(sentence, language) -> None:
 
 def test_round_six_a_count_beside_a_score_still_counts() -> None:
     assert found("They won 12 games and drew 3.", "en") == [("12 games", "count", "12", "games")]
+
+
+def test_round_six_a_size_inside_a_camel_case_product_name_is_no_count() -> None:
+    assert found("She bought the 11-inch iPad Pro.", "en") == []
+    assert found("They built a 40-seat theatre.", "en") == [("40-seat", "count", "40", "seat")]

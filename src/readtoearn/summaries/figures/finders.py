@@ -408,7 +408,7 @@ PEOPLE_RE = {
     "fr": re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:iens|iennes|ais|aises|ois|oises|ains|aines|ites)"),
 }
 EN_VERB_END_RE = re.compile(r"(?:ed|ing)$")
-PRODUCT_NAME_AFTER_RE = re.compile(SPACE + r"+[A-Z]")
+PRODUCT_NAME_AFTER_RE = re.compile(SPACE + r"+(?:[A-Z]|[a-z]{1,4}[A-Z])")  # also "iPad Pro"
 # A heading glued to a word ("ansLes"); not "iPads", "eBay".
 GLUED_HEADING_RE = re.compile(r"[a-zà-ÿ]{2}[A-ZÀ-Ý]")
 ELIDED_ARTICLE_RE = re.compile(r"[ld]['’]")
