@@ -659,3 +659,8 @@ def test_round_six_a_count_beside_a_score_still_counts() -> None:
 def test_round_six_a_size_inside_a_camel_case_product_name_is_no_count() -> None:
     assert found("She bought the 11-inch iPad Pro.", "en") == []
     assert found("They built a 40-seat theatre.", "en") == [("40-seat", "count", "40", "seat")]
+
+
+def test_round_six_a_letter_before_a_name_is_an_address_not_a_unit() -> None:
+    assert found("He lives at 2200 W. Lake Road with his wife.", "en") == []
+    assert found("The heater draws 1500 W at most.", "en") == [("1500 W", "count", "1500", "W")]

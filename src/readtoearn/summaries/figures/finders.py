@@ -394,6 +394,7 @@ FIRST_WORD_RE = re.compile(
 )
 # Degrees written with their sign, glued or not ("33 °C", "95°F", "40ºC").
 DEGREES_RE = re.compile(SPACE + r"?[°º]" + SPACE + r"?([CF])\b")
+ABBREVIATION_AFTER_RE = re.compile(r"\." + SPACE + r"+[A-Z]")
 ANGLE_RE = re.compile(SPACE + r"?[°º](?![\w°])")
 # Units glued to their number ("60fps", "128GB", "5GHz", "97kph"), case as written.
 GLUED_UNIT_RE = re.compile(
@@ -456,6 +457,8 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
         if ELIDED_ARTICLE_RE.match(lowered):
             return None  # "18 de l'US": an article, not a noun counted
         if UNIT_RE.fullmatch(lowered) and not words:
+            if len(word) == 1 and ABBREVIATION_AFTER_RE.match(sentence, word_end):
+                return None  # "3170 W. County Road": an address, not watts
             if language == "fr" or lowered not in FRENCH_ONLY_UNITS:
                 return word, word_end
             return None
