@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from readtoearn.cli.import_pool import _tasks
+from readtoearn.summaries import batching
 from readtoearn.summaries.sentences import split_sentences
 from readtoearn.summaries.summarise import (
     MAX_CANDIDATES,
@@ -111,3 +112,21 @@ def test_import_tasks_keep_the_order_and_share_the_last_items_out() -> None:
     assert list(_tasks([], 8, 2)) == []
     tasks = list(_tasks(range(37), 8, 3))  # type: ignore[arg-type]
     assert [i for t in tasks for i in t] == list(range(37))
+
+
+def test_without_the_floors_batch_mates_would_change_the_bits(
+    encoder: UniversalSentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why the floors: a micro-batch of a few sentences multiplied with others' rows gets other
+    bits (OpenBLAS's small-matrix kernel and gemv add in another order), and the check at the
+    first `encode_many` sees it, so the encoder would fall back to one article at a time."""
+    backend = encoder._model._model
+    articles = [candidate_texts(s) for s in dev_articles()]
+    monkeypatch.setattr(batching, "SENTENCE_FLOOR", 1)
+    assert not batching.rows_are_stable(backend)
+    together = batching.encode_articles(backend, articles)
+    changed = sum(
+        int((vectors != encoder.encode(sentences)).any(axis=1).sum())
+        for sentences, vectors in zip(articles, together, strict=True)
+    )
+    assert changed > 0
