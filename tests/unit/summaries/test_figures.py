@@ -664,3 +664,12 @@ def test_round_six_a_size_inside_a_camel_case_product_name_is_no_count() -> None
 def test_round_six_a_letter_before_a_name_is_an_address_not_a_unit() -> None:
     assert found("He lives at 2200 W. Lake Road with his wife.", "en") == []
     assert found("The heater draws 1500 W at most.", "en") == [("1500 W", "count", "1500", "W")]
+
+
+def test_round_six_a_half_million_in_french() -> None:
+    assert found("Un demi-million de personnes ont manifesté.", "fr") == [
+        ("Un demi-million de personnes", "count", "500000", "personnes")
+    ]
+    assert found("Un demi-milliard d'euros a été versé.", "fr") == [
+        ("Un demi-milliard d'euros", "money", "500000000", "EUR")
+    ]

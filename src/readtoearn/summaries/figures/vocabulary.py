@@ -32,6 +32,8 @@ SCALES: dict[str, Decimal] = {
     "mds": Decimal(10) ** 9,
     "mrd": Decimal(10) ** 9,
     "mrds": Decimal(10) ** 9,
+    "demi-million": Decimal(5) * 10**5,  # "un demi-million de personnes"
+    "demi-milliard": Decimal(5) * 10**8,
     "billion": Decimal(10) ** 12,  # French "billion"; English is handled below
     "billions": Decimal(10) ** 12,
     # English
@@ -56,7 +58,7 @@ SCALES: dict[str, Decimal] = {
 }
 ENGLISH_BILLION = Decimal(10) ** 9
 SCALE_RE = (
-    r"(?:milliards?|millions?|milliers|millier|mille|billions?|trillions?|thousand|lakhs?|crores?|"
+    r"(?:demi-million|demi-milliard|milliards?|millions?|milliers|millier|mille|billions?|trillions?|thousand|lakhs?|crores?|"
     r"Mds|Mrds?|Md|Mn|"
     r"mln|bln|trln|bn|tn|M|m|[kK]|B|b)(?![\w])"
 )
