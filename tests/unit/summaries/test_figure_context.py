@@ -441,3 +441,16 @@ def test_round_six_a_word_capitalised_only_to_open_a_clause_is_no_name() -> None
     figures = {f.text: f for f in extract_figures(text, "en")}
     assert figures["40 percent"].subject is None
     assert known_names(["Then Police came.", "the police left", "Then Nokia came."]) == {"Nokia"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "hedges"),
+    [
+        ("The club paid just short of £9m for him.", "£9m", (Hedge.ABOUT,)),
+        ("It ran just shy of 40 miles.", "40 miles", (Hedge.ABOUT,)),
+        ("The range is more like 250 miles.", "250 miles", (Hedge.ABOUT,)),
+        ("It fell shy of 40 miles.", "40 miles", (Hedge.LESS_THAN,)),
+    ],
+)
+def test_round_six_just_short_of_is_about(sentence, text, hedges) -> None:
+    assert by_text(sentence, "en")[text].hedges == hedges

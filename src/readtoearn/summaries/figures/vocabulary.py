@@ -208,7 +208,7 @@ HEDGE_PATTERNS: dict[str, list[tuple[str, Hedge]]] = {
         ),
         (
             r"about|around|roughly|nearly|near|almost|approximately|some|an estimated|close to|"
-            r"circa",
+            r"circa|just short of|just shy of|more like",  # "just short of": not "less than"
             Hedge.ABOUT,
         ),
         (r"at least|no fewer than|no less than", Hedge.AT_LEAST),
