@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 # With no --workers and no setting, a pool only pays for itself from this many articles on
 # (processes to start, items and results sent between them).
 AUTO_POOL_MIN_ITEMS = 8
-# Articles a worker prepares at once (their sentences encoded together: about a tenth less
+# Articles a worker prepares at once (their sentences encoded together: 5-10 % less
 # encoder time than one by one, measured with bench/summaries.py).
 ARTICLES_PER_TASK = 8
 # Tasks handed to the pool ahead of the one being stored, per worker.

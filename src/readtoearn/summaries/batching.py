@@ -63,11 +63,13 @@ def encode_articles(backend: Any, articles: list[list[str]]) -> list[Vectors]:
                 merged.append(group)
     sums: list[tuple[_Group, Vectors, npt.NDArray[np.int64]]] = []
     batch: list[_Group] = []
+    tokens = 0
     for group in merged:
-        if batch and sum(g.tokens for g in batch) + group.tokens > TOKEN_BUDGET:
+        if batch and tokens + group.tokens > TOKEN_BUDGET:
             sums += _token_stage(backend, wheel, batch)
-            batch = []
+            batch, tokens = [], 0
         batch.append(group)
+        tokens += group.tokens
     if batch:
         sums += _token_stage(backend, wheel, batch)
     big = [s for s in sums if len(s[0].pieces) >= SENTENCE_FLOOR]

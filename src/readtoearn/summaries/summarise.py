@@ -112,8 +112,8 @@ class UniversalSentenceEncoder:
 
     def encode_many(self, articles: list[list[str]]) -> list[Vectors]:
         """Each article's vectors, bit-for-bit those of `encode(article)`, computed together
-        (about a tenth faster); one by one where this machine's BLAS would not give the same
-        bits (see `batching`)."""
+        (5-10 % less CPU, bench/summaries.py); one by one where this machine's BLAS would not
+        give the same bits (see `batching`)."""
         backend = self._model._model  # the wheel's NumpyBackend, made on first use
         limit = backend._threadpool  # the check under the same BLAS threads as the encoding
         with limit(limits=backend.threads, user_api="blas") if limit else nullcontext():
