@@ -294,6 +294,8 @@ def subject_of(
             continue
         if re.match(r"\s+[a-z]+(?:ers|ors)\b", sentence[match.end() :]):
             continue  # "Twitter followers": the name qualifies a noun
+        if FORECASTERS_AFTER_RE.match(sentence, match.end()):
+            continue  # "Goldman Sachs economists see 3%": the forecasters' figure, a source's
         # "the United States' 35% tax rate", "Apple's $3bn": the figure belongs to the name.
         possessive = not between.strip(" '’s\u00a0") and re.search(
             r"['’]s?" + SPACE + r"*$", sentence[match.start() : start]
@@ -400,6 +402,11 @@ def _object_is_a_name(between: str) -> bool:
     return i < len(words) and words[i][:1].isupper()
 
 
+FORECASTERS_AFTER_RE = re.compile(
+    SPACE + r"+(?:analysts?|economists?|strategists?|forecasters?|experts?|estimates?|consensus|"
+    r"forecasts?|expectations|projections?|polls?|surveys?)\b",
+    re.IGNORECASE,
+)
 INDEFINITE = frozenset(word_list("un une a an"))
 # "Whatever Apple did … in 2016": the clause is the subject, not the name inside it.
 FREE_RELATIVES = frozenset(word_list("whatever whoever whichever what"))
