@@ -399,12 +399,16 @@ def test_round_six_no_subject_for_a_named_year_or_a_forecast(sentence, language,
         ("Former Governor Mia Lund won 52% of the vote.", "52%", "Mia Lund"),
         # A year after a preposition is still the subject's ("since 2011").
         ("Mia Lund has run the club since 2011.", "2011", "Mia Lund"),
+        # A month after a first name is a surname.
+        ("Prime Minister Ada May won 317 seats.", "317 seats", "Ada May"),
         # Two words left: "General Motors", "Apple TV" are names.
         ("General Motors sold 300 trucks.", "300 trucks", "General Motors"),
     ],
 )
 def test_round_six_the_subject_is_the_bare_name(sentence, text, subject) -> None:
-    names = frozenset({"Kia", "Niro", "Plus", "EV", "Governor", "Mia", "Lund", "General", "Motors"})
+    names = frozenset(
+        {"Kia", "Niro", "Plus", "EV", "Governor", "Mia", "Lund", "General", "Motors", "Ada", "May"}
+    )
     assert by_text(sentence, "en", names)[text].subject == subject
 
 
@@ -457,3 +461,9 @@ def test_round_six_a_word_capitalised_only_to_open_a_clause_is_no_name() -> None
 )
 def test_round_six_just_short_of_is_about(sentence, text, hedges) -> None:
     assert by_text(sentence, "en")[text].hedges == hedges
+
+
+def test_round_six_a_title_alone_is_no_subject() -> None:
+    names = frozenset({"Ada", "Roy", "Premier"})
+    found = by_text("Ada Roy, Premier ministre depuis 2017, a démissionné.", "fr", names)
+    assert found["2017"].subject is None

@@ -251,7 +251,11 @@ def subject_of(
             continue  # ".DJI", "@Apple", "#Brexit": a code or a handle glued to its mark
         first_word = bool(words) and match.group().split()[0] == words[0]
         while words and words[-1].lower().strip("'’") in FUNCTION_WORDS | NOT_NAMES:
+            if _surname(words):
+                break  # "Theresa May": a month after a first name is a surname
             words.pop()  # "Records Cette vague": a glued heading and a determiner
+        if words and all(word.lower().rstrip(".") in TITLES | TITLE_WORDS for word in words):
+            continue  # "Édouard Philippe, Premier ministre depuis 2017": a title, no name
         at_start = not sentence[opening : match.start()].strip(" «“\"'(—–-") or bool(
             re.search(r":" + SPACE + r"*$", sentence[opening : match.start()])
         )  # "(Graphic: Global assets in 2019)": capitalised for opening the clause
@@ -320,6 +324,20 @@ TITLES = frozenset(
         "président présidente ministre sénateur sénatrice maire"
     )
 )
+TITLE_WORDS = frozenset(word_list("premier première prime"))
+
+
+def _surname(words: list[str]) -> bool:
+    """A month or another common word written after a first name is a surname ("Theresa May")."""
+    return (
+        len(words) >= 2
+        and words[-1].lower() in MONTH_WORDS
+        and words[-2][:1].isupper()
+        and words[-2].lower() not in FUNCTION_WORDS | TITLES | TITLE_WORDS
+    )
+
+
+MONTH_WORDS = frozenset(m.lower() for names in MONTHS.values() for m in names)
 COMMON_CAPITALS = frozenset(
     word_list("suv suvs ev evs tv pc pcs gpu cpu ssd led oled lcd atm vpn dvd")
 )
