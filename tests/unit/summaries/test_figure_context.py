@@ -399,6 +399,8 @@ def test_round_six_no_subject_for_a_named_year_or_a_forecast(sentence, language,
         ("Former Governor Mia Lund won 52% of the vote.", "52%", "Mia Lund"),
         # A year after a preposition is still the subject's ("since 2011").
         ("Mia Lund has run the club since 2011.", "2011", "Mia Lund"),
+        # The person after a role, when a full name follows it.
+        ("Nokia CEO Mia Lund sold $2m of shares.", "$2m", "Mia Lund"),
         # A month after a first name is a surname.
         ("Prime Minister Ada May won 317 seats.", "317 seats", "Ada May"),
         # Two words left: "General Motors", "Apple TV" are names.
@@ -467,3 +469,13 @@ def test_round_six_a_title_alone_is_no_subject() -> None:
     names = frozenset({"Ada", "Roy", "Premier"})
     found = by_text("Ada Roy, Premier ministre depuis 2017, a démissionné.", "fr", names)
     assert found["2017"].subject is None
+
+
+def test_round_six_people_a_name_qualifies_own_the_figure() -> None:
+    names = frozenset({"Rovers", "Nokia"})
+    assert (
+        by_text("Rovers fans bought 2,000 tickets.", "en", names)["2,000 tickets"].subject is None
+    )
+    assert (
+        by_text("Nokia staff got 300 new laptops.", "en", names)["300 new laptops"].subject is None
+    )

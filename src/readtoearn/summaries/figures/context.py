@@ -296,8 +296,8 @@ def subject_of(
             if _about_the_name(sentence, match.start(), match.end(), start, language):
                 chosen = " ".join(words)
             continue
-        if re.match(r"\s+[a-z]+(?:ers|ors)\b", sentence[match.end() :]):
-            continue  # "Twitter followers": the name qualifies a noun
+        if re.match(r"\s+(?:[a-z]+(?:ers|ors)|" + PEOPLE_NOUNS + r")\b", sentence[match.end() :]):
+            continue  # "Twitter followers", "Justin Bieber fans": the name qualifies a noun
         if FORECASTERS_AFTER_RE.match(sentence, match.end()):
             continue  # "Goldman Sachs economists see 3%": the forecasters' figure, a source's
         # "the United States' 35% tax rate", "Apple's $3bn": the figure belongs to the name.
@@ -350,6 +350,10 @@ def _bare_name(name: str) -> str:
     owners = [i for i, word in enumerate(words[:-1]) if POSSESSIVE_END_RE.search(word)]
     if owners:
         words = words[owners[-1] + 1 :]
+    # "Amazon CEO Jeff Bezos": the person after the role, when a full name follows it.
+    roles = [i for i, word in enumerate(words[1:-2], 1) if word.lower().rstrip(".") in TITLES]
+    if roles:
+        words = words[roles[-1] + 1 :]
     # A first name and a last name must remain: "General Motors", "Vice Media" keep theirs.
     while len(words) > 2 and words[0].lower().rstrip(".") in TITLES and words[1][:1].isupper():
         words.pop(0)
@@ -420,6 +424,12 @@ def _object_is_a_name(between: str) -> bool:
     return i < len(words) and words[i][:1].isupper()
 
 
+# People a name may qualify ("Chelsea fans bought 200,000 tickets"): the figure is theirs.
+PEOPLE_NOUNS = (
+    r"(?:fans|users|students|residents|citizens|troops|soldiers|staff|employees|officials|"
+    r"executives|scientists|nurses|patients|athletes|activists|politicians|diplomats|"
+    r"authorities|police|parents|families|MPs|chiefs|bosses|pupils|victims|donors|clients)"
+)
 FORECASTERS_AFTER_RE = re.compile(
     SPACE + r"+(?:analysts?|economists?|strategists?|forecasters?|experts?|estimates?|consensus|"
     r"forecasts?|expectations|projections?|polls?|surveys?)\b",
