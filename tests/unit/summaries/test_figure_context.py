@@ -380,13 +380,16 @@ def test_round_five_a_relative_clause_is_held_to_the_same_rule() -> None:
         ("Wall Street predicted $1.40 a share.", "en", "$1.40"),
         ("Goldman Sachs expects 3% growth next year.", "en", "3%"),
         ("Natixis table sur 2 milliards d'euros de bénéfices.", "fr", "2 milliards d'euros"),
+        ("Ada Roy prévoit une récession de 11 % en 2020.", "fr", "11 %"),
         # Forecasters named by their firm: a source too.
         ("Goldman Sachs economists see 3% growth.", "en", "3%"),
         ("Natixis consensus was $1.20 a share.", "en", "$1.20"),
     ],
 )  # fmt: skip
 def test_round_six_no_subject_for_a_named_year_or_a_forecast(sentence, language, text) -> None:
-    names = frozenset({"Mia", "Lund", "Nokia", "Wall", "Street", "Goldman", "Sachs", "Natixis"})
+    names = frozenset(
+        {"Mia", "Lund", "Nokia", "Wall", "Street", "Goldman", "Sachs", "Natixis", "Ada", "Roy"}
+    )
     found = by_text(sentence, language, names)
     assert found[text].subject is None, found[text]
 

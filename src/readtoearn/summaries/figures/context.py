@@ -198,7 +198,7 @@ ATTRIBUTION_RE = re.compile(
     r"^[\s,]*(?:said|says|told|reported|reports|added|explained|wrote|tweeted|according|"
     r"predicts?|predicted|forecasts?|forecasted|projects|projected|anticipates?|anticipated|"
     r"expects?|expected|(?:was|were|is|are)\s+expecting|s['’]attendent|s['’]attend|"
-    r"tablent|table\s+sur|anticipent|anticipe|"
+    r"tablent|table\s+sur|anticipent|anticipe|prévoit|prévoient|prévoyait|prévoyaient|"
     r"a\s+(?:indiqué|déclaré|affirmé|expliqué|précisé|annoncé|souligné|rapporté|assuré|estimé)|"
     r"indique|déclare|affirme|explique|précise|annonce|souligne|rapporte|assure|estime|"
     r"commented|comments|a\s+commenté|commente|"
