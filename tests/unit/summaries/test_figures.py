@@ -673,3 +673,7 @@ def test_round_six_a_half_million_in_french() -> None:
     assert found("Un demi-milliard d'euros a été versé.", "fr") == [
         ("Un demi-milliard d'euros", "money", "500000000", "EUR")
     ]
+
+
+def test_round_six_betting_odds_are_no_count() -> None:
+    assert found("Rovers, 500-1 outsiders, won the cup.", "en") == []

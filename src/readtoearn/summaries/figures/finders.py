@@ -286,7 +286,10 @@ def _inside_a_name(sentence: str, start: int) -> bool:
 
 VAGUE_THOUSAND_RE = re.compile(r"(?i:un)" + SPACE + r"+millier\b")
 SCORE_NOUNS = frozenset(
-    word_list("draw draws win wins victory defeat loss lead tie nul victoire défaite score")
+    word_list(
+        "draw draws win wins victory defeat loss lead tie nul victoire défaite score "
+        "outsiders outsider favourites favourite favorites favorite shot odds"  # "5000-1 outsiders"
+    )
 )
 
 
