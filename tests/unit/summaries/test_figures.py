@@ -677,3 +677,23 @@ def test_round_six_a_half_million_in_french() -> None:
 
 def test_round_six_betting_odds_are_no_count() -> None:
     assert found("Rovers, 500-1 outsiders, won the cup.", "en") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "expected"),
+    [
+        # A year-like number opening a range to a number that is no year: a count.
+        ("Entre 2000 et 3000 personnes ont défilé.", "fr",
+         [("2000", "count", "2000", "personnes"),
+          ("3000 personnes", "count", "3000", "personnes")]),
+        # Still years: two years, a season, "and" without "between", another figure.
+        ("Sales rose from 2015 to 2018 overall.", "en",
+         [("2015", "date", "2015", "year"), ("2018", "date", "2018", "year")]),
+        ("He played 25 games in 2010-11 for them.", "en",
+         [("25 games", "count", "25", "games"), ("2010", "date", "2010", "year")]),
+        ("Il y en a eu 300 de plus qu'en 2017 et 1.000 de plus qu'en 2016.", "fr",
+         [("2017", "date", "2017", "year"), ("2016", "date", "2016", "year")]),
+    ],
+)  # fmt: skip
+def test_round_six_a_range_to_no_year_is_a_count(sentence, language, expected) -> None:
+    assert found(sentence, language) == expected

@@ -327,7 +327,8 @@ def _counted(
     a range or a list, the noun of the last one (the figure is then the number alone). In a
     list joined by commas, the last number must be joined by "et", "ou", "and" or "or"."""
     numeral = numerals[position]
-    if not numeral.style.spelled and _looks_like_year(numeral):
+    year = not numeral.style.spelled and _looks_like_year(numeral)
+    if year and not _range_to_no_year(sentence, numeral.end):
         return None
     scale_info = scale_after(sentence, numeral.end, language)
     scale, after = scale_info if scale_info else (Decimal(1), numeral.end)
@@ -517,6 +518,27 @@ def _plural(word: str, language: str) -> bool:
     return language == "en" and word.endswith("s") and not word.endswith("ss") and len(word) > 2
 
 
+RANGE_END_RE = re.compile(
+    SPACE + r"*(?:et|à|and|to|-|–)" + SPACE + r"*(\d[\d.,\u00a0\u202f]*\d|\d)(?![\d])"
+)
+
+
+def _range_to_no_year(sentence: str, position: int) -> bool:
+    """The number opens a range whose other end is no year ("entre 2000 et 3000 personnes")."""
+    end = RANGE_END_RE.match(sentence, position)
+    if end is None:
+        return False
+    year_start = position - 4
+    if re.search(r"\b(?:et|and)\b", end.group(), re.IGNORECASE) and not BETWEEN_BEFORE_RE.search(
+        sentence, 0, year_start
+    ):
+        return False  # "qu'en 2017 et 1.000 de plus": "and" makes a range only after "between"
+    digits = re.sub(r"\D", "", end.group(1))
+    if int(digits) < 1000:
+        return False  # "2012-13", "en 2018 et 1,9 million": a season, another figure
+    return not re.fullmatch(r"\d{4}", end.group(1)) or int(digits) > 2100
+
+
 def _looks_like_year(numeral: Numeral) -> bool:
     return (
         not numeral.style.thousands
@@ -587,6 +609,8 @@ def _dates(sentence: str, language: str, index: int) -> list[Figure]:
             period, unit = _period(match, precision, language)
             if period is None or CURRENCY_NEXT_RE.match(sentence, match.end("year")):
                 continue
+            if precision == "year" and _range_to_no_year(sentence, match.end("year")):
+                continue  # "entre 2000 et 3000 personnes": a count, not a year
             start = match.start("year") if precision == "year" else match.start()
             end = match.end()
             text = sentence[start:end]
