@@ -697,3 +697,8 @@ def test_round_six_betting_odds_are_no_count() -> None:
 )  # fmt: skip
 def test_round_six_a_range_to_no_year_is_a_count(sentence, language, expected) -> None:
     assert found(sentence, language) == expected
+
+
+def test_round_six_a_compound_used_as_a_noun_names_a_thing() -> None:
+    assert found("Ford said the new 2.5-liter will use less fuel.", "en") == []
+    assert found("A 28-member union will vote.", "en") == [("28-member", "count", "28", "member")]

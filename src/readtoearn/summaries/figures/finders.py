@@ -413,6 +413,9 @@ PEOPLE_RE = {
     "fr": re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:iens|iennes|ais|aises|ois|oises|ains|aines|ites)"),
 }
 EN_VERB_END_RE = re.compile(r"(?:ed|ing)$")
+VERB_AFTER_COMPOUND_RE = re.compile(
+    SPACE + r"+(?:will|would|is|was|has|had|can|could|may|might|should|does|did)\b"
+)
 PRODUCT_NAME_AFTER_RE = re.compile(SPACE + r"+(?:[A-Z]|[a-z]{1,4}[A-Z])")  # also "iPad Pro"
 # A heading glued to a word ("ansLes"); not "iPads", "eBay".
 GLUED_HEADING_RE = re.compile(r"[a-zà-ÿ]{2}[A-ZÀ-Ý]")
@@ -445,6 +448,8 @@ def _thing_counted(sentence: str, position: int, language: str) -> tuple[str, in
             return None  # "a 3-pointer", "a two-seater": one thing named by a number
         if PRODUCT_NAME_AFTER_RE.match(sentence, hyphen.end()):
             return None  # "the 15-inch MacBook Pro": a size inside a product's name
+        if VERB_AFTER_COMPOUND_RE.match(sentence, hyphen.end()):
+            return None  # "the new 2.0-liter will deliver": the compound names a thing (an engine)
         return noun, hyphen.end()
     words: list[str] = []
     end = position
