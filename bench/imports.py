@@ -1,7 +1,8 @@
 """`readtoearn import` of many article pages: articles per second with one process and with the
 process pool, against the plain cost of parsing the same pages, in one run.
 
-Usage: .venv/bin/python bench/imports.py [--articles 1000] [--workers 1,2] [--data ../shared/data]
+Usage: .venv/bin/python bench/imports.py [--articles 1000] [--workers 1,2] [--per-task 1,8]
+                                         [--data ../shared/data]
 
 It writes N article pages (HTML files with a header, navigation, byline, lead, sub-headings and a
 footer) built from the real news texts of orangesum/dev.jsonl and cnndm/dev.jsonl (each text used
@@ -12,7 +13,9 @@ each database ("again": every article updated, nothing changed). The baseline is
 parsed (`extract_article`) in this process with nothing else done: a floor no import can go under
 on one core. CPU time of the import includes its worker processes (and the start: imports, and the
 sentence encoder loaded by each process); the part spent in the command's own process, the one
-that writes, is printed apart: with workers it bounds the rate on an idle machine.
+that writes, is printed apart: with workers it bounds the rate on an idle machine. With workers,
+each run is made once per --per-task value (articles a worker prepares at once, their sentences
+encoded together): 1 is the per-article path, 8 the command's default.
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data"
 SETS = (("orangesum", "fr"), ("cnndm", "en"))
 # The CLI, with the CPU time of its own process (the one writer) printed last on stderr.
 RUN_CLI = """
-import atexit, resource, sys
-from readtoearn.cli import main
+import atexit, os, resource, sys
+from readtoearn.cli import import_pool, main
+import_pool.ARTICLES_PER_TASK = int(os.environ.get("BENCH_ARTICLES_PER_TASK", "8"))
 def report():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(f"command-cpu {usage.ru_utime + usage.ru_stime}", file=sys.stderr)
@@ -107,10 +111,13 @@ def parse_only(paths: list[Path]) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def run_import(folder: Path, workers: int, scratch: Path) -> tuple[float, float, float, int, int]:
-    database = scratch / f"import-{workers}.sqlite3"
+def run_import(
+    folder: Path, workers: int, scratch: Path, per_task: int = 8
+) -> tuple[float, float, float, int, int]:
+    database = scratch / f"import-{workers}-{per_task}.sqlite3"
     env = {
         **os.environ,
+        "BENCH_ARTICLES_PER_TASK": str(per_task),
         "READTOEARN_DATABASE_URL": f"sqlite:///{database}",
         "READTOEARN_DATA_DIR": str(scratch / "data"),
         "READTOEARN_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
@@ -133,13 +140,30 @@ def run_import(folder: Path, workers: int, scratch: Path) -> tuple[float, float,
     return wall, cpu, own, articles, summaries
 
 
+def stored_summaries(scratch: Path, workers: int, per_task: int) -> str:
+    """Every stored summary and "In brief" of one run's database, as one text (to compare
+    runs; not the key figures, which another change to the code in the meantime may alter)."""
+    database = scratch / f"import-{workers}-{per_task}.sqlite3"
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "select content_hash, backend, summary, in_brief from article_summaries "
+            "order by content_hash, backend"
+        ).fetchall()
+    return json.dumps(rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
+    parser.add_argument("--per-task", default="1,8", help="articles per worker task, with workers")
     args = parser.parse_args()
-    counts = [int(w) for w in args.workers.split(",")]
+    runs = [
+        (int(w), int(t) if int(w) > 1 else 8)
+        for w in args.workers.split(",")
+        for t in (args.per_task.split(",") if int(w) > 1 else ["8"])
+    ]
     with tempfile.TemporaryDirectory(prefix="bench-imports-") as tmp:
         scratch = Path(tmp)
         folder = scratch / "pages"
@@ -157,26 +181,34 @@ def main() -> int:
             f"{1000 * cpu / n:6.1f} ms CPU per article"
         )
         results = {}
-        for workers in counts:
-            wall, cpu, own, articles, summaries = run_import(folder, workers, scratch)
+        for workers, per_task in runs:
+            wall, cpu, own, articles, summaries = run_import(folder, workers, scratch, per_task)
             rate = n / wall
-            results[workers] = rate
+            results[workers, per_task] = rate
+            name = f"import --workers {workers}" + (f" ({per_task}/task)" if workers > 1 else "")
             print(
-                f"{f'import --workers {workers}':<28}{rate:8.1f} articles/s  "
+                f"{name:<32}{rate:8.1f} articles/s  "
                 f"{1000 * cpu / n:6.1f} ms CPU per article, {1000 * own / n:.1f} of them in the "
                 f"command's process  {1000 * wall / n:6.1f} ms wall  "
                 f"ratio to parse only {rate / floor:.2f}  "
                 f"({articles} articles, {summaries} summaries stored)"
             )
-        if 1 in results:
-            for workers, rate in results.items():
-                if workers != 1:
-                    print(f"pool speed-up, --workers {workers} against 1: {rate / results[1]:.2f}x")
-        for workers in counts:
+        one = next((rate for (w, _), rate in results.items() if w == 1), None)
+        for (workers, per_task), rate in results.items():
+            if workers != 1 and one is not None:
+                print(
+                    f"pool speed-up, --workers {workers} ({per_task}/task) against 1: "
+                    f"{rate / one:.2f}x"
+                )
+        stored = {run: stored_summaries(scratch, *run) for run in runs}
+        same = len(set(stored.values())) == 1
+        print(f"summaries and In brief stored: {'the same' if same else 'DIFFERENT'} in every run")
+        for workers, per_task in runs:
             # The same pages again into the same database: every article updated, unchanged.
-            wall, cpu, own, articles, summaries = run_import(folder, workers, scratch)
+            wall, cpu, own, articles, summaries = run_import(folder, workers, scratch, per_task)
+            name = f"again, --workers {workers}" + (f" ({per_task}/task)" if workers > 1 else "")
             print(
-                f"{f'again, --workers {workers}':<28}{n / wall:8.1f} articles/s  "
+                f"{name:<32}{n / wall:8.1f} articles/s  "
                 f"{1000 * cpu / n:6.1f} ms CPU per article, {1000 * own / n:.1f} of them in the "
                 f"command's process  ({articles} articles, {summaries} summaries stored)"
             )
