@@ -116,7 +116,7 @@ def same_unit(predicted: Found, truth: Found) -> bool:
     if truth.kind != "count":
         return predicted.unit == truth.unit
     # A count's unit is the thing counted: the labelled noun among the words shown.
-    return truth.unit.lower() in re.findall(r"[\w/²]+", predicted.unit.lower())
+    return truth.unit.lower() in re.findall(r"[\w/²°]+", predicted.unit.lower())
 
 
 def same_subject(predicted: str | None, truth: str | None) -> bool:
