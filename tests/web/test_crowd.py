@@ -38,6 +38,11 @@ T = TypeVar("T")
 
 # A client gives up on one request after this long: the server hung if it is ever reached.
 CLIENT_TIMEOUT_S = 60.0
+# The slowest answer health and a read-only page may give while a crowd writes. What is proved is
+# that they are not queued behind the writers (before the gate they hung for good); on two cores
+# a hundred argon2 logins at once also take the CPU they need, and a quiet CI machine once saw
+# 1.08 s (PostgreSQL), so the bound leaves room for that and nothing more.
+HEALTH_SLOWEST_S = 2.0
 
 
 def in_a_thread(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -189,7 +194,7 @@ def test_a_hundred_redemptions_at_once_neither_hang_nor_oversell(
     assert statuses[201] == 10, statuses
     assert set(statuses) <= {201, 409, 422}, statuses
     assert health.statuses[200] > 0 and set(health.statuses) == {200}
-    assert health.slowest < 1.0, health.slowest
+    assert health.slowest < HEALTH_SLOWEST_S, health.slowest
     assert page.status_code == 200
     made = {body["id"] for status, body, _ in answers if status == 201}
     with database.session() as session:
@@ -245,7 +250,7 @@ def test_more_writers_than_threads_all_get_an_answer(
         answers = in_a_thread(crowd(server.url))
     assert Counter(status for status, _, _ in answers[:120]) == {200: 120}
     assert Counter(status for status, _, _ in answers[120:]) == {204: 120}
-    assert health.slowest < 1.0, health.slowest
+    assert health.slowest < HEALTH_SLOWEST_S, health.slowest
 
 
 def test_a_request_that_cannot_get_the_database_in_time_is_a_503_with_nothing_kept(
