@@ -282,18 +282,18 @@ def test_workers_skip_the_summary_of_a_version_already_summarised(settings: Any)
     from readtoearn.articles.importer import Importer
     from readtoearn.articles.service import content_hash
     from readtoearn.articles.text import normalise_space, sanitise_html, text_of
-    from readtoearn.cli.import_pool import _summary_of
+    from readtoearn.cli.import_pool import _summaries_of
     from readtoearn.summaries.service import version_key
 
     importer = Importer(settings)
     (item,) = importer.items(str(PAGES / "en-news.html"))
     draft = importer.load(item)
     assert not isinstance(draft, ImportOutcome)
-    made = _summary_of(draft, frozenset())
+    (made,) = _summaries_of([draft], frozenset())
     assert made is not None and made.summary
     version = content_hash(normalise_space(draft.title), text_of(sanitise_html(draft.html)))
-    assert _summary_of(draft, frozenset({version_key(version)})) is None
-    assert _summary_of(draft, frozenset({version_key(version) ^ 1})) == made
+    assert _summaries_of([draft], frozenset({version_key(version)})) == [None]
+    assert _summaries_of([draft], frozenset({version_key(version) ^ 1})) == [made]
 
 
 def test_importing_again_with_workers_keeps_the_summaries(tmp_path: Path) -> None:

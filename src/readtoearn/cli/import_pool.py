@@ -223,20 +223,14 @@ def _prepare_many(items: list[ImportItem]) -> list[Prepared | None]:
     ]
 
 
-def _summary_of(
-    draft: ArticleDraft, summarised: frozenset[int] | None = None
-) -> ReadySummary | None:
-    """The summary of the text `save_article` will store (the same steps), or None when it
-    will refuse the draft, when this version is already summarised (an article imported
-    again), or when the summariser fails; the command's process then looks for it or makes it."""
-    return _summaries_of([draft], summarised)[0]
-
-
 def _summaries_of(
     drafts: list[ArticleDraft], summarised: frozenset[int] | None = None
 ) -> list[ReadySummary | None]:
-    """`_summary_of` each draft, the sentences of all encoded together; when that fails, one by
-    one, so that an odd text costs only its own summary."""
+    """Per draft, the summary of the text `save_article` will store (the same steps), or None
+    when it will refuse the draft, when this version is already summarised (an article imported
+    again), or when the summariser fails; the command's process then looks for it or makes it.
+    The sentences of all are encoded together; when that fails, one by one, so that an odd text
+    costs only its own summary."""
     inputs = [_summary_input(draft, summarised) for draft in drafts]
     wanted = [i for i in inputs if i is not None]
     made: Iterator[ReadySummary | None]

@@ -117,7 +117,7 @@ class UniversalSentenceEncoder:
         backend = self._model._model  # the wheel's NumpyBackend, made on first use
         limit = backend._threadpool  # the check under the same BLAS threads as the encoding
         with limit(limits=backend.threads, user_api="blas") if limit else nullcontext():
-            if getattr(self, "_stable", None) is None:
+            if self._stable is None:
                 self._stable = rows_are_stable(backend)
             if self._stable:
                 return encode_articles(backend, articles)

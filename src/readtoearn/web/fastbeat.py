@@ -90,10 +90,8 @@ class FastBeats:
         self._route: APIRoute | None = None
         self._noop_route: APIRoute | None = None
         self._cors: cors.SiteCORSMiddleware
-        self._ok: Any = None
-        self._latency: Any = None
-        self._noop_ok: Any = None
-        self._noop_latency: Any = None
+        # Per path the door answers: the counter of its 200s and its latency histogram.
+        self._counted: dict[str, tuple[Any, Any]] = {}
         self._secure: list[tuple[bytes, bytes]] = []
 
     def _build(self, fastapi_app: FastAPI) -> ASGIApp:
@@ -108,10 +106,13 @@ class FastBeats:
         self._route = _route(api_reads.router, ROUTE_PATH)
         if state.settings.bench_routes:
             self._noop_route = _route(api_reads.bench_router, NOOP_PATH)
-        self._ok = metrics.REQUESTS.labels("POST", ROUTE_PATH, "200")
-        self._latency = metrics.LATENCY.labels("POST", ROUTE_PATH)
-        self._noop_ok = metrics.REQUESTS.labels("POST", NOOP_PATH, "200")
-        self._noop_latency = metrics.LATENCY.labels("POST", NOOP_PATH)
+        self._counted = {
+            path: (
+                metrics.REQUESTS.labels("POST", path, "200"),
+                metrics.LATENCY.labels("POST", path),
+            )
+            for path in (ROUTE_PATH, NOOP_PATH)
+        }
         self._secure = [
             (name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in security.headers_for(PREFIX, "application/json").items()
@@ -203,12 +204,9 @@ class FastBeats:
         start["headers"].extend(h for h in self._secure if h[0] not in present)
         await send(start)
         await send({"type": "http.response.body", "body": answer})
-        if read_id is None:
-            self._noop_ok.inc()
-            self._noop_latency.observe(time.perf_counter() - began)
-        else:
-            self._ok.inc()
-            self._latency.observe(time.perf_counter() - began)
+        ok, latency = self._counted[NOOP_PATH if read_id is None else ROUTE_PATH]
+        ok.inc()
+        latency.observe(time.perf_counter() - began)
 
     async def _error(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A refused beat's answer: the handler the app's exception layer would have called."""
