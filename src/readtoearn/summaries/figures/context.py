@@ -11,7 +11,7 @@ from readtoearn.summaries.figures.vocabulary import (
     FUNCTION_WORDS,
     HEDGE_PATTERNS,
     MODALS,
-    MONTHS,
+    MONTH_WORDS,
     SCALES,
     SPACE,
     word_list,
@@ -337,7 +337,6 @@ def _surname(words: list[str]) -> bool:
     )
 
 
-MONTH_WORDS = frozenset(m.lower() for names in MONTHS.values() for m in names)
 COMMON_CAPITALS = frozenset(
     word_list("suv suvs ev evs tv pc pcs gpu cpu ssd led oled lcd atm vpn dvd")
 )
@@ -371,13 +370,13 @@ NEW_CLAUSE_RE = re.compile(
     r"(?:[A-ZÀ-Ý]|(?:he|she|they|it|we|you|i|il|elle|ils|elles|on|nous|vous|je)\b)"
 )
 # A prepositional phrase of time adds no other thing the figure could belong to.
-TIME_WORDS = frozenset(
+TIME_WORDS = MONTH_WORDS | frozenset(
     word_list(
         "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi "
         "vendredi samedi dimanche morning afternoon evening night week weekend month year "
         "season matin soir nuit semaine mois année saison today yesterday"
     )
-) | {m.lower() for names in MONTHS.values() for m in names}
+)
 AGENT_WORDS = frozenset(word_list("by par"))
 
 

@@ -167,6 +167,9 @@ MONTHS = {
         "January February March April May June July August September October November December"
     ),
 }
+# Every month name above, in lower case, in order and as a set.
+MONTH_NAMES = tuple(m.lower() for names in MONTHS.values() for m in names)
+MONTH_WORDS = frozenset(MONTH_NAMES)
 # Abbreviated months, with the number of their month ("Nov. 18, 2019", "janv. 2020"). French
 # abbreviations take their dot ("sept" alone is seven); English ones may drop it ("Sept 2019").
 MONTH_ABBREVIATIONS = {
@@ -224,7 +227,7 @@ MODALS = {
     "en": r"\b(?:could|may|might|would|should)\b",
 }
 # Capitalised words that begin sentences without naming anyone.
-FUNCTION_WORDS = frozenset(
+FUNCTION_WORDS = MONTH_WORDS | frozenset(
     word_list(
         "le la les l un une des du de d ce cet cette ces il elle ils elles on nous vous je en "
         "au aux selon mais et pour par dans sur avec depuis après avant lors si alors ainsi "
@@ -238,9 +241,9 @@ FUNCTION_WORDS = frozenset(
         "both each every all some many most other such what which who why how am pm whatever "
         "whenever wherever whoever whichever"
     )
-) | {m.lower() for names in MONTHS.values() for m in names}
+)
 # Words after a number that are not a thing counted.
-NOT_COUNTED = frozenset(
+NOT_COUNTED = MONTH_WORDS | frozenset(
     word_list(
         "et and ou or à a de d du des of to the le la les en in h heures heure ans an years "
         "year ème e er th st nd rd fois times au aux dans sur pour par avec sans sous chez "
@@ -251,8 +254,7 @@ NOT_COUNTED = frozenset(
         "entre vers autres autre more other others ones than plus moins fewer less per pour cent "
         "percent ou who which that qui que dont were was are is have has had ont sont est"
     )
-) | {m.lower() for names in MONTHS.values() for m in names}
-MONTH_NAMES = tuple(m.lower() for names in MONTHS.values() for m in names)
+)
 PARTICIPLE_RE = re.compile(r"(?:é|ée|ant)$")  # singular: after two or more, French nouns take -s
 FRENCH_ADJECTIVES_BEFORE = frozenset(
     word_list(
