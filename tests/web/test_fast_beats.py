@@ -412,3 +412,75 @@ def test_a_refused_noop_at_the_door_is_answered_as_its_route_answers_it(
     assert fast.json() == slow.json()
     assert headers_of(fast) == headers_of(slow)
     assert bool(noops) == at_the_door
+
+
+def test_beats_at_once_through_a_real_server_on_redis(settings, committing_database, clock) -> None:
+    """Many readers' beats at once through uvicorn go to Redis in shared batches (one batch in
+    flight per worker): each is answered on its own, and the same beat sent ten times at once
+    moves its read's chain once, whichever batches the copies fall in."""
+    if not REDIS_URL:
+        pytest.skip("Redis: READTOEARN_TEST_REDIS_URL is not set")
+    import asyncio
+
+    import redis
+    import redis.asyncio
+
+    with committing_database.session(write=True) as session:
+        fund(session)
+        article_id = str(make_article(session, settings, paragraphs=8).id)
+        bearers = [make_reader(session, settings, f"crowd{n}")[1] for n in range(12)]
+    app = create_app(settings, database=committing_database, clock=clock)
+    prefix = f"rte:test:{uuid.uuid4().hex}:"
+    client = redis.Redis.from_url(REDIS_URL)
+    app.state.live = RedisLiveStore(
+        client, prefix=prefix, async_client=lambda: redis.asyncio.Redis.from_url(REDIS_URL)
+    )
+    sock = free_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    async def at_once(calls: list[tuple[str, dict[str, Any], str]]) -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+            return await asyncio.gather(
+                *(
+                    http.post(path, json=body, headers={"Authorization": f"Bearer {bearer}"})
+                    for path, body, bearer in calls
+                )
+            )
+
+    try:
+        with serve(app, sock):
+            starts = [
+                httpx.post(
+                    f"{url}/api/v1/reads",
+                    json={"article_id": article_id},
+                    headers={"Authorization": f"Bearer {bearer}"},
+                    timeout=10,
+                )
+                for bearer in bearers
+            ]
+            assert [s.status_code for s in starts] == [201] * len(bearers)
+            clock.advance(12)
+            beats = [
+                (
+                    f"/api/v1/reads/{s.json()['read_id']}/beats",
+                    {
+                        "token": s.json()["token"],
+                        "seq": 1,
+                        "active_ms": 12_000,
+                        "paragraphs_seen": [0],
+                    },
+                    bearer,
+                )
+                for s, bearer in zip(starts, bearers, strict=True)
+            ]
+            answers = asyncio.run(at_once(beats + [beats[0]] * 9))
+    finally:
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+        client.close()
+    # The eleven other readers' beats, each answered as its own.
+    assert [a.status_code for a in answers[1 : len(bearers)]] == [200] * (len(bearers) - 1)
+    # The first reader's beat, sent ten times: one moved the chain, the others were refused.
+    copies = [answers[0], *answers[len(bearers) :]]
+    assert sorted(a.status_code for a in copies) == [200] + [409] * 9
+    assert {a.json()["error"]["code"] for a in copies if a.status_code == 409} == {"out_of_order"}
