@@ -349,7 +349,9 @@ def test_a_worker_over_its_cap_refuses_at_once_and_health_still_answers(tmp_path
     served = [took for status, took in answers if status == 200]
     refused = [took for status, took in answers if status == 503]
     assert len(served) == 3 and len(refused) == 17, answers
-    assert max(refused) < 0.5, refused
+    # Not waiting for the three in hand (each holds its slot for 1 s); a loaded machine took
+    # 0.52 s to answer all of them once, so the bound leaves room below the second.
+    assert max(refused) < 0.8, refused
     assert health.status_code == 200
 
 

@@ -464,8 +464,7 @@ class RedisLiveStore:
         try:
             yield
         except self._errors as exc:
-            log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
-            raise StoreUnavailable("reading is paused for a moment: try again shortly") from None
+            raise _unavailable(exc) from None
 
     def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
         with self._reaching():
@@ -528,13 +527,15 @@ class RedisLiveStore:
         batcher = scripts.get(("batch", rules))
         if batcher is None:
             from readtoearn.reading.live_script import beat_source
-            from readtoearn.reading.script_batch import ScriptBatcher
+            from readtoearn.reading.script_batch import RedisWire, ScriptBatcher
 
             batcher = scripts[("batch", rules)] = ScriptBatcher(
-                client, beat_source(rules, self._ttl)
+                RedisWire(client), beat_source(rules, self._ttl)
             )
-        with self._reaching():
+        try:  # as _reaching does, without a context manager on the busiest path
             return await batcher(self._keys(read_id, reader_id), args)
+        except self._errors as exc:
+            raise _unavailable(exc) from None
 
     def advance(self, state: LiveRead, expected: str, record: BeatRecord, credited: bool) -> bool:
         args = self._advance_args(state, expected, record, credited)
@@ -568,9 +569,12 @@ class RedisLiveStore:
 
     async def aclose(self) -> None:
         if self._async is not None:
-            loop, client, _ = self._async
+            loop, client, scripts = self._async
             self._async = None
             if loop is asyncio.get_running_loop():
+                for key, batcher in scripts.items():
+                    if isinstance(key, tuple):  # a beat script's batcher and its connection
+                        await batcher.aclose()
                 await client.aclose()
 
     def close(self, read_id: uuid.UUID, expected: str) -> bool:
@@ -598,6 +602,12 @@ class RedisLiveStore:
         except StoreUnavailable:
             return []  # the sweep skips a turn
         return [uuid.UUID(item.decode()) for item in found]
+
+
+def _unavailable(exc: BaseException) -> StoreUnavailable:
+    """A Redis error as the 503 it becomes, logged once (by its kind: never its text)."""
+    log.warning("open reads: Redis unavailable (%s)", type(exc).__name__)
+    return StoreUnavailable("reading is paused for a moment: try again shortly")
 
 
 def _words_json(words: Words | None) -> str:

@@ -17,7 +17,7 @@ beat record and answer.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from readtoearn.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from readtoearn.reading.live import ACTIVITY_TTL_S
@@ -205,8 +205,7 @@ def beat_source(rules: Rules, ttl_s: int) -> str:
     return source
 
 
-@dataclass(frozen=True, slots=True)
-class ScriptedBeat:
+class ScriptedBeat(NamedTuple):
     """What the script did with a beat: its figures for the answer."""
 
     active_ms: int

@@ -1,30 +1,89 @@
 """Calls of one Redis script go out together, one batch in flight at a time.
 
 A busy worker receives many beats at once. Sent one by one, each EVALSHA costs the asyncio client
-about 70 us of CPU (taking a connection, packing, a write, a wake-up, a read); sent together in one
-pipeline, the beats of a batch share the connection, the write and the read. The first call
-starts a sender, which sends what arrived in that turn of the event loop; the calls that arrive
-while a batch is in flight wait for its answer and go in the next batch, so a busy worker sends
-a few large batches rather than many of one or two beats (each a write, a read and a wake-up for
-the worker and for Redis). A call waits at most for the batch in flight before its own is sent.
-Every script still runs alone and atomically in Redis, in arrival order, so the compare-and-set
-of each beat holds exactly as before.
+about 70 us of CPU (taking a connection, packing, a write, a wake-up, a read); sent together, the
+beats of a batch share the write and the read. The first call starts a sender, which sends what
+arrived in that turn of the event loop; the calls that arrive while a batch is in flight wait for
+its answer and go in the next batch, so a busy worker sends a few large batches rather than many
+of one or two beats (each a write, a read and a wake-up for the worker and for Redis). A call
+waits at most for the batch in flight before its own is sent. Every script still runs alone and
+atomically in Redis, in arrival order, so the compare-and-set of each beat holds exactly as before.
+
+The batches go over a connection of their own (RedisWire), not through a redis-py pipeline: the
+pipeline object, its retries and a deadline (a timer, and a task for the write) per reply cost
+the worker more CPU than the rest of a beat. The wire packs the batch and reads its replies in
+order with the library's own connection and parser (hiredis's), under one deadline
+for the whole batch; a batch that fails or runs late closes the connection (the next one opens
+it again) and every caller of that batch hears the error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
+
+Command = tuple[Any, ...]
+
+pack_command: Callable[[Command], bytes] | None
+try:  # the C packer redis-py uses when installed (the redis[hiredis] extra), called directly
+    from hiredis import pack_command
+except ImportError:  # pragma: no cover - hiredis comes with the project's dependencies
+    pack_command = None
+
+
+class Wire(Protocol):
+    async def run(self, commands: Sequence[Command]) -> list[Any]:
+        """Each command's reply, in order (an error reply as its exception); raises when the
+        connection failed, for the whole batch."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class RedisWire:
+    """One connection of a redis.asyncio client's kind, for batches sent one at a time."""
+
+    def __init__(self, client: Any, timeout_s: float = 2.0) -> None:
+        pool = client.connection_pool
+        # Its own deadline per batch below: no timer per reply, no task per write.
+        options = {**pool.connection_kwargs, "socket_timeout": None}
+        self._connection = pool.connection_class(**options)
+        self._timeout = timeout_s
+
+    async def run(self, commands: Sequence[Command]) -> list[Any]:
+        connection = self._connection
+        try:
+            async with asyncio.timeout(self._timeout):
+                if pack_command is None:
+                    packed = connection.pack_commands(commands)
+                else:  # one C call per command, without redis-py's encoding of each argument
+                    packed = b"".join([pack_command(command) for command in commands])
+                await connection.send_packed_command(packed, check_health=False)
+                replies: list[Any] = []
+                for _ in commands:
+                    try:
+                        replies.append(await connection.read_response())
+                    except ResponseError as exc:  # this command's error; the connection is fine
+                        replies.append(exc)
+                return replies
+        except BaseException:
+            # Replies may still be on their way: nothing more is read from this connection.
+            await connection.disconnect(nowait=True)
+            raise
+
+    async def aclose(self) -> None:
+        await self._connection.disconnect()
 
 
 class ScriptBatcher:
-    """EVALSHA of one script through one asyncio client, in batches sent one after the other."""
+    """EVALSHA of one script over one wire, in batches sent one after the other."""
 
-    def __init__(self, client: Any, source: str) -> None:
-        self._client = client
+    def __init__(self, wire: Wire, source: str) -> None:
+        self._wire = wire
         self._source = source
         # Redis names a script by the SHA-1 of its source (a name, not a protection).
         self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
@@ -73,14 +132,18 @@ class ScriptBatcher:
         results = await self._pipeline(calls)
         missing = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
         if missing:  # Redis restarted or flushed its scripts: load it, send those calls again
-            await self._client.script_load(self._source)
+            (loaded,) = await self._wire.run([("SCRIPT", "LOAD", self._source)])
+            if isinstance(loaded, Exception):
+                raise loaded
             again = await self._pipeline([calls[i] for i in missing])
             for i, result in zip(missing, again, strict=True):
                 results[i] = result
         return results
 
     async def _pipeline(self, calls: list[tuple[list[str], list[str]]]) -> list[Any]:
-        pipe = self._client.pipeline(transaction=False)
-        for keys, args in calls:
-            pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
-        return list(await pipe.execute(raise_on_error=False))
+        return await self._wire.run(
+            [("EVALSHA", self.sha, len(keys), *keys, *args) for keys, args in calls]
+        )
+
+    async def aclose(self) -> None:
+        await self._wire.aclose()

@@ -28,6 +28,7 @@ from readtoearn.reading.live import (
     make_live_store,
 )
 from readtoearn.reading.models import Read, ReadBeat
+from readtoearn.reading.rules import Rules
 from tests.conftest import REDIS_URL
 from tests.factories import make_article
 from tests.readers import fund
@@ -263,6 +264,15 @@ def test_an_unreachable_redis_is_a_clear_unavailable() -> None:
 
     with pytest.raises(StoreUnavailable):
         run_async(load())
+
+    async def beat() -> None:  # the beat script's own connection (script_batch.RedisWire)
+        try:
+            await down.abeat(Rules(), uuid.uuid4(), uuid.uuid4(), ["|"])
+        finally:
+            await down.aclose()
+
+    with pytest.raises(StoreUnavailable):
+        run_async(beat())
 
 
 # -- from the store to the database -----------------------------------------------------------

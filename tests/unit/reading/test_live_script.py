@@ -158,7 +158,9 @@ def test_random_reads_get_the_same_credit_either_way(
     assert scripted > 60
 
 
-def test_the_beat_is_one_call_to_redis(redis_store: RedisLiveStore) -> None:
+def test_the_beat_is_one_call_to_redis(
+    redis_store: RedisLiveStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On the event loop a beat is a single EVALSHA in a single round trip; beats arriving
     together share theirs, and of two carrying the same token exactly one moves the chain on."""
     settings = Settings(secret_key=SECRET)
@@ -180,25 +182,21 @@ def test_the_beat_is_one_call_to_redis(redis_store: RedisLiveStore) -> None:
 
     async def beats() -> list[Any]:
         try:
+            from readtoearn.reading.script_batch import RedisWire
+
             client, _ = redis_store._async_client()
-            make_pipeline, execute_command = client.pipeline, client.execute_command
+            execute_command, run = client.execute_command, RedisWire.run
 
-            def pipeline(*args: Any, **options: Any) -> Any:
-                pipe = make_pipeline(*args, **options)
-                execute = pipe.execute
-
-                async def counted(*a: Any, **o: Any) -> Any:
-                    trips.append([str(c[0][0]) for c in pipe.command_stack])
-                    return await execute(*a, **o)
-
-                pipe.execute = counted
-                return pipe
+            async def counted(wire: RedisWire, commands: Any) -> Any:
+                trips.append([str(c[0]) for c in commands])
+                return await run(wire, commands)
 
             async def command(*args: Any, **options: Any) -> Any:
                 direct.append(str(args[0]))
                 return await execute_command(*args, **options)
 
-            client.pipeline, client.execute_command = pipeline, command
+            client.execute_command = command
+            monkeypatch.setattr(RedisWire, "run", counted)
             await redis_store.abeat(  # loads the script (NOSCRIPT, SCRIPT LOAD, again)
                 beatlib.rules_of(settings), uuid.uuid4(), reader, ["|".join(["", "0"] + [""] * 15)]
             )
@@ -258,20 +256,109 @@ def test_the_beat_is_one_call_to_redis(redis_store: RedisLiveStore) -> None:
 def test_a_script_redis_does_not_know_is_loaded_and_sent_again(redis_store) -> None:  # type: ignore[no-untyped-def]
     import redis.asyncio
 
-    from readtoearn.reading.script_batch import ScriptBatcher
+    from readtoearn.reading.script_batch import RedisWire, ScriptBatcher
 
     source = f"return ARGV[1] .. '{uuid.uuid4().hex}'"  # a script Redis has never seen
 
     async def call() -> list[Any]:
         client = redis.asyncio.Redis.from_url(REDIS_URL)
+        batcher = ScriptBatcher(RedisWire(client), source)
         try:
-            batcher = ScriptBatcher(client, source)
             return list(await asyncio.gather(batcher(["k"], ["a"]), batcher(["k"], ["b"])))
         finally:
+            await batcher.aclose()
             await client.aclose()
 
     first, second = run_async(call())
     assert first.startswith(b"a") and second.startswith(b"b")
+
+
+def wire_run(batches: Any, timeout_s: float = 2.0) -> list[Any]:
+    """Run `batches(wire, admin)` on a wire of its own; its answers, or what each raised."""
+    import redis.asyncio
+
+    from readtoearn.reading.script_batch import RedisWire
+
+    async def call() -> list[Any]:
+        client = redis.asyncio.Redis.from_url(REDIS_URL, socket_timeout=2.0)
+        wire = RedisWire(client, timeout_s=timeout_s)
+        try:
+            return list(await batches(wire, client))
+        finally:
+            await wire.aclose()
+            await client.aclose()
+
+    return list(run_async(call()))
+
+
+async def attempt(coroutine: Any) -> Any:
+    try:
+        return await coroutine
+    except Exception as exc:  # what the caller would hear
+        return exc
+
+
+def test_the_wire_answers_each_command_of_a_batch_in_order(redis_store: RedisLiveStore) -> None:
+    """An error reply is that command's answer; the others of the batch keep theirs."""
+    from redis.exceptions import NoScriptError, ResponseError
+
+    key = f"rte:test:{uuid.uuid4().hex}"
+
+    async def batches(wire: Any, _: Any) -> list[Any]:
+        return [
+            await wire.run(
+                [
+                    ("SET", key, "é1"),
+                    ("EVALSHA", "0" * 40, 0),  # a script Redis does not know
+                    ("INCR", key),  # not a number: an error reply
+                    ("EVAL", "return ARGV[1] .. KEYS[1]", 1, "k", "a"),
+                    ("GET", key),
+                ]
+            )
+        ]
+
+    (replies,) = wire_run(batches)
+    assert replies[0] in (b"OK", "OK", True)
+    assert isinstance(replies[1], NoScriptError)
+    assert isinstance(replies[2], ResponseError)
+    assert replies[3] == b"ak" and replies[4] == "é1".encode()
+
+
+def test_a_wire_whose_connection_dies_fails_that_batch_and_the_next_reconnects(
+    redis_store: RedisLiveStore,
+) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    async def batches(wire: Any, admin: Any) -> list[Any]:
+        first = await wire.run([("CLIENT", "SETNAME", "rte-wire-test"), ("CLIENT", "ID")])
+        await admin.execute_command("CLIENT", "KILL", "ID", first[1])
+        killed = await attempt(wire.run([("PING",)]))
+        return [first, killed, await wire.run([("PING",), ("ECHO", "back")])]
+
+    _, killed, again = wire_run(batches)
+    assert isinstance(killed, (RedisConnectionError, OSError))
+    assert again[1] == b"back"
+
+
+def test_a_batch_that_runs_late_fails_as_a_timeout_and_leaves_no_reply_behind(
+    redis_store: RedisLiveStore,
+) -> None:
+    """The late reply never reaches the next batch: the connection it was due on is closed."""
+    key = f"rte:test:{uuid.uuid4().hex}"
+
+    async def batches(wire: Any, admin: Any) -> list[Any]:
+        late = await attempt(wire.run([("BLPOP", key, 5)]))  # nothing comes before the deadline
+        for _ in range(200):  # until Redis has seen the connection go (it unblocks the BLPOP)
+            if (await admin.info("clients"))["blocked_clients"] == 0:
+                break
+            await asyncio.sleep(0.01)
+        await admin.rpush(key, "late")
+        return [late, await wire.run([("ECHO", "next")]), await admin.lrange(key, 0, -1)]
+
+    late, after, left = wire_run(batches, timeout_s=0.2)
+    assert isinstance(late, TimeoutError) and isinstance(late, OSError)  # a 503 in the store
+    assert after == [b"next"]
+    assert left == [b"late"]  # the closed connection's BLPOP took nothing
 
 
 def test_a_token_signed_before_tokens_carried_their_article_still_works(

@@ -1,5 +1,6 @@
 """The beat scripts go to Redis in batches, one batch in flight at a time
-(reading/script_batch.py): the calls that arrive meanwhile wait and go together in the next."""
+(reading/script_batch.py): the calls that arrive meanwhile wait and go together in the next.
+The wire itself (a connection to Redis) is tested against Redis in test_live_script.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.unit.reading.test_live import run_async
 
 
 class Client:
-    """A Redis client whose pipelines wait for the test to let each batch through."""
+    """A wire to Redis whose batches wait for the test to let each through."""
 
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
@@ -22,27 +23,22 @@ class Client:
         self.gate = asyncio.Event()
         self.fail_next = False
 
-    def pipeline(self, transaction: bool) -> Any:
-        client, calls = self, []
+    async def run(self, commands: Any) -> list[Any]:
+        calls = [command[-1] for command in commands]
+        self.batches.append(calls)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await self.gate.wait()
+            if self.fail_next:
+                self.fail_next = False
+                raise ConnectionError("Redis went away")
+            return [f"done {arg}" for arg in calls]
+        finally:
+            self.in_flight -= 1
 
-        class Pipeline:
-            def execute_command(self, *args: Any) -> None:
-                calls.append(args[-1])
-
-            async def execute(self, raise_on_error: bool) -> list[Any]:
-                client.batches.append(calls)
-                client.in_flight += 1
-                client.most_in_flight = max(client.most_in_flight, client.in_flight)
-                try:
-                    await client.gate.wait()
-                    if client.fail_next:
-                        client.fail_next = False
-                        raise ConnectionError("Redis went away")
-                    return [f"done {arg}" for arg in calls]
-                finally:
-                    client.in_flight -= 1
-
-        return Pipeline()
+    async def aclose(self) -> None:
+        pass
 
 
 async def settle() -> None:
