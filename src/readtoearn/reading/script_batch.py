@@ -14,7 +14,8 @@ pipeline object, its retries and a deadline (a timer, and a task for the write) 
 the worker more CPU than the rest of a beat. The wire packs the batch and reads its replies in
 order with the library's own connection and parser (hiredis's), under one deadline
 for the whole batch; a batch that fails or runs late closes the connection (the next one opens
-it again) and every caller of that batch hears the error.
+it again) and every caller of that batch hears the error. A connection idle for a while is
+checked with a PING before its next batch, and opened again if it was dropped meanwhile.
 """
 
 from __future__ import annotations
@@ -47,10 +48,21 @@ class Wire(Protocol):
 class RedisWire:
     """One connection of a redis.asyncio client's kind, for batches sent one at a time."""
 
-    def __init__(self, client: Any, timeout_s: float = 2.0) -> None:
+    def __init__(self, client: Any, timeout_s: float = 2.0, idle_check_s: float = 30.0) -> None:
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
         pool = client.connection_pool
-        # Its own deadline per batch below: no timer per reply, no task per write.
-        options = {**pool.connection_kwargs, "socket_timeout": None}
+        options = {
+            **pool.connection_kwargs,
+            # Its own deadline per batch below: no timer per reply, no task per write.
+            "socket_timeout": None,
+            # After idle_check_s without a reply, a PING goes first and, when the connection
+            # was dropped meanwhile (a proxy, a restart), it connects again before the batch.
+            # The retry covers only connecting and that PING: a batch is never sent twice.
+            "health_check_interval": idle_check_s,
+            "retry": Retry(NoBackoff(), 1),
+        }
         self._connection = pool.connection_class(**options)
         self._timeout = timeout_s
 
@@ -62,7 +74,7 @@ class RedisWire:
                     packed = connection.pack_commands(commands)
                 else:  # one C call per command, without redis-py's encoding of each argument
                     packed = b"".join([pack_command(command) for command in commands])
-                await connection.send_packed_command(packed, check_health=False)
+                await connection.send_packed_command(packed)
                 replies: list[Any] = []
                 for _ in commands:
                     try:

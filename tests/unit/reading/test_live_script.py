@@ -273,7 +273,7 @@ def test_a_script_redis_does_not_know_is_loaded_and_sent_again(redis_store) -> N
     assert first.startswith(b"a") and second.startswith(b"b")
 
 
-def wire_run(batches: Any, timeout_s: float = 2.0) -> list[Any]:
+def wire_run(batches: Any, timeout_s: float = 2.0, idle_check_s: float = 30.0) -> list[Any]:
     """Run `batches(wire, admin)` on a wire of its own; its answers, or what each raised."""
     import redis.asyncio
 
@@ -281,7 +281,7 @@ def wire_run(batches: Any, timeout_s: float = 2.0) -> list[Any]:
 
     async def call() -> list[Any]:
         client = redis.asyncio.Redis.from_url(REDIS_URL, socket_timeout=2.0)
-        wire = RedisWire(client, timeout_s=timeout_s)
+        wire = RedisWire(client, timeout_s=timeout_s, idle_check_s=idle_check_s)
         try:
             return list(await batches(wire, client))
         finally:
@@ -338,6 +338,21 @@ def test_a_wire_whose_connection_dies_fails_that_batch_and_the_next_reconnects(
     _, killed, again = wire_run(batches)
     assert isinstance(killed, (RedisConnectionError, OSError))
     assert again[1] == b"back"
+
+
+def test_a_wire_idle_for_a_while_checks_its_connection_before_the_batch(
+    redis_store: RedisLiveStore,
+) -> None:
+    """A connection dropped while idle (a proxy's timeout, a restart) costs no batch."""
+
+    async def batches(wire: Any, admin: Any) -> list[Any]:
+        (first,) = await wire.run([("CLIENT", "ID")])
+        await admin.execute_command("CLIENT", "KILL", "ID", first)
+        await asyncio.sleep(0.2)  # idle past the wire's check below
+        return [first, await wire.run([("CLIENT", "ID"), ("ECHO", "after")])]
+
+    first, (second, echoed) = wire_run(batches, idle_check_s=0.05)
+    assert echoed == b"after" and second != first  # a new connection carried it
 
 
 def test_a_batch_that_runs_late_fails_as_a_timeout_and_leaves_no_reply_behind(
