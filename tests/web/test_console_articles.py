@@ -366,6 +366,40 @@ def test_unpublish_hides_everywhere_and_publish_brings_back(client, session, set
     assert (off.before["status"], off.after["status"]) == ("published", "unpublished")
 
 
+def test_the_page_names_the_open_quests_the_article_is_a_step_of(client, session, settings, story):  # type: ignore[no-untyped-def]
+    """Hidden, such an article leaves their readers a step they cannot do: the console says so
+    where the article is unpublished, and names the quests."""
+    from readtoearn.quests import service as quests
+    from readtoearn.quests.models import StepKind
+
+    as_operator(client, session, settings)
+    quest = quests.create_quest(
+        session,
+        quests.QuestDraft(
+            title_en="Election night",
+            points=20,
+            steps=[quests.StepDraft(kind=StepKind.READ, article=str(story.id))],
+        ),
+    )
+    session.commit()
+    page = client.get(f"/operator/articles/{story.id}")
+    named = re.search(r'<p data-quests="1">([^<]*)<a href="/quests/([^"]+)">([^<]+)</a>', page.text)
+    assert named and named.group(2) == str(quest.id) and named.group(3) == "Election night"
+    assert 'role="alert" data-quests' not in page.text
+    token = csrf(client, f"/operator/articles/{story.id}")
+    client.post(f"/operator/articles/{story.id}/unpublish", data={"csrf_token": token})
+    hidden = client.get(f"/operator/articles/{story.id}")
+    assert 'class="operator__error" role="alert" data-quests="1"' in hidden.text
+    assert "can no longer do its step on this article" in hidden.text
+    assert f'<a href="/quests/{quest.id}">Election night</a>' in hidden.text
+    french = client.get(f"/operator/articles/{story.id}", headers={"Accept-Language": "fr"})
+    assert "ne peuvent plus en faire l’étape" in french.text
+    quests.close_quest(session, quest.id, utcnow())
+    session.commit()
+    closed = client.get(f"/operator/articles/{story.id}")
+    assert "data-quests" not in closed.text  # a closed quest waits for nobody
+
+
 def test_reimporting_keeps_an_unpublished_article_unpublished(client, session, settings):  # type: ignore[no-untyped-def]
     as_operator(client, session, settings)
     upload(client, "en-news.html", (PAGES / "en-news.html").read_bytes())

@@ -308,3 +308,41 @@ def test_the_step_banner_of_a_shared_page_comes_from_the_reader_call(
     ).json()
     (step,) = mine["quest_steps"]
     assert step["position"] == 1 and step["done"] is True and step["points_waiting"] == 50
+
+
+def test_a_step_whose_article_was_unpublished_says_so_and_keeps_an_earlier_read(
+    client, session, settings, clock, world, ada
+) -> None:
+    from readtoearn.articles import editing
+
+    a, b, quest = world
+    _user, bearer = ada
+    reader = Client(client, clock, settings, a, bearer)
+    assert reader.start().status_code == 201
+    reader.read_like_a_human()
+    assert reader.complete().json()["verdict"] == "credited"
+    for article in (a, b):  # both hidden: the first step was read before, the second was not
+        editing.set_status(session, article, "unpublished", by=None)
+    session.commit()
+
+    page = soup_of(client.get(f"/quests/{quest.id}"))
+    steps = page.select(".quest__step")
+    assert [s["data-done"] for s in steps] == ["true", "false"]
+    for step, title in zip(steps, ("First step", "Second step"), strict=True):
+        assert step.select_one("a") is None  # no link to a page readers cannot open
+        assert step.select_one("[data-withdrawn]").text == title
+        assert "(no longer available)" in step.text
+    french = client.get(f"/quests/{quest.id}", headers={"Accept-Language": "fr"})
+    assert "(plus disponible)" in french.text
+    detail = client.get(
+        f"/api/v1/quests/{quest.slug}", headers={"Authorization": f"Bearer {bearer}"}
+    ).json()
+    assert [(s["done"], s["article_available"], s["article_path"]) for s in detail["steps"]] == [
+        (True, False, None),
+        (False, False, None),
+    ]
+    editing.set_status(session, b, "published", by=None)  # back: the link comes back
+    session.commit()
+    again = soup_of(client.get(f"/quests/{quest.id}")).select(".quest__step")[1]
+    assert again.select_one("a")["href"] == f"/articles/{b.id}/{b.slug}"
+    assert "no longer available" not in again.text

@@ -180,6 +180,18 @@ def list_quests(session: Session, *, include_closed: bool = True) -> list[Quest]
     return list(session.scalars(stmt).unique())
 
 
+def quests_with_article(session: Session, article_id: uuid.UUID) -> list[Quest]:
+    """The open quests one of whose steps is this article, by title (the console's article page
+    names them: hiding the article leaves their readers a step they cannot do)."""
+    steps = select(QuestStep.quest_id).where(QuestStep.article_id == article_id)
+    stmt = (
+        select(Quest)
+        .where(Quest.id.in_(steps), Quest.status == QuestStatus.OPEN.value)
+        .order_by(Quest.title_en, Quest.slug)
+    )
+    return list(session.scalars(stmt).unique())
+
+
 def close_quest(
     session: Session,
     ref: str | uuid.UUID,

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from readtoearn.articles import service as articles_service
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.fraud.trust import TrustRules, get_trust
@@ -36,6 +37,7 @@ from readtoearn.reading.models import Read
 from readtoearn.reading.rules import QUIZ_TOO_FAST
 
 CREDITED = "credited"
+PUBLISHED = articles_service.PUBLISHED
 TRUST_ORDER = (TrustLevel.ANYONE, TrustLevel.VERIFIED, TrustLevel.TRUSTED)
 
 
@@ -57,6 +59,13 @@ class StepProgress:
     article: Article | None
     done: bool
     open: bool  # a quiz step opens once every step before it is done
+
+    @property
+    def withdrawn(self) -> bool:
+        """The step's article was unpublished or deleted since: readers can no longer read it
+        (a read credited before still counts). The console warns on the article's page."""
+        article = self.article
+        return article is not None and articles_service.status_of(article) != PUBLISHED
 
 
 @dataclass(frozen=True)

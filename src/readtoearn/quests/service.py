@@ -26,6 +26,7 @@ from readtoearn.quests.composing import (
     draft_from_json,
     get_quest,
     list_quests,
+    quests_with_article,
 )
 from readtoearn.quests.hooks import advance_after_read, answer_read_quiz, complete_read
 from readtoearn.quests.models import StepKind, TrustLevel
@@ -92,6 +93,7 @@ __all__ = [
     "open_link",
     "progress_of",
     "quest_transfer_id",
+    "quests_with_article",
     "report_csv",
     "sponsor_available",
     "steps_for_article",

@@ -45,6 +45,9 @@ class StepOut(BaseModel):
     article_id: str | None
     article_title: str | None
     article_path: str | None
+    # False when the step's article was unpublished or deleted since (no path then): a read
+    # credited before still counts, no new one can start.
+    article_available: bool | None
     link: str | None
     done: bool
     open: bool
@@ -101,8 +104,9 @@ class QuestOut(BaseModel):
                     article_id=str(s.article.id) if s.article else None,
                     article_title=s.article.title if s.article else None,
                     article_path=f"/articles/{s.article.id}/{s.article.slug}"
-                    if s.article
+                    if s.article and not s.withdrawn
                     else None,
+                    article_available=not s.withdrawn if s.article else None,
                     link=s.step.url,
                     done=s.done,
                     open=s.open,

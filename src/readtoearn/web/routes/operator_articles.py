@@ -28,6 +28,7 @@ from readtoearn.articles.jobs import ImportJob, ImportJobs
 from readtoearn.articles.models import Article
 from readtoearn.config import Settings
 from readtoearn.errors import InvalidInput, NotFound, ReadToEarnError
+from readtoearn.quests import service as quests
 from readtoearn.reading import article_stats
 from readtoearn.reading.rules import READ_STATUS_LABELS
 from readtoearn.summaries import service as summaries
@@ -281,6 +282,8 @@ def _article_page(
         "article": article,
         "status": articles.status_of(article),
         "status_labels": STATUS_LABELS,
+        # Open quests with this article as a step: hidden, it leaves their readers stuck.
+        "quests": quests.quests_with_article(session, article.id),
         "form": values,
         "error": error,
         "notice": notice,
