@@ -52,6 +52,12 @@ def test_approving_a_read_on_the_page_is_recorded(client, session, settings) -> 
     assert page.status_code == 200
     assert 'data-action="read.approve"' in page.text
     assert "Approved a held read" in page.text and "looks human" in page.text
+    # The fields read as words, not as the code's names.
+    assert '<dt data-field="transfer_id">Ledger transfer</dt>' in page.text
+    assert '<dt data-field="status">Status</dt>' in page.text
+    french = client.get("/operator/trail", headers={"Accept-Language": "fr"})
+    assert '<dt data-field="transfer_id">Mouvement du registre</dt>' in french.text
+    assert '<dt data-field="status">Statut</dt>' in french.text
 
 
 def test_a_refused_decision_leaves_no_entry(client, session, settings) -> None:
@@ -221,3 +227,15 @@ def test_every_action_label_has_a_french_name() -> None:
 
     french = i18n.translations("fr")
     assert [label for label in ACTION_LABELS.values() if french.gettext(label) == label] == []
+
+
+def test_every_field_label_has_a_french_name_of_its_own() -> None:
+    """And none borrows another page's word for a different thing (one merged catalogue)."""
+    from readtoearn.web import i18n
+    from readtoearn.web.routes.operator_trail import FIELD_LABELS
+
+    french = i18n.translations("fr")
+    same = {"Points", "Source", "Stock", "Image", "Logo", "Sponsor"}
+    untranslated = [label for label in FIELD_LABELS.values() if french.gettext(label) == label]
+    assert sorted(set(untranslated) - same) == []
+    assert len(set(FIELD_LABELS.values())) == len(FIELD_LABELS)
