@@ -37,3 +37,20 @@ def test_every_reward_kind_says_what_the_reader_gets_in_english_and_french() -> 
                 assert french.ngettext(kind.what_you_get, kind.what_you_get_plural, n) != english
         else:
             assert french.gettext(kind.what_you_get) != kind.what_you_get
+
+
+def test_no_two_catalogues_translate_the_same_words_differently() -> None:
+    """The .po files of a language are merged into one catalogue, the later file winning: the
+    same English words with two French translations showed one page the other's (a quest step
+    "Done" read "Remise", a redemption's word)."""
+    from babel.messages.pofile import read_po
+
+    translated: dict[str, dict[str, str]] = {}
+    for po in sorted((i18n.TRANSLATIONS_DIR / "fr" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as handle:
+            for message in read_po(handle, locale="fr"):
+                if message.id and isinstance(message.id, str):
+                    translated.setdefault(message.id, {})[po.name] = str(message.string)
+    clashes = {words: by for words, by in translated.items() if len(set(by.values())) > 1}
+    assert clashes == {}
+    assert i18n.translations("fr").gettext("Done") == "Fait"

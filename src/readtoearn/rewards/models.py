@@ -45,7 +45,7 @@ LIVE_STATUSES = tuple(s.value for s in RedemptionStatus if s is not RedemptionSt
 # web/translations/<language>/LC_MESSAGES/rewards.po and trust.po.
 REDEMPTION_LABELS: dict[RedemptionStatus, str] = {
     RedemptionStatus.AWAITING_APPROVAL: "Waiting for approval",
-    RedemptionStatus.DONE: "Done",
+    RedemptionStatus.DONE: "Handed over",
     RedemptionStatus.AWAITING_SHIPMENT: "To be shipped",
     RedemptionStatus.SHIPPED: "Shipped",
     RedemptionStatus.DELIVERED: "Delivered",
