@@ -152,6 +152,10 @@ def stored_summaries(scratch: Path, workers: int, per_task: int) -> str:
     return json.dumps(rows)
 
 
+def run_name(what: str, workers: int, per_task: int) -> str:
+    return f"{what} --workers {workers}" + (f" ({per_task}/task)" if workers > 1 else "")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -159,10 +163,11 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--per-task", default="1,8", help="articles per worker task, with workers")
     args = parser.parse_args()
+    # One process has no tasks: --per-task applies to the pool only.
     runs = [
-        (int(w), int(t) if int(w) > 1 else 8)
-        for w in args.workers.split(",")
-        for t in (args.per_task.split(",") if int(w) > 1 else ["8"])
+        (workers, per_task)
+        for workers in map(int, args.workers.split(","))
+        for per_task in (map(int, args.per_task.split(",")) if workers > 1 else [8])
     ]
     with tempfile.TemporaryDirectory(prefix="bench-imports-") as tmp:
         scratch = Path(tmp)
@@ -185,7 +190,7 @@ def main() -> int:
             wall, cpu, own, articles, summaries = run_import(folder, workers, scratch, per_task)
             rate = n / wall
             results[workers, per_task] = rate
-            name = f"import --workers {workers}" + (f" ({per_task}/task)" if workers > 1 else "")
+            name = run_name("import", workers, per_task)
             print(
                 f"{name:<32}{rate:8.1f} articles/s  "
                 f"{1000 * cpu / n:6.1f} ms CPU per article, {1000 * own / n:.1f} of them in the "
@@ -206,7 +211,7 @@ def main() -> int:
         for workers, per_task in runs:
             # The same pages again into the same database: every article updated, unchanged.
             wall, cpu, own, articles, summaries = run_import(folder, workers, scratch, per_task)
-            name = f"again, --workers {workers}" + (f" ({per_task}/task)" if workers > 1 else "")
+            name = run_name("again,", workers, per_task)
             print(
                 f"{name:<32}{n / wall:8.1f} articles/s  "
                 f"{1000 * cpu / n:6.1f} ms CPU per article, {1000 * own / n:.1f} of them in the "

@@ -486,3 +486,57 @@ def test_beats_at_once_through_a_real_server_on_redis(settings, committing_datab
     copies = [answers[0], *answers[len(bearers) :]]
     assert sorted(a.status_code for a in copies) == [200] + [409] * 9
     assert {a.json()["error"]["code"] for a in copies if a.status_code == 409} == {"out_of_order"}
+
+
+def test_a_lost_redis_connection_is_a_503_through_the_server_and_the_beat_goes_through_again(
+    settings, committing_database, clock
+) -> None:
+    """The beats' own connection to Redis (reading/script_batch.py), dropped by Redis: the beat
+    that finds it gone gets 503 `reading_unavailable` with nothing done, and the same beat sent
+    again is credited over a new connection."""
+    if not REDIS_URL:
+        pytest.skip("Redis: READTOEARN_TEST_REDIS_URL is not set")
+    import redis
+    import redis.asyncio
+
+    from readtoearn.reading.script_batch import CLIENT_NAME
+
+    with committing_database.session(write=True) as session:
+        fund(session)
+        article_id = str(make_article(session, settings, paragraphs=8).id)
+        bearer = make_reader(session, settings, "dropped")[1]
+    app = create_app(settings, database=committing_database, clock=clock)
+    prefix = f"rte:test:{uuid.uuid4().hex}:"
+    admin = redis.Redis.from_url(REDIS_URL)
+    app.state.live = RedisLiveStore(
+        admin, prefix=prefix, async_client=lambda: redis.asyncio.Redis.from_url(REDIS_URL)
+    )
+    sock = free_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    headers = {"Authorization": f"Bearer {bearer}"}
+    try:
+        with serve(app, sock), httpx.Client(base_url=url, timeout=10) as http:
+            started = http.post("/api/v1/reads", json={"article_id": article_id}, headers=headers)
+            read, token = started.json()["read_id"], started.json()["token"]
+            path = f"/api/v1/reads/{read}/beats"
+            clock.advance(12)
+            first = {"token": token, "seq": 1, "active_ms": 12_000, "paragraphs_seen": [0]}
+            answer = http.post(path, json=first, headers=headers)
+            assert answer.status_code == 200, answer.text
+            wires = [c for c in admin.client_list() if c.get("name") == CLIENT_NAME]
+            assert wires, "the beats went over the named connection"
+            for wire in wires:
+                admin.client_kill_filter(_id=wire["id"])
+            clock.advance(12)
+            second = {"token": answer.json()["token"], "seq": 2, "active_ms": 12_000}
+            lost = http.post(path, json=second, headers=headers)
+            assert lost.status_code == 503, lost.text
+            assert lost.json()["error"]["code"] == "reading_unavailable"
+            assert lost.headers["retry-after"]
+            again = http.post(path, json=second, headers=headers)
+            assert again.status_code == 200, again.text
+            assert again.json()["active_seconds"] == 24.0
+    finally:
+        for key in admin.scan_iter(match=prefix + "*"):
+            admin.delete(key)
+        admin.close()

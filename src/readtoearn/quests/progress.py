@@ -37,7 +37,6 @@ from readtoearn.reading.models import Read
 from readtoearn.reading.rules import QUIZ_TOO_FAST
 
 CREDITED = "credited"
-PUBLISHED = articles_service.PUBLISHED
 TRUST_ORDER = (TrustLevel.ANYONE, TrustLevel.VERIFIED, TrustLevel.TRUSTED)
 
 
@@ -65,7 +64,10 @@ class StepProgress:
         """The step's article was unpublished or deleted since: readers can no longer read it
         (a read credited before still counts). The console warns on the article's page."""
         article = self.article
-        return article is not None and articles_service.status_of(article) != PUBLISHED
+        return (
+            article is not None
+            and articles_service.status_of(article) != articles_service.PUBLISHED
+        )
 
 
 @dataclass(frozen=True)

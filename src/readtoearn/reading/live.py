@@ -432,7 +432,7 @@ class RedisLiveStore:
         # The beat route's calls go through a redis.asyncio client (made per event loop); without
         # one they run the blocking client in a thread.
         self._make_async = async_client
-        self._async: tuple[asyncio.AbstractEventLoop, Any, dict[Any, Any]] | None = None
+        self._async: _AsyncSide | None = None
         self._prefix = prefix
         self._ttl = ttl_s
         self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
@@ -473,7 +473,7 @@ class RedisLiveStore:
     def load(self, read_id: uuid.UUID, reader_id: uuid.UUID) -> Loaded:
         return _loaded(read_id, *self._run("load", self._keys(read_id, reader_id), []))
 
-    def _async_client(self) -> tuple[Any, dict[Any, Any]]:
+    def _async_side(self) -> _AsyncSide:
         loop = asyncio.get_running_loop()
         if self._async is None or self._async[0] is not loop:
             assert self._make_async is not None
@@ -482,13 +482,13 @@ class RedisLiveStore:
                 "load": client.register_script(_LOAD),
                 "advance": client.register_script(_ADVANCE),
             }
-            self._async = (loop, client, scripts)
-        return self._async[1], self._async[2]
+            self._async = _AsyncSide(loop, client, scripts, {})
+        return self._async
 
     async def aload(self, read_id: uuid.UUID, reader_id: uuid.UUID) -> Loaded:
         if self._make_async is None:
             return await asyncio.to_thread(self.load, read_id, reader_id)
-        _, scripts = self._async_client()
+        scripts = self._async_side().scripts
         with self._reaching():
             text, pairs = await scripts["load"](keys=self._keys(read_id, reader_id))
         return _loaded(read_id, text, pairs)
@@ -522,15 +522,15 @@ class RedisLiveStore:
     ) -> Any:
         if self._make_async is None:
             return await asyncio.to_thread(self.beat, rules, read_id, reader_id, args)
-        client, scripts = self._async_client()
-        # Beats arriving together share one pipeline (reading/script_batch.py).
-        batcher = scripts.get(("batch", rules))
+        side = self._async_side()
+        # Beats arriving together share one batch (reading/script_batch.py).
+        batcher = side.batchers.get(rules)
         if batcher is None:
             from readtoearn.reading.live_script import beat_source
             from readtoearn.reading.script_batch import RedisWire, ScriptBatcher
 
-            batcher = scripts[("batch", rules)] = ScriptBatcher(
-                RedisWire(client), beat_source(rules, self._ttl)
+            batcher = side.batchers[rules] = ScriptBatcher(
+                RedisWire(side.client), beat_source(rules, self._ttl)
             )
         try:  # as _reaching does, without a context manager on the busiest path
             return await batcher(self._keys(read_id, reader_id), args)
@@ -561,7 +561,7 @@ class RedisLiveStore:
     ) -> bool:
         if self._make_async is None:
             return await asyncio.to_thread(self.advance, state, expected, record, credited)
-        _, scripts = self._async_client()
+        scripts = self._async_side().scripts
         keys = self._keys(state.id, state.reader_id)
         args = self._advance_args(state, expected, record, credited)
         with self._reaching():
@@ -569,13 +569,11 @@ class RedisLiveStore:
 
     async def aclose(self) -> None:
         if self._async is not None:
-            loop, client, scripts = self._async
-            self._async = None
-            if loop is asyncio.get_running_loop():
-                for key, batcher in scripts.items():
-                    if isinstance(key, tuple):  # a beat script's batcher and its connection
-                        await batcher.aclose()
-                await client.aclose()
+            side, self._async = self._async, None
+            if side.loop is asyncio.get_running_loop():
+                for batcher in side.batchers.values():  # each with its connection
+                    await batcher.aclose()
+                await side.client.aclose()
 
     def close(self, read_id: uuid.UUID, expected: str) -> bool:
         loaded = self.load(read_id, read_id)
@@ -602,6 +600,16 @@ class RedisLiveStore:
         except StoreUnavailable:
             return []  # the sweep skips a turn
         return [uuid.UUID(item.decode()) for item in found]
+
+
+class _AsyncSide(NamedTuple):
+    """The asyncio client of one event loop, its registered scripts and the beat scripts'
+    batchers (one per set of rules, each over a connection of its own)."""
+
+    loop: asyncio.AbstractEventLoop
+    client: Any
+    scripts: dict[str, Any]
+    batchers: dict[Rules, Any]
 
 
 def _unavailable(exc: BaseException) -> StoreUnavailable:

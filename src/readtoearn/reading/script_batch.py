@@ -22,18 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
+# The C packer redis-py itself uses (the redis[hiredis] extra), called directly.
+from hiredis import pack_command
 from redis.exceptions import NoScriptError, ResponseError
 
 Command = tuple[Any, ...]
 
-pack_command: Callable[[Command], bytes] | None
-try:  # the C packer redis-py uses when installed (the redis[hiredis] extra), called directly
-    from hiredis import pack_command
-except ImportError:  # pragma: no cover - hiredis comes with the project's dependencies
-    pack_command = None
+
+CLIENT_NAME = "readtoearn-beats"
 
 
 class Wire(Protocol):
@@ -62,6 +61,8 @@ class RedisWire:
             # The retry covers only connecting and that PING: a batch is never sent twice.
             "health_check_interval": idle_check_s,
             "retry": Retry(NoBackoff(), 1),
+            # Named, so that an operator finds it in CLIENT LIST.
+            "client_name": CLIENT_NAME,
         }
         self._connection = pool.connection_class(**options)
         self._timeout = timeout_s
@@ -70,10 +71,8 @@ class RedisWire:
         connection = self._connection
         try:
             async with asyncio.timeout(self._timeout):
-                if pack_command is None:
-                    packed = connection.pack_commands(commands)
-                else:  # one C call per command, without redis-py's encoding of each argument
-                    packed = b"".join([pack_command(command) for command in commands])
+                # One C call per command, without redis-py's encoding of each argument.
+                packed = b"".join([pack_command(command) for command in commands])
                 await connection.send_packed_command(packed)
                 replies: list[Any] = []
                 for _ in commands:

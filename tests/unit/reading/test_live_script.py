@@ -184,7 +184,7 @@ def test_the_beat_is_one_call_to_redis(
         try:
             from readtoearn.reading.script_batch import RedisWire
 
-            client, _ = redis_store._async_client()
+            client = redis_store._async_side().client
             execute_command, run = client.execute_command, RedisWire.run
 
             async def counted(wire: RedisWire, commands: Any) -> Any:
