@@ -12,6 +12,8 @@ from typing import Any
 
 import uvicorn
 
+from readtoearn.cli.serve import KEEP_ALIVE_S
+
 STARTUP_TIMEOUT_S = 15
 
 
@@ -25,9 +27,17 @@ def free_socket() -> socket.socket:
 
 @contextmanager
 def serve(app: Any, sock: socket.socket) -> Iterator[None]:
-    """Run an app under uvicorn in a thread on a bound socket until the block ends."""
+    """Run an app under uvicorn in a thread on a bound socket until the block ends, keeping idle
+    connections as long as `readtoearn serve` does (uvicorn's own 5 s let a slow test's client
+    send on a connection the server was closing)."""
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="on", ws="none", http="h11"
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        ws="none",
+        http="h11",
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

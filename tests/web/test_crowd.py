@@ -40,8 +40,10 @@ T = TypeVar("T")
 CLIENT_TIMEOUT_S = 60.0
 # The slowest answer health and a read-only page may give while a crowd writes. What is proved is
 # that they are not queued behind the writers (before the gate they hung for good); on two cores
-# a hundred argon2 logins at once also take the CPU they need, and a quiet CI machine once saw
-# 1.08 s (PostgreSQL), so the bound leaves room for that and nothing more.
+# a hundred argon2 logins at once also take the CPU they need, and a quiet machine sees 0.2-0.8 s.
+# A machine that stalls slows the crowd as much as the watch (CI once saw 2.4 s), so the bound is
+# this or half the time the crowd was watched, whichever is longer: an answer queued behind the
+# writers waits for most of the crowd.
 HEALTH_SLOWEST_S = 2.0
 
 
@@ -137,6 +139,7 @@ class HealthWatch:
         self.url = url
         self.paths = ["/healthz", page]
         self.slowest = 0.0
+        self.watched = 0.0
         self.statuses: Counter[int] = Counter()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -146,18 +149,29 @@ class HealthWatch:
             while not self._stop.is_set():
                 self.paths.reverse()
                 began = time.monotonic()
-                status = client.get(self.url + self.paths[0]).status_code
+                try:
+                    status = client.get(self.url + self.paths[0]).status_code
+                except httpx.HTTPError:
+                    status = 0  # no answer in CLIENT_TIMEOUT_S, or the connection was closed
                 self.slowest = max(self.slowest, time.monotonic() - began)
                 self.statuses[status] += 1
                 time.sleep(0.05)
 
     def __enter__(self) -> HealthWatch:
+        self._began = time.monotonic()
         self._thread.start()
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.watched = time.monotonic() - self._began
         self._stop.set()
-        self._thread.join(timeout=CLIENT_TIMEOUT_S)
+        self._thread.join(timeout=CLIENT_TIMEOUT_S + 5)
+
+    def never_queued(self) -> bool:
+        """Every question was answered 200, none waiting as if behind the writers (see
+        HEALTH_SLOWEST_S; one still unanswered when the watch stopped counts in full)."""
+        answered = not self._thread.is_alive() and set(self.statuses) == {200}
+        return answered and self.slowest < max(HEALTH_SLOWEST_S, self.watched / 2)
 
 
 def test_a_hundred_redemptions_at_once_neither_hang_nor_oversell(
@@ -194,7 +208,7 @@ def test_a_hundred_redemptions_at_once_neither_hang_nor_oversell(
     assert statuses[201] == 10, statuses
     assert set(statuses) <= {201, 409, 422}, statuses
     assert health.statuses[200] > 0 and set(health.statuses) == {200}
-    assert health.slowest < HEALTH_SLOWEST_S, health.slowest
+    assert health.never_queued(), (health.slowest, health.watched)
     assert page.status_code == 200
     made = {body["id"] for status, body, _ in answers if status == 201}
     with database.session() as session:
@@ -250,7 +264,7 @@ def test_more_writers_than_threads_all_get_an_answer(
         answers = in_a_thread(crowd(server.url))
     assert Counter(status for status, _, _ in answers[:120]) == {200: 120}
     assert Counter(status for status, _, _ in answers[120:]) == {204: 120}
-    assert health.slowest < HEALTH_SLOWEST_S, health.slowest
+    assert health.never_queued(), (health.slowest, health.watched)
 
 
 def test_a_request_that_cannot_get_the_database_in_time_is_a_503_with_nothing_kept(

@@ -16,6 +16,10 @@ from readtoearn.summaries import service as summaries
 
 BASE_URL_VARIABLE = "READTOEARN_BASE_URL"
 # Listening on every address says nothing of the one readers use: links name this machine.
+# How long an idle connection stays open: longer than the longest beat interval (60 s), since a
+# tracker reuses its connection and a server closing it at the moment a beat is sent drops that
+# beat (the client sees the connection close with no answer).
+KEEP_ALIVE_S = 75
 WILDCARD_HOSTS = ("0.0.0.0", "::", "", "[::]")  # noqa: S104 - compared, not bound
 
 
@@ -101,9 +105,7 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
             workers=workers,
             access_log=access_log,
             log_level="info",
-            # Longer than the longest beat interval (60 s): a tracker reuses its connection, and
-            # a server closing it at the moment a beat is sent would drop that beat.
-            timeout_keep_alive=75,
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
     finally:
         if derived is not None:
