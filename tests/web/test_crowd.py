@@ -363,9 +363,10 @@ def test_a_worker_over_its_cap_refuses_at_once_and_health_still_answers(tmp_path
     served = [took for status, took in answers if status == 200]
     refused = [took for status, took in answers if status == 503]
     assert len(served) == 3 and len(refused) == 17, answers
-    # Not waiting for the three in hand (each holds its slot for 1 s); a loaded machine took
-    # 0.52 s to answer all of them once, so the bound leaves room below the second.
-    assert max(refused) < 0.8, refused
+    # Not waiting for the three in hand: every refusal came before any of them gave its slot back
+    # (each holds it for 1 s). A loaded machine took 0.52 s to answer all of them once; a fixed
+    # bound failed where the machine stalled, which delays the three as much.
+    assert max(refused) < min(served), answers
     assert health.status_code == 200
 
 
