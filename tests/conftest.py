@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from datetime import time as datetime_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import hypothesis
 import pytest
@@ -54,6 +58,28 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # a long run is not a failure (speed is measured in bench/).
 hypothesis.settings.register_profile("readtoearn", deadline=None)
 hypothesis.settings.load_profile("readtoearn")
+
+# A test marked real_day stamps records with the real time and reads them back by day (UTC, or
+# the zones the marker names); one that ran across a midnight would find them split over two
+# days. Within this margin of a midnight, it waits until the new day has begun (a minute or two,
+# once a night at most).
+REAL_DAY_MARGIN_S = 120.0
+
+
+def wait_past_midnight(zone: str = "UTC", margin_s: float = REAL_DAY_MARGIN_S) -> None:
+    now = datetime.now(ZoneInfo(zone))
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime_time(), now.tzinfo)
+    left = (midnight - now).total_seconds()
+    if left < margin_s:
+        time.sleep(left + 1)
+
+
+@pytest.fixture(autouse=True)
+def _clear_of_midnight(request: pytest.FixtureRequest) -> None:
+    marker = request.node.get_closest_marker("real_day")
+    if marker is not None:
+        for zone in marker.args or ("UTC",):
+            wait_past_midnight(zone)
 
 
 def postgres_engine(schema: str) -> Engine:

@@ -16,7 +16,7 @@ from readtoearn.config import Settings
 from readtoearn.ledger import service as ledger
 from tests.browser.conftest import Running, running_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.real_day("UTC", "Pacific/Kiritimati")]
 
 PASSWORD = "a long and private passphrase 9"
 # Far from the server's UTC, so the browser's zone shows in the day more often than not.

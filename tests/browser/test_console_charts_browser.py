@@ -18,7 +18,7 @@ from tests.browser.conftest import Running, log_in, running_app, save_screenshot
 from tests.factories import make_article
 from tests.unit.fraud.factories import make_read
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.real_day]
 
 OPERATOR = "charts@example.org"
 PASSWORD = "a long enough passphrase 42"

@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from readtoearn.db import utcnow
 from readtoearn.rewards import service as rewards
 from tests.factories import make_article
 from tests.readers import fund, make_reader
 from tests.unit.fraud.factories import make_read
 from tests.web.test_console_trail import as_operator
+
+pytestmark = pytest.mark.real_day
 
 
 def marks(page: str, chart: str) -> list[tuple[str, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from bs4 import BeautifulSoup
 
 from readtoearn.db import new_id, utcnow
@@ -18,6 +19,8 @@ from tests.readers import fund, make_reader
 from tests.unit.fraud.factories import make_read
 from tests.web.test_console_charts import marks
 from tests.web.test_console_trail import as_operator
+
+pytestmark = pytest.mark.real_day
 
 
 def test_redeemed_expired_signups_and_queue_ages(client, session, settings, clock) -> None:

@@ -19,6 +19,8 @@ from tests.readers import fund, make_reader
 from tests.unit.fraud.factories import make_read
 from tests.web.test_console_trail import as_operator
 
+pytestmark = pytest.mark.real_day
+
 
 @pytest.fixture
 def boss(client, session, settings):  # type: ignore[no-untyped-def]

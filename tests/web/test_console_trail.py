@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from readtoearn.accounts import roles, trail
@@ -14,6 +15,8 @@ from tests.factories import make_article
 from tests.readers import fund, make_reader
 from tests.unit.fraud.factories import make_read
 from tests.web.test_operator import csrf, sign_in
+
+pytestmark = pytest.mark.real_day
 
 
 def as_operator(client: TestClient, session, settings, email: str = "boss@example.org"):  # type: ignore[no-untyped-def]

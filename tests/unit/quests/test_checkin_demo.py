@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from readtoearn.accounts.models import User
@@ -12,6 +13,8 @@ from readtoearn.db import utcnow
 from readtoearn.quests import checkin_demo, engagement
 from tests.readers import fund, wallet
 
+pytestmark = pytest.mark.real_day
+
 
 def test_the_demo_reader_checks_in_once_a_day_and_shows_on_the_board(
     session: Session, settings: Settings
@@ -19,8 +22,10 @@ def test_the_demo_reader_checks_in_once_a_day_and_shows_on_the_board(
     fund(session)
     # The ledger stamps transfers with the real time: the board is read at the real time too.
     now = utcnow()
-    first = checkin_demo.load(session, settings, now)
-    again = checkin_demo.load(session, settings, now + timedelta(hours=1))
+    # Earlier the same (UTC) day, whatever the hour: an hour later could be tomorrow.
+    earlier = now - (now - now.replace(hour=0, minute=0, second=0, microsecond=0)) / 2
+    first = checkin_demo.load(session, settings, earlier)
+    again = checkin_demo.load(session, settings, now)
     assert first.created and not again.created
     reader_id = first.checkin.reader_id
     assert again.checkin.reader_id == reader_id
