@@ -61,17 +61,32 @@ hypothesis.settings.load_profile("readtoearn")
 
 # A test marked real_day stamps records with the real time and reads them back by day (UTC, or
 # the zones the marker names); one that ran across a midnight would find them split over two
-# days. Within this margin of a midnight, it waits until the new day has begun (a minute or two,
-# once a night at most).
-REAL_DAY_MARGIN_S = 120.0
+# days, and so would one in the first minutes of a day whose records are made some minutes back
+# (tests.unit.fraud.factories.make_read starts a read five minutes before it ends). From two
+# minutes before a midnight to six after, such a test waits until six minutes past (at most
+# eight minutes, once a night).
+REAL_DAY_BEFORE_S = 120.0
+REAL_DAY_AFTER_S = 360.0
 
 
-def wait_past_midnight(zone: str = "UTC", margin_s: float = REAL_DAY_MARGIN_S) -> None:
+def wait_past_midnight(zone: str = "UTC") -> None:
     now = datetime.now(ZoneInfo(zone))
-    midnight = datetime.combine(now.date() + timedelta(days=1), datetime_time(), now.tzinfo)
-    left = (midnight - now).total_seconds()
-    if left < margin_s:
-        time.sleep(left + 1)
+    since = now - datetime.combine(now.date(), datetime_time(), now.tzinfo)
+    until = datetime.combine(now.date() + timedelta(days=1), datetime_time(), now.tzinfo) - now
+    if until.total_seconds() < REAL_DAY_BEFORE_S:
+        time.sleep(until.total_seconds() + REAL_DAY_AFTER_S)
+    elif since.total_seconds() < REAL_DAY_AFTER_S:
+        time.sleep(REAL_DAY_AFTER_S - since.total_seconds())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The wait counts in the test's time limit (pytest-timeout covers fixtures): room for it.
+    for item in items:
+        if item.get_closest_marker("real_day") is None:
+            continue
+        marked = item.get_closest_marker("timeout")
+        limit = marked.args[0] if marked and marked.args else item.config.getini("timeout")
+        item.add_marker(pytest.mark.timeout(float(limit) + REAL_DAY_BEFORE_S + REAL_DAY_AFTER_S))
 
 
 @pytest.fixture(autouse=True)
