@@ -15,8 +15,9 @@ after the other (each beat carries the token the previous answer gave), all read
   older figures can be compared);
 - beats:    POST /api/v1/reads/{id}/beats (credential, chain check and signature, the rules, a
   compare-and-set in the store of open reads; the database is written when the read ends).
-Prints req/s and p50/p99 latency for each, both ratios and the concurrent readers per core
-(beats/s x the beat interval); the last line is
+Prints req/s and p50/p99 latency for each (with wrk on Linux, also the server's CPU per request
+from /proc), both ratios and the concurrent readers per core (beats/s x the beat interval, and
+by the worker's CPU per beat: what one whole core would carry); the last line is
 `ratio beats/noop=… (no-op at the door; … behind the stack)`. The load comes from wrk
 (`apt-get install wrk`: one connection per reader, tokens chained in Lua) when it is installed,
 else from an httpx client in this process (which then weighs on the result).
@@ -233,22 +234,41 @@ end
 
 
 def run_wrk(
-    url: str, n: int, mode: str, seconds: float, tmp: Path
-) -> tuple[int, float, float, float, int]:
-    """One wrk run: (requests, seconds, p50 ms, p99 ms, errors)."""
+    url: str, n: int, mode: str, seconds: float, tmp: Path, server_pid: int | None = None
+) -> tuple[int, float, float, float, int, float]:
+    """One wrk run: (requests, seconds, p50 ms, p99 ms, errors, the server's CPU seconds)."""
     env = {**os.environ, "RTE_READERS": str(tmp / "readers.lua"), "RTE_MODE": mode}
+    before = server_cpu_s(server_pid)
     out = subprocess.run(
         ["wrk", "-t", str(n), "-c", str(n), "-d", f"{seconds:.0f}s", "--latency",
          "-s", str(tmp / "beats.lua"), url],
         env=env, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
+    cpu = server_cpu_s(server_pid) - before
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     done, errors, duration, p50, p99, _ = line.split()[1:]
-    return int(done), float(duration), float(p50), float(p99), int(errors)
+    return int(done), float(duration), float(p50), float(p99), int(errors), cpu
+
+
+def server_cpu_s(pid: int | None) -> float:
+    """CPU seconds (user and system, all threads) the server process has used; 0.0 where
+    /proc cannot tell (not Linux)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def drive_wrk(
-    url: str, bearers: list[tuple[str, str]], article_id: str, seconds: float, tmp: Path
+    url: str,
+    bearers: list[tuple[str, str]],
+    article_id: str,
+    seconds: float,
+    tmp: Path,
+    server_pid: int | None = None,
 ) -> None:
     """Drive the server with wrk (a C load generator): the client costs almost nothing.
 
@@ -260,7 +280,7 @@ def drive_wrk(
     (tmp / "beats.lua").write_text(WRK_SCRIPT)
     rounds = max(1, min(4, int(seconds // 2)))
     share = seconds / rounds
-    runs: dict[str, list[tuple[int, float, float, float, int]]] = {
+    runs: dict[str, list[tuple[int, float, float, float, int, float]]] = {
         "noop": [],
         "door": [],
         "beats": [],
@@ -272,25 +292,28 @@ def drive_wrk(
         )
         (tmp / "readers.lua").write_text(f"return {{{table}}}")
         for mode in runs:
-            result = run_wrk(url, len(states), mode, max(share, 1.0), tmp)
+            result = run_wrk(url, len(states), mode, max(share, 1.0), tmp, server_pid)
             if index:
                 runs[mode].append(result)
-    rates = {}
+    rates: dict[str, float] = {}
+    cpu_us: dict[str, float] = {}
     for mode, results in runs.items():
         rates[mode] = sum(r[0] for r in results) / sum(r[1] for r in results)
         p50 = statistics.median(r[2] for r in results)
         p99 = max(r[3] for r in results)
         errors = sum(r[4] for r in results)
+        cpu_us[mode] = sum(r[5] for r in results) / max(1, sum(r[0] for r in results)) * 1e6
+        cpu = f", server CPU {cpu_us[mode]:.0f} us a request" if cpu_us[mode] else ""
         print(
             f"{mode:<8} {rates[mode]:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-            f"({errors} errors)"
+            f"({errors} errors{cpu})"
         )
     for baseline, name in (("door", "no-op at the door"), ("noop", "no-op behind the stack")):
         by_round = [
             b[0] / b[1] / (n[0] / n[1]) for n, b in zip(runs[baseline], runs["beats"], strict=True)
         ]
         print(f"ratio by round, beats / {name}: " + " ".join(f"{r:.2f}" for r in by_round))
-    print(readers_per_core(rates["beats"]))
+    print(readers_per_core(rates["beats"], cpu_us.get("beats", 0.0)))
     print(
         "load average (1, 5, 15 min) at the end: " + " ".join(f"{x:.1f}" for x in os.getloadavg())
     )
@@ -304,13 +327,18 @@ def ratios(beats: float, door: float, noop: float) -> str:
     return f"ratio beats/noop={at_door:.2f} (no-op at the door; {behind:.2f} behind the stack)"
 
 
-def readers_per_core(beats_per_s: float) -> str:
-    """How many readers one worker (one core) keeps beating: each sends one beat an interval."""
+def readers_per_core(beats_per_s: float, cpu_us_per_beat: float = 0.0) -> str:
+    """How many readers one worker (one core) keeps beating: each sends one beat an interval.
+    With the server's CPU per beat measured, also how many one core's worth of that CPU would
+    keep beating (the worker may get less than a core: wrk shares the machine)."""
     interval = Settings().beat_interval_s
-    return (
+    line = (
         f"concurrent readers per core = beats/s x {interval} s = {beats_per_s * interval:,.0f} "
         "(one worker on one core)"
     )
+    if cpu_us_per_beat:
+        line += f"; by the worker's CPU, {1e6 / cpu_us_per_beat * interval:,.0f}"
+    return line
 
 
 async def open_reads(
@@ -387,7 +415,7 @@ def main() -> int:
             )
             print("noop: the no-op behind the stack; door: the no-op at the door")
             if shutil.which("wrk") and not args.python_client:
-                drive_wrk(url, bearers, article_id, args.seconds, data)
+                drive_wrk(url, bearers, article_id, args.seconds, data, server.pid)
             else:
                 print("(the Python client below costs as much CPU as the server: install wrk)")
                 asyncio.run(drive(url, bearers, article_id, args.seconds))
