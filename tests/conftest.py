@@ -62,31 +62,36 @@ hypothesis.settings.load_profile("readtoearn")
 # A test marked real_day stamps records with the real time and reads them back by day (UTC, or
 # the zones the marker names); one that ran across a midnight would find them split over two
 # days, and so would one in the first minutes of a day whose records are made some minutes back
-# (tests.unit.fraud.factories.make_read starts a read five minutes before it ends). From two
-# minutes before a midnight to six after, such a test waits until six minutes past (at most
-# eight minutes, once a night).
+# (tests.unit.fraud.factories.make_read starts a read five minutes before it ends). From
+# `before_s` before a midnight (two minutes, or as long as the test moves its own clock ahead)
+# to six minutes after, such a test waits until six minutes past, once a night at most.
 REAL_DAY_BEFORE_S = 120.0
 REAL_DAY_AFTER_S = 360.0
 
 
-def wait_past_midnight(zone: str = "UTC") -> None:
+def wait_past_midnight(zone: str = "UTC", before_s: float = REAL_DAY_BEFORE_S) -> None:
     now = datetime.now(ZoneInfo(zone))
     since = now - datetime.combine(now.date(), datetime_time(), now.tzinfo)
     until = datetime.combine(now.date() + timedelta(days=1), datetime_time(), now.tzinfo) - now
-    if until.total_seconds() < REAL_DAY_BEFORE_S:
+    if until.total_seconds() < before_s:
         time.sleep(until.total_seconds() + REAL_DAY_AFTER_S)
     elif since.total_seconds() < REAL_DAY_AFTER_S:
         time.sleep(REAL_DAY_AFTER_S - since.total_seconds())
 
 
+def _real_day_before_s(marker: pytest.Mark) -> float:
+    return float(marker.kwargs.get("before_s", REAL_DAY_BEFORE_S))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The wait counts in the test's time limit (pytest-timeout covers fixtures): room for it.
     for item in items:
-        if item.get_closest_marker("real_day") is None:
+        day = item.get_closest_marker("real_day")
+        if day is None:
             continue
         marked = item.get_closest_marker("timeout")
-        limit = marked.args[0] if marked and marked.args else item.config.getini("timeout")
-        item.add_marker(pytest.mark.timeout(float(limit) + REAL_DAY_BEFORE_S + REAL_DAY_AFTER_S))
+        limit = float(marked.args[0] if marked and marked.args else item.config.getini("timeout"))
+        item.add_marker(pytest.mark.timeout(limit + _real_day_before_s(day) + REAL_DAY_AFTER_S))
 
 
 @pytest.fixture(autouse=True)
@@ -94,7 +99,7 @@ def _clear_of_midnight(request: pytest.FixtureRequest) -> None:
     marker = request.node.get_closest_marker("real_day")
     if marker is not None:
         for zone in marker.args or ("UTC",):
-            wait_past_midnight(zone)
+            wait_past_midnight(zone, _real_day_before_s(marker))
 
 
 def postgres_engine(schema: str) -> Engine:

@@ -16,6 +16,8 @@ from readtoearn.web.sessions import SESSION_COOKIE
 from tests.factories import make_article
 from tests.readers import Client, fund, make_reader
 
+pytestmark = pytest.mark.real_day(before_s=600)  # reads move the clock minutes on
+
 
 @pytest.fixture
 def clock() -> ManualClock:
@@ -147,6 +149,7 @@ def test_quests_under_way_and_the_streak_are_on_the_dashboard(
     assert page.select_one('form[action="/account/checkin"]')
 
 
+@pytest.mark.real_day("Pacific/Kiritimati", "Pacific/Pago_Pago")
 def test_days_are_the_readers_own(client, session, settings, ada) -> None:
     reader, _ = ada
     rewards.grant_points(session, reader.id, 7, "welcome")

@@ -20,6 +20,8 @@ from tests.factories import make_article
 from tests.readers import fund, make_reader, wallet
 from tests.unit.fraud.factories import make_read
 
+pytestmark = pytest.mark.real_day(before_s=600)  # reads move the clock minutes on
+
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
