@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -415,6 +416,26 @@ def test_a_refused_noop_at_the_door_is_answered_as_its_route_answers_it(
     assert bool(noops) == at_the_door
 
 
+@contextmanager
+def open_reads_in_redis(app: Any) -> Iterator[Any]:
+    """The app's open reads in Redis, under a key prefix of their own that is emptied after;
+    yields the blocking client (for the test's own commands)."""
+    import redis
+    import redis.asyncio
+
+    prefix = f"rte:test:{uuid.uuid4().hex}:"
+    client = redis.Redis.from_url(REDIS_URL)
+    app.state.live = RedisLiveStore(
+        client, prefix=prefix, async_client=lambda: redis.asyncio.Redis.from_url(REDIS_URL)
+    )
+    try:
+        yield client
+    finally:
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+        client.close()
+
+
 def test_beats_at_once_through_a_real_server_on_redis(settings, committing_database, clock) -> None:
     """Many readers' beats at once through uvicorn go to Redis in shared batches (one batch in
     flight per worker): each is answered on its own, and the same beat sent ten times at once
@@ -423,19 +444,11 @@ def test_beats_at_once_through_a_real_server_on_redis(settings, committing_datab
         pytest.skip("Redis: READTOEARN_TEST_REDIS_URL is not set")
     import asyncio
 
-    import redis
-    import redis.asyncio
-
     with committing_database.session(write=True) as session:
         fund(session)
         article_id = str(make_article(session, settings, paragraphs=8).id)
         bearers = [make_reader(session, settings, f"crowd{n}")[1] for n in range(12)]
     app = create_app(settings, database=committing_database, clock=clock)
-    prefix = f"rte:test:{uuid.uuid4().hex}:"
-    client = redis.Redis.from_url(REDIS_URL)
-    app.state.live = RedisLiveStore(
-        client, prefix=prefix, async_client=lambda: redis.asyncio.Redis.from_url(REDIS_URL)
-    )
     sock = free_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
 
@@ -448,38 +461,33 @@ def test_beats_at_once_through_a_real_server_on_redis(settings, committing_datab
                 )
             )
 
-    try:
-        with serve(app, sock):
-            starts = [
-                httpx.post(
-                    f"{url}/api/v1/reads",
-                    json={"article_id": article_id},
-                    headers={"Authorization": f"Bearer {bearer}"},
-                    timeout=10,
-                )
-                for bearer in bearers
-            ]
-            assert [s.status_code for s in starts] == [201] * len(bearers)
-            clock.advance(12)
-            beats = [
-                (
-                    f"/api/v1/reads/{s.json()['read_id']}/beats",
-                    {
-                        "token": s.json()["token"],
-                        "seq": 1,
-                        "active_ms": 12_000,
-                        "paragraphs_seen": [0],
-                    },
-                    bearer,
-                )
-                for s, bearer in zip(starts, bearers, strict=True)
-            ]
-            # On a loop of its own thread: the browser tests keep one running on this one.
-            answers = in_a_thread(at_once(beats + [beats[0]] * 9))
-    finally:
-        for key in client.scan_iter(match=prefix + "*"):
-            client.delete(key)
-        client.close()
+    with open_reads_in_redis(app), serve(app, sock):
+        starts = [
+            httpx.post(
+                f"{url}/api/v1/reads",
+                json={"article_id": article_id},
+                headers={"Authorization": f"Bearer {bearer}"},
+                timeout=10,
+            )
+            for bearer in bearers
+        ]
+        assert [s.status_code for s in starts] == [201] * len(bearers)
+        clock.advance(12)
+        beats = [
+            (
+                f"/api/v1/reads/{s.json()['read_id']}/beats",
+                {
+                    "token": s.json()["token"],
+                    "seq": 1,
+                    "active_ms": 12_000,
+                    "paragraphs_seen": [0],
+                },
+                bearer,
+            )
+            for s, bearer in zip(starts, bearers, strict=True)
+        ]
+        # On a loop of its own thread: the browser tests keep one running on this one.
+        answers = in_a_thread(at_once(beats + [beats[0]] * 9))
     # The eleven other readers' beats, each answered as its own.
     assert [a.status_code for a in answers[1 : len(bearers)]] == [200] * (len(bearers) - 1)
     # The first reader's beat, sent ten times: one moved the chain, the others were refused.
@@ -496,9 +504,6 @@ def test_a_lost_redis_connection_is_a_503_through_the_server_and_the_beat_goes_t
     again is credited over a new connection."""
     if not REDIS_URL:
         pytest.skip("Redis: READTOEARN_TEST_REDIS_URL is not set")
-    import redis
-    import redis.asyncio
-
     from readtoearn.reading.script_batch import CLIENT_NAME
 
     with committing_database.session(write=True) as session:
@@ -506,37 +511,31 @@ def test_a_lost_redis_connection_is_a_503_through_the_server_and_the_beat_goes_t
         article_id = str(make_article(session, settings, paragraphs=8).id)
         bearer = make_reader(session, settings, "dropped")[1]
     app = create_app(settings, database=committing_database, clock=clock)
-    prefix = f"rte:test:{uuid.uuid4().hex}:"
-    admin = redis.Redis.from_url(REDIS_URL)
-    app.state.live = RedisLiveStore(
-        admin, prefix=prefix, async_client=lambda: redis.asyncio.Redis.from_url(REDIS_URL)
-    )
     sock = free_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     headers = {"Authorization": f"Bearer {bearer}"}
-    try:
-        with serve(app, sock), httpx.Client(base_url=url, timeout=10) as http:
-            started = http.post("/api/v1/reads", json={"article_id": article_id}, headers=headers)
-            read, token = started.json()["read_id"], started.json()["token"]
-            path = f"/api/v1/reads/{read}/beats"
-            clock.advance(12)
-            first = {"token": token, "seq": 1, "active_ms": 12_000, "paragraphs_seen": [0]}
-            answer = http.post(path, json=first, headers=headers)
-            assert answer.status_code == 200, answer.text
-            wires = [c for c in admin.client_list() if c.get("name") == CLIENT_NAME]
-            assert wires, "the beats went over the named connection"
-            for wire in wires:
-                admin.client_kill_filter(_id=wire["id"])
-            clock.advance(12)
-            second = {"token": answer.json()["token"], "seq": 2, "active_ms": 12_000}
-            lost = http.post(path, json=second, headers=headers)
-            assert lost.status_code == 503, lost.text
-            assert lost.json()["error"]["code"] == "reading_unavailable"
-            assert lost.headers["retry-after"]
-            again = http.post(path, json=second, headers=headers)
-            assert again.status_code == 200, again.text
-            assert again.json()["active_seconds"] == 24.0
-    finally:
-        for key in admin.scan_iter(match=prefix + "*"):
-            admin.delete(key)
-        admin.close()
+    with (
+        open_reads_in_redis(app) as admin,
+        serve(app, sock),
+        httpx.Client(base_url=url, timeout=10) as http,
+    ):
+        started = http.post("/api/v1/reads", json={"article_id": article_id}, headers=headers)
+        read, token = started.json()["read_id"], started.json()["token"]
+        path = f"/api/v1/reads/{read}/beats"
+        clock.advance(12)
+        first = {"token": token, "seq": 1, "active_ms": 12_000, "paragraphs_seen": [0]}
+        answer = http.post(path, json=first, headers=headers)
+        assert answer.status_code == 200, answer.text
+        wires = [c for c in admin.client_list() if c.get("name") == CLIENT_NAME]
+        assert wires, "the beats went over the named connection"
+        for wire in wires:
+            admin.client_kill_filter(_id=wire["id"])
+        clock.advance(12)
+        second = {"token": answer.json()["token"], "seq": 2, "active_ms": 12_000}
+        lost = http.post(path, json=second, headers=headers)
+        assert lost.status_code == 503, lost.text
+        assert lost.json()["error"]["code"] == "reading_unavailable"
+        assert lost.headers["retry-after"]
+        again = http.post(path, json=second, headers=headers)
+        assert again.status_code == 200, again.text
+        assert again.json()["active_seconds"] == 24.0

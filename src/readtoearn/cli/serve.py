@@ -15,11 +15,11 @@ from readtoearn.rewards import demo as demo_rewards
 from readtoearn.summaries import service as summaries
 
 BASE_URL_VARIABLE = "READTOEARN_BASE_URL"
-# Listening on every address says nothing of the one readers use: links name this machine.
 # How long an idle connection stays open: longer than the longest beat interval (60 s), since a
 # tracker reuses its connection and a server closing it at the moment a beat is sent drops that
 # beat (the client sees the connection close with no answer).
 KEEP_ALIVE_S = 75
+# Listening on every address says nothing of the one readers use: links name this machine.
 WILDCARD_HOSTS = ("0.0.0.0", "::", "", "[::]")  # noqa: S104 - compared, not bound
 
 
