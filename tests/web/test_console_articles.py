@@ -5,12 +5,13 @@ the anonymous pages' cache emptied by each change."""
 from __future__ import annotations
 
 import re
+import statistics
 import uuid
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from readtoearn.accounts import roles, trail
 from readtoearn.articles import service as articles
@@ -19,6 +20,7 @@ from readtoearn.articles.models import Article
 from readtoearn.db import utcnow
 from readtoearn.ledger import service as ledger
 from readtoearn.reading.models import Read
+from readtoearn.summaries import service as summaries
 from readtoearn.summaries.models import ArticleSummary
 from tests.factories import make_article
 from tests.readers import Client, fund, make_reader, wallet
@@ -469,6 +471,58 @@ def test_the_summary_is_made_again_and_recorded(client, session, settings, story
     assert again.id != first, "made again, not kept"
 
 
+def key_figures(page: str) -> str:
+    """The key figures box of an article's page."""
+    found = re.search(r'<details class="key-figures".*?</details>', page, re.S)
+    assert found, "the page shows key figures"
+    return found.group(0)
+
+
+def quiz_choices(session, settings, article: Article) -> set[str]:  # type: ignore[no-untyped-def]
+    """Every choice of the quizzes a few readers would get."""
+    session.expire_all()
+    fresh = articles.get_article(session, article.id)
+    quizzes = [summaries.quiz_for_article(session, fresh, settings, seed) for seed in range(8)]
+    return {c.text for quiz in quizzes for q in quiz.questions for c in q.choices}
+
+
+def test_making_the_summary_again_rebuilds_its_key_figures_and_quiz(
+    client, session, settings, story, app
+) -> None:
+    """The text changes under a stored summary (its content hash kept, as when the stored words
+    are mended in place): the old figures stay until an operator makes the summary again; then the
+    page's key figures and the readers' quiz both come from the new text, and none from the old."""
+    as_operator(client, session, settings)
+    reader = anonymous(app)
+    path = f"/operator/articles/{story.id}"
+    token = csrf(client, path)
+    client.post(f"{path}/summarise", data={"csrf_token": token})
+    page = f"/articles/{story.id}/{story.slug}"
+    assert "$50bn" in key_figures(reader.get(page).text)
+    old, new = {"$50bn": "$70bn", "16,000": "18,500"}, ("$70bn", "18,500 jobs")
+    mended = {"text": story.text, "html": story.html}
+    for before, after in old.items():
+        mended = {k: v.replace(before, after) for k, v in mended.items()}
+    session.execute(update(Article).where(Article.id == story.id).values(**mended))
+    session.commit()
+    stale = quiz_choices(session, settings, story)
+    assert {"$50bn", "16,000 jobs"} & stale and not set(new) & stale, "nothing made it again yet"
+    assert "$70bn" not in key_figures(anonymous(app).get(page).text)
+
+    answer = client.post(f"{path}/summarise", data={"csrf_token": token}, follow_redirects=False)
+    assert answer.headers["location"].endswith("done=summarised")
+    session.expire_all()
+    [row] = session.scalars(select(ArticleSummary).where(ArticleSummary.article_id == story.id))
+    texts = {f["text"] for f in row.figures}
+    assert set(new) <= texts and not {"$50bn", "16,000 jobs"} & texts, texts
+    shown = key_figures(reader.get(page).text)  # the anonymous pages' cache was emptied
+    assert "$70bn" in shown and "18,500 jobs" in shown
+    assert "$50bn" not in shown and "16,000" not in shown
+    rebuilt = quiz_choices(session, settings, story)
+    assert set(new) & rebuilt, rebuilt
+    assert not {"$50bn", "16,000 jobs"} & rebuilt, "no quiz asks about the old figures"
+
+
 def test_engagement_counts_the_reads_of_the_article(client, session, settings, story) -> None:
     as_operator(client, session, settings)
     readers = [make_reader(session, settings, f"r{i}")[0] for i in range(6)]
@@ -507,6 +561,30 @@ def test_engagement_counts_the_reads_of_the_article(client, session, settings, s
     assert figure("points_paid") == "22"
     assert "10 more held for review" in page.text
     assert re.search(r'data-verdict="rejected"><td>Rejected</td><td>1</td>', page.text)
+    # The median against the article's reading time, worked out here from the seeded reads.
+    finished = sorted(ms / 1000 for status, ms, *_ in rows if status != "open")
+    expected = story.reading_seconds
+    assert expected > 0
+    assert f"median active time, for {expected} s expected" in page.text
+    percent = round(100 * statistics.median(finished) / expected)
+    ratio = re.search(r"<p data-ratio>Readers spent (\d+)% of the expected reading time", page.text)
+    assert ratio and int(ratio.group(1)) == percent, (ratio, percent)
+
+
+def test_engagement_without_a_finished_read_shows_no_ratio(client, session, settings, story):  # type: ignore[no-untyped-def]
+    as_operator(client, session, settings)
+    reader, _ = make_reader(session, settings, "ada")
+    session.add(
+        Read(
+            reader_id=reader.id, article_id=story.id, status="open", active_ms=30_000, points=0,
+            quiz_points=0, page_view=True, nonce="n", flags=[], paragraphs_seen=[], reasons=[],
+        )
+    )  # fmt: skip
+    session.commit()
+    page = client.get(f"/operator/articles/{story.id}/engagement")
+    assert re.search(r'data-figure="median"><span class="operator__figure">—</span>', page.text)
+    assert f"for {story.reading_seconds} s expected" in page.text
+    assert "data-ratio" not in page.text, "a read still open has no active time to compare yet"
 
 
 def test_the_pages_are_in_french(client, session, settings, story) -> None:

@@ -50,7 +50,14 @@ def test_a_reader_file_shows_wallet_reads_redemptions_and_links(
     twin, _ = make_reader(session, settings, "twin")
     article = make_article(session, settings, title="Chips", url="https://news.example/chips")
     make_read(session, ada.id, article.id)
-    rewards.grant_points(session, ada.id, 30, "welcome")
+    rewards.grant_points(session, ada.id, 35, "welcome")
+    pass_ = rewards.create_reward(
+        session,
+        rewards.RewardDraft(
+            kind=rewards.RewardKind.PREMIUM, name_en="Pass", cost=5, premium_days=3
+        ),
+    )
+    redemption = rewards.redeem(session, ada.id, pass_.slug, "r1").redemption
     seen = Seen(device="d" * 32, address="a" * 32)
     sightings.record(session, ada.id, seen, utcnow())
     sightings.record(session, twin.id, seen, utcnow())
@@ -61,6 +68,12 @@ def test_a_reader_file_shows_wallet_reads_redemptions_and_links(
     assert re.search(r'data-figure="pending"><span class="operator__figure">10<', page.text)
     assert 'data-status="held"' in page.text and "Chips" in page.text
     assert "twin@example.org" in page.text and "2 devices or addresses in common" in page.text
+    listed = re.search(r'<ul data-list="redemptions">(.*?)</ul>', page.text, re.S)
+    assert listed, "the redemptions are listed"
+    [item] = re.findall(r'<li data-redemption="([^"]+)">([^<]*)</li>', listed.group(1))
+    assert item[0] == str(redemption.id)
+    assert item[1].startswith("Pass · 5 points · Handed over · "), item[1]
+    assert "No redemption yet." not in page.text
     assert client.get("/operator/readers/not-an-id").status_code == 404
 
 
