@@ -288,6 +288,58 @@ def test_a_costly_redemption_waits_and_an_operator_approves_it_on_the_page(
     assert ledger.audit(session).ok
 
 
+@pytest.mark.parametrize(
+    ("language", "subject", "wording"),
+    [
+        ("en", "your reward will be shipped", "It will be sent to the address you gave"),
+        (
+            "fr",
+            "votre récompense va être expédiée",
+            "sera envoyée à l'adresse que vous avez donnée",
+        ),
+    ],
+)
+def test_an_item_held_for_approval_and_approved_is_said_to_be_shipped(  # type: ignore[no-untyped-def]
+    serve_app, session, tmp_path, language, subject, wording
+):
+    """One mail: the approval and the shipping to come, in the reader's language, with the note."""
+    settings = trust_settings(tmp_path, redeem_review_above_points=100)
+    client = serve_app(settings)
+    fund(session, 100_000)
+    mug = rewards.create_reward(
+        session, RewardDraft(kind=RewardKind.PHYSICAL, name_en="Mug", name_fr="Tasse", cost=500)
+    )
+    ada, token = reader_with_points(session, settings, "ada")
+    ada.language = language
+    session.commit()
+    made = client.post(
+        f"/api/v1/rewards/{mug.slug}/redemptions",
+        json={"shipping_address": ADDRESS},
+        headers={**bearer(token), "Idempotency-Key": "k1"},
+    )
+    assert made.status_code == 201, made.text
+    rid = made.json()["id"]
+    assert made.json()["status"] == "awaiting_approval" and outbox(settings) == []
+    op, _op_token = operator(session, settings)
+    client.cookies.set(SESSION_COOKIE, accounts.start_session(session, settings, op))
+    session.commit()
+    answer = client.post(
+        f"/operator/redemptions/{rid}/approve",
+        data={"csrf_token": csrf(client, "/operator/redemptions"), "note": "packed today"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    session.expire_all()
+    assert rewards.get_redemption(session, rid).status == "awaiting_shipment"
+    [mail] = outbox(settings)
+    assert mail["To"] == "ada@example.org"
+    assert mail["Subject"].split(": ", 1)[1] == subject
+    body = mail.get_content()
+    assert wording in body and ("Tasse" if language == "fr" else "Mug") in body
+    assert "packed today" in body and "/account/wallet" in body
+    assert ledger.audit(session).ok
+
+
 def test_operators_refuse_through_the_api_once(serve_app, session, tmp_path, shop) -> None:
     settings = trust_settings(tmp_path, redeem_review_above_points=100)
     client = serve_app(settings)

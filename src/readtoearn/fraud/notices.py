@@ -27,6 +27,8 @@ APPEAL_APPROVED = "appeal_approved"
 APPEAL_REJECTED = "appeal_rejected"
 HOLD_EXPIRED = "hold_expired"
 ITEM_TO_SHIP = "item_to_ship"
+# An item held for an operator and then approved: the approval and the shipping in one mail.
+ITEM_APPROVED_TO_SHIP = "item_approved_to_ship"
 ITEM_SHIPPED = "item_shipped"
 ITEM_DELIVERED = "item_delivered"
 
@@ -63,6 +65,12 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "your reward will be shipped",
             "Hello {name},\n\nThank you for redeeming \u201c{what}\u201d. It will be sent to the "
             "address you gave; we will write again when it ships.\n\n{link}\n",
+        ),
+        ITEM_APPROVED_TO_SHIP: (
+            "your reward will be shipped",
+            "Hello {name},\n\nAn operator approved your redemption of \u201c{what}\u201d. It "
+            "will be sent to the address you gave; we will write again when it ships.\n\n"
+            "{link}\n{note}",
         ),
         ITEM_SHIPPED: (
             "your reward has been shipped",
@@ -105,6 +113,12 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "votre récompense va être expédiée",
             "Bonjour {name},\n\nMerci d'avoir choisi « {what} ». Elle sera envoyée à l'adresse "
             "que vous avez donnée ; nous vous écrirons à son expédition.\n\n{link}\n",
+        ),
+        ITEM_APPROVED_TO_SHIP: (
+            "votre récompense va être expédiée",
+            "Bonjour {name},\n\nUn opérateur a approuvé votre demande de « {what} ». Votre "
+            "récompense sera envoyée à l'adresse que vous avez donnée ; nous vous écrirons à "
+            "son expédition.\n\n{link}\n{note}",
         ),
         ITEM_SHIPPED: (
             "votre récompense a été expédiée",

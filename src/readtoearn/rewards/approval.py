@@ -172,9 +172,24 @@ def _decide(
         now=now,
     )
     if notifier is not None:
-        kind = notices.REDEMPTION_APPROVED if decision == APPROVED else notices.REDEMPTION_REFUSED
-        notifier.send_after_commit(session, redemption.reader_id, kind, what=reward.name, note=note)
+        notifier.send_after_commit(
+            session,
+            redemption.reader_id,
+            _notice(redemption, decision),
+            what=reward.name,
+            note=note,
+        )
     return Decided(redemption, decision, created=True)
+
+
+def _notice(redemption: Redemption, decision: str) -> str:
+    """The mail a decision sends: an approved item to ship says it will be shipped, as it does
+    to a reader whose redemption went through at once (rewards/redemption.py)."""
+    if decision != APPROVED:
+        return notices.REDEMPTION_REFUSED
+    if redemption.status == RedemptionStatus.AWAITING_SHIPMENT:
+        return notices.ITEM_APPROVED_TO_SHIP
+    return notices.REDEMPTION_APPROVED
 
 
 def approve(
