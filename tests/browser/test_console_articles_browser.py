@@ -167,3 +167,44 @@ def test_a_feed_import_shows_its_progress_as_it_goes(page: Page, console: Runnin
         expect(page.locator("[data-finished]")).to_be_visible(timeout=30_000)
         expect(progress).to_have_text("5 of 6 imported, 1 failed")
         expect(page.locator("[data-table=outcomes] tr[data-failed]")).to_have_count(1)
+
+
+def test_a_feed_import_is_followed_to_the_end_without_javascript(
+    browser: Browser, console: Running
+) -> None:
+    """With scripts off, the form still starts the import and the page follows it by refreshing
+    itself (a <noscript> meta refresh) until it says the import is finished."""
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
+    try:
+        with LocalSite() as site:
+            items = []
+            for n in range(10, 13):
+                path = f"/quiet/{n}/"
+                site.routes[path] = slowly(story_page(n), 1.2)
+                items.append(f"<item><title>Story {n}</title><link>{site.url}{path}</link></item>")
+            feed = (
+                "<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel>"
+                f"<title>Quiet feed</title><link>{site.url}/</link><description>d</description>"
+                + "".join(items)
+                + "</channel></rss>"
+            ).encode()
+            url = site.page("/quiet.xml", feed, "application/rss+xml")
+            log_in(page, console, "/operator/articles/import")
+            page.fill("#import-url", url)
+            page.get_by_role("button", name="Import from this address").click()
+            expect(page).to_have_url(re.compile(r"/operator/articles/imports/[0-9a-f]{32}$"))
+            job_page = page.url
+            expect(page.locator("[data-refresh]")).to_be_visible()  # still running
+            # Nothing clicked from here: the page loads itself again every 3 s.
+            expect(page.locator("[data-finished]")).to_be_visible(timeout=30_000)
+        expect(page.locator("[data-progress]")).to_have_text("3 of 3 imported, 0 failed")
+        expect(page.locator("[data-finished]")).to_contain_text("3 new")
+        expect(page.locator("[data-table=outcomes] tbody tr")).to_have_count(3)
+        assert loads.count(job_page) >= 2, loads
+    finally:
+        context.close()

@@ -15,8 +15,7 @@ from sqlalchemy import select, update
 
 from readtoearn.accounts import roles, trail
 from readtoearn.articles import service as articles
-from readtoearn.articles.jobs import ImportJob, ImportJobs
-from readtoearn.articles.models import Article
+from readtoearn.articles.models import Article, ImportJob
 from readtoearn.db import utcnow
 from readtoearn.ledger import service as ledger
 from readtoearn.reading.models import Read
@@ -93,20 +92,21 @@ def test_an_imported_article_shows_on_the_cached_home_page_at_once(client, sessi
 
 def test_a_running_import_refreshes_itself_and_offers_its_status(client, session, settings, app):  # type: ignore[no-untyped-def]
     boss = as_operator(client, session, settings)
-    jobs = app.state.import_jobs = ImportJobs()
     job = ImportJob(
-        id="a" * 32, source="https://news.example/feed/", kind="url", by_id=boss.id,
-        started_at=utcnow(), total=30, created=10, updated=2, failed=2,
+        id=uuid.UUID("a" * 32), source="https://news.example/feed/", kind="url", by_id=boss.id,
+        total=30, created=10, updated=2, failed=2,
     )  # fmt: skip
-    jobs._jobs[job.id] = job
-    page = client.get(f"/operator/articles/imports/{job.id}")
+    session.add(job)
+    session.commit()
+    page = client.get(f"/operator/articles/imports/{job.id.hex}")
     assert "12 of 30 imported, 2 failed" in page.text
     assert '<meta http-equiv="refresh" content="3">' in page.text  # inside <noscript>
     assert 'src="/static/import_progress.js"' in page.text and "data-refresh" in page.text
-    status = client.get(f"/operator/articles/imports/{job.id}/status").json()
+    status = client.get(f"/operator/articles/imports/{job.id.hex}/status").json()
     assert (status["running"], status["done"], status["imported"]) == (True, 14, 12)
     job.finished_at = utcnow()
-    done = client.get(f"/operator/articles/imports/{job.id}")
+    session.commit()
+    done = client.get(f"/operator/articles/imports/{job.id.hex}")
     assert "http-equiv" not in done.text and "import_progress.js" not in done.text
     assert "Finished: 10 new, 2 updated, 2 failed." in done.text
 

@@ -120,3 +120,40 @@ class Article(Base):
         back_populates="articles",
         order_by=article_categories.c.position,
     )
+
+
+class ImportJob(Base):
+    """One import started from the console (articles/jobs.py): its source, its counts so far, and
+    the heartbeat of the worker process whose thread runs it."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    source: Mapped[str] = mapped_column(String(2000))  # the URL, or the uploaded file's name
+    kind: Mapped[str] = mapped_column(String(8))  # url or file
+    by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # The process running it (host:pid), for whoever looks into an interrupted import.
+    worker: Mapped[str] = mapped_column(String(200), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Moved on while the thread runs: not finished and not moved on lately means interrupted.
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    total: Mapped[int | None] = mapped_column(Integer)  # known once the source is read
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImportJobOutcome(Base):
+    """What happened to one item of an import (the first KEEP_OUTCOMES of them): one small row
+    written with the item, rather than a growing list written again after each one."""
+
+    __tablename__ = "import_job_outcomes"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSONType)  # ImportOutcome.as_json()

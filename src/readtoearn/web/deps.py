@@ -183,10 +183,13 @@ def _role_check(area: roles.Area) -> Callable[..., Awaitable[User]]:
 
 
 def _role_check_alone(area: roles.Area) -> Callable[..., Awaitable[User]]:
-    async def check(reader: Annotated[User, Depends(get_current_reader_alone)]) -> User:
+    async def check(
+        request: Request, reader: Annotated[User, Depends(get_current_reader_alone)]
+    ) -> User:
         if not roles.may(reader, area):
             code = "operators_only" if not reader.is_operator else "role_forbidden"
             raise Forbidden("your role does not open this part of the console", code=code)
+        request.state.console_areas = roles.areas_of(reader)
         return reader
 
     check.__name__ = f"operator_alone_for_{area}"
@@ -206,8 +209,13 @@ RulesOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.RULES])]
 ExportsOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.EXPORTS])]
 TrailOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.TRAIL])]
 TeamOperator = Annotated[User, Depends(ROLE_CHECKS[roles.Area.TEAM])]
-ROLE_CHECKS_ALONE = {roles.Area.BUDGET: _role_check_alone(roles.Area.BUDGET)}
+# The same, the operator looked up in a short reading transaction of their own, for routes whose
+# work writes in transactions of its own (the group committer; an import's job row).
+ROLE_CHECKS_ALONE = {
+    area: _role_check_alone(area) for area in (roles.Area.BUDGET, roles.Area.ARTICLES)
+}
 BudgetOperatorAlone = Annotated[User, Depends(ROLE_CHECKS_ALONE[roles.Area.BUDGET])]
+ArticlesOperatorAlone = Annotated[User, Depends(ROLE_CHECKS_ALONE[roles.Area.ARTICLES])]
 
 
 async def get_committer(request: Request) -> GroupCommitter:

@@ -1,7 +1,7 @@
-"""The console's articles: import by URL, feed or uploaded file (in the background, with its
-progress), the list with search and filters, edit, publish, unpublish, delete, summaries made
-again, and each article's engagement. Editors and operators (the articles part of the console);
-forms with CSRF, FR/EN."""
+"""The console's articles: import by URL, feed or uploaded file (in the background, its progress
+in the database for any worker to show), the list with search and filters, edit, publish,
+unpublish, delete, summaries made again, and each article's engagement. Editors and operators
+(the articles part of the console); forms with CSRF, FR/EN."""
 
 from __future__ import annotations
 
@@ -21,19 +21,26 @@ from starlette.datastructures import UploadFile
 from readtoearn.accounts import roles
 from readtoearn.accounts.models import User
 from readtoearn.articles import editing
+from readtoearn.articles import jobs as import_jobs
 from readtoearn.articles import service as articles
 from readtoearn.articles.fetch import check_url
 from readtoearn.articles.importer import ALL_SUFFIXES
-from readtoearn.articles.jobs import ImportJob, ImportJobs
-from readtoearn.articles.models import Article
+from readtoearn.articles.models import Article, ImportJob
 from readtoearn.config import Settings
+from readtoearn.db import utcnow
 from readtoearn.errors import InvalidInput, NotFound, ReadToEarnError
 from readtoearn.quests import service as quests
 from readtoearn.reading import article_stats
 from readtoearn.reading.rules import READ_STATUS_LABELS
 from readtoearn.summaries import service as summaries
 from readtoearn.web.csrf import CsrfChecked
-from readtoearn.web.deps import ArticlesOperator, DatabaseDep, SessionDep, SettingsDep
+from readtoearn.web.deps import (
+    ArticlesOperator,
+    ArticlesOperatorAlone,
+    DatabaseDep,
+    SessionDep,
+    SettingsDep,
+)
 from readtoearn.web.errors import status_of
 from readtoearn.web.templating import render
 
@@ -73,9 +80,9 @@ STATUS_LABELS = {
 VERDICT_LABELS = {k: v for k, v in READ_STATUS_LABELS.items() if k != "open"}
 
 
-def _jobs(request: Request) -> ImportJobs:
-    """This process's console imports (made with the app)."""
-    jobs: ImportJobs = request.app.state.import_jobs
+def _jobs(request: Request) -> import_jobs.ImportJobs:
+    """This process's running console imports (made with the app)."""
+    jobs: import_jobs.ImportJobs = request.app.state.import_jobs
     return jobs
 
 
@@ -161,10 +168,12 @@ def import_page(request: Request, operator: ArticlesOperator) -> HTMLResponse:
     return _import_page(request)
 
 
+# The operator is looked up alone: the job's row is written in a transaction of its own, which on
+# SQLite could not begin while this request held one.
 @router.post("/import", response_model=None)
 async def start_import(
     request: Request,
-    operator: ArticlesOperator,
+    operator: ArticlesOperatorAlone,
     _csrf: CsrfChecked,
     database: DatabaseDep,
     settings: SettingsDep,
@@ -191,24 +200,26 @@ async def start_import(
         await form.close()
     jobs = _jobs(request)
     try:
-        job = await run_in_threadpool(
-            jobs.start,
-            database,
-            settings,
-            source=source,
-            kind=kind,
-            label=label,
-            by_id=operator.id,
-            then=_summarise(settings),
-            on_change=request.app.state.page_cache.forget,
-            cleanup=cleanup,
-        )
-    except ReadToEarnError as exc:  # too many imports running: nothing started
+        # Admitted on the event loop before a thread is taken, as a request's session is.
+        async with database.admitted(write=True):
+            job_id = await run_in_threadpool(
+                jobs.start,
+                database,
+                settings,
+                source=source,
+                kind=kind,
+                label=label,
+                by_id=operator.id,
+                then=_summarise(settings),
+                on_change=request.app.state.page_cache.forget,
+                cleanup=cleanup,
+            )
+    except ReadToEarnError as exc:  # too many imports running, or busy: nothing started
         if cleanup is not None:
             cleanup.unlink(missing_ok=True)
         message = ERRORS.get(exc.code, exc.message)
         return _import_page(request, error=message, url=url, status_code=status_of(exc))
-    return RedirectResponse(f"/operator/articles/imports/{job.id}", status_code=303)
+    return RedirectResponse(f"/operator/articles/imports/{job_id.hex}", status_code=303)
 
 
 def _summarise(settings: Settings) -> Any:
@@ -240,23 +251,26 @@ async def _saved_upload(settings: Settings, upload: UploadFile) -> tuple[str, st
     return handle.name, _SAFE_NAME.sub("_", name)[:200], Path(handle.name)
 
 
-def _job(request: Request, operator: User, job_id: str) -> ImportJob:
-    """The import, seen by whoever started it and by operators (another editor's is not found)."""
-    job = _jobs(request).get(job_id)
+def _job(session: Session, operator: User, job_id: str) -> dict[str, Any]:
+    """The import as its page shows it, seen by whoever started it and by operators (another
+    editor's is not found), from whichever worker runs it."""
+    job: ImportJob | None = import_jobs.get_job(session, job_id)
     if job is None or (job.by_id != operator.id and roles.role_of(operator) != roles.Role.OPERATOR):
-        raise NotFound("no import has this id (it may have run in another worker, or be old)")
-    return job
+        raise NotFound("no import has this id (it may be old)")
+    return import_jobs.describe(session, job, utcnow())
 
 
 @router.get("/imports/{job_id}", response_class=HTMLResponse)
-def import_status_page(request: Request, operator: ArticlesOperator, job_id: str) -> HTMLResponse:
-    job = _job(request, operator, job_id)
-    return render(request, "operator/article_job.html", {"job": job, "state": job.as_json()})
+def import_status_page(
+    request: Request, operator: ArticlesOperator, session: SessionDep, job_id: str
+) -> HTMLResponse:
+    state = _job(session, operator, job_id)
+    return render(request, "operator/article_job.html", {"state": state})
 
 
 @router.get("/imports/{job_id}/status")
-def import_status(request: Request, operator: ArticlesOperator, job_id: str) -> JSONResponse:
-    return JSONResponse(_job(request, operator, job_id).as_json())
+def import_status(operator: ArticlesOperator, session: SessionDep, job_id: str) -> JSONResponse:
+    return JSONResponse(_job(session, operator, job_id))
 
 
 # --------------------------------------------------------------------------- one article
