@@ -37,9 +37,9 @@ def door(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
     answered: list[str] = []
     record = fastbeat._record
 
-    async def spy(state, read_id, credential, body):  # type: ignore[no-untyped-def]
+    async def spy(state, read_id, credential, reader_id, body):  # type: ignore[no-untyped-def]
         answered.append(read_id)
-        return await record(state, read_id, credential, body)
+        return await record(state, read_id, credential, reader_id, body)
 
     monkeypatch.setattr(fastbeat, "_record", spy)
     return answered

@@ -65,6 +65,9 @@ class LiveRead:
     closed: bool = False  # a verdict was given; the database is about to say so
     started_at: float = 0.0  # the server's clock when the read began: no read outruns it
     input_at: float = 0.0  # the server's clock at the last beat that reported a trusted input
+    # The chain token this process signed for the read's current version, when it did: a beat
+    # carrying exactly it needs no parsing or MAC check (kept in memory only, never in Redis).
+    token: str = field(default="", compare=False, repr=False)
 
     @property
     def chain(self) -> str:

@@ -36,8 +36,11 @@ def session_of(db: Session | Database | None) -> AbstractContextManager[Session]
     return nullcontext(db) if isinstance(db, Session) else db.session()
 
 
-def live_of(read: Read, content_hash: str, word_count: int, paragraph_count: int) -> LiveRead:
-    """The live state of a read, to keep in the store."""
+def live_of(
+    read: Read, content_hash: str, word_count: int, paragraph_count: int, token: str = ""
+) -> LiveRead:
+    """The live state of a read, to keep in the store (with the chain token just signed for
+    it, when there is one)."""
     return LiveRead(
         id=read.id,
         reader_id=read.reader_id,
@@ -57,6 +60,7 @@ def live_of(read: Read, content_hash: str, word_count: int, paragraph_count: int
         allowance_words=read.allowance_words,
         flags=tuple(read.flags),
         started_at=read.started_at.timestamp(),
+        token=token,
     )
 
 

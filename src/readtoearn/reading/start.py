@@ -110,11 +110,12 @@ def start_read(
     words = paragraph_words(
         session, article.id, article.content_hash, textlib.with_lead(article.lead, article.html)
     )
-    live = live_of(read, article.content_hash, article.word_count, article.paragraph_count)
+    token = sign(settings, read, read.next_seq, read.nonce)
+    live = live_of(read, article.content_hash, article.word_count, article.paragraph_count, token)
     store.put(live, words)
     return Started(
         read=read,
-        token=sign(settings, read, read.next_seq, read.nonce),
+        token=token,
         resumed=resumed,
         required=requirements(article, settings),
         progress=progress(state_of(read, article), rules_of(settings)),

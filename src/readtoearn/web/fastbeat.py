@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -140,16 +141,14 @@ class FastBeats:
         length = headers.get(b"content-length", b"")
         media = headers.get(b"content-type", b"application/json").split(b";")[0].strip().lower()
         credential = None if read_id is None else credential_in(headers)
+        reader_id = None if credential is None else app.state.readers.get(credential)
         if (
             not length.isdigit()
             or int(length) > API_MAX_BODY
             or b"transfer-encoding" in headers
             or (media != b"application/json" and not media.endswith(b"+json"))
             or has_nul(scope.get("query_string", b""))
-            or (
-                read_id is not None
-                and (credential is None or app.state.readers.get(credential) is None)
-            )
+            or (read_id is not None and reader_id is None)
         ):
             await self.app(scope, receive, send)
             return
@@ -175,7 +174,7 @@ class FastBeats:
                 answer = _noop(body)
             else:
                 answer = api_reads.beat_body(
-                    await _record(app.state, read_id, credential or "", body)
+                    await _record(app.state, read_id, credential or "", reader_id, body)
                 )
         except Exception as exc:
             # Answered through the same middleware as on the route, by the app's handlers.
@@ -218,10 +217,12 @@ class FastBeats:
         await response(scope, receive, send)
 
 
-async def _record(state: Any, read_id: str, credential: str, body: bytes) -> reading.BeatResult:
-    """What the route does (api_reads.beat) once the body is read."""
+async def _record(
+    state: Any, read_id: str, credential: str, reader_id: uuid.UUID | None, body: bytes
+) -> reading.BeatResult:
+    """What the route does (api_reads.beat) once the body is read, for the reader the door
+    found the credential to be (None: the thread path looks it up again)."""
     beat = api_reads._beat_of(api_reads._validated_beat(body, "application/json"))
-    reader_id = state.readers.get(credential)
     if reader_id is not None:
         # NeedsDatabase: nothing changed; the read is loaded from the database below.
         with contextlib.suppress(reading.NeedsDatabase):

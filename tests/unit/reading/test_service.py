@@ -7,12 +7,15 @@ from sqlalchemy import func, select
 
 from readtoearn.accounts import service as accounts
 from readtoearn.clock import ManualClock
-from readtoearn.errors import Conflict
+from readtoearn.errors import Conflict, Unauthorized
 from readtoearn.ledger import service as ledger
 from readtoearn.ledger.models import Transfer
+from readtoearn.reading import beats as beats_module
 from readtoearn.reading import service as reading
 from readtoearn.reading import tokens
 from readtoearn.reading.live import MemoryLiveStore
+from readtoearn.reading.reads import owned_read
+from readtoearn.reading.snapshot import absorb
 from tests.factories import make_article
 
 
@@ -197,3 +200,55 @@ def test_an_integrators_signed_page_view_counts(session, store, settings, clock)
         view_token=stale,
     )
     assert late.read.page_view is False
+
+
+def test_the_token_just_signed_is_taken_without_its_check_and_no_other_is(
+    session, store, settings, clock, monkeypatch
+) -> None:
+    """A beat carrying the very token this process signed for the read's state is credited
+    without parsing it or checking its MAC again; a replayed, altered or unknown token still
+    gets the whole check and the same answers as before."""
+    checked: list[str] = []
+    check = beats_module.check_chain
+
+    def counted(read, token, settings_):  # type: ignore[no-untyped-def]
+        checked.append(token)
+        return check(read, token, settings_)
+
+    monkeypatch.setattr(beats_module, "check_chain", counted)
+    reader = new_reader(session, settings)
+    (article,) = articles_for(session, settings, 1)
+    started = reading.start_read(
+        session, store, settings, clock, reader_id=reader.id, article_id=article.id
+    )
+
+    def beat(token: str, seq: int, the_store=store) -> reading.BeatResult:
+        return reading.record_beat(
+            session, the_store, settings, clock, reader_id=reader.id,
+            read_id=str(started.read.id),
+            beat=reading.Beat(
+                token=token, seq=seq, active_ms=12_000, scroll_max=0.2, paragraphs_seen=[0],
+                visible=True, focused=True, events={"wheel": 2},
+            ),
+        )  # fmt: skip
+
+    clock.advance(12)
+    first = beat(started.token, 1)
+    assert checked == []  # the token signed at the start
+    clock.advance(12)
+    second = beat(first.token, 2)
+    assert checked == [] and second.active_seconds == 24
+    with pytest.raises(Conflict) as replayed:
+        beat(first.token, 2)
+    assert replayed.value.code == "out_of_order" and checked == [first.token]
+    altered = second.token[:-2] + ("AA" if second.token[-2:] != "AA" else "BB")
+    with pytest.raises(Unauthorized):
+        beat(altered, 3)
+    assert checked[-1] == altered
+    # A state read back from the database (another process, a restart) has no token of ours:
+    # the same token is checked whole, and accepted.
+    absorb(session, store, owned_read(session, reader.id, started.read.id))
+    elsewhere = MemoryLiveStore()
+    clock.advance(12)
+    third = beat(second.token, 3, elsewhere)
+    assert checked[-1] == second.token and third.active_seconds == 36
