@@ -69,14 +69,23 @@ REAL_DAY_BEFORE_S = 120.0
 REAL_DAY_AFTER_S = 360.0
 
 
-def wait_past_midnight(zone: str = "UTC", before_s: float = REAL_DAY_BEFORE_S) -> None:
-    now = datetime.now(ZoneInfo(zone))
+def midnight_wait_s(now: datetime, before_s: float = REAL_DAY_BEFORE_S) -> float:
+    """How long a real_day test starting at `now` (aware, in its zone) waits: until
+    REAL_DAY_AFTER_S past midnight when within `before_s` before one or REAL_DAY_AFTER_S after
+    one, else not at all."""
     since = now - datetime.combine(now.date(), datetime_time(), now.tzinfo)
     until = datetime.combine(now.date() + timedelta(days=1), datetime_time(), now.tzinfo) - now
     if until.total_seconds() < before_s:
-        time.sleep(until.total_seconds() + REAL_DAY_AFTER_S)
-    elif since.total_seconds() < REAL_DAY_AFTER_S:
-        time.sleep(REAL_DAY_AFTER_S - since.total_seconds())
+        return until.total_seconds() + REAL_DAY_AFTER_S
+    if since.total_seconds() < REAL_DAY_AFTER_S:
+        return REAL_DAY_AFTER_S - since.total_seconds()
+    return 0.0
+
+
+def wait_past_midnight(zone: str = "UTC", before_s: float = REAL_DAY_BEFORE_S) -> None:
+    wait = midnight_wait_s(datetime.now(ZoneInfo(zone)), before_s)
+    if wait > 0:
+        time.sleep(wait)
 
 
 def _real_day_before_s(marker: pytest.Mark) -> float:
