@@ -46,6 +46,17 @@ def story(tag: str, n: int) -> bytes:
     ).encode()
 
 
+def upload_import(client: Any) -> httpx.Response:
+    """Import the English news page as an uploaded file, from the console's form."""
+    token = csrf(client, "/operator/articles/import")
+    files = {"file": ("en-news.html", (PAGES / "en-news.html").read_bytes(), "text/html")}
+    answer: httpx.Response = client.post(
+        "/operator/articles/import", data={"csrf_token": token}, files=files,
+        follow_redirects=False,
+    )  # fmt: skip
+    return answer
+
+
 def waiting(body: bytes, until: threading.Event) -> Any:
     """A page that answers once `until` is set."""
 
@@ -192,12 +203,7 @@ def test_interrupted_imports_do_not_count_as_running(client, session, settings) 
     stale = jobs.STALE_AFTER_S + 1
     session.add_all([job_row(boss.id, silent_s=stale) for _ in range(jobs.MAX_RUNNING_PER_PERSON)])
     session.commit()
-    token = csrf(client, "/operator/articles/import")
-    files = {"file": ("en-news.html", (PAGES / "en-news.html").read_bytes(), "text/html")}
-    answer = client.post(
-        "/operator/articles/import", data={"csrf_token": token}, files=files,
-        follow_redirects=False,
-    )  # fmt: skip
+    answer = upload_import(client)
     assert answer.status_code == 303
     state = client.get(answer.headers["location"] + "/status").json()
     assert (state["state"], state["imported"]) == ("finished", 1)
@@ -208,12 +214,7 @@ def test_another_persons_running_imports_do_not_count(client, session, settings)
     other = accounts.create_user(session, settings, email="other@example.org", password=None)
     session.add_all([job_row(other.id, silent_s=1) for _ in range(jobs.MAX_RUNNING_PER_PERSON)])
     session.commit()
-    token = csrf(client, "/operator/articles/import")
-    files = {"file": ("en-news.html", (PAGES / "en-news.html").read_bytes(), "text/html")}
-    answer = client.post(
-        "/operator/articles/import", data={"csrf_token": token}, files=files,
-        follow_redirects=False,
-    )  # fmt: skip
+    answer = upload_import(client)
     assert answer.status_code == 303
     mine = session.scalar(
         select(func.count()).select_from(ImportJob).where(ImportJob.by_id == boss.id)
@@ -227,12 +228,7 @@ def test_a_process_runs_a_bounded_number_of_imports(
     """Counted in the process's memory: each running import is one of its threads."""
     as_operator(client, session, settings)
     monkeypatch.setattr(jobs, "MAX_RUNNING", 0)
-    token = csrf(client, "/operator/articles/import")
-    files = {"file": ("en-news.html", (PAGES / "en-news.html").read_bytes(), "text/html")}
-    busy = client.post(
-        "/operator/articles/import", data={"csrf_token": token}, files=files,
-        follow_redirects=False,
-    )  # fmt: skip
+    busy = upload_import(client)
     assert busy.status_code == 429
     assert "Too many imports are running: wait for one to finish." in busy.text
     assert '<a href="/operator/articles" aria-current="page">' in busy.text, "the console's menu"
