@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
@@ -105,11 +106,12 @@ def poll(client: httpx.Client, path: str, until: Any, timeout_s: float = 30) -> 
         time.sleep(0.05)
 
 
-def test_an_import_started_on_one_server_is_followed_on_another(
-    committing_database: Database, tmp_path: Path
-) -> None:
-    db = committing_database
-    tag = uuid.uuid4().hex
+@contextmanager
+def two_servers(
+    db: Database, tmp_path: Path, tag: str
+) -> Iterator[tuple[LocalSite, tuple[httpx.Client, httpx.Client], list[Any], Any]]:
+    """Two uvicorn servers on one database, a local site to import from, and a client on each
+    server signed in as the same editor; what was imported goes at the end."""
     settings = Settings(
         data_dir=tmp_path, secret_key=SECRET, base_url="http://testserver",
         ledger_expire_every_s=0, webhook_poll_s=0, import_private_addresses=True,
@@ -121,24 +123,35 @@ def test_an_import_started_on_one_server_is_followed_on_another(
         )  # fmt: skip
         roles.set_role(s, editor, roles.Role.EDITOR, by=None)
         secret = accounts.start_session(s, settings, editor)
-    release = threading.Event()
     socks = [free_socket(), free_socket()]
-    urls = [f"http://127.0.0.1:{sock.getsockname()[1]}" for sock in socks]
     apps = [create_app(settings, database=db) for _ in socks]
     with ExitStack() as stack, imported_cleanup(db, tag):
         site = stack.enter_context(LocalSite())
-        site.page("/s/0/", story(tag, 0))
-        site.routes["/s/1/"] = waiting(story(tag, 1), release)
-        site.routes["/s/2/"] = waiting(story(tag, 2), release)
-        feed = feed_of(site, ["/s/0/", "/s/1/", "/s/2/"])
         for app, sock in zip(apps, socks, strict=True):
             stack.enter_context(serve(app, sock))
         first, second = (
             stack.enter_context(
-                httpx.Client(base_url=url, cookies={SESSION_COOKIE: secret}, timeout=30)
+                httpx.Client(
+                    base_url=f"http://127.0.0.1:{sock.getsockname()[1]}",
+                    cookies={SESSION_COOKIE: secret}, timeout=30,
+                )
             )
-            for url in urls
-        )
+            for sock in socks
+        )  # fmt: skip
+        yield site, (first, second), apps, editor
+
+
+def test_an_import_started_on_one_server_is_followed_on_another(
+    committing_database: Database, tmp_path: Path
+) -> None:
+    db = committing_database
+    tag = uuid.uuid4().hex
+    release = threading.Event()
+    with two_servers(db, tmp_path, tag) as (site, (first, second), apps, editor):
+        site.page("/s/0/", story(tag, 0))
+        site.routes["/s/1/"] = waiting(story(tag, 1), release)
+        site.routes["/s/2/"] = waiting(story(tag, 2), release)
+        feed = feed_of(site, ["/s/0/", "/s/1/", "/s/2/"])
         form = first.get("/operator/articles/import")
         token = CSRF_INPUT.search(form.text).group(1)  # type: ignore[union-attr]
         started = first.post("/operator/articles/import", data={"csrf_token": token, "url": feed})
@@ -164,6 +177,50 @@ def test_an_import_started_on_one_server_is_followed_on_another(
     with db.session() as s:
         row = s.get(ImportJob, uuid.UUID(final["id"]))
         assert row is not None and row.by_id == editor.id and row.worker
+
+
+def test_imports_started_at_once_through_two_servers_keep_to_the_limit(
+    committing_database: Database, tmp_path: Path
+) -> None:
+    """One editor starts twice the imports they may run, all at once, half through each of two
+    servers on one database: exactly MAX_RUNNING_PER_PERSON start, the others are refused, and
+    the ones started run to the end."""
+    db = committing_database
+    tag = uuid.uuid4().hex
+    release = threading.Event()
+    asked = 2 * jobs.MAX_RUNNING_PER_PERSON
+    with two_servers(db, tmp_path, tag) as (site, clients, _apps, editor):
+        for n in range(asked):
+            site.routes[f"/s/{n}/"] = waiting(story(tag, n), release)
+        tokens = [
+            CSRF_INPUT.search(c.get("/operator/articles/import").text).group(1)  # type: ignore[union-attr]
+            for c in clients
+        ]
+        together = threading.Barrier(asked)
+
+        def start(n: int) -> httpx.Response:
+            client, token = clients[n % 2], tokens[n % 2]
+            together.wait(10)
+            return client.post(
+                "/operator/articles/import",
+                data={"csrf_token": token, "url": f"{site.url}/s/{n}/"},
+            )
+
+        with ThreadPoolExecutor(asked) as pool:
+            answers = list(pool.map(start, range(asked)))
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses == [303] * jobs.MAX_RUNNING_PER_PERSON + [429] * (
+            asked - jobs.MAX_RUNNING_PER_PERSON
+        ), [a.text[:200] for a in answers]
+        release.set()
+        started = [a.headers["location"] + "/status" for a in answers if a.status_code == 303]
+        finals = [poll(clients[0], path, lambda s: not s["running"]) for path in started]
+        assert [(f["state"], f["created"]) for f in finals] == [("finished", 1)] * len(started)
+    with db.session() as s:
+        mine = s.scalar(
+            select(func.count()).select_from(ImportJob).where(ImportJob.by_id == editor.id)
+        )
+    assert mine == jobs.MAX_RUNNING_PER_PERSON
 
 
 def job_row(by_id: uuid.UUID, *, silent_s: float, finished: bool = False) -> ImportJob:
